@@ -1,0 +1,1 @@
+"""Max Booster: a self-hostable career platform for independent music artists."""

@@ -1,0 +1,11 @@
+"""All tables, re-exported so Alembic's metadata sees every model."""
+
+from sqlmodel import SQLModel
+
+from maxbooster.models.accounts import User
+from maxbooster.models.files import StoredFile
+from maxbooster.models.jobs import JOB_STATUSES, Job, JobAttempt, WorkerHeartbeat
+
+metadata = SQLModel.metadata
+
+__all__ = ["JOB_STATUSES", "Job", "JobAttempt", "StoredFile", "User", "WorkerHeartbeat", "metadata"]

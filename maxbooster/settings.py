@@ -1,0 +1,112 @@
+"""The one place that reads environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used (message says which variable)."""
+
+
+class Settings(BaseSettings):
+    """Every knob of Max Booster; README.md has the table of variables and defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    env: str = Field(default="development", alias="MAXBOOSTER_ENV")
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", alias="MAXBOOSTER_DATA_DIR")
+    app_url: str = Field(default="http://localhost:3000", alias="APP_URL")
+    api_url: str = Field(default="http://localhost:8000", alias="API_URL")
+    allowed_origins_raw: str = Field(default="", alias="ALLOWED_ORIGINS")
+    secret_key_raw: str = Field(default="", alias="SECRET_KEY")
+    database_url_raw: str = Field(default="", alias="DATABASE_URL")
+    redis_url: str = Field(default="", alias="REDIS_URL")
+    celery_broker_url_raw: str = Field(default="", alias="CELERY_BROKER_URL")
+    upload_max_bytes: int = Field(default=500 * 1024 * 1024, alias="UPLOAD_MAX_BYTES")
+    min_free_disk_bytes: int = Field(default=1024 * 1024 * 1024, alias="MIN_FREE_DISK_BYTES")
+    job_lease_seconds: int = Field(default=30, alias="JOB_LEASE_SECONDS")
+    job_max_attempts: int = Field(default=3, alias="JOB_MAX_ATTEMPTS")
+    worker_heartbeat_seconds: int = Field(default=5, alias="WORKER_HEARTBEAT_SECONDS")
+    worker_concurrency: int = Field(default=2, alias="WORKER_CONCURRENCY")
+    trusted_proxies_raw: str = Field(default="", alias="TRUSTED_PROXIES")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @field_validator("env")
+    @classmethod
+    def _known_env(cls, value: str) -> str:
+        if value not in {"development", "production", "test"}:
+            raise ValueError(f"MAXBOOSTER_ENV must be development, production or test, not {value!r}")
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def database_url(self) -> str:
+        return self.database_url_raw or f"sqlite:///{self.data_dir / 'maxbooster.db'}"
+
+    @property
+    def celery_broker_url(self) -> str:
+        """Configured broker, else the embedded SQLAlchemy transport on its own SQLite file."""
+        return self.celery_broker_url_raw or f"sqla+sqlite:///{self.data_dir / 'broker.db'}"
+
+    @property
+    def broker_is_embedded(self) -> bool:
+        return not self.celery_broker_url_raw
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        if self.allowed_origins_raw:
+            return [o.strip().rstrip("/") for o in self.allowed_origins_raw.split(",") if o.strip()]
+        return [self.app_url.rstrip("/")]
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies_raw.split(",") if p.strip()]
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def secret_key(self) -> str:
+        """Explicit SECRET_KEY, or (outside production) one generated once under data/."""
+        if self.secret_key_raw:
+            return self.secret_key_raw
+        if self.is_production:
+            raise ConfigError("SECRET_KEY must be set when MAXBOOSTER_ENV=production")
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def check_production(self) -> None:
+        """Refuse to start a production instance without explicit secret and origins."""
+        if not self.is_production:
+            return
+        missing = [
+            name
+            for name, value in (("SECRET_KEY", self.secret_key_raw), ("ALLOWED_ORIGINS", self.allowed_origins_raw))
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                "MAXBOOSTER_ENV=production refuses to start without explicit " + " and ".join(missing)
+            )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests call get_settings.cache_clear())."""
+    return Settings()

@@ -1,0 +1,100 @@
+"""Shared fixtures: the same service tests run on SQLite and (when configured) PostgreSQL.
+
+MAXBOOSTER_TEST_DATABASE_URL  an admin URL of a PostgreSQL server; a fresh database is made per run
+MAXBOOSTER_TEST_REDIS_URL     a Redis URL for Redis-backed pieces
+MAXBOOSTER_REQUIRE_SERVICES=1 missing services fail instead of skip (CI)
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, SQLModel
+
+REQUIRE_SERVICES = os.environ.get("MAXBOOSTER_REQUIRE_SERVICES") == "1"
+
+
+def service_url(env_name: str) -> str:
+    """The URL of a real service for this test run, or skip (fail under REQUIRE_SERVICES)."""
+    url = os.environ.get(env_name, "")
+    if not url:
+        message = f"{env_name} is not set, so this test has no real service to use"
+        if REQUIRE_SERVICES:
+            pytest.fail(message + " (MAXBOOSTER_REQUIRE_SERVICES=1)")
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this run, dropped afterwards."""
+    admin_url = service_url("MAXBOOSTER_TEST_DATABASE_URL")
+    from maxbooster.db import make_engine
+
+    name = f"mb_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database URL: SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    from maxbooster.migrations import upgrade_head
+
+    upgrade_head(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    from maxbooster.db import make_engine
+
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+def _wipe(eng: Engine) -> None:
+    with eng.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def app_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Engine) -> Iterator[Path]:
+    """Point Settings (and so get_engine/session_scope) at the test database and a temp data dir."""
+    from maxbooster import db
+    from maxbooster.settings import get_settings
+
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("MAXBOOSTER_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("MAXBOOSTER_ENV", "test")
+    get_settings.cache_clear()
+    db._engine_for.cache_clear()
+    _wipe(engine)
+    yield data_dir
+    get_settings.cache_clear()
+    db._engine_for.cache_clear()
+
+
+@pytest.fixture
+def session(app_env: Path, engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
