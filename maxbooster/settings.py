@@ -39,6 +39,42 @@ class Settings(BaseSettings):
     trusted_proxies_raw: str = Field(default="", alias="TRUSTED_PROXIES")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
+    # accounts
+    session_idle_hours: float = Field(default=12, alias="SESSION_IDLE_HOURS")
+    session_remember_days: float = Field(default=7, alias="SESSION_REMEMBER_DAYS")
+    session_absolute_days: float = Field(default=30, alias="SESSION_ABSOLUTE_DAYS")
+    session_cookie_name: str = Field(default="mb_session", alias="SESSION_COOKIE_NAME")
+    redis_key_prefix: str = Field(default="mb", alias="REDIS_KEY_PREFIX")
+    jwt_issuer: str = Field(default="maxbooster", alias="JWT_ISSUER")
+    jwt_audience: str = Field(default="maxbooster-api", alias="JWT_AUDIENCE")
+    jwt_access_minutes: int = Field(default=15, alias="JWT_ACCESS_MINUTES")
+    jwt_refresh_days: int = Field(default=30, alias="JWT_REFRESH_DAYS")
+    password_hash_memory_kib: int = Field(default=19456, alias="PASSWORD_HASH_MEMORY_KIB")
+    password_hash_time_cost: int = Field(default=2, alias="PASSWORD_HASH_TIME_COST")
+    password_hash_parallelism: int = Field(default=1, alias="PASSWORD_HASH_PARALLELISM")
+    email_backend: str = Field(default="outbox", alias="EMAIL_BACKEND")
+    smtp_host: str = Field(default="", alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, alias="SMTP_PORT")
+    smtp_user: str = Field(default="", alias="SMTP_USER")
+    smtp_password: str = Field(default="", alias="SMTP_PASSWORD")
+    smtp_from: str = Field(default="Max Booster <no-reply@maxbooster.local>", alias="SMTP_FROM")
+    smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
+    smtp_timeout_s: float = Field(default=10, alias="SMTP_TIMEOUT")
+    google_client_id: str = Field(default="", alias="GOOGLE_CLIENT_ID")
+    google_client_secret: str = Field(default="", alias="GOOGLE_CLIENT_SECRET")
+    google_issuer: str = Field(default="https://accounts.google.com", alias="GOOGLE_ISSUER")
+    rate_limit_login_failures: str = Field(default="5/15 minutes", alias="RATE_LIMIT_LOGIN_FAILURES")
+    account_lockout_minutes: int = Field(default=15, alias="ACCOUNT_LOCKOUT_MINUTES")
+    rate_limit_ip: str = Field(default="30/15 minutes", alias="RATE_LIMIT_IP")
+    rate_limit_key_prefix: str = Field(default="mb-limits", alias="RATE_LIMIT_KEY_PREFIX")
+    reset_emails_per_hour: int = Field(default=3, alias="RESET_EMAILS_PER_HOUR")
+    account_token_minutes: int = Field(default=60, alias="ACCOUNT_TOKEN_MINUTES")
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Session cookies carry Secure whenever the app is served over https."""
+        return self.app_url.lower().startswith("https://")
+
     @field_validator("env")
     @classmethod
     def _known_env(cls, value: str) -> str:
@@ -97,7 +133,10 @@ class Settings(BaseSettings):
             return
         missing = [
             name
-            for name, value in (("SECRET_KEY", self.secret_key_raw), ("ALLOWED_ORIGINS", self.allowed_origins_raw))
+            for name, value in (
+                ("SECRET_KEY", self.secret_key_raw),
+                ("ALLOWED_ORIGINS", self.allowed_origins_raw),
+            )
             if not value
         ]
         if missing:

@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI) mounted into the Reflex backend under /api."""

@@ -1,0 +1,24 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from maxbooster.services import health
+
+router = APIRouter(prefix="/api/health", tags=["health"])
+
+
+@router.get("")
+def liveness() -> dict[str, str]:
+    """The process is up and answering."""
+    return {"status": "ok"}
+
+
+@router.get("/ready")
+async def readiness() -> JSONResponse:
+    """Database, Redis (if configured), broker, a recent worker heartbeat, free disk."""
+    report = await run_in_threadpool(health.readiness)
+    return JSONResponse(report, status_code=200 if report["ready"] else 503)

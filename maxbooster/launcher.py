@@ -1,0 +1,91 @@
+"""`maxbooster run`: migrate, make the demo user, start a worker and the app; Ctrl-C stops all.
+
+Each child runs in its own process group so that stopping kills the whole tree (Reflex's
+server workers, Celery's pool children) and leaves no orphans.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from maxbooster.settings import PROJECT_ROOT, get_settings
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    tools = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
+    env["PATH"] = f"{tools}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    return env
+
+
+def _spawn(cmd: list[str], log_name: str) -> subprocess.Popen[bytes]:
+    log_dir = get_settings().data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_dir / log_name, "ab")  # noqa: SIM115  (lives as long as the child)
+    return subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def stop(procs: list[subprocess.Popen[bytes]], timeout_s: float = 10) -> None:
+    """SIGTERM each process group, then SIGKILL whatever is left after `timeout_s`."""
+    for proc in procs:
+        _signal_group(proc, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    for proc in procs:
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+        _signal_group(proc, signal.SIGKILL)
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _prepare() -> tuple[str, str]:
+    from maxbooster.db import session_scope
+    from maxbooster.migrations import upgrade_head
+    from maxbooster.services.accounts.demo import ensure_demo_user
+
+    settings = get_settings()
+    settings.check_production()
+    _ = settings.secret_key  # generated once under data/ in development
+    upgrade_head(settings.database_url)
+    with session_scope() as session:
+        return ensure_demo_user(session=session)
+
+
+def run_all(*, port: int = 3000, backend_port: int = 8000) -> int:
+    """Start worker + app, print where to log in, and wait until Ctrl-C or a child dies."""
+    email, password = _prepare()
+    py = sys.executable
+    procs = [
+        _spawn([py, "-m", "maxbooster.cli", "worker"], "worker.log"),
+        _spawn([py, "-m", "reflex", "run", "--env", "prod", "--single-port",
+                "--frontend-port", str(port), "--backend-port", str(port)], "app.log"),
+    ]
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    print(f"Max Booster is starting at http://localhost:{port}  (logs in {get_settings().data_dir / 'logs'})")
+    print(f"Demo login: {email}  password: {password}")
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        failed = [p.args[2] if isinstance(p.args, list) else p.args for p in procs if p.poll() is not None]
+        print(f"a child process stopped ({failed}); stopping the rest — see the logs", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+        return 0
+    finally:
+        stop(procs)

@@ -1,0 +1,56 @@
+"""Worker process: Celery plus a heartbeat/reaper thread in the main worker process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+from celery import signals
+
+from maxbooster.db import session_scope
+from maxbooster.services import jobs
+from maxbooster.settings import get_settings
+from maxbooster.tasks.celery_app import QUEUE, app, send_job
+
+log = logging.getLogger("maxbooster.worker")
+_stop = threading.Event()
+
+
+def _housekeeping(worker_name: str) -> None:
+    """Heartbeat every few seconds; reap expired leases and re-dispatch what they free."""
+    settings = get_settings()
+    while not _stop.is_set():
+        try:
+            with session_scope() as session:
+                jobs.beat(session=session, worker_id=worker_name, hostname=socket.gethostname(),
+                          pid=os.getpid())
+                for job_id in jobs.reap(session=session):
+                    log.warning("re-queued job %s (lease expired or message lost)", job_id)
+                    send_job(job_id)
+        except Exception:  # noqa: BLE001  (keep beating through transient DB errors)
+            log.exception("worker housekeeping failed")
+        _stop.wait(settings.worker_heartbeat_seconds)
+
+
+@signals.worker_ready.connect
+def _on_ready(sender=None, **_: object) -> None:  # type: ignore[no-untyped-def]
+    name = getattr(sender, "hostname", None) or f"worker@{socket.gethostname()}:{os.getpid()}"
+    threading.Thread(target=_housekeeping, args=(f"{name}:{os.getpid()}",), daemon=True).start()
+
+
+@signals.worker_shutdown.connect
+def _on_shutdown(**_: object) -> None:
+    _stop.set()
+
+
+def run_worker(*, concurrency: int | None = None) -> int:
+    """Run a worker in this process (blocks until stopped)."""
+    logging.basicConfig(level=get_settings().log_level,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    n = concurrency or get_settings().worker_concurrency
+    app.worker_main(["worker", "--loglevel", "INFO", "--concurrency", str(n), "-Q", QUEUE,
+                     "--pool", "prefork", "-n", f"maxbooster-{os.getpid()}@%h", "--without-gossip",
+                     "--without-mingle", "--without-heartbeat"])
+    return 0
