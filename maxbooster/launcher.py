@@ -6,6 +6,7 @@ server workers, Celery's pool children) and leaves no orphans.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -38,31 +39,27 @@ def stop(procs: list[subprocess.Popen[bytes]], timeout_s: float = 10) -> None:
         _signal_group(proc, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
     for proc in procs:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
         _signal_group(proc, signal.SIGKILL)
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _prepare() -> tuple[str, str]:
     from maxbooster.db import session_scope
     from maxbooster.migrations import upgrade_head
-    from maxbooster.services.accounts.demo import ensure_demo_user
+    from maxbooster.services.accounts.admin import ensure_demo_user
 
     settings = get_settings()
     settings.check_production()
     _ = settings.secret_key  # generated once under data/ in development
     upgrade_head(settings.database_url)
     with session_scope() as session:
-        return ensure_demo_user(session=session)
+        return ensure_demo_user(session)
 
 
 def run_all(*, port: int = 3000, backend_port: int = 8000) -> int:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from maxbooster.db import session_scope
-
 
 @dataclass(frozen=True)
 class CurrentUser:
@@ -14,18 +12,17 @@ class CurrentUser:
     email: str
     display_name: str
     is_admin: bool
+    session_handle: str  # sha256 of the session id: safe to compare, never the id itself
 
 
 def current_user(raw_session_id: str) -> CurrentUser | None:
     """Look the session up in the store on every call, so a revoked session fails at once."""
     if not raw_session_id or len(raw_session_id) > 200:
         return None
-    from maxbooster.services.accounts import sessions
+    from maxbooster.services.accounts.sessions import validate_session
 
-    with session_scope() as db:
-        info = sessions.validate_session(db, raw_session_id)
-        if info is None:
-            return None
-        user = info.user
-        return CurrentUser(id=user.id, email=user.email, display_name=user.display_name,
-                           is_admin=user.role == "admin")
+    info = validate_session(raw_session_id)
+    if info is None:
+        return None
+    return CurrentUser(id=info.user_id, email=info.email, display_name=info.display_name,
+                       is_admin=info.role == "admin", session_handle=info.session_id)

@@ -8,8 +8,7 @@ import reflex as rx
 
 from maxbooster import routes
 from maxbooster.services import web_session
-
-COOKIE = "mb_session"
+from maxbooster.settings import get_settings
 
 
 class AuthState(rx.State):
@@ -27,7 +26,7 @@ class AuthState(rx.State):
             jar.load(self.router.headers.cookie or "")
         except Exception:  # noqa: BLE001  (a malformed cookie header means signed out)
             return ""
-        morsel = jar.get(COOKIE)
+        morsel = jar.get(get_settings().session_cookie_name)
         return morsel.value if morsel else ""
 
     def _current_user(self) -> web_session.CurrentUser | None:

@@ -48,5 +48,5 @@ def _sender(broker_url: str) -> Celery:
 
 def send_job(job_id: uuid.UUID, *, countdown_s: float = 0) -> None:
     """Put a job id on the queue (the row was committed before this is called)."""
-    _sender(get_settings().celery_broker_url).send_task("maxbooster.run_job", args=[str(job_id)], countdown=countdown_s or None,
-                  queue=QUEUE)
+    sender = _sender(get_settings().celery_broker_url)
+    sender.send_task("maxbooster.run_job", args=[str(job_id)], countdown=countdown_s or None, queue=QUEUE)

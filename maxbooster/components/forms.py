@@ -1,0 +1,57 @@
+"""Form pieces for plain HTML form posts to /api/auth/* (the session cookie is set by HTTP)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from maxbooster.components import theme
+
+
+def field(label: str, name: str, *, type_: str = "text", placeholder: str = "", required: bool = True,
+          autocomplete: str = "on", default_value: str | rx.Var[str] = "") -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium", color=theme.MUTED, as_="label"),
+        rx.input(name=name, type=type_, placeholder=placeholder, required=required, size="3",
+                 auto_complete=autocomplete, default_value=default_value, width="100%"),
+        spacing="1", width="100%",
+    )
+
+
+def post_form(action: str, *children: rx.Component, **props: object) -> rx.Component:
+    """A native POST form; the server answers with a redirect back into the app."""
+    return rx.el.form(rx.vstack(*children, spacing="4", width="100%"), action=action, method="post",
+                      style={"width": "100%"}, **props)
+
+
+def submit(label: str, *, color_scheme: str = "blue", variant: str = "solid") -> rx.Component:
+    return rx.button(label, type="submit", size="3", width="100%", color_scheme=color_scheme, variant=variant)
+
+
+def flash(notice: rx.Var[str], error: rx.Var[str]) -> rx.Component:
+    """The message a redirect carried back (?notice= / ?error= codes mapped to plain words)."""
+    return rx.fragment(
+        rx.cond(error != "", rx.callout(error, icon="triangle-alert", color_scheme="red", width="100%",
+                                        data_testid="form-error")),
+        rx.cond(notice != "", rx.callout(notice, icon="circle-check", color_scheme="green", width="100%",
+                                         data_testid="form-notice")),
+    )
+
+
+def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
+    """A centred card on the dark background, for the sign-in family of pages."""
+    from maxbooster.components.layout import logo
+
+    return rx.center(
+        rx.vstack(
+            rx.link(logo(), href="/", underline="none", color=theme.TEXT),
+            rx.vstack(
+                rx.heading(title, size="6"),
+                rx.text(subtitle, size="2", color=theme.MUTED),
+                *children,
+                background=theme.PANEL, border=f"1px solid {theme.BORDER}", border_radius="10px",
+                padding="32px", width="420px", max_width="92vw", spacing="4",
+            ),
+            align="center", spacing="5",
+        ),
+        min_height="100vh", width="100%",
+    )
