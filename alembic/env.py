@@ -5,11 +5,11 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
+from sqlmodel import SQLModel
 
 import maxbooster.models  # noqa: F401  (registers every table)
 from maxbooster.db import make_engine
 from maxbooster.settings import get_settings
-from sqlmodel import SQLModel
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

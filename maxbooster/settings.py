@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     env: str = Field(default="development", alias="MAXBOOSTER_ENV")
     data_dir: Path = Field(default=PROJECT_ROOT / "data", alias="MAXBOOSTER_DATA_DIR")
     app_url: str = Field(default="http://localhost:3000", alias="APP_URL")
-    api_url: str = Field(default="http://localhost:8000", alias="API_URL")
+    api_url_raw: str = Field(default="", alias="API_URL")
     allowed_origins_raw: str = Field(default="", alias="ALLOWED_ORIGINS")
     secret_key_raw: str = Field(default="", alias="SECRET_KEY")
     database_url_raw: str = Field(default="", alias="DATABASE_URL")
@@ -81,6 +81,11 @@ class Settings(BaseSettings):
         if value not in {"development", "production", "test"}:
             raise ValueError(f"MAXBOOSTER_ENV must be development, production or test, not {value!r}")
         return value
+
+    @property
+    def api_url(self) -> str:
+        """Where /api is reached from a browser; the app serves it on its own origin by default."""
+        return (self.api_url_raw or self.app_url).rstrip("/")
 
     @property
     def is_production(self) -> bool:

@@ -9,18 +9,19 @@ is the confirm form (token, password, optional email). Failures land on the logi
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from maxbooster import routes
+from maxbooster.api import auth_routes
+from maxbooster.api.deps import request_client
 from maxbooster.db import session_scope
 from maxbooster.models.accounts import User
 from maxbooster.services.accounts import google, sessions
-from maxbooster.services.accounts.common import Client
-from maxbooster.services.accounts.netaddr import client_ip
+from maxbooster.services.accounts.common import Client, hash_token
 from maxbooster.services.errors import DomainError
 from maxbooster.settings import Settings, get_settings
 
@@ -38,16 +39,15 @@ def redirect_uri(settings: Settings) -> str:
 
 
 @router.get("/login", response_class=RedirectResponse, status_code=302)
-async def google_login() -> RedirectResponse:
+def google_login() -> RedirectResponse:
     """302 to the provider's consent page with state, nonce and an S256 PKCE challenge."""
     settings = get_settings()
     try:
-        url, transaction = await run_in_threadpool(
-            lambda: google.begin_login(settings=settings, redirect_uri=redirect_uri(settings))
-        )
+        url, transaction = google.begin_login(settings=settings,
+                                              redirect_uri=redirect_uri(settings))
     except DomainError as exc:
         log.info("Google sign-in could not start: %s", exc.message)
-        return _to_app(settings, "/login", error="google")
+        return _to_app(settings, routes.LOGIN, error="google")
     response = RedirectResponse(url, status_code=302)
     response.set_cookie(
         TRANSACTION_COOKIE, transaction.seal(settings),
@@ -63,7 +63,7 @@ def google_callback(request: Request) -> RedirectResponse:
     settings = get_settings()
     transaction = google.LoginTransaction.unseal(
         settings, request.cookies.get(TRANSACTION_COOKIE))
-    client = _client(request)
+    client = request_client(request)
     try:
         with session_scope() as db:
             result = google.complete_login(
@@ -71,60 +71,57 @@ def google_callback(request: Request) -> RedirectResponse:
                 params=dict(request.query_params), redirect_uri=redirect_uri(settings),
                 client=client,
             )
-            if result.kind == "link_required":
-                response = _to_app(settings, "/link-google", token=result.pending_token or "")
-            else:
-                assert result.user is not None
+            if result.user is not None:
                 response = _signed_in(db, settings, request, result.user, client)
+            else:  # link_required: the owner must confirm with their password first
+                response = _to_app(settings, routes.LINK_GOOGLE, token=result.pending_token or "")
     except DomainError as exc:
         log.info("Google sign-in refused: %s", exc.message)
-        response = _to_app(settings, "/login", error="google")
+        response = _to_app(settings, routes.LOGIN, error="google")
     response.delete_cookie(TRANSACTION_COOKIE, path=COOKIE_PATH, httponly=True,
                            samesite="lax", secure=settings.cookie_secure)
     return response
 
 
-@router.post("/link", response_class=RedirectResponse, status_code=303)
-def google_link(
-    request: Request,
-    token: str = Form(..., max_length=4096),
-    password: str = Form(..., max_length=1024),
-    email: str = Form("", max_length=320),
-) -> RedirectResponse:
-    """Confirm linking with the local password; back to the form with ?error=<code> if wrong."""
-    settings = get_settings()
-    account_email = email or google.pending_link_email(settings=settings, pending_token=token)
-    if not account_email:
-        return _to_app(settings, "/login", error="google")
-    client = _client(request)
-    try:
-        with session_scope() as db:
-            user = google.confirm_link(session=db, pending_token=token, email=account_email,
-                                       password=password, settings=settings, client=client)
-            return _signed_in(db, settings, request, user, client)
-    except DomainError as exc:
-        return _to_app(settings, "/link-google", token=token, error=exc.code)
+@router.post("/link")
+async def google_link(request: Request) -> Response:
+    """Confirm linking with the local password (fields: token, password, optional email).
+
+    Same contract as the other /api/auth form posts: Origin checked, 303 to the studio with the
+    session cookie, or back to /link-google?token=...&error=<code> (JSON with Accept: json).
+    """
+    def act(c: auth_routes.Ctx) -> auth_routes.Outcome:
+        settings, token = get_settings(), c.fields.get("token", "")
+        email = c.fields.get("email") or google.pending_link_email(
+            settings=settings, pending_token=token) or ""
+        user = google.confirm_link(session=c.db, pending_token=token, email=email,
+                                   password=c.fields.get("password", ""), settings=settings,
+                                   client=c.client)
+        _drop_previous_session(c.db, c.raw)
+        raw = sessions.create_session(c.db, user_id=user.id, client=c.client)
+        return auth_routes.Outcome(routes.DASHBOARD, cookie=raw)
+
+    def back(fields: dict[str, str]) -> str:
+        return f"{routes.LINK_GOOGLE}?token={quote(fields.get('token', ''))}"
+
+    return await auth_routes._handle(request, back, act)
 
 
 def _signed_in(
     db: Session, settings: Settings, request: Request, user: User, client: Client
 ) -> RedirectResponse:
-    """End any session the browser already had (no fixation), start a new one, set the cookie."""
-    cookie = settings.session_cookie_name
-    previous = request.cookies.get(cookie)
-    if previous:
-        sessions.end_session(db, raw_id=previous, client=client)
+    """Start a brand-new session (the browser's previous one is dropped: no fixation)."""
+    _drop_previous_session(db, request.cookies.get(settings.session_cookie_name))
     raw = sessions.create_session(db, user_id=user.id, client=client)
-    response = _to_app(settings, "/studio")
-    response.set_cookie(cookie, raw, path="/", httponly=True, samesite="lax",
-                        secure=settings.cookie_secure)
+    response = _to_app(settings, routes.DASHBOARD)
+    response.set_cookie(settings.session_cookie_name, raw, path="/", httponly=True,
+                        samesite="lax", secure=settings.cookie_secure)
     return response
 
 
-def _client(request: Request) -> Client:
-    peer = request.client.host if request.client else ""
-    return Client(ip=client_ip(peer, request.headers),
-                  user_agent=request.headers.get("user-agent", "")[:300])
+def _drop_previous_session(db: Session, raw: str | None) -> None:
+    if raw:
+        sessions.get_store(db).delete(hash_token(raw))
 
 
 def _to_app(settings: Settings, path: str, **query: str) -> RedirectResponse:

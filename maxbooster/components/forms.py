@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.el.elements.base import BaseHTML
 
 from maxbooster.components import theme
+
+
+class NativeForm(BaseHTML):
+    """A <form> the browser submits itself (Reflex's own form always prevents that)."""
+
+    tag = "form"
+    action: rx.Var[str]
+    method: rx.Var[str]
 
 
 def field(label: str, name: str, *, type_: str = "text", placeholder: str = "", required: bool = True,
@@ -19,8 +28,8 @@ def field(label: str, name: str, *, type_: str = "text", placeholder: str = "", 
 
 def post_form(action: str, *children: rx.Component, **props: object) -> rx.Component:
     """A native POST form; the server answers with a redirect back into the app."""
-    return rx.el.form(rx.vstack(*children, spacing="4", width="100%"), action=action, method="post",
-                      style={"width": "100%"}, **props)
+    return NativeForm.create(rx.vstack(*children, spacing="4", width="100%"), action=action, method="post",
+                             style={"width": "100%"}, **props)
 
 
 def submit(label: str, *, color_scheme: str = "blue", variant: str = "solid") -> rx.Component:
@@ -39,11 +48,11 @@ def flash(notice: rx.Var[str], error: rx.Var[str]) -> rx.Component:
 
 def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
     """A centred card on the dark background, for the sign-in family of pages."""
-    from maxbooster.components.layout import logo
-
     return rx.center(
         rx.vstack(
-            rx.link(logo(), href="/", underline="none", color=theme.TEXT),
+            rx.link(rx.hstack(rx.icon("audio-waveform", size=20, color=theme.ACCENT),
+                              rx.text("Max Booster", weight="bold"), align="center", spacing="2"),
+                    href="/", underline="none", color=theme.TEXT),
             rx.vstack(
                 rx.heading(title, size="6"),
                 rx.text(subtitle, size="2", color=theme.MUTED),

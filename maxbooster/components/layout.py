@@ -8,6 +8,7 @@ import reflex as rx
 
 from maxbooster import routes
 from maxbooster.components import theme
+from maxbooster.components.forms import post_form
 from maxbooster.state.auth import AuthState
 
 
@@ -50,11 +51,9 @@ def topbar(title: str) -> rx.Component:
         rx.spacer(),
         rx.cond(AuthState.signed_in, rx.hstack(
             rx.icon("circle-user", size=18, color=theme.MUTED),
-            rx.text(AuthState.display_name, size="2", color=theme.MUTED),
-            rx.el.form(
-                rx.button("Log out", size="1", variant="soft", color_scheme="gray", type="submit"),
-                action="/api/auth/logout", method="post",
-            ),
+            rx.text(AuthState.display_name, size="2", color=theme.MUTED, white_space="nowrap"),
+            post_form("/api/auth/logout",
+                      rx.button("Log out", size="1", variant="soft", color_scheme="gray", type="submit")),
             align="center", spacing="3",
         )),
         height="52px", padding_x="24px", align="center", width="100%",

@@ -2,10 +2,23 @@
 
 from sqlmodel import SQLModel
 
-from maxbooster.models.accounts import User
+from maxbooster.models.accounts import (
+    AccountToken,
+    AuditHead,
+    AuditLog,
+    AuthSession,
+    EmailOutbox,
+    ExternalIdentity,
+    RefreshToken,
+    UsageCounter,
+    User,
+)
 from maxbooster.models.files import StoredFile
 from maxbooster.models.jobs import JOB_STATUSES, Job, JobAttempt, WorkerHeartbeat
 
 metadata = SQLModel.metadata
 
-__all__ = ["JOB_STATUSES", "Job", "JobAttempt", "StoredFile", "User", "WorkerHeartbeat", "metadata"]
+__all__ = [
+    "JOB_STATUSES", "AccountToken", "AuditHead", "AuditLog", "AuthSession", "EmailOutbox", "ExternalIdentity",
+    "Job", "JobAttempt", "RefreshToken", "StoredFile", "UsageCounter", "User", "WorkerHeartbeat", "metadata",
+]

@@ -28,7 +28,7 @@ def login() -> rx.Component:
                             rx.spacer(), rx.link("Forgot password?", href=routes.FORGOT, size="2"), width="100%"),
                   submit("Log in")),
         rx.cond(S.google_enabled, rx.link(
-            rx.button(rx.icon("chrome", size=16), "Continue with Google", variant="outline",
+            rx.button(rx.icon("globe", size=16), "Continue with Google", variant="outline",
                       color_scheme="gray", size="3", width="100%"),
             href="/api/auth/google/login", width="100%")),
         _alt("New here?", "Create an account", routes.SIGNUP),

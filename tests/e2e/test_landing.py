@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from tests.e2e.conftest import RunningApp, screenshot
@@ -24,4 +26,4 @@ def test_ready_endpoint_reports_worker(running_app: RunningApp) -> None:
 
 def test_signed_out_visitor_is_sent_to_login(page, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]
     page.goto("/jobs")
-    page.wait_for_url("**/login", timeout=30_000)
+    page.wait_for_url(re.compile(r"/login/?(\?.*)?$"), timeout=30_000)

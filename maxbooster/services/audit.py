@@ -1,0 +1,116 @@
+"""Append-only, hash-chained audit log.
+
+Each row's `row_hash` = sha256(prev_hash + canonical JSON of seq, actor, action, target, IP,
+user agent, UTC time and details). Appends are serialised by updating the single
+`audit_head` row first (a row lock on PostgreSQL, the write lock on SQLite), so concurrent
+writers keep one unbroken chain; the head also lets `verify_chain` notice deleted tail rows.
+Callers must never put secrets (passwords, tokens, links) into `details`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine.base import Connection
+from sqlmodel import Session
+
+from maxbooster.models.accounts import AuditHead, AuditLog
+from maxbooster.models.base import utcnow
+
+GENESIS = "0" * 64
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_broken_seq: int | None = None
+    reason: str = ""
+
+
+def canonical(row: AuditLog) -> str:
+    """The exact text that is hashed for a row (stable key order, compact separators)."""
+    body = {
+        "seq": row.seq, "actor_id": str(row.actor_id) if row.actor_id else None,
+        "action": row.action, "target": row.target, "ip": row.ip, "user_agent": row.user_agent,
+        "created_at": row.created_at.isoformat(), "details": row.details,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def row_hash(prev_hash: str, row: AuditLog) -> str:
+    return hashlib.sha256((prev_hash + canonical(row)).encode("utf-8")).hexdigest()
+
+
+def _advance_head(session: Session) -> tuple[int, str]:
+    """Take the chain's lock by bumping the head; returns (new seq, previous hash)."""
+    stmt = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+    if session.execute(stmt).rowcount == 0:  # type: ignore[attr-defined]
+        last_row = session.execute(select(AuditLog).order_by(AuditLog.seq.desc()).limit(1)).scalar()
+        session.add(AuditHead(id=1, seq=(last_row.seq if last_row else 0) + 1,
+                              row_hash=last_row.row_hash if last_row else GENESIS))
+        session.flush()
+    head = session.get(AuditHead, 1, populate_existing=True)
+    assert head is not None
+    return head.seq, head.row_hash
+
+
+def append(
+    session: Session, *, action: str, actor_id: uuid.UUID | None = None, target: str = "",
+    ip: str = "", user_agent: str = "", details: dict[str, Any] | None = None,
+) -> AuditLog:
+    """Add one chained row inside the caller's transaction (the caller commits)."""
+    seq, prev = _advance_head(session)
+    row = AuditLog(seq=seq, prev_hash=prev, row_hash="", actor_id=actor_id, action=action,
+                   target=target[:200], ip=ip[:64], user_agent=user_agent[:300],
+                   created_at=utcnow(), details=details or {})
+    row.row_hash = row_hash(prev, row)
+    session.add(row)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(row_hash=row.row_hash))
+    session.flush()
+    return row
+
+
+def append_detached(bind: Engine | Connection, **fields: Any) -> None:
+    """Append and commit in a separate session (denials that must survive the caller's rollback)."""
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    try:
+        with Session(engine) as own:
+            append(own, **fields)
+            own.commit()
+    except Exception:  # audit failure must not turn a denial into a 500
+        log.exception("could not append audit row for action %s", fields.get("action"))
+
+
+def verify_chain(session: Session) -> VerifyResult:
+    """Walk the chain from seq 1; report the first missing, edited or re-linked row."""
+    expected_seq, prev, checked = 1, GENESIS, 0
+    rows = session.execute(select(AuditLog).order_by(AuditLog.seq)).scalars()
+    for row in rows:
+        if row.seq != expected_seq:
+            return VerifyResult(False, checked, expected_seq, f"row {expected_seq} is missing")
+        if row.prev_hash != prev:
+            return VerifyResult(False, checked, row.seq, "link to the previous row does not match")
+        if row_hash(prev, row) != row.row_hash:
+            return VerifyResult(False, checked, row.seq, "row content does not match its hash")
+        prev, expected_seq, checked = row.row_hash, expected_seq + 1, checked + 1
+    head = session.get(AuditHead, 1)
+    if head is None:
+        if checked:
+            return VerifyResult(False, checked, checked, "chain head is missing")
+        return VerifyResult(True, 0)
+    if head.seq != checked or head.row_hash != prev:
+        return VerifyResult(False, checked, checked + 1, f"rows after {checked} were deleted")
+    return VerifyResult(True, checked)
+
+
+def count_rows(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(AuditLog)).scalar_one())

@@ -1,0 +1,39 @@
+"""The embedded email backend: messages are rows in `email_outbox`."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from maxbooster.models.accounts import EmailOutbox
+from maxbooster.models.base import utcnow
+from maxbooster.services.email import EmailMessage
+
+
+class OutboxBackend:
+    """Stores each message (status "stored") and commits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def send(self, message: EmailMessage) -> None:
+        record(self.session, message, status="stored")
+
+
+def record(session: Session, message: EmailMessage, *, status: str) -> uuid.UUID:
+    row = EmailOutbox(to_addr=message.to, subject=message.subject[:300], text_body=message.text,
+                      html_body=message.html, status=status,
+                      sent_at=utcnow() if status == "sent" else None)
+    session.add(row)
+    session.commit()
+    return row.id
+
+
+def list_outbox(session: Session, *, to: str | None = None, limit: int = 50) -> list[EmailOutbox]:
+    """Newest messages first, optionally only those sent to `to` (admin view, tests)."""
+    stmt = select(EmailOutbox).order_by(EmailOutbox.created_at.desc()).limit(limit)  # type: ignore[attr-defined]
+    if to:
+        stmt = stmt.where(EmailOutbox.to_addr == to.strip().lower())  # type: ignore[arg-type]
+    return list(session.execute(stmt).scalars())

@@ -1,0 +1,1 @@
+"""Real local stand-ins for external services that the test suite starts itself."""
