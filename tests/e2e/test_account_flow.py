@@ -59,6 +59,9 @@ def test_sign_up_verify_login_change_password_logout(browser, page, running_app:
     _login(other, EMAIL, OLD_PASSWORD)
     other.wait_for_url(at("/studio"), timeout=30_000)
 
+    other.goto("/jobs")
+    other.get_by_role("button", name="Run self-test").wait_for(timeout=30_000)  # socket open, signed in
+
     _login(page, EMAIL, OLD_PASSWORD)
     page.wait_for_url(at("/studio"), timeout=30_000)
     page.get_by_text("Welcome back, E2E Artist").wait_for(timeout=30_000)
@@ -74,8 +77,11 @@ def test_sign_up_verify_login_change_password_logout(browser, page, running_app:
     assert page.get_by_test_id("session-row").count() == 1  # the other device's session is gone
     screenshot(page, "settings-after-password-change")
 
-    other.goto("/jobs")
-    other.wait_for_url(at("/login"), timeout=30_000)  # its next page load is refused
+    # The other device's already-open page: its very next websocket event is refused.
+    other.get_by_role("button", name="Run self-test").click()
+    other.wait_for_url(at("/login"), timeout=30_000)
+    with sqlite3.connect(running_app.data_dir / "maxbooster.db") as db:
+        assert db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 0  # nothing was started
 
     # The session id lives only in the HttpOnly cookie: not in web storage, not readable by JS.
     # (Reflex's own per-tab "token" in sessionStorage is a websocket state key, not a credential.)
