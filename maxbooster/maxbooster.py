@@ -16,4 +16,4 @@ app = rx.App(
 )
 
 # Importing the page modules registers their routes (each uses a page decorator).
-from maxbooster.pages import auth, dashboard, jobs, landing, settings  # noqa: E402,F401
+from maxbooster.pages import admin_users, auth, dashboard, jobs, landing, settings  # noqa: E402,F401

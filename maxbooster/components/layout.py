@@ -38,6 +38,10 @@ def sidebar() -> rx.Component:
     return rx.vstack(
         rx.box(logo(), padding="14px 12px 18px"),
         *[nav_item(label, route, icon) for label, route, icon in routes.NAV],
+        rx.cond(AuthState.is_admin, rx.vstack(
+            rx.text("ADMIN", size="1", color=theme.MUTED, padding="14px 12px 4px", letter_spacing="0.08em"),
+            *[nav_item(label, route, icon) for label, route, icon in routes.ADMIN_NAV],
+            spacing="1", width="100%")),
         rx.spacer(),
         rx.text("v0.1 · self-hosted", size="1", color=theme.MUTED, padding="12px"),
         width="210px", min_width="210px", height="100vh", position="sticky", top="0",
@@ -61,8 +65,9 @@ def topbar(title: str) -> rx.Component:
     )
 
 
-def app_page(route: str, title: str) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
-    """Register a signed-in page: frame + server-side session check on every load."""
+def app_page(route: str, title: str,
+             admin: bool = False) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """Register a signed-in page (admin-only with `admin=True`): frame + server-side check on every load."""
 
     def decorate(body: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         def page() -> rx.Component:
@@ -74,7 +79,8 @@ def app_page(route: str, title: str) -> Callable[[Callable[[], rx.Component]], C
             )
 
         page.__name__ = body.__name__
-        rx.page(route=route, title=f"{title} · Max Booster", on_load=AuthState.require_login)(page)
+        guard = AuthState.require_admin if admin else AuthState.require_login
+        rx.page(route=route, title=f"{title} · Max Booster", on_load=guard)(page)
         return page
 
     return decorate

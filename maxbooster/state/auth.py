@@ -8,6 +8,8 @@ import reflex as rx
 
 from maxbooster import routes
 from maxbooster.services import web_session
+from maxbooster.services.accounts.common import Client
+from maxbooster.services.accounts.netaddr import client_ip
 from maxbooster.settings import get_settings
 
 
@@ -40,12 +42,29 @@ class AuthState(rx.State):
         self.is_admin = bool(user and user.is_admin)
         self._user_id = str(user.id) if user else ""
 
+    def _client(self) -> Client:
+        """The caller's IP (socket peer unless via a trusted proxy) and user agent, server-side."""
+        headers = dict(self.router.headers.raw_headers)
+        peer = headers.get("asgi-scope-client", "")
+        return Client(ip=client_ip(peer, headers), user_agent=self.router.headers.user_agent[:300])
+
     @rx.event
     def require_login(self):  # type: ignore[no-untyped-def]
         user = self._current_user()
         self._sync(user)
         if user is None:
             return rx.redirect(routes.LOGIN)
+        return None
+
+    @rx.event
+    def require_admin(self):  # type: ignore[no-untyped-def]
+        """Admin pages: signed in AND admin, checked on the server at every load."""
+        user = self._current_user()
+        self._sync(user)
+        if user is None:
+            return rx.redirect(routes.LOGIN)
+        if not user.is_admin:
+            return rx.redirect(routes.DASHBOARD)
         return None
 
     @rx.event

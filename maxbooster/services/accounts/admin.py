@@ -100,3 +100,17 @@ def ensure_demo_user(session: Session) -> tuple[str, str]:
                      user_agent="demo", details={"demo": True})
         session.commit()
     return DEMO_EMAIL, DEMO_PASSWORD
+
+
+def list_users(session: Session, *, admin: User | SessionInfo, query: str = "", limit: int = 200,
+               client: Client | None = None) -> list[User]:
+    """Users for the admin page, newest first, optionally filtered by email or name (admins only)."""
+    from sqlmodel import col, or_, select
+
+    require_admin(admin, session=session, action="list_users", client=client)
+    stmt = select(User).order_by(col(User.created_at).desc()).limit(max(1, min(limit, 500)))
+    needle = query.strip().lower()[:100]
+    if needle:
+        pattern = f"%{needle}%"
+        stmt = stmt.where(or_(col(User.email).ilike(pattern), col(User.display_name).ilike(pattern)))
+    return list(session.exec(stmt).all())
