@@ -15,7 +15,11 @@ def _engineio_open(url: str, origin: str) -> str:
     """Open the Reflex socket with `origin`; return engine.io's first frame (the OPEN packet)."""
     ws = simple_websocket.Client.connect(url.replace("http://", "ws://") + HANDSHAKE, headers={"Origin": origin})
     try:
-        return str(ws.receive(timeout=10))
+        for _ in range(4):  # the OPEN packet comes first; allow a busy server some time
+            frame = ws.receive(timeout=5)
+            if frame is not None:
+                return str(frame)
+        return ""
     finally:
         ws.close()
 
