@@ -71,7 +71,11 @@ def run_all(*, port: int = 3000, backend_port: int = 8000) -> int:
         _spawn([py, "-m", "reflex", "run", "--env", "prod", "--single-port",
                 "--frontend-port", str(port), "--backend-port", str(port)], "app.log"),
     ]
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    pid_file = get_settings().data_dir / "run.pids"
+    pid_file.write_text("\n".join(str(p.pid) for p in procs) + "\n")  # lets tests check for orphans
+    # Ctrl-C and SIGTERM both stop everything (SIGINT may arrive ignored from a background shell).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"Max Booster is starting at http://localhost:{port}  (logs in {get_settings().data_dir / 'logs'})")
     print(f"Demo login: {email}  password: {password}")
     print("Press Ctrl-C to stop.", flush=True)

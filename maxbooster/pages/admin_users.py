@@ -15,9 +15,9 @@ def user_row(row: UserRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.vstack(rx.text(row.display_name, size="2", weight="medium"),
                                 rx.text(row.email, size="1", color=theme.MUTED), spacing="0")),
-        rx.table.cell(rx.select(S.plan_names, value=row.plan, size="1",
+        rx.table.cell(rx.select(S.plan_names, value=row.plan, size="1", variant="soft",
                                 on_change=lambda plan: S.set_plan(row.id, plan))),
-        rx.table.cell(rx.select(["user", "admin"], value=row.role, size="1",
+        rx.table.cell(rx.select(["user", "admin"], value=row.role, size="1", variant="soft",
                                 on_change=lambda role: S.set_role(row.id, role))),
         rx.table.cell(rx.cond(row.verified, rx.badge("verified", color_scheme="green", variant="soft"),
                               rx.badge("unverified", color_scheme="gray", variant="soft"))),

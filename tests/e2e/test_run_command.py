@@ -1,0 +1,50 @@
+"""`maxbooster run` (what `./mb run` ends in): prints a working demo login; Ctrl-C leaves no orphans."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.conftest import ROOT, _demo_login, _free_port, _wait_ready
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_ctrl_c_stops_app_and_worker_without_orphans(tmp_path: Path) -> None:
+    port, data_dir = _free_port(), tmp_path / "data"
+    url = f"http://localhost:{port}"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
+    env.update(MAXBOOSTER_DATA_DIR=str(data_dir), APP_URL=url)
+    env["PATH"] = f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{env['PATH']}"
+    log = tmp_path / "run.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "maxbooster.cli", "run", "--port", str(port)], cwd=ROOT,
+                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_ready(url, proc, log, timeout_s=420)
+        email, password = _demo_login(log)
+        token = httpx.post(f"{url}/api/v1/auth/token", json={"email": email, "password": password})
+        assert token.status_code == 200, token.text  # the printed demo login really works
+        children = [int(pid) for pid in (data_dir / "run.pids").read_text().split()]
+        assert len(children) == 2 and all(_group_alive(pid) for pid in children)
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        assert proc.wait(60) == 0
+        deadline = time.monotonic() + 10
+        while any(_group_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_group_alive(pid) for pid in children), "app or worker processes outlived Ctrl-C"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
