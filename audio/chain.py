@@ -1,0 +1,245 @@
+"""Choose and run the mastering chain (before the limiter) from the analysis.
+
+Every choice is recorded as a :class:`Decision` with the reason in plain words,
+so the mastering report can explain itself. The chain works on audio already
+gain-staged to ``WORKING_LUFS`` so thresholds mean the same for every input.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pedalboard
+
+from audio.presets import OCTAVE_BANDS_HZ, GenreCurve
+
+WORKING_LUFS = -18.0  # level the chain sees, whatever the input loudness
+_MAX_EQ_DB = 4.0
+_EQ_CORRECTION = 0.5  # move halfway toward the target curve: corrective, not a remake
+_MIN_EQ_DB = 0.5
+
+
+@dataclass(frozen=True)
+class ChainInputs:
+    """The measurements the chain depends on (taken from ``audio.analysis``)."""
+
+    integrated_lufs: float
+    crest_factor_db: float
+    loudness_range_lu: float
+    dc_offset: float  # largest absolute per-channel mean, linear
+    correlation: float  # L/R correlation, −1..1 (1 for mono)
+    band_levels_db: tuple[float, ...]  # per OCTAVE_BANDS_HZ, any common reference
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One parameter the chain chose, and why."""
+
+    name: str
+    value: object
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"name": self.name, "value": self.value, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ChainPlan:
+    """pedalboard plugin specs ``(class, kwargs)`` in order, optional side gain, the decisions."""
+
+    plugins: tuple[tuple[type, dict[str, float]], ...]
+    side_gain: float | None
+    decisions: tuple[Decision, ...] = field(default=())
+
+
+def octave_band_levels(x: np.ndarray, sample_rate: int) -> tuple[float, ...]:
+    """Octave-band energy (dB, any reference) of the channel mean, per OCTAVE_BANDS_HZ.
+
+    64 Hann frames of 8192 samples spread over the file: enough for a long-term balance.
+    """
+    mono = x.mean(axis=0) if x.shape[0] > 1 else x[0]
+    frame = 8192
+    mono = np.pad(mono, (0, max(0, frame - mono.size)))
+    starts = np.linspace(0, mono.size - frame, num=min(64, mono.size // frame + 1)).astype(np.int64)
+    frames = mono[starts[:, None] + np.arange(frame)] * np.hanning(frame).astype(np.float32)
+    power = (np.abs(np.fft.rfft(frames, axis=1)) ** 2).sum(axis=0)
+    freqs = np.fft.rfftfreq(frame, 1.0 / sample_rate)
+    levels = []
+    for centre in OCTAVE_BANDS_HZ:
+        band = power[(freqs >= centre / 2**0.5) & (freqs < centre * 2**0.5)].sum()
+        levels.append(10.0 * np.log10(band) if band > 0 else -120.0)
+    return tuple(float(v) for v in levels)
+
+
+def measure_inputs(x: np.ndarray, sample_rate: int) -> ChainInputs:
+    """The chain's measurements in one K-filter pass (the full report analysis runs beside it)."""
+    from audio.gainloop import LoudnessModel
+
+    model = LoudnessModel(x, sample_rate)
+    energies = [float(np.dot(c, c)) for c in x]
+    rms = float(np.sqrt(sum(energies) / x.size))
+    peak = float(max(x.max(), -x.min()))
+    correlation = 1.0
+    if x.shape[0] == 2 and energies[0] > 0 and energies[1] > 0:
+        correlation = float(np.dot(x[0], x[1])) / float(np.sqrt(energies[0] * energies[1]))
+    return ChainInputs(
+        integrated_lufs=model.lufs(),
+        crest_factor_db=20.0 * float(np.log10(peak / rms)) if rms > 0 else 0.0,
+        loudness_range_lu=model.loudness_range_lu(),
+        dc_offset=float(np.abs(x.mean(axis=1, dtype=np.float64)).max()),
+        correlation=correlation,
+        band_levels_db=octave_band_levels(x, sample_rate),
+    )
+
+
+def plan_chain(inputs: ChainInputs, genre: GenreCurve, *, tonal: bool = True) -> ChainPlan:
+    """Decide high-pass, EQ, compression and width for one input.
+
+    ``tonal=False`` (reference matching) leaves EQ and width to the reference match.
+    """
+    plugins: list[object] = []
+    decisions: list[Decision] = []
+    parts = (_plan_highpass, _plan_eq, _plan_compressor) if tonal else (_plan_highpass, _plan_compressor)
+    for part in parts:
+        p, d = part(inputs, genre)
+        plugins += p
+        decisions += d
+    side_gain = None
+    if tonal:
+        side_gain, width_decision = _plan_width(inputs)
+        decisions.append(width_decision)
+    return ChainPlan(tuple(plugins), side_gain, tuple(decisions))
+
+
+def _plan_highpass(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[object], list[Decision]]:
+    dc = abs(inputs.dc_offset)
+    sub = _relative_bands(inputs.band_levels_db)[0]
+    if dc > 1e-3 or sub > genre.band_levels_db[0] + 3.0:
+        cutoff, why = 30.0, (f"DC offset {dc:.4f} / sub-bass {sub:+.1f} dB is high, "
+                             "so a firmer 30 Hz high-pass removes rumble")
+    else:
+        cutoff, why = 20.0, "A gentle 20 Hz high-pass removes DC and inaudible rumble"
+    # Two first-order sections: 12 dB/octave, transparent above ~2x the cutoff.
+    plugins = [(pedalboard.HighpassFilter, {"cutoff_frequency_hz": cutoff})] * 2
+    return plugins, [Decision("highpass_hz", cutoff, why)]
+
+
+def _relative_bands(levels_db: tuple[float, ...]) -> np.ndarray:
+    """Band levels relative to the mean of the 250 Hz–2 kHz bands (finite values)."""
+    levels = np.nan_to_num(np.asarray(levels_db, dtype=np.float64), neginf=-120.0, posinf=0.0)
+    mid = [i for i, f in enumerate(OCTAVE_BANDS_HZ) if 250.0 <= f <= 2000.0]
+    return levels - float(np.mean(levels[mid]))
+
+
+# (filter type, centre Hz, Q, band indices it corrects)
+_EQ_BANDS = (
+    ("low_shelf", 100.0, 0.7, (0, 1, 2)),
+    ("peak", 300.0, 0.9, (3, 4)),
+    ("peak", 1200.0, 0.9, (5, 6)),
+    ("peak", 3500.0, 0.9, (6, 7)),
+    ("high_shelf", 9000.0, 0.7, (8, 9)),
+)
+
+
+def _plan_eq(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[object], list[Decision]]:
+    deviation = _relative_bands(inputs.band_levels_db) - np.asarray(genre.band_levels_db)
+    plugins: list[object] = []
+    decisions: list[Decision] = []
+    for kind, freq_hz, q, bands in _EQ_BANDS:
+        off_db = float(np.mean(deviation[list(bands)]))
+        gain_db = float(np.clip(-_EQ_CORRECTION * off_db, -_MAX_EQ_DB, _MAX_EQ_DB))
+        if abs(gain_db) < _MIN_EQ_DB:
+            continue
+        cls = {"low_shelf": pedalboard.LowShelfFilter, "high_shelf": pedalboard.HighShelfFilter,
+               "peak": pedalboard.PeakFilter}[kind]
+        plugins.append((cls, {"cutoff_frequency_hz": freq_hz, "gain_db": gain_db, "q": q}))
+        direction = "above" if off_db > 0 else "below"
+        decisions.append(Decision(
+            f"eq_{kind}_{freq_hz:g}hz_db", round(gain_db, 2),
+            f"Around {freq_hz:g} Hz the mix is {abs(off_db):.1f} dB {direction} the {genre.name} "
+            f"target curve, so {kind.replace('_', ' ')} {gain_db:+.1f} dB (half the difference, "
+            f"clamped to ±{_MAX_EQ_DB:g} dB)"))
+    if not decisions:
+        decisions.append(Decision("eq", "none", f"Tonal balance is within {_MIN_EQ_DB / _EQ_CORRECTION:g}"
+                                  f" dB of the {genre.name} target in every region, so no EQ"))
+    return plugins, decisions
+
+
+def _plan_compressor(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[object], list[Decision]]:
+    crest, lra = inputs.crest_factor_db, inputs.loudness_range_lu
+    if crest < 9.0:
+        return [], [Decision("compressor", "bypassed",
+                             f"Input crest factor {crest:.1f} dB is already dense, so no glue compression")]
+    ratio = float(np.clip(1.0 + (crest - 8.0) / 4.0, 1.3, 3.0))
+    if lra > 10.0:
+        ratio = min(ratio + 0.5, 3.5)
+    # Threshold sits above the working RMS level so only peaks and loud passages are held.
+    rms_db = WORKING_LUFS + 1.0
+    threshold_db = float(np.clip(rms_db + 18.0 - crest, rms_db - 2.0, rms_db + 8.0))
+    attack_ms = 30.0 if crest > 14.0 else 15.0
+    comp = (pedalboard.Compressor, {"threshold_db": threshold_db, "ratio": ratio, "attack_ms": attack_ms,
+                                    "release_ms": 150.0})
+    level = "high" if crest > 14.0 else "moderate"
+    why = (f"Input crest factor {crest:.1f} dB is {level} and loudness range {lra:.1f} LU, "
+           f"so compression ratio {ratio:.1f}:1 at {threshold_db:.1f} dB threshold "
+           f"(attack {attack_ms:g} ms, release 150 ms) for glue")
+    return [comp], [Decision("compressor", {"ratio": round(ratio, 2), "threshold_db": round(threshold_db, 1),
+                                            "attack_ms": attack_ms, "release_ms": 150.0}, why)]
+
+
+def _plan_width(inputs: ChainInputs) -> tuple[float | None, Decision]:
+    corr = inputs.correlation
+    if corr < 0.1:
+        return 0.8, Decision("side_gain", 0.8, f"Stereo correlation {corr:.2f} is low, so the side "
+                             "signal is reduced to 0.8x for mono compatibility")
+    if corr > 0.97:
+        return None, Decision("side_gain", 1.0, f"Correlation {corr:.2f}: nearly mono, widening "
+                              "would only add noise, so width is unchanged")
+    if corr > 0.85:
+        return 1.15, Decision("side_gain", 1.15, f"Stereo correlation {corr:.2f} is narrow, so the "
+                              "side signal is raised to 1.15x")
+    return None, Decision("side_gain", 1.0, f"Stereo correlation {corr:.2f} is healthy, width unchanged")
+
+
+_SPLIT_MIN_S = 20.0
+_PIECE_S = 30.0  # small pieces keep only two ~10 MB results in flight
+_PREROLL_S = 1.0  # compressor release (150 ms) and filters settle well within this
+
+
+def _run_board(plan: ChainPlan, x: np.ndarray, sample_rate: int, gain_db: float) -> np.ndarray:
+    plugins = [pedalboard.Gain(gain_db)] + [cls(**kwargs) for cls, kwargs in plan.plugins]
+    return pedalboard.Pedalboard(plugins)(x, sample_rate, buffer_size=1 << 16)  # faster than 8192
+
+
+def run_chain(plan: ChainPlan, x: np.ndarray, sample_rate: int, *, gain_db: float = 0.0) -> np.ndarray:
+    """``gain_db`` then the plan on ``x`` ``(channels, samples)`` float32; returns a new array.
+
+    Long inputs run as ~30 s pieces in two threads (pedalboard releases the GIL).
+    Each piece starts ``_PREROLL_S`` early and that pre-roll is dropped, so its
+    filter and compressor state has converged at the seam.
+    """
+    n = x.shape[1]
+    if not plan.plugins:
+        y = x * np.float32(10.0 ** (gain_db / 20.0))
+    elif n < _SPLIT_MIN_S * sample_rate:
+        y = _run_board(plan, x, sample_rate, gain_db)
+    else:
+        pieces = max(2, int(n // (_PIECE_S * sample_rate)))
+        bounds = np.linspace(0, n, pieces + 1).astype(np.int64)
+        pre = int(_PREROLL_S * sample_rate)
+        y = np.empty_like(x)
+
+        def piece(i: int) -> None:
+            start = max(0, int(bounds[i]) - pre)
+            out = _run_board(plan, x[:, start : bounds[i + 1]], sample_rate, gain_db)
+            y[:, bounds[i] : bounds[i + 1]] = out[:, bounds[i] - start :]
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(piece, range(pieces)))
+    if plan.side_gain is not None and y.shape[0] == 2:
+        side = (0.5 * (plan.side_gain - 1.0)) * (y[0] - y[1])  # add (g - 1) * side to L, subtract from R
+        y[0] += side
+        y[1] -= side
+    return np.ascontiguousarray(y, dtype=np.float32)

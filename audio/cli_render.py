@@ -1,0 +1,118 @@
+"""CLI commands ``master``, ``mix`` and ``preview`` (registered by :mod:`audio.cli`).
+
+Each handler returns an exit code; bad input raises :class:`audio.errors.AudioError`,
+which ``audio.cli.main`` prints as ``error: ...`` with exit code 2. Progress
+goes to stderr, results to stdout (``--json`` for machine-readable output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from audio.presets import DEFAULT_PRESET, PRESETS, MasterPreset, custom_preset, get_preset
+
+Progress = Callable[[float, str], None]
+
+
+def _progress(args: argparse.Namespace, label: str) -> Progress:
+    if getattr(args, "quiet", False):
+        return lambda _f, _m: None
+    from audio.cli import ProgressBar
+
+    bar = ProgressBar(label)
+    return lambda fraction, _message: bar(fraction)
+
+
+def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
+    print(json.dumps(payload, indent=2, default=str) if args.json else text)
+
+
+def _preset(args: argparse.Namespace) -> MasterPreset:
+    base = get_preset(args.preset)
+    if args.target_lufs is None and args.ceiling_dbtp is None:
+        return base
+    target = base.target_lufs if args.target_lufs is None else args.target_lufs
+    ceiling = base.ceiling_dbtp if args.ceiling_dbtp is None else args.ceiling_dbtp
+    return custom_preset(target, ceiling)
+
+
+def _cmd_master(args: argparse.Namespace) -> int:
+    from audio.master import master_file
+
+    result = master_file(args.input, args.output, bits=args.bits, report_path=args.report,
+                         reference_path=args.reference, preset=_preset(args), strength_pct=args.strength,
+                         genre=args.genre, progress=_progress(args, "master"))
+    after: dict[str, Any] = result.report["after"]  # type: ignore[assignment]
+    text = (f"{args.output}: {after['integrated_lufs']:.2f} LUFS, {after['true_peak_8x_dbtp']:.2f} dBTP (8x), "
+            f"{result.sample_rate} Hz, {args.bits}-bit")
+    _emit(args, result.report, text)
+    return 0
+
+
+def _cmd_mix(args: argparse.Namespace) -> int:
+    from audio.mix import render_session_file
+
+    summary = render_session_file(args.session, args.output, bits=args.bits, progress=_progress(args, "mix"))
+    _emit(args, summary, f"{args.output}: {summary['duration_s']:.2f} s, {summary['tracks']} tracks")
+    return 0
+
+
+def _cmd_preview(args: argparse.Namespace) -> int:
+    from audio.preview import make_preview
+
+    summary = make_preview(args.input, args.output, start_s=args.start_s, length_s=args.length_s,
+                           fade_s=args.fade_s, watermark_every_s=args.watermark_every_s,
+                           watermark_db=args.watermark_db, tag_path=args.tag)
+    _emit(args, summary, f"{args.output}: {summary['length_s']} s from {summary['start_s']} s "
+                         f"({summary['excerpt']}), tags at {summary['watermark_at_s']}")
+    return 0
+
+
+def _flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+
+
+def add_commands(subparsers: Any) -> None:
+    """Register ``master``, ``mix`` and ``preview`` on an argparse subparsers object."""
+    m = subparsers.add_parser("master", help="master to a destination preset or a reference")
+    m.add_argument("input", type=Path)
+    m.add_argument("output", type=Path)
+    m.add_argument("--preset", default=DEFAULT_PRESET, help=f"one of {', '.join(PRESETS)}")
+    m.add_argument("--target-lufs", type=float, help="custom loudness target (-40..-5 LUFS)")
+    m.add_argument("--ceiling-dbtp", type=float, help="custom true-peak ceiling (-9..0 dBTP)")
+    m.add_argument("--strength", type=float, default=100.0, help="0-100 %% processed vs dry")
+    m.add_argument("--genre", help="pop, hiphop, rock, electronic or acoustic")
+    m.add_argument("--reference", type=Path, help="match this reference track instead of a genre curve")
+    m.add_argument("--bits", type=int, choices=(16, 24, 32), default=24, help="16 is TPDF-dithered")
+    m.add_argument("--report", type=Path, help="write the JSON report here")
+    _flags(m)
+    m.set_defaults(func=_cmd_master)
+
+    x = subparsers.add_parser("mix", help="render a session JSON to a stereo file")
+    x.add_argument("session", type=Path)
+    x.add_argument("output", type=Path)
+    x.add_argument("--bits", type=int, choices=(16, 24, 32), default=24)
+    _flags(x)
+    x.set_defaults(func=_cmd_mix)
+
+    p = subparsers.add_parser("preview", help="watermarked marketplace preview (MP3)")
+    p.add_argument("input", type=Path)
+    p.add_argument("output", type=Path)
+    p.add_argument("--start-s", type=float, help="excerpt start (default: loudest section)")
+    p.add_argument("--length-s", type=float, default=30.0)
+    p.add_argument("--fade-s", type=float, default=1.0)
+    p.add_argument("--watermark-every-s", type=float, default=10.0, help="0 for no watermark")
+    p.add_argument("--watermark-db", type=float, default=-18.0, help="tag peak level, dBFS")
+    p.add_argument("--tag", type=Path, help="tag audio file (default: synthesised voice tag)")
+    _flags(p)
+    p.set_defaults(func=_cmd_preview)
+
+
+if __name__ == "__main__":  # pragma: no cover - use ``python -m audio``
+    sys.exit("run: python -m audio master|mix|preview ...")
