@@ -81,7 +81,9 @@ def test_sign_up_verify_login_change_password_logout(browser, page, running_app:
     other.get_by_role("button", name="Run self-test").click()
     other.wait_for_url(at("/login"), timeout=30_000)
     with sqlite3.connect(running_app.data_dir / "maxbooster.db") as db:
-        assert db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 0  # nothing was started
+        started = db.execute("SELECT count(*) FROM jobs WHERE owner_id = (SELECT id FROM users WHERE email = ?)",
+                             (EMAIL,)).fetchone()[0]
+    assert started == 0  # the refused event started nothing
 
     # The session id lives only in the HttpOnly cookie: not in web storage, not readable by JS.
     # (Reflex's own per-tab "token" in sessionStorage is a websocket state key, not a credential.)
