@@ -95,7 +95,8 @@ def channel_weights(channels: int) -> np.ndarray:
     return np.array(weights, dtype=np.float64)
 
 
-def _as_channels_first(samples: np.ndarray) -> np.ndarray:
+def as_channels_first(samples: np.ndarray) -> np.ndarray:
+    """View `samples` as (channels, n) float32/float64 (1-D means mono); other shapes are refused."""
     x = np.asarray(samples)
     if x.ndim == 1:
         x = x[np.newaxis, :]
@@ -115,7 +116,7 @@ def _energy_cumsum(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, n
     fall exactly on them. Squares are summed per granule in float32 (44 values)
     and accumulated across granules in float64.
     """
-    x = _as_channels_first(samples)
+    x = as_channels_first(samples)
     weights = channel_weights(x.shape[0])
     n = x.shape[1]
     y = signal.sosfilt(k_weighting_sos(sample_rate).astype(x.dtype), x, axis=-1)

@@ -22,7 +22,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import signal
 
-from audio.errors import InvalidParameter, InvalidSamples
+from audio.errors import InvalidParameter
+from audio.loudness import as_channels_first
 
 __all__ = [
     "oversampling_filter",
@@ -38,17 +39,6 @@ _FIRST_BATCH = 8
 _MAX_BATCH = 512
 
 
-def _check(samples: np.ndarray) -> np.ndarray:
-    x = np.asarray(samples)
-    if x.ndim == 1:
-        x = x[np.newaxis, :]
-    if x.ndim != 2:
-        raise InvalidSamples(f"expected samples shaped (channels, n), got shape {x.shape}")
-    if x.dtype not in (np.float32, np.float64):
-        x = x.astype(np.float32)
-    return x
-
-
 def _to_db(linear: float) -> float:
     return 20.0 * math.log10(linear) if linear > 0 else -math.inf
 
@@ -60,7 +50,7 @@ def linear_to_db(linear: float) -> float:
 
 def sample_peak_dbfs(samples: np.ndarray) -> float:
     """Largest absolute sample over all channels in dBFS; ``-inf`` if silent or empty."""
-    x = _check(samples)
+    x = as_channels_first(samples)
     if x.size == 0:
         return -math.inf
     return _to_db(float(max(x.max(), -x.min())))
@@ -171,7 +161,7 @@ def true_peaks_linear(
         raise InvalidParameter(f"sample_rate must be positive, got {sample_rate}")
     for factor in oversamples:
         oversampling_filter(factor)  # validates the factor
-    x = _check(samples)
+    x = as_channels_first(samples)
     channels, n = x.shape
     if n == 0:
         return {factor: np.zeros(channels) for factor in oversamples}

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.base import Connection
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from maxbooster.models.accounts import AuditHead, AuditLog
 from maxbooster.models.base import utcnow
@@ -52,9 +52,9 @@ def row_hash(prev_hash: str, row: AuditLog) -> str:
 
 def _advance_head(session: Session) -> tuple[int, str]:
     """Take the chain's lock by bumping the head; returns (new seq, previous hash)."""
-    stmt = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+    stmt = update(AuditHead).where(col(AuditHead.id) == 1).values(seq=col(AuditHead.seq) + 1)
     if session.execute(stmt).rowcount == 0:  # type: ignore[attr-defined]
-        last_row = session.execute(select(AuditLog).order_by(AuditLog.seq.desc()).limit(1)).scalar()
+        last_row = session.execute(select(AuditLog).order_by(col(AuditLog.seq).desc()).limit(1)).scalar()
         session.add(AuditHead(id=1, seq=(last_row.seq if last_row else 0) + 1,
                               row_hash=last_row.row_hash if last_row else GENESIS))
         session.flush()
@@ -74,7 +74,7 @@ def append(
                    created_at=utcnow(), details=details or {})
     row.row_hash = row_hash(prev, row)
     session.add(row)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(row_hash=row.row_hash))
+    session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(row_hash=row.row_hash))
     session.flush()
     return row
 
@@ -93,7 +93,7 @@ def append_detached(bind: Engine | Connection, **fields: Any) -> None:
 def verify_chain(session: Session) -> VerifyResult:
     """Walk the chain from seq 1; report the first missing, edited or re-linked row."""
     expected_seq, prev, checked = 1, GENESIS, 0
-    rows = session.execute(select(AuditLog).order_by(AuditLog.seq)).scalars()
+    rows = session.execute(select(AuditLog).order_by(col(AuditLog.seq))).scalars()
     for row in rows:
         if row.seq != expected_seq:
             return VerifyResult(False, checked, expected_seq, f"row {expected_seq} is missing")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
 from maxbooster.models.base import utcnow
@@ -87,19 +87,19 @@ def claim(*, session: Session, job_id: uuid.UUID, worker_id: str) -> int | None:
         update(Job)
         .where(col(Job.id) == job_id, col(Job.status) == "pending",
                col(Job.attempts) < col(Job.max_attempts))
-        .values(status="running", attempts=Job.attempts + 1, worker_id=worker_id,
-                lease_expires_at=lease, started_at=func.coalesce(Job.started_at, now))
+        .values(status="running", attempts=col(Job.attempts) + 1, worker_id=worker_id,
+                lease_expires_at=lease, started_at=func.coalesce(col(Job.started_at), now))
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         return None
-    attempt = session.exec(select(Job.attempts).where(Job.id == job_id)).one()
+    attempt = session.exec(select(Job.attempts).where(col(Job.id) == job_id)).one()
     session.add(JobAttempt(job_id=job_id, attempt=attempt, worker_id=worker_id))
     session.commit()
     return attempt
 
 
-def _holds(job_id: uuid.UUID, attempt: int):  # type: ignore[no-untyped-def]
+def _holds(job_id: uuid.UUID, attempt: int) -> tuple[ColumnElement[bool], ...]:
     return (col(Job.id) == job_id, col(Job.status) == "running", col(Job.attempts) == attempt)
 
 
@@ -206,7 +206,7 @@ def get_job(*, session: Session, job_id: uuid.UUID, owner_id: uuid.UUID) -> Job:
 
 
 def list_jobs(*, session: Session, owner_id: uuid.UUID, limit: int = 50) -> list[Job]:
-    rows = session.exec(select(Job).where(Job.owner_id == owner_id)
+    rows = session.exec(select(Job).where(col(Job.owner_id) == owner_id)
                         .order_by(col(Job.created_at).desc()).limit(limit))
     return list(rows.all())
 

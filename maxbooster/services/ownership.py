@@ -27,7 +27,7 @@ def get_owned(session: Session, model: type[M], obj_id: Any, user: Any, *,
         raise not_found
     if getattr(obj, owner_field) != user_id:
         audit.append_detached(session.get_bind(), action="authz.denied", actor_id=user_id,
-                              target=f"{getattr(model, '__tablename__', model.__name__)}:{obj_id}",  # type: ignore[attr-defined]
+                              target=f"{getattr(model, '__tablename__', model.__name__)}:{obj_id}",
                               ip=ip, user_agent=user_agent)
         raise not_found
     return obj

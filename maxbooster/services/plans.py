@@ -13,15 +13,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from maxbooster.models.accounts import UsageCounter, User
 from maxbooster.services import audit
 from maxbooster.services.errors import InvalidInput, NotFound, PlanLimitReached
+
+if TYPE_CHECKING:
+    from maxbooster.services.accounts.sessions import SessionInfo
 
 GIB = 1024**3
 T = TypeVar("T")
@@ -80,10 +83,11 @@ def reserve(session: Session, *, user_id: uuid.UUID, resource: str, amount: int 
         raise NotFound("User not found.")
     limit = get_plan(user.plan).limit(resource)
     _ensure_counter(session, user_id, resource, period)
-    key = (UsageCounter.user_id == user_id, UsageCounter.resource == resource, UsageCounter.period == period)
-    stmt = update(UsageCounter).where(*key).values(used=UsageCounter.used + amount)
+    key = (col(UsageCounter.user_id) == user_id, col(UsageCounter.resource) == resource,
+           col(UsageCounter.period) == period)
+    stmt = update(UsageCounter).where(*key).values(used=col(UsageCounter.used) + amount)
     if limit is not None:
-        stmt = stmt.where(UsageCounter.used + amount <= limit)
+        stmt = stmt.where(col(UsageCounter.used) + amount <= limit)
     if session.execute(stmt).rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         raise PlanLimitReached(f"plan limit reached: your {get_plan(user.plan).name} plan allows "
@@ -112,9 +116,9 @@ def create_within_plan(session: Session, *, user_id: uuid.UUID, resource: str, b
 
 def release(session: Session, *, user_id: uuid.UUID, resource: str, amount: int = 1) -> None:
     """Give quota back (object deleted); never below zero. Joins the caller's transaction."""
-    key = (UsageCounter.user_id == user_id, UsageCounter.resource == resource,
-           UsageCounter.period == period_for(resource), UsageCounter.used >= amount)
-    session.execute(update(UsageCounter).where(*key).values(used=UsageCounter.used - amount))
+    key = (col(UsageCounter.user_id) == user_id, col(UsageCounter.resource) == resource,
+           col(UsageCounter.period) == period_for(resource), col(UsageCounter.used) >= amount)
+    session.execute(update(UsageCounter).where(*key).values(used=col(UsageCounter.used) - amount))
 
 
 def usage(session: Session, *, user_id: uuid.UUID, resource: str) -> int:
@@ -123,19 +127,19 @@ def usage(session: Session, *, user_id: uuid.UUID, resource: str) -> int:
     return int(row.used) if row else 0
 
 
-def set_plan(session: Session, *, admin: object, user_id: uuid.UUID, plan: str, ip: str = "",
+def set_plan(session: Session, *, admin: User | SessionInfo, user_id: uuid.UUID, plan: str, ip: str = "",
              user_agent: str = "") -> User:
     """Admin sets a user's plan (paying for plans comes later); audited."""
     from maxbooster.services.accounts.admin import _id, require_admin
 
-    require_admin(admin, session=session, action="set_plan")  # type: ignore[arg-type]
+    require_admin(admin, session=session, action="set_plan")
     get_plan(plan)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("User not found.")
     old, user.plan = user.plan, plan
     session.add(user)
-    audit.append(session, action="plan.change", actor_id=_id(admin), target=f"user:{user.id}",  # type: ignore[arg-type]
+    audit.append(session, action="plan.change", actor_id=_id(admin), target=f"user:{user.id}",
                  ip=ip, user_agent=user_agent, details={"from": old, "to": plan})
     session.commit()
     return user

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import jwt
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from maxbooster.models.accounts import RefreshToken, User
 from maxbooster.services import audit
@@ -62,13 +62,13 @@ def password_grant(session: Session, *, email: str, password: str, client: Clien
 def refresh(session: Session, *, refresh_token: str, client: Client) -> TokenPair:
     """Rotate: mark the presented token used, issue its successor; reuse revokes the family."""
     now, token_hash = utcnow(), hash_token(refresh_token or "")
-    row = session.execute(select(RefreshToken).where(RefreshToken.token_hash == token_hash)).scalar_one_or_none()
+    row = session.execute(select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash)).scalar_one_or_none()
     if row is None:
         raise AuthenticationFailed(INVALID)
     claimed = session.execute(
         update(RefreshToken)
-        .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None),  # type: ignore[union-attr]
-               RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > now)  # type: ignore[union-attr]
+        .where(col(RefreshToken.id) == row.id, col(RefreshToken.used_at).is_(None),
+               col(RefreshToken.revoked_at).is_(None), col(RefreshToken.expires_at) > now)
         .values(used_at=now)
     ).rowcount  # type: ignore[attr-defined]
     if claimed != 1:
@@ -89,15 +89,15 @@ def refresh(session: Session, *, refresh_token: str, client: Client) -> TokenPai
 
 def revoke_family(session: Session, *, family_id: uuid.UUID) -> None:
     """Revoke every token of one family (joins the caller's transaction)."""
-    session.execute(update(RefreshToken).where(RefreshToken.family_id == family_id,
-                                               RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+    session.execute(update(RefreshToken).where(col(RefreshToken.family_id) == family_id,
+                                               col(RefreshToken.revoked_at).is_(None))
                     .values(revoked_at=utcnow()))
 
 
 def revoke(session: Session, *, refresh_token: str) -> None:
     """Revoke the family of a presented refresh token; silent for unknown tokens (RFC 7009)."""
     row = session.execute(select(RefreshToken).where(
-        RefreshToken.token_hash == hash_token(refresh_token or ""))).scalar_one_or_none()
+        col(RefreshToken.token_hash) == hash_token(refresh_token or ""))).scalar_one_or_none()
     if row is not None:
         revoke_family(session, family_id=row.family_id)
         session.commit()
@@ -105,8 +105,8 @@ def revoke(session: Session, *, refresh_token: str) -> None:
 
 def revoke_all_for_user(session: Session, *, user_id: uuid.UUID) -> None:
     """Revoke every refresh token of a user (joins the caller's transaction)."""
-    session.execute(update(RefreshToken).where(RefreshToken.user_id == user_id,
-                                               RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+    session.execute(update(RefreshToken).where(col(RefreshToken.user_id) == user_id,
+                                               col(RefreshToken.revoked_at).is_(None))
                     .values(revoked_at=utcnow()))
 
 

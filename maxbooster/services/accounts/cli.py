@@ -47,7 +47,7 @@ def cmd_audit_verify(_: argparse.Namespace) -> int:
     return 1
 
 
-def register_accounts_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_accounts_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add create-admin and audit verify to the main `maxbooster` parser."""
     admin = subparsers.add_parser("create-admin", help="create or promote an admin account")
     admin.add_argument("email")

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import httpx
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from maxbooster.models.accounts import ExternalIdentity, User
 from maxbooster.services import audit
@@ -228,7 +228,7 @@ def _resolve_account(
     if not email:
         raise PermissionDenied(f"{FAILED}: Google did not share an email address.")
     verified = claims.get("email_verified") in (True, "true")
-    local = session.exec(select(User).where(User.email == email)).first()
+    local = session.exec(select(User).where(col(User.email) == email)).first()
     if local is not None:
         if not verified:
             raise PermissionDenied(
@@ -272,7 +272,7 @@ def _audit(session: Session, action: str, user: User, client: Client,
 
 def _identity(session: Session, issuer: str, subject: str) -> ExternalIdentity | None:
     query = select(ExternalIdentity).where(
-        ExternalIdentity.issuer == issuer, ExternalIdentity.subject == subject
+        col(ExternalIdentity.issuer) == issuer, col(ExternalIdentity.subject) == subject
     )
     return session.exec(query).first()
 

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import redis
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from maxbooster.models.accounts import AuthSession
 from maxbooster.settings import get_settings
@@ -60,17 +60,17 @@ class DbSessionStore:
         return _from_row(row) if row else None
 
     def delete(self, id_hash: str) -> None:
-        self.s.execute(delete(AuthSession).where(AuthSession.id_hash == id_hash))  # type: ignore[arg-type]
+        self.s.execute(delete(AuthSession).where(col(AuthSession.id_hash) == id_hash))
         self.s.commit()
 
     def list_for_user(self, user_id: uuid.UUID) -> list[SessionRecord]:
-        rows = self.s.execute(select(AuthSession).where(AuthSession.user_id == user_id)).scalars()
+        rows = self.s.execute(select(AuthSession).where(col(AuthSession.user_id) == user_id)).scalars()
         return [_from_row(r) for r in rows]
 
     def delete_for_user(self, user_id: uuid.UUID, *, keep: str | None = None) -> int:
-        stmt = delete(AuthSession).where(AuthSession.user_id == user_id)  # type: ignore[arg-type]
+        stmt = delete(AuthSession).where(col(AuthSession.user_id) == user_id)
         if keep:
-            stmt = stmt.where(AuthSession.id_hash != keep)  # type: ignore[arg-type]
+            stmt = stmt.where(col(AuthSession.id_hash) != keep)
         count = self.s.execute(stmt).rowcount  # type: ignore[attr-defined]
         self.s.commit()
         return int(count)

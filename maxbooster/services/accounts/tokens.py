@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from maxbooster.models.accounts import AccountToken
 from maxbooster.services.accounts.common import hash_token, invalid, new_token, utcnow
@@ -37,14 +37,14 @@ def consume(session: Session, *, raw: str, purposes: Iterable[str]) -> AccountTo
     now, token_hash, purposes = utcnow(), hash_token(raw or ""), list(purposes)
     stmt = (
         update(AccountToken)
-        .where(AccountToken.token_hash == token_hash, AccountToken.used_at.is_(None),  # type: ignore[union-attr]
-               AccountToken.expires_at > now, AccountToken.purpose.in_(purposes))  # type: ignore[attr-defined]
+        .where(col(AccountToken.token_hash) == token_hash, col(AccountToken.used_at).is_(None),
+               col(AccountToken.expires_at) > now, col(AccountToken.purpose).in_(purposes))
         .values(used_at=now)
     )
     if not raw or session.execute(stmt).rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         raise invalid("invalid_token", "This link is invalid or has expired; request a new one.")
-    row = session.execute(select(AccountToken).where(AccountToken.token_hash == token_hash)).scalar_one()
+    row = session.execute(select(AccountToken).where(col(AccountToken.token_hash) == token_hash)).scalar_one()
     return row
 
 
@@ -53,8 +53,8 @@ def invalidate(session: Session, *, user_id: uuid.UUID, purposes: Iterable[str],
     """Make every unused token of these purposes unusable."""
     session.execute(
         update(AccountToken)
-        .where(AccountToken.user_id == user_id, AccountToken.used_at.is_(None),  # type: ignore[union-attr]
-               AccountToken.purpose.in_(list(purposes)))  # type: ignore[attr-defined]
+        .where(col(AccountToken.user_id) == user_id, col(AccountToken.used_at).is_(None),
+               col(AccountToken.purpose).in_(list(purposes)))
         .values(used_at=now or utcnow())
     )
 
@@ -62,5 +62,6 @@ def invalidate(session: Session, *, user_id: uuid.UUID, purposes: Iterable[str],
 def issued_since(session: Session, *, user_id: uuid.UUID, purpose: str, since: datetime) -> int:
     """How many tokens of `purpose` were issued to the user since `since` (email caps)."""
     stmt = select(func.count()).select_from(AccountToken).where(
-        AccountToken.user_id == user_id, AccountToken.purpose == purpose, AccountToken.created_at >= since)
+        col(AccountToken.user_id) == user_id, col(AccountToken.purpose) == purpose,
+        col(AccountToken.created_at) >= since)
     return int(session.execute(stmt).scalar_one())

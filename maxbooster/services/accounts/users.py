@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from maxbooster.models.accounts import User
 from maxbooster.services import audit, ratelimit
@@ -40,7 +40,7 @@ class EmailNotVerified(DomainError):
 
 
 def find_by_email(session: Session, email: str) -> User | None:
-    return session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    return session.execute(select(User).where(col(User.email) == email)).scalar_one_or_none()
 
 
 def get_user(session: Session, *, user_id: uuid.UUID) -> User:

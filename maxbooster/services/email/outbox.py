@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from maxbooster.models.accounts import EmailOutbox
 from maxbooster.models.base import utcnow
@@ -33,7 +33,7 @@ def record(session: Session, message: EmailMessage, *, status: str) -> uuid.UUID
 
 def list_outbox(session: Session, *, to: str | None = None, limit: int = 50) -> list[EmailOutbox]:
     """Newest messages first, optionally only those sent to `to` (admin view, tests)."""
-    stmt = select(EmailOutbox).order_by(EmailOutbox.created_at.desc()).limit(limit)  # type: ignore[attr-defined]
+    stmt = select(EmailOutbox).order_by(col(EmailOutbox.created_at).desc()).limit(limit)
     if to:
-        stmt = stmt.where(EmailOutbox.to_addr == to.strip().lower())  # type: ignore[arg-type]
+        stmt = stmt.where(col(EmailOutbox.to_addr) == to.strip().lower())
     return list(session.execute(stmt).scalars())
