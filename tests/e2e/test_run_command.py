@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
+from tests.conftest import service_url
 from tests.e2e.conftest import ROOT, _demo_login, _free_port, _wait_ready
 
 
@@ -22,11 +24,21 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def test_ctrl_c_stops_app_and_worker_without_orphans(tmp_path: Path) -> None:
+@pytest.fixture(params=["embedded", "scaled-out"])
+def service_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Embedded defaults, or PostgreSQL (an empty database) + Redis state/sessions + Redis broker."""
+    if request.param == "embedded":
+        return {}
+    redis = service_url("MAXBOOSTER_TEST_REDIS_URL").rsplit("/", 1)[0]
+    return {"DATABASE_URL": request.getfixturevalue("postgres_url"), "REDIS_URL": f"{redis}/3",
+            "CELERY_BROKER_URL": f"{redis}/4"}
+
+
+def test_ctrl_c_stops_app_and_worker_without_orphans(tmp_path: Path, service_env: dict[str, str]) -> None:
     port, data_dir = _free_port(), tmp_path / "data"
     url = f"http://localhost:{port}"
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
-    env.update(MAXBOOSTER_DATA_DIR=str(data_dir), APP_URL=url)
+    env.update(MAXBOOSTER_DATA_DIR=str(data_dir), APP_URL=url, **service_env)
     env["PATH"] = f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{env['PATH']}"
     log = tmp_path / "run.log"
     with open(log, "wb") as out:
@@ -37,6 +49,9 @@ def test_ctrl_c_stops_app_and_worker_without_orphans(tmp_path: Path) -> None:
         email, password = _demo_login(log)
         token = httpx.post(f"{url}/api/v1/auth/token", json={"email": email, "password": password})
         assert token.status_code == 200, token.text  # the printed demo login really works
+        ready = httpx.get(f"{url}/api/health/ready").json()["checks"]
+        assert ready["database"]["backend"] == ("postgresql+psycopg" if service_env else "sqlite")
+        assert ready["redis"]["configured"] is bool(service_env)
         children = [int(pid) for pid in (data_dir / "run.pids").read_text().split()]
         assert len(children) == 2 and all(_group_alive(pid) for pid in children)
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
