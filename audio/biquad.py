@@ -11,6 +11,7 @@ one pedalboard plugin per band).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from scipy import signal
@@ -43,7 +44,7 @@ def biquad_sos(kind: str, freq_hz: float, gain_db: float, q: float, sample_rate:
     return np.array([[*(v / den[0] for v in b), 1.0, den[1] / den[0], den[2] / den[0]]])
 
 
-def eq_sos(bands: list[dict[str, float | str]], sample_rate: int) -> np.ndarray | None:
+def eq_sos(bands: list[dict[str, Any]], sample_rate: int) -> np.ndarray | None:
     """All bands as one SOS cascade ``(bands, 6)``; ``None`` when there are none."""
     if not bands:
         return None
@@ -54,12 +55,13 @@ def eq_sos(bands: list[dict[str, float | str]], sample_rate: int) -> np.ndarray 
 def apply_eq(x: np.ndarray, sos: np.ndarray, *, chunk: int = 1 << 16) -> np.ndarray:
     """Filter ``x`` ``(channels, n)`` float32 with ``sos`` in place (and return it).
 
-    Chunked with carried filter state: identical to one pass, and the small
-    per-chunk buffers avoid full-length allocations.
+    Chunked with carried filter state, so it equals one pass while the buffers
+    stay small. Computed in float64: in float32 a 40 Hz high-pass drifts by
+    about -70 dBFS (and float32 is barely faster here).
     """
-    sos32 = sos.astype(np.float32)
-    zi = np.zeros((sos.shape[0], x.shape[0], 2), dtype=np.float32)
+    zi = np.zeros((sos.shape[0], x.shape[0], 2), dtype=np.float64)
     for start in range(0, x.shape[1], chunk):
-        y, zi = signal.sosfilt(sos32, x[:, start : start + chunk], axis=-1, zi=zi)
-        x[:, start : start + chunk] = y
+        part = x[:, start : start + chunk]
+        y, zi = signal.sosfilt(sos, part.astype(np.float64), axis=-1, zi=zi)
+        part[...] = y
     return x

@@ -2,17 +2,21 @@
 
 Every choice is recorded as a :class:`Decision` with the reason in plain words,
 so the mastering report can explain itself. The chain works on audio already
-gain-staged to ``WORKING_LUFS`` so thresholds mean the same for every input.
+gain-staged to ``WORKING_LUFS`` so thresholds mean the same for every input:
+high-pass and tonal EQ as one biquad cascade (:mod:`audio.biquad`), glue
+compression (:mod:`audio.dynamics`), optional mid/side width.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-import pedalboard
 
+from audio.biquad import apply_eq, eq_sos
+from audio.dynamics import compress
 from audio.presets import OCTAVE_BANDS_HZ, GenreCurve
 
 WORKING_LUFS = -18.0  # level the chain sees, whatever the input loudness
@@ -45,11 +49,15 @@ class Decision:
         return {"name": self.name, "value": self.value, "reason": self.reason}
 
 
+Step = tuple[str, dict[str, Any]]  # ("band" | "compressor", parameters)
+
+
 @dataclass(frozen=True)
 class ChainPlan:
-    """pedalboard plugin specs ``(class, kwargs)`` in order, optional side gain, the decisions."""
+    """Processing steps in order: ``("band", biquad params)`` EQ bands (:mod:`audio.biquad`)
+    then ``("compressor", params)`` (:mod:`audio.dynamics`); optional side gain; the decisions."""
 
-    plugins: tuple[tuple[type, dict[str, float]], ...]
+    plugins: tuple[Step, ...]
     side_gain: float | None
     decisions: tuple[Decision, ...] = field(default=())
 
@@ -99,7 +107,7 @@ def plan_chain(inputs: ChainInputs, genre: GenreCurve, *, tonal: bool = True) ->
 
     ``tonal=False`` (reference matching) leaves EQ and width to the reference match.
     """
-    plugins: list[object] = []
+    plugins: list[Step] = []
     decisions: list[Decision] = []
     parts = (_plan_highpass, _plan_eq, _plan_compressor) if tonal else (_plan_highpass, _plan_compressor)
     for part in parts:
@@ -113,7 +121,7 @@ def plan_chain(inputs: ChainInputs, genre: GenreCurve, *, tonal: bool = True) ->
     return ChainPlan(tuple(plugins), side_gain, tuple(decisions))
 
 
-def _plan_highpass(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[object], list[Decision]]:
+def _plan_highpass(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[Step], list[Decision]]:
     dc = abs(inputs.dc_offset)
     sub = _relative_bands(inputs.band_levels_db)[0]
     if dc > 1e-3 or sub > genre.band_levels_db[0] + 3.0:
@@ -121,8 +129,8 @@ def _plan_highpass(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[object]
                              "so a firmer 30 Hz high-pass removes rumble")
     else:
         cutoff, why = 20.0, "A gentle 20 Hz high-pass removes DC and inaudible rumble"
-    # Two first-order sections: 12 dB/octave, transparent above ~2x the cutoff.
-    plugins = [(pedalboard.HighpassFilter, {"cutoff_frequency_hz": cutoff})] * 2
+    # Second-order Butterworth: 12 dB/octave, transparent above ~2x the cutoff.
+    plugins = [("band", {"kind": "highpass", "freq_hz": cutoff, "gain_db": 0.0, "q": 0.7071})]
     return plugins, [Decision("highpass_hz", cutoff, why)]
 
 
@@ -143,18 +151,16 @@ _EQ_BANDS = (
 )
 
 
-def _plan_eq(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[object], list[Decision]]:
+def _plan_eq(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[Step], list[Decision]]:
     deviation = _relative_bands(inputs.band_levels_db) - np.asarray(genre.band_levels_db)
-    plugins: list[object] = []
+    plugins: list[Step] = []
     decisions: list[Decision] = []
     for kind, freq_hz, q, bands in _EQ_BANDS:
         off_db = float(np.mean(deviation[list(bands)]))
         gain_db = float(np.clip(-_EQ_CORRECTION * off_db, -_MAX_EQ_DB, _MAX_EQ_DB))
         if abs(gain_db) < _MIN_EQ_DB:
             continue
-        cls = {"low_shelf": pedalboard.LowShelfFilter, "high_shelf": pedalboard.HighShelfFilter,
-               "peak": pedalboard.PeakFilter}[kind]
-        plugins.append((cls, {"cutoff_frequency_hz": freq_hz, "gain_db": gain_db, "q": q}))
+        plugins.append(("band", {"kind": kind, "freq_hz": freq_hz, "gain_db": gain_db, "q": q}))
         direction = "above" if off_db > 0 else "below"
         decisions.append(Decision(
             f"eq_{kind}_{freq_hz:g}hz_db", round(gain_db, 2),
@@ -167,7 +173,7 @@ def _plan_eq(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[object], list
     return plugins, decisions
 
 
-def _plan_compressor(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[object], list[Decision]]:
+def _plan_compressor(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[Step], list[Decision]]:
     crest, lra = inputs.crest_factor_db, inputs.loudness_range_lu
     if crest < 9.0:
         return [], [Decision("compressor", "bypassed",
@@ -179,8 +185,8 @@ def _plan_compressor(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[objec
     rms_db = WORKING_LUFS + 1.0
     threshold_db = float(np.clip(rms_db + 18.0 - crest, rms_db - 2.0, rms_db + 8.0))
     attack_ms = 30.0 if crest > 14.0 else 15.0
-    comp = (pedalboard.Compressor, {"threshold_db": threshold_db, "ratio": ratio, "attack_ms": attack_ms,
-                                    "release_ms": 150.0})
+    comp = ("compressor", {"threshold_db": threshold_db, "ratio": ratio, "attack_ms": attack_ms,
+                           "release_ms": 150.0})
     level = "high" if crest > 14.0 else "moderate"
     why = (f"Input crest factor {crest:.1f} dB is {level} and loudness range {lra:.1f} LU, "
            f"so compression ratio {ratio:.1f}:1 at {threshold_db:.1f} dB threshold "
@@ -203,43 +209,22 @@ def _plan_width(inputs: ChainInputs) -> tuple[float | None, Decision]:
     return None, Decision("side_gain", 1.0, f"Stereo correlation {corr:.2f} is healthy, width unchanged")
 
 
-_SPLIT_MIN_S = 20.0
-_PIECE_S = 30.0  # small pieces keep only two ~10 MB results in flight
-_PREROLL_S = 1.0  # compressor release (150 ms) and filters settle well within this
-
-
-def _run_board(plan: ChainPlan, x: np.ndarray, sample_rate: int, gain_db: float) -> np.ndarray:
-    plugins = [pedalboard.Gain(gain_db)] + [cls(**kwargs) for cls, kwargs in plan.plugins]
-    return pedalboard.Pedalboard(plugins)(x, sample_rate, buffer_size=1 << 16)  # faster than 8192
-
-
 def run_chain(plan: ChainPlan, x: np.ndarray, sample_rate: int, *, gain_db: float = 0.0) -> np.ndarray:
     """``gain_db`` then the plan on ``x`` ``(channels, samples)`` float32; returns a new array.
 
-    Long inputs run as ~30 s pieces in two threads (pedalboard releases the GIL).
-    Each piece starts ``_PREROLL_S`` early and that pre-roll is dropped, so its
-    filter and compressor state has converged at the seam.
+    The EQ cascade runs one channel per thread (``sosfilt`` releases the GIL);
+    the compressor is stereo-linked.
     """
-    n = x.shape[1]
-    if not plan.plugins:
-        y = x * np.float32(10.0 ** (gain_db / 20.0))
-    elif n < _SPLIT_MIN_S * sample_rate:
-        y = _run_board(plan, x, sample_rate, gain_db)
-    else:
-        pieces = max(2, int(n // (_PIECE_S * sample_rate)))
-        bounds = np.linspace(0, n, pieces + 1).astype(np.int64)
-        pre = int(_PREROLL_S * sample_rate)
-        y = np.empty_like(x)
-
-        def piece(i: int) -> None:
-            start = max(0, int(bounds[i]) - pre)
-            out = _run_board(plan, x[:, start : bounds[i + 1]], sample_rate, gain_db)
-            y[:, bounds[i] : bounds[i + 1]] = out[:, bounds[i] - start :]
-
+    y = np.multiply(x, np.float32(10.0 ** (gain_db / 20.0)), dtype=np.float32)
+    sos = eq_sos([params for kind, params in plan.plugins if kind == "band"], sample_rate)
+    if sos is not None:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(piece, range(pieces)))
+            list(pool.map(lambda c: apply_eq(y[c : c + 1], sos), range(y.shape[0])))
+    for kind, params in plan.plugins:
+        if kind == "compressor":
+            compress(y, sample_rate, **params)
     if plan.side_gain is not None and y.shape[0] == 2:
         side = (0.5 * (plan.side_gain - 1.0)) * (y[0] - y[1])  # add (g - 1) * side to L, subtract from R
         y[0] += side
         y[1] -= side
-    return np.ascontiguousarray(y, dtype=np.float32)
+    return y

@@ -46,7 +46,8 @@ def _cmd_master(args: argparse.Namespace) -> int:
 
     result = master_file(args.input, args.output, bits=args.bits, report_path=args.report,
                          reference_path=args.reference, preset=_preset(args), strength_pct=args.strength,
-                         genre=args.genre, progress=_progress(args, "master"))
+                         genre=args.genre, progress=_progress(args, "master"),
+                         full_report=args.full_report)
     after: dict[str, Any] = result.report["after"]  # type: ignore[assignment]
     text = (f"{args.output}: {after['integrated_lufs']:.2f} LUFS, {after['true_peak_8x_dbtp']:.2f} dBTP (8x), "
             f"{result.sample_rate} Hz, {args.bits}-bit")
@@ -91,6 +92,7 @@ def add_commands(subparsers: Any) -> None:
     m.add_argument("--reference", type=Path, help="match this reference track instead of a genre curve")
     m.add_argument("--bits", type=int, choices=(16, 24, 32), default=24, help="16 is TPDF-dithered")
     m.add_argument("--report", type=Path, help="write the JSON report here")
+    m.add_argument("--full-report", action="store_true", help="full audio.analysis of the output too (slower)")
     _flags(m)
     m.set_defaults(func=_cmd_master)
 

@@ -17,7 +17,6 @@ import numpy as np
 from scipy import signal
 
 from audio.limiter import (
-    BlockGain,
     LimiterResult,
     LimiterSettings,
     attenuation_anchors,
@@ -35,7 +34,7 @@ _MAX_STEP_DB = 24.0
 
 
 class LoudnessModel:
-    """BS.1770 gated loudness of ``gain[n] * x`` for many gain curves, filtering once.
+    """BS.1770 gated loudness of ``x`` and of ``gain * x`` for many limiter curves, filtering once.
 
     ``x`` is ``(channels, samples)``; energies are summed in 100 ms sub-blocks
     so 400 ms gating blocks with 75 % overlap are four consecutive sub-blocks.
@@ -44,22 +43,30 @@ class LoudnessModel:
     def __init__(self, x: np.ndarray, sample_rate: int) -> None:
         weights = channel_weights(x.shape[0]).astype(np.float32)
         sos = k_weighting_sos(sample_rate).astype(np.float32)
-        self._energy = np.zeros(x.shape[1], dtype=np.float32)
-        for weight, channel in zip(weights, x, strict=True):  # one channel at a time: less memory
-            k = signal.sosfilt(sos, channel)
-            np.square(k, out=k)
-            k *= weight
-            self._energy += k
-            del k
+        n = x.shape[1]
         self._sub = int(round(0.1 * sample_rate))
-        usable = (self._energy.size // self._sub) * self._sub
-        self._subs = self._energy[:usable].reshape(-1, self._sub).sum(axis=1, dtype=np.float64)
-        full = self._energy.size // _BLOCK
-        n_blocks = -(-self._energy.size // _BLOCK) + 1
-        self._block_energy = np.zeros(n_blocks, dtype=np.float64)
-        self._block_energy[:full] = block_reduce(self._energy[: full * _BLOCK], np.add)
-        self._block_energy[full] = self._energy[full * _BLOCK :].sum()
-        self._block_sub = np.minimum(np.arange(n_blocks) * _BLOCK // self._sub, self._subs.size)
+        # Chunks hold whole 16-sample blocks and whole sub-blocks; small buffers, one pass.
+        step = math.lcm(_BLOCK, self._sub) * max(1, 65536 // math.lcm(_BLOCK, self._sub))
+        self._subs = np.zeros(n // self._sub, dtype=np.float64)
+        self._block_energy = np.zeros(-(-n // _BLOCK) + 1, dtype=np.float64)
+        zi = np.zeros((sos.shape[0], x.shape[0], 2), dtype=np.float32)
+        for start in range(0, n, step):
+            k, zi = signal.sosfilt(sos, x[:, start : start + step], axis=-1, zi=zi)
+            np.square(k, out=k)
+            energy = k[0] * weights[0] if k.shape[0] == 1 else np.einsum("c,cn->n", weights, k)
+            self._add_chunk(start, energy)
+        self._block_sub = np.minimum(np.arange(self._block_energy.size) * _BLOCK // self._sub, self._subs.size)
+
+    def _add_chunk(self, start: int, energy: np.ndarray) -> None:
+        full = energy.size // _BLOCK
+        b0 = start // _BLOCK
+        self._block_energy[b0 : b0 + full] = block_reduce(energy[: full * _BLOCK], np.add)
+        if energy.size > full * _BLOCK:
+            self._block_energy[b0 + full] = energy[full * _BLOCK :].sum()
+        s0, count = start // self._sub, min(energy.size // self._sub, self._subs.size - start // self._sub)
+        if count > 0:
+            self._subs[s0 : s0 + count] = energy[: count * self._sub].reshape(count, self._sub).sum(
+                axis=1, dtype=np.float64)
 
     def loudness_range_lu(self) -> float:
         """EBU Tech 3342 loudness range: 3 s windows every 100 ms, gated, P95 - P10 (LU)."""
@@ -94,20 +101,9 @@ class LoudnessModel:
         subs = np.bincount(self._block_sub[:-1], weights=weights, minlength=self._subs.size + 1)
         return self._from_subs(subs[: self._subs.size])
 
-    def lufs(self, curve: BlockGain | None = None) -> float:
-        """Integrated loudness (LUFS) of ``curve``-limited ``x`` (unity gain if ``None``)."""
-        subs = self._subs
-        if curve is not None and curve.is_dense:
-            g = curve.dense()[: subs.size * self._sub]
-            e = self._energy[: g.size] * (g * g)
-            subs = e.reshape(-1, self._sub).sum(axis=1, dtype=np.float64)
-        elif curve is not None and curve.blocks.size:
-            idx, gains = curve.sample_indices()
-            keep = idx < subs.size * self._sub
-            idx, gains = idx[keep], gains[keep]
-            delta = self._energy[idx] * (gains * gains - 1.0)
-            subs = subs + np.bincount(idx // self._sub, weights=delta, minlength=subs.size)
-        return self._from_subs(subs)
+    def lufs(self) -> float:
+        """Integrated loudness (LUFS) of ``x`` itself."""
+        return self._from_subs(self._subs)
 
     def _from_subs(self, subs: np.ndarray) -> float:
         if subs.size < 4:

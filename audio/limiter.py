@@ -47,6 +47,7 @@ __all__ = ["BlockGain", "LimiterResult", "LimiterSettings", "ScaledEnvelope", "g
            "peak_envelope", "verify_and_finish"]
 
 _BLOCK = BLOCK
+_LIMITED_GAIN = 10.0 ** (-0.5 / 20.0)  # "limited" means more than 0.5 dB of gain reduction
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class LimiterResult:
 
     samples: np.ndarray
     max_gain_reduction_db: float
-    limited_fraction: float  # share of samples with > 0.1 dB gain reduction
+    limited_fraction: float  # share of 16-sample blocks with more than 0.5 dB gain reduction
     true_peak_8x_dbtp: float
     passes: int
 
@@ -118,6 +119,12 @@ class BlockGain:
         idx = self.blocks[:, None] * _BLOCK + np.arange(_BLOCK)[None, :]
         inside = idx < self.n
         return idx[inside], self.gains[inside]
+
+    def blocks_below(self, gain: float) -> np.ndarray:
+        """Indices of blocks whose gain dips below ``gain`` (linear)."""
+        if not self.blocks.size:
+            return self.blocks
+        return self.blocks[self.gains.min(axis=1) < gain]
 
     @property
     def is_dense(self) -> bool:
@@ -244,7 +251,7 @@ def verify_and_finish(y: np.ndarray, sample_rate: int, settings: LimiterSettings
     # Residual overs smaller than a third of the margin are float32 rounding noise.
     accept_lin = 10.0 ** ((settings.ceiling_dbtp - INTERNAL_MARGIN_DB / 3) / 20.0)
     threshold = candidate_threshold(settings.ceiling_dbtp)
-    min_gain, limited = curve.min_gain, curve.blocks
+    min_gain, limited = curve.min_gain, curve.blocks_below(_LIMITED_GAIN)
     peak, passes = 0.0, 0
     for _ in range(max_passes):
         passes += 1
@@ -255,7 +262,7 @@ def verify_and_finish(y: np.ndarray, sample_rate: int, settings: LimiterSettings
         curve = gain_curve(block_peaks(env), y.shape[1], ceiling_lin, settings, sample_rate)
         y = curve.apply(y, in_place=True)
         min_gain *= curve.min_gain
-        limited = np.union1d(limited, curve.blocks)
+        limited = np.union1d(limited, curve.blocks_below(_LIMITED_GAIN))
     if peak > accept_lin:  # last resort: never leave an over behind
         y *= np.float32(ceiling_lin / peak)
         min_gain *= ceiling_lin / peak

@@ -202,13 +202,13 @@ def _limit_to_target(pre: np.ndarray, sample_rate: int, target: MasterPreset) ->
     settings = LimiterSettings(target.ceiling_dbtp, 3.0, target.release_ms)
     result = gain_loop(pre, sample_rate, target.target_lufs, settings, in_place=True)
     del pre  # consumed: the output reuses its memory
-    iterations = list(result.iterations)
+    iterations: list[dict[str, float | bool]] = list(result.iterations)
     y, true_peak_db = result.samples, result.limiter.true_peak_8x_dbtp
     slope = _loop_slope(result.iterations)
     for attempt in range(4):
         measured = integrated_loudness(y, sample_rate)
         error_lu = target.target_lufs - measured
-        iterations.append({"measured_lufs": round(measured, 3), "exact": 1.0})
+        iterations.append({"measured_lufs": round(measured, 3), "exact": True})
         if abs(error_lu) <= _FINAL_TOLERANCE_LU or attempt == 3:
             break
         # Rare: the fast model was off (very heavy limiting). Nudge the level by the
@@ -224,8 +224,8 @@ def _limit_to_target(pre: np.ndarray, sample_rate: int, target: MasterPreset) ->
         Decision("limiter", {"ceiling_dbtp": target.ceiling_dbtp, "lookahead_ms": settings.lookahead_ms,
                              "release_ms": settings.release_ms},
                  f"True-peak limiter at {target.ceiling_dbtp:g} dBTP (8x detection), "
-                 f"{limiter.max_gain_reduction_db:.1f} dB maximum gain reduction on "
-                 f"{100 * limiter.limited_fraction:.1f} % of the signal"),
+                 f"{limiter.max_gain_reduction_db:.1f} dB maximum gain reduction; "
+                 f"{100 * limiter.limited_fraction:.1f} % of the signal reduced by more than 0.5 dB"),
     ]
     stats = {"max_gain_reduction_db": round(limiter.max_gain_reduction_db, 2),
              "limited_fraction": round(limiter.limited_fraction, 4),

@@ -1,10 +1,12 @@
 """Render a :class:`audio.session.Session` to stereo, sample-accurately.
 
 Per track: clips placed at ``round(start_s * sr)``, clip gain and linear fades,
-then the inserts (pedalboard; ``limiter`` is our true-peak limiter), the fader
-and the constant-power pan. Tracks render in two threads (pedalboard releases
-the GIL). Then the master bus inserts and fader. Files are read once per path
-and resampled to the session rate if theirs differs.
+then the inserts (EQ: the Web Audio biquads of :mod:`audio.biquad`; compressor:
+:mod:`audio.dynamics`; limiter: our true-peak limiter; reverb, delay, gate,
+gain: pedalboard), the fader and the constant-power pan. Tracks render in two
+threads (all of these release the GIL). Then the master bus inserts and fader.
+Files are read once per path, resampled to the session rate if theirs
+differs, and dropped after their last clip.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ class FileCache:
         """The decoded file for the caller to modify: no copy if this is its last use."""
         x = self.get(name)
         with self._lock:
-            if self._uses is not None and self._uses[name] <= 1:
+            # A custom loader's arrays belong to the caller: never modify those.
+            if self._loader is None and self._uses is not None and self._uses[name] <= 1:
                 self._uses[name] = 0
                 self._cache.pop(name, None)
                 return x
@@ -135,9 +138,9 @@ def pan_gains(pan: float) -> tuple[float, float]:
     return math.cos(theta), math.sin(theta)
 
 
-def _plugin(insert: Insert) -> object:
+def _plugin(insert: Insert) -> pedalboard.Plugin:
     p = insert.params
-    factories: dict[str, Callable[[], object]] = {
+    factories: dict[str, Callable[[], pedalboard.Plugin]] = {
         "reverb": lambda: pedalboard.Reverb(p["room_size"], p["damping"], p["wet_level"], p["dry_level"], p["width"]),
         "delay": lambda: pedalboard.Delay(p["delay_s"], p["feedback"], p["mix"]),
         "gate": lambda: pedalboard.NoiseGate(p["threshold_db"], p["ratio"], p["attack_ms"], p["release_ms"]),
@@ -153,7 +156,7 @@ def apply_inserts(x: np.ndarray, inserts: tuple[Insert, ...], sample_rate: int) 
     vectorised compressor (:mod:`audio.dynamics`), ``limiter`` our true-peak
     limiter, the rest pedalboard (consecutive ones in one board).
     """
-    board: list[object] = []
+    board: list[pedalboard.Plugin] = []
 
     def flush(y: np.ndarray) -> np.ndarray:
         if board:

@@ -60,3 +60,19 @@ def test_settings_are_validated(kwargs: dict[str, float]) -> None:
     base = {"ceiling_dbtp": -1.0, "lookahead_ms": 3.0, "release_ms": 80.0} | kwargs
     with pytest.raises(InvalidParameter, match=next(iter(kwargs))):
         LimiterSettings(**base)
+
+
+@pytest.mark.parametrize("kind", ["white_noise", "square_5k", "clipped_music"])
+def test_ceiling_holds_on_hostile_material(kind: str) -> None:
+    # Full-band noise, a naive (aliased) square wave and hard-clipped music have the largest
+    # inter-sample overs; the 8x true peak must still be at or below the ceiling.
+    rng = np.random.default_rng(5)
+    n = 3 * SR
+    if kind == "white_noise":
+        x = rng.uniform(-1, 1, (2, n)).astype(np.float32) * np.float32(2.0)
+    elif kind == "square_5k":
+        x = np.tile(np.sign(np.sin(2 * np.pi * 5000 * np.arange(n) / SR)).astype(np.float32), (2, 1))
+    else:
+        x = np.clip(make_music(3.0, SR, seed=4) * np.float32(6.0), -1, 1) * np.float32(1.5)
+    y = limit(x, SR, LimiterSettings(-1.0, 1.5, 30.0)).samples
+    assert true_peak_dbtp(y, SR, oversample=8) <= -1.0

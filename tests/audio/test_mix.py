@@ -231,3 +231,18 @@ def test_compressor_insert_static_curve_and_attack() -> None:
     # Attack 5 ms (one-pole): after 1 ms only ~1 - exp(-1/5) = 18 % of the 15 dB is applied.
     i = SR // 1000
     assert -5.0 < 20 * np.log10(abs(y[i] / tone[0, i])) < -1.5
+
+
+def test_full_length_stems_shared_by_tracks(tmp_path: Path) -> None:
+    # Two tracks play the same full-length file with a gain insert on the first only: the
+    # first must not alter the buffer the second reads (decoded buffers are reused in place).
+    x = make_music(2.0, SR, seed=9)
+    write_wav(tmp_path, "stem.wav", x, SR, subtype="FLOAT")
+    clip = {"file": "stem.wav", "start_s": 0.0, "length_s": 2.0}
+    doc = _session([_track("a", [_clip("c1", **clip)], pan=-1.0, inserts=[{"type": "gain", "gain_db": -6.0}]),
+                    _track("b", [_clip("c2", **clip)], pan=1.0)])
+    (tmp_path / "s.json").write_text(json.dumps(doc))
+    render_session_file(tmp_path / "s.json", tmp_path / "m.wav", bits=32)
+    y, _ = read_audio(tmp_path / "m.wav")
+    np.testing.assert_allclose(y[0], x[0] * 10 ** (-6 / 20), atol=1e-6)
+    np.testing.assert_allclose(y[1], x[1], atol=1e-6)
