@@ -65,8 +65,19 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     bar(0.5)
     result = analyze(samples, rate).to_dict()
     bar(1.0)
-    _emit(args, result, lambda: "\n".join(f"{k}: {v}" for k, v in result.items()))
+    _emit(args, result, lambda: "\n".join(f"{k:22} {_readable(v)}" for k, v in result.items()))
     return 0
+
+
+def _readable(value: object) -> str:
+    """Human output: floats to 2 decimals (JSON output keeps full precision)."""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, list):
+        return ", ".join(_readable(v) for v in value)
+    if isinstance(value, dict):
+        return "  ".join(f"{k}: {_readable(v)}" for k, v in value.items())
+    return "n/a" if value is None else str(value)
 
 
 def _cmd_peaks(args: argparse.Namespace) -> int:
