@@ -102,6 +102,31 @@ def session_length(session: Session) -> int:
     return max(ends, default=0)
 
 
+MAX_TAIL_S = 10.0
+
+
+def effect_tail_s(inserts: tuple[Insert, ...]) -> float:
+    """Seconds a chain keeps ringing after its input stops (reverb decay, delay repeats to −60 dB)."""
+    tail = 0.0
+    for insert in inserts:
+        p = insert.params
+        if insert.type == "reverb":
+            tail += 0.5 + 4.5 * float(p["room_size"])
+        elif insert.type == "delay" and float(p["mix"]) > 0:
+            feedback = min(float(p["feedback"]), 0.95)
+            repeats = 1 if feedback <= 0 else math.ceil(math.log(1e-3) / math.log(feedback))
+            tail += float(p["delay_s"]) * repeats
+    return min(tail, MAX_TAIL_S)
+
+
+def render_length(session: Session) -> int:
+    """Samples to render: the last clip's end plus the longest effect tail, so tails are not cut."""
+    tracks = audible_tracks(session)
+    track_tail = max((effect_tail_s(t.inserts) for t in tracks), default=0.0)
+    tail_s = min(track_tail + effect_tail_s(session.master.inserts), MAX_TAIL_S)
+    return session_length(session) + (round(tail_s * session.sample_rate) if tail_s else 0)
+
+
 def _fades(n: int, fade_in: int, fade_out: int) -> np.ndarray | None:
     if fade_in == 0 and fade_out == 0:
         return None
@@ -236,9 +261,9 @@ def render_session(session: Session, *, base_dir: str | Path | None = None,
     tracks = audible_tracks(session)
     uses = Counter(c.file for t in tracks for c in t.clips)
     files = FileCache(session.sample_rate, base_dir, loader, uses)
-    n = session_length(session)
-    if n == 0:
+    if session_length(session) == 0:
         raise InvalidParameter("session has no clips: nothing to render")
+    n = render_length(session)
     mix = np.zeros((2, n), dtype=np.float32)
     with ThreadPoolExecutor(max_workers=2) as pool:
         for i, (track, x) in enumerate(zip(tracks, pool.map(lambda t: _track_signal(t, n, files), tracks),

@@ -246,3 +246,17 @@ def test_full_length_stems_shared_by_tracks(tmp_path: Path) -> None:
     y, _ = read_audio(tmp_path / "m.wav")
     np.testing.assert_allclose(y[0], x[0] * 10 ** (-6 / 20), atol=1e-6)
     np.testing.assert_allclose(y[1], x[1], atol=1e-6)
+
+
+def test_reverb_and_delay_tails_are_rendered_not_cut() -> None:
+    burst = np.zeros((1, SR), dtype=np.float32)
+    burst[0, :2205] = 0.5  # 50 ms burst, then silence
+    dry = _session([_track("a", [_clip("c", "b", 0.0, 0.5)])])
+    assert render_session(Session.from_dict(dry), loader=_loader({"b": burst})).shape[1] == SR // 2
+    delay = {"type": "delay", "delay_s": 0.3, "feedback": 0.5, "mix": 0.5}
+    wet = _session([_track("a", [_clip("c", "b", 0.0, 0.5)], inserts=[delay])])
+    mix = render_session(Session.from_dict(wet), loader=_loader({"b": burst}))
+    # 0.5 feedback needs ceil(log(1e-3)/log(0.5)) = 10 repeats of 0.3 s to fall 60 dB: 3 s of tail
+    assert mix.shape[1] == SR // 2 + 3 * SR
+    after_clip = mix[:, SR // 2:]
+    assert np.abs(after_clip).max() > 0.01  # echoes after the clip ended are in the file
