@@ -98,3 +98,12 @@ def app_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine
 def session(app_env: Path, engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as s:
         yield s
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[object]:
+    """A real local OpenID Connect provider (tests/support/oidc_provider.py) on a free port."""
+    from tests.support.oidc_provider import OIDCProvider
+
+    with OIDCProvider() as running:
+        yield running

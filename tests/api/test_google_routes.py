@@ -29,12 +29,6 @@ APP = "http://app.test"
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(scope="module")
-def provider() -> Iterator[OIDCProvider]:
-    with OIDCProvider() as running:
-        yield running
-
-
 @pytest.fixture
 def configure(
     app_env: Path, provider: OIDCProvider, monkeypatch: pytest.MonkeyPatch

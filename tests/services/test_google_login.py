@@ -32,12 +32,6 @@ REDIRECT_URI = "http://testserver/api/auth/google/callback"
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(scope="module")
-def provider() -> Iterator[OIDCProvider]:
-    with OIDCProvider() as running:
-        yield running
-
-
 @pytest.fixture
 def settings(
     app_env: Path, provider: OIDCProvider, monkeypatch: pytest.MonkeyPatch
