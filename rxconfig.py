@@ -15,6 +15,11 @@ config = rx.Config(
     state_manager_mode="redis" if _settings.redis_url else "memory",
     frontend_port=3000,
     backend_port=3000,
-    plugins=[rx.plugins.SitemapPlugin(), rx.plugins.TailwindV4Plugin()],
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    # No sitemap (signed-in pages are private); Tailwind for utility classes.
+    plugins=[
+        rx.plugins.RadixThemesPlugin(theme=rx.theme(appearance="dark", accent_color="blue", gray_color="slate",
+                                                    radius="medium", scaling="95%", has_background=True)),
+        rx.plugins.TailwindV4Plugin(),
+    ],
+    disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -52,14 +52,14 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
 def _prepare() -> tuple[str, str]:
     from maxbooster.db import session_scope
     from maxbooster.migrations import upgrade_head
-    from maxbooster.services.accounts.admin import ensure_demo_user
+    from maxbooster.services.accounts.bootstrap import ensure_demo_user
 
     settings = get_settings()
     settings.check_production()
     _ = settings.secret_key  # generated once under data/ in development
     upgrade_head(settings.database_url)
     with session_scope() as session:
-        return ensure_demo_user(session)
+        return ensure_demo_user(session=session)
 
 
 def run_all(*, port: int = 3000, backend_port: int = 8000) -> int:

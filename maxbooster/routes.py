@@ -1,19 +1,73 @@
-"""Every route of the app, in one place."""
+"""Every path of the app, in one place: pages, browser form endpoints, REST API, media.
 
+Pages, states, emails and API routers all import these constants; a test checks they are
+unique and that every page renders.
+"""
+
+from __future__ import annotations
+
+# Pages for visitors
 LANDING = "/"
 LOGIN = "/login"
 SIGNUP = "/signup"
 FORGOT = "/forgot"
 RESET = "/reset"
+VERIFY = "/verify"  # "resend the verification email" form
 LINK_GOOGLE = "/link-google"
-DASHBOARD = "/studio"
+
+# Pages for signed-in users
+HOME = "/studio"
 JOBS = "/jobs"
 SETTINGS = "/settings"
+
+# Admin pages
 ADMIN_USERS = "/admin/users"
+ADMIN_OUTBOX = "/admin/outbox"
+
+PUBLIC_PAGES = (LANDING, LOGIN, SIGNUP, FORGOT, RESET, VERIFY, LINK_GOOGLE)
+USER_PAGES = (HOME, JOBS, SETTINGS)
+ADMIN_PAGES = (ADMIN_USERS, ADMIN_OUTBOX)
+PAGES = PUBLIC_PAGES + USER_PAGES + ADMIN_PAGES
+
+# Browser form endpoints (native POSTs that answer 303 and set the HttpOnly session cookie)
+API = "/api"
+AUTH = "/api/auth"
+AUTH_SIGNUP = f"{AUTH}/signup"
+AUTH_LOGIN = f"{AUTH}/login"
+AUTH_LOGOUT = f"{AUTH}/logout"
+AUTH_RESEND_VERIFICATION = f"{AUTH}/resend-verification"
+AUTH_VERIFY_EMAIL = f"{AUTH}/verify-email"
+AUTH_FORGOT_PASSWORD = f"{AUTH}/forgot-password"
+AUTH_RESET_PASSWORD = f"{AUTH}/reset-password"
+AUTH_CHANGE_PASSWORD = f"{AUTH}/change-password"
+AUTH_CHANGE_EMAIL = f"{AUTH}/change-email"
+AUTH_PROFILE = f"{AUTH}/profile"
+AUTH_LOGOUT_OTHERS = f"{AUTH}/logout-others"
+AUTH_REVOKE_SESSION = f"{AUTH}/revoke-session"
+AUTH_DELETE_ACCOUNT = f"{AUTH}/delete-account"
+GOOGLE = f"{AUTH}/google"
+GOOGLE_LOGIN = f"{GOOGLE}/login"
+GOOGLE_CALLBACK = f"{GOOGLE}/callback"
+GOOGLE_LINK = f"{GOOGLE}/link"
+
+# Health, docs and the REST API
+HEALTH = "/api/health"
+HEALTH_READY = f"{HEALTH}/ready"
+OPENAPI = "/api/openapi.json"
+API_DOCS = "/api/docs"
+API_DOCS_ASSETS = "/api/docs-assets"
+V1 = "/api/v1"
+V1_TOKEN = f"{V1}/auth/token"
+V1_REFRESH = f"{V1}/auth/refresh"
+V1_REVOKE = f"{V1}/auth/revoke"
+V1_ME = f"{V1}/me"
+
+# Pages whose URL carries a secret (a reset token): never leak it through Referer.
+NO_REFERRER_PAGES = (RESET, LINK_GOOGLE)
 
 # (label, route, lucide icon) for the sidebar: only areas that are built appear here.
 NAV: list[tuple[str, str, str]] = [
-    ("Home", DASHBOARD, "layout-dashboard"),
+    ("Home", HOME, "layout-dashboard"),
     ("Jobs", JOBS, "activity"),
     ("Account", SETTINGS, "user-cog"),
 ]
@@ -21,4 +75,12 @@ NAV: list[tuple[str, str, str]] = [
 # Shown only to admins (the pages check the role on the server too).
 ADMIN_NAV: list[tuple[str, str, str]] = [
     ("Users", ADMIN_USERS, "users"),
+    ("Outbox", ADMIN_OUTBOX, "mail"),
 ]
+
+
+def with_query(path: str, **params: str) -> str:
+    """`path?key=value&…` with values URL-encoded."""
+    from urllib.parse import urlencode
+
+    return f"{path}?{urlencode(params)}" if params else path

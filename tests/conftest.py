@@ -18,6 +18,79 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
 
 REQUIRE_SERVICES = os.environ.get("MAXBOOSTER_REQUIRE_SERVICES") == "1"
+pytest_plugins = ["tests.support.e2e"]
+
+# Fixtures that mean "needs a browser and the built app" / "needs PostgreSQL, Redis or RabbitMQ".
+E2E_FIXTURES = {"running_app", "browser", "page"}
+SERVICE_FIXTURES = {"postgres_url", "redis_env", "redis_url", "rabbitmq_url"}
+SERVICE_PARAMS = {"postgresql", "redis", "rabbitmq", "scaled-out"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests by what they use, so `./mb test --fast` can leave out browsers and services.
+
+    Tests marked `run_last` (they start their own app, which rebuilds the shared frontend in
+    .web/ for another port) run after every test that uses the session's running app.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("run_last") is not None)
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if names & E2E_FIXTURES or item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.e2e)
+        service_param = any(v in SERVICE_PARAMS for v in params.values() if isinstance(v, str))
+        if names & SERVICE_FIXTURES or service_param or item.get_closest_marker("services"):
+            item.add_marker(pytest.mark.services)
+
+
+# Used when the variable is unset and the service answers on its default local port.
+DEFAULT_SERVICES = {
+    "MAXBOOSTER_TEST_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/postgres",
+    "MAXBOOSTER_TEST_REDIS_URL": "redis://127.0.0.1:6379/0",
+    "MAXBOOSTER_TEST_RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:5672//",
+}
+_USED: dict[str, str] = {}
+
+
+def _answers(env_name: str, url: str) -> bool:
+    """True when the service at `url` accepts a connection within a second."""
+    try:
+        if env_name.endswith("DATABASE_URL"):
+            import psycopg
+
+            psycopg.connect(url, connect_timeout=1).close()
+        elif env_name.endswith("REDIS_URL"):
+            import redis
+
+            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+        else:
+            from kombu import Connection
+
+            with Connection(url, connect_timeout=1) as conn:
+                conn.ensure_connection(max_retries=0, timeout=1)
+    except Exception:  # noqa: BLE001  (not there: the tests that need it skip)
+        return False
+    return True
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Use PostgreSQL, Redis and RabbitMQ on their default local ports when nothing is configured."""
+    for env_name, url in DEFAULT_SERVICES.items():
+        if not os.environ.get(env_name) and _answers(env_name, url):
+            os.environ[env_name] = url
+        if os.environ.get(env_name):
+            _USED[env_name] = os.environ[env_name]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    names = {"MAXBOOSTER_TEST_DATABASE_URL": "PostgreSQL", "MAXBOOSTER_TEST_REDIS_URL": "Redis",
+             "MAXBOOSTER_TEST_RABBITMQ_URL": "RabbitMQ"}
+    used = [f"{names[k]} ({v.split('@')[-1]})" for k, v in _USED.items()]
+    missing = [names[k] for k in names if k not in _USED]
+    line = "services used: " + (", ".join(used) or "none")
+    if missing:
+        line += "; not found, their tests skipped: " + ", ".join(missing)
+    terminalreporter.write_line(line)
 
 
 def service_url(env_name: str) -> str:

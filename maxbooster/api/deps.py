@@ -1,20 +1,20 @@
-"""FastAPI dependencies shared by routers: DB session, caller identity, admin guard."""
+"""FastAPI dependencies shared by routers: DB session, the acting caller, admin guard."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session
 
 from maxbooster.db import session_scope
 from maxbooster.models.accounts import User
+from maxbooster.services.access import require_admin as require_admin_service
 from maxbooster.services.accounts import api_tokens
-from maxbooster.services.accounts.admin import require_admin as require_admin_service
-from maxbooster.services.accounts.common import AuthenticationFailed, Client
 from maxbooster.services.accounts.netaddr import client_ip
-from maxbooster.services.accounts.sessions import SessionInfo, validate_session
-from maxbooster.settings import get_settings
+from maxbooster.services.actor import Actor
+from maxbooster.services.errors import AuthenticationFailed
 
 
 def get_db() -> Iterator[Session]:
@@ -23,34 +23,41 @@ def get_db() -> Iterator[Session]:
         yield session
 
 
-def request_client(request: Request) -> Client:
-    """Resolved client IP (trusted proxies only) and user agent of this request."""
+def request_actor(request: Request, *, via: str = "web") -> Actor:
+    """An anonymous actor for this request: resolved client IP (trusted proxies only) and user agent."""
     peer = request.client.host if request.client else ""
-    return Client(ip=client_ip(peer, request.headers), user_agent=request.headers.get("user-agent", "")[:300])
+    return Actor.anonymous(ip=client_ip(peer, request.headers), user_agent=request.headers.get("user-agent", ""),
+                           via=via)
 
 
-def _unauthorized(message: str = "Missing or invalid access token.") -> HTTPException:
-    return HTTPException(401, message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+def _unauthorized() -> HTTPException:
+    return HTTPException(401, "Missing or invalid access token.",
+                         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
-def current_user_api(request: Request, db: Session = Depends(get_db)) -> User:
+def api_user(request: Request, db: Session = Depends(get_db)) -> User:
     """The user of a valid `Authorization: Bearer <access JWT>`; 401 otherwise."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 4096:
         raise _unauthorized()
     try:
-        return api_tokens.user_from_access_token(db, token=token.strip())
+        return api_tokens.user_from_access_token(session=db, token=token.strip())
     except AuthenticationFailed as exc:
         raise _unauthorized() from exc
 
 
-def require_admin(request: Request, user: User = Depends(current_user_api),
-                  db: Session = Depends(get_db)) -> User:
+def api_actor(request: Request, user: User = Depends(api_user)) -> Actor:
+    """The bearer token's user as the acting caller."""
+    return request_actor(request, via="api").as_user(user.id, user.role)
+
+
+def admin_actor(request: Request, actor: Actor = Depends(api_actor), db: Session = Depends(get_db)) -> Actor:
     """Admin-only API routes: 403 (common body) for everyone else; denials are audited."""
-    require_admin_service(user, session=db, action=f"api:{request.url.path}", client=request_client(request))
-    return user
+    require_admin_service(db, actor, f"api:{request.url.path}")
+    return actor
 
 
-def current_browser_session(request: Request) -> SessionInfo | None:
-    """The session behind the `mb_session` cookie, checked against the store on every call."""
-    return validate_session(request.cookies.get(get_settings().session_cookie_name))
+DbSession = Annotated[Session, Depends(get_db)]
+ApiActor = Annotated[Actor, Depends(api_actor)]
+ApiUser = Annotated[User, Depends(api_user)]
+AdminActor = Annotated[Actor, Depends(admin_actor)]

@@ -6,18 +6,19 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from maxbooster import routes
 from maxbooster.services import health
 
-router = APIRouter(prefix="/api/health", tags=["health"])
+router = APIRouter(tags=["health"])
 
 
-@router.get("")
+@router.get(routes.HEALTH)
 def liveness() -> dict[str, str]:
     """The process is up and answering."""
     return {"status": "ok"}
 
 
-@router.get("/ready")
+@router.get(routes.HEALTH_READY)
 async def readiness() -> JSONResponse:
     """Database, Redis (if configured), broker, a recent worker heartbeat, free disk."""
     report = await run_in_threadpool(health.readiness)

@@ -4,21 +4,24 @@ from sqlmodel import SQLModel
 
 from maxbooster.models.accounts import (
     AccountToken,
-    AuditHead,
-    AuditLog,
     AuthSession,
-    EmailOutbox,
     ExternalIdentity,
+    PlanKey,
     RefreshToken,
-    UsageCounter,
+    Role,
+    TokenPurpose,
     User,
 )
-from maxbooster.models.files import StoredFile
-from maxbooster.models.jobs import JOB_STATUSES, Job, JobAttempt, WorkerHeartbeat
+from maxbooster.models.audit import AuditHead, AuditLog
+from maxbooster.models.email import EmailOutbox
+from maxbooster.models.jobs import Job, JobAttempt, JobStatus, WorkerHeartbeat
+from maxbooster.models.plans import UsageCounter
+from maxbooster.models.storage import StoredFile
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "JOB_STATUSES", "AccountToken", "AuditHead", "AuditLog", "AuthSession", "EmailOutbox", "ExternalIdentity",
-    "Job", "JobAttempt", "RefreshToken", "StoredFile", "UsageCounter", "User", "WorkerHeartbeat", "metadata",
+    "AccountToken", "AuditHead", "AuditLog", "AuthSession", "EmailOutbox", "ExternalIdentity", "Job",
+    "JobAttempt", "JobStatus", "PlanKey", "RefreshToken", "Role", "StoredFile", "TokenPurpose", "UsageCounter",
+    "User", "WorkerHeartbeat", "metadata",
 ]

@@ -4,29 +4,43 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from maxbooster.models.base import UTCDateTime, created_at_field, ts_field, uuid_pk
+from maxbooster.models.base import UTCDateTime, created_at_field, one_of, ts_field, uuid_pk
 
-ROLES = ("user", "admin")
-TOKEN_PURPOSES = ("verify_email", "change_email", "reset_password")
+
+class Role(StrEnum):
+    USER = "user"
+    ADMIN = "admin"
+
+
+class PlanKey(StrEnum):
+    FREE = "free"
+    PRO = "pro"
+    LABEL = "label"
+
+
+class TokenPurpose(StrEnum):
+    VERIFY_EMAIL = "verify_email"
+    CHANGE_EMAIL = "change_email"
+    RESET_PASSWORD = "reset_password"  # noqa: S105  (a token purpose, not a secret)
 
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('user','admin')", name="ck_users_role"),
+        CheckConstraint(one_of("role", Role), name="ck_users_role"),
     )
 
     id: uuid.UUID = uuid_pk()
     email: str = Field(max_length=320, unique=True, index=True)
     display_name: str = Field(max_length=100)
     password_hash: str | None = Field(default=None, max_length=255)
-    role: str = Field(default="user", max_length=20)
-    plan: str = Field(default="free", max_length=20)
+    role: str = Field(default=Role.USER, max_length=20)
+    plan: str = Field(default=PlanKey.FREE, max_length=20)
     email_verified: bool = Field(default=False)
     is_active: bool = Field(default=True)
     created_at: datetime = created_at_field()
@@ -56,9 +70,7 @@ class AccountToken(SQLModel, table=True):
 
     __tablename__ = "account_tokens"
     __table_args__ = (
-        CheckConstraint(
-            "purpose IN ('verify_email','change_email','reset_password')", name="ck_account_tokens_purpose"
-        ),
+        CheckConstraint(one_of("purpose", TokenPurpose), name="ck_account_tokens_purpose"),
         Index("ix_account_tokens_user_purpose", "user_id", "purpose"),
     )
 
@@ -99,57 +111,3 @@ class ExternalIdentity(SQLModel, table=True):
     subject: str = Field(max_length=255)
     email: str | None = Field(default=None, max_length=320)
     created_at: datetime = created_at_field()
-
-
-class AuditLog(SQLModel, table=True):
-    """Append-only, hash-chained record of security events (no FK: rows outlive users)."""
-
-    __tablename__ = "audit_log"
-
-    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    prev_hash: str = Field(max_length=64)
-    row_hash: str = Field(max_length=64)
-    actor_id: uuid.UUID | None = Field(default=None, index=True)
-    action: str = Field(max_length=60, index=True)
-    target: str = Field(default="", max_length=200)
-    ip: str = Field(default="", max_length=64)
-    user_agent: str = Field(default="", max_length=300)
-    created_at: datetime = created_at_field()
-    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-
-
-class AuditHead(SQLModel, table=True):
-    """The single row holding the chain's last seq and hash; updating it serialises appends."""
-
-    __tablename__ = "audit_head"
-
-    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
-    seq: int = Field(default=0)
-    row_hash: str = Field(max_length=64)
-
-
-class EmailOutbox(SQLModel, table=True):
-    """Every email sent through the outbox backend (the embedded default)."""
-
-    __tablename__ = "email_outbox"
-
-    id: uuid.UUID = uuid_pk()
-    to_addr: str = Field(max_length=320, index=True)
-    subject: str = Field(max_length=300)
-    text_body: str = Field(sa_type=Text)
-    html_body: str | None = Field(default=None, sa_type=Text)
-    status: str = Field(default="stored", max_length=20)
-    created_at: datetime = created_at_field()
-    sent_at: datetime | None = ts_field()
-
-
-class UsageCounter(SQLModel, table=True):
-    """Per-user usage of a plan resource in a period ('' for lifetime, '2026', '2026-12')."""
-
-    __tablename__ = "usage_counters"
-    __table_args__ = (CheckConstraint("used >= 0", name="ck_usage_counters_used"),)
-
-    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
-    resource: str = Field(primary_key=True, max_length=40)
-    period: str = Field(default="", primary_key=True, max_length=10)
-    used: int = Field(default=0, sa_type=BigInteger)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
@@ -44,3 +45,8 @@ def created_at_field() -> datetime:
 
 def ts_field(*, nullable: bool = True, index: bool = False) -> datetime | None:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def one_of(column: str, values: type[StrEnum]) -> str:
+    """SQL for a CHECK that `column` holds one of the enum's values: "role IN ('user','admin')"."""
+    return f"{column} IN (" + ",".join(f"'{v.value}'" for v in values) + ")"

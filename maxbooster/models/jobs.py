@@ -4,23 +4,36 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
 
-from maxbooster.models.base import UTCDateTime, created_at_field, ts_field, uuid_pk
+from maxbooster.models.base import UTCDateTime, created_at_field, one_of, ts_field, uuid_pk
 
-JOB_STATUSES = ("pending", "running", "succeeded", "failed", "cancelled")
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+    @property
+    def is_active(self) -> bool:
+        return self in (JobStatus.PENDING, JobStatus.RUNNING)
 
 
 class Job(SQLModel, table=True):
     __tablename__ = "jobs"
     __table_args__ = (
         CheckConstraint("progress >= 0 AND progress <= 100", name="ck_jobs_progress"),
-        CheckConstraint(
-            "status IN ('pending','running','succeeded','failed','cancelled')", name="ck_jobs_status"
-        ),
+        CheckConstraint(one_of("status", JobStatus), name="ck_jobs_status"),
         Index("ix_jobs_status_lease", "status", "lease_expires_at"),
         Index("ix_jobs_owner_created", "owner_id", "created_at"),
     )
@@ -28,7 +41,7 @@ class Job(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     kind: str = Field(max_length=80)
     owner_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="CASCADE")
-    status: str = Field(default="pending", max_length=20)
+    status: str = Field(default=JobStatus.PENDING, max_length=20)
     progress: int = Field(default=0)
     message: str = Field(default="", max_length=500)
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -23,7 +23,8 @@ def job_row(row: JobRow) -> rx.Component:
         rx.table.cell(rx.text(row.kind, size="2", weight="medium")),
         rx.table.cell(status_badge(row.status)),
         rx.table.cell(rx.vstack(
-            rx.progress(value=row.progress, max=100, size="2", width="220px"),
+            rx.progress(value=row.progress, max=100, size="2", width=rx.breakpoints(initial="120px", md="220px"),
+                        aria_label="Progress"),
             rx.text(rx.cond(row.error != "", row.error, row.message), size="1", color=theme.MUTED),
             spacing="1")),
         rx.table.cell(rx.text(row.attempts, size="2")),
@@ -40,22 +41,22 @@ def job_row(row: JobRow) -> rx.Component:
 def jobs_page() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.vstack(rx.heading("Background jobs", size="5"),
+            rx.vstack(rx.heading("Background jobs", size="5", as_="h2"),
                       rx.text(JobsState.active_count.to_string() + " active", size="2", color=theme.MUTED),
                       spacing="1"),
             rx.spacer(),
             rx.button(rx.icon("play", size=14), "Run self-test", on_click=JobsState.start_selftest,
                       variant="soft"),
-            width="100%", align="center",
+            width="100%", align="center", wrap="wrap", spacing="3",
         ),
         panel(rx.cond(
             JobsState.rows.length() > 0,
-            rx.table.root(
+            rx.box(rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                                ("Job", "Status", "Progress", "Attempts", "Created", "")])),
                 rx.table.body(rx.foreach(JobsState.rows, job_row)),
                 width="100%", variant="ghost",
-            ),
+            ), overflow_x="auto", width="100%"),
             rx.text("No jobs yet. Renders, masters and imports you start will appear here.", color=theme.MUTED),
         ), width="100%", padding="8px"),
         spacing="4", width="100%", on_mount=JobsState.load,

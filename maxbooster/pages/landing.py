@@ -6,8 +6,8 @@ import reflex as rx
 
 from maxbooster import routes
 from maxbooster.components import theme
-from maxbooster.components.layout import logo, public_page
-from maxbooster.state.auth import AuthState
+from maxbooster.components.layout import link_button, logo, public_page
+from maxbooster.state.base import AuthState
 
 FEATURES = [
     ("audio-lines", "Browser studio", "Tracks, clips, mixer and effects in a dark, fast DAW."),
@@ -21,44 +21,44 @@ FEATURES = [
 
 def feature_card(icon: str, title: str, text: str) -> rx.Component:
     return rx.vstack(
-        rx.icon(icon, size=22, color=theme.ACCENT),
-        rx.text(title, weight="bold", size="3"),
+        rx.icon(icon, size=22, color=theme.ACCENT, aria_hidden="true"),
+        rx.heading(title, size="3", as_="h2"),
         rx.text(text, size="2", color=theme.MUTED),
         background=theme.PANEL, border=f"1px solid {theme.BORDER}", border_radius="8px",
         padding="18px", spacing="2", align="start",
     )
 
 
-def header() -> rx.Component:
-    return rx.hstack(
-        logo(), rx.spacer(),
-        rx.cond(
-            AuthState.signed_in,
-            rx.link(rx.button("Open studio", size="2"), href=routes.DASHBOARD),
-            rx.hstack(
-                rx.link(rx.button("Log in", variant="ghost", color_scheme="gray", size="2"), href=routes.LOGIN),
-                rx.link(rx.button("Create account", size="2"), href=routes.SIGNUP),
-                spacing="2",
-            ),
+def visitor_actions(size: str) -> rx.Component:
+    """'Open studio' for someone signed in; 'Start free' and 'Log in' for everyone else."""
+    return rx.cond(
+        AuthState.signed_in,
+        link_button("Open studio", routes.HOME, size=size),
+        rx.hstack(
+            link_button("Start free", routes.SIGNUP, size=size),
+            link_button("Log in", routes.LOGIN, size=size, variant="outline", color_scheme="gray"),
+            spacing="3",
         ),
-        padding="16px 32px", border_bottom=f"1px solid {theme.BORDER}", background=theme.PANEL, align="center",
     )
+
+
+def header() -> rx.Component:
+    return rx.el.header(rx.hstack(
+        logo(), rx.spacer(), visitor_actions("2"),
+        padding=rx.breakpoints(initial="12px 16px", md="16px 32px"), align="center", width="100%",
+    ), width="100%", background=theme.PANEL, border_bottom=f"1px solid {theme.BORDER}")
 
 
 def hero() -> rx.Component:
     return rx.vstack(
         rx.badge("Self-hosted · open", variant="surface", size="2"),
-        rx.heading("Your whole music career in one studio.", size="8", weight="bold",
-                   text_align="center", max_width="760px"),
+        rx.heading("Your whole music career in one studio.", size=rx.breakpoints(initial="7", md="8"), weight="bold",
+                   text_align="center", max_width="760px", as_="h1"),
         rx.text("Make the song, master it to every platform's loudness target, release it, promote it "
                 "and sell around it. Runs on your own machine; no accounts elsewhere needed.",
                 size="4", color=theme.MUTED, text_align="center", max_width="640px"),
-        rx.hstack(
-            rx.link(rx.button("Start free", size="3"), href=routes.SIGNUP),
-            rx.link(rx.button("Log in", size="3", variant="outline", color_scheme="gray"), href=routes.LOGIN),
-            spacing="3", padding_top="8px",
-        ),
-        align="center", spacing="4", padding="72px 24px 48px",
+        rx.box(visitor_actions("3"), padding_top="8px"),
+        align="center", spacing="4", padding=rx.breakpoints(initial="48px 20px 32px", md="72px 24px 48px"),
     )
 
 
@@ -66,10 +66,12 @@ def hero() -> rx.Component:
 def landing() -> rx.Component:
     return rx.vstack(
         header(),
-        hero(),
-        rx.grid(*[feature_card(*f) for f in FEATURES], columns=rx.breakpoints(initial="1", sm="2", lg="3"),
-                spacing="4", width="100%", max_width="1040px", padding_x="24px"),
-        rx.text("Max Booster · built for independent artists and small labels", size="1",
-                color=theme.MUTED, padding="48px"),
+        rx.el.main(rx.vstack(
+            hero(),
+            rx.grid(*[feature_card(*f) for f in FEATURES], columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                    spacing="4", width="100%", max_width="1040px", padding_x="24px"),
+            width="100%", align="center", spacing="0"), id="main", width="100%"),
+        rx.el.footer(rx.text("Max Booster · built for independent artists and small labels", size="1",
+                             color=theme.MUTED), padding="48px"),
         width="100%", align="center", spacing="0",
     )

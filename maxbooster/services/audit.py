@@ -12,17 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Engine
 from sqlalchemy.engine.base import Connection
 from sqlmodel import Session, col
 
-from maxbooster.models.accounts import AuditHead, AuditLog
+from maxbooster.models.audit import AuditHead, AuditLog
 from maxbooster.models.base import utcnow
+from maxbooster.services.actor import Actor
 
 GENESIS = "0" * 64
 log = logging.getLogger(__name__)
@@ -63,15 +62,16 @@ def _advance_head(session: Session) -> tuple[int, str]:
     return head.seq, head.row_hash
 
 
-def append(
-    session: Session, *, action: str, actor_id: uuid.UUID | None = None, target: str = "",
-    ip: str = "", user_agent: str = "", details: dict[str, Any] | None = None,
-) -> AuditLog:
-    """Add one chained row inside the caller's transaction (the caller commits)."""
+def record(session: Session, actor: Actor, action: str, *, target: str = "",
+           details: dict[str, Any] | None = None) -> AuditLog:
+    """Add one chained row for `actor` inside the caller's transaction (the caller commits)."""
     seq, prev = _advance_head(session)
-    row = AuditLog(seq=seq, prev_hash=prev, row_hash="", actor_id=actor_id, action=action,
-                   target=target[:200], ip=ip[:64], user_agent=user_agent[:300],
-                   created_at=utcnow(), details=details or {})
+    extra = dict(details or {})
+    if actor.via not in ("web", "api"):
+        extra.setdefault("via", actor.via)
+    row = AuditLog(seq=seq, prev_hash=prev, row_hash="", actor_id=actor.user_id, action=action,
+                   target=target[:200], ip=actor.ip[:64], user_agent=actor.user_agent[:300],
+                   created_at=utcnow(), details=extra)
     row.row_hash = row_hash(prev, row)
     session.add(row)
     session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(row_hash=row.row_hash))
@@ -79,18 +79,20 @@ def append(
     return row
 
 
-def append_detached(bind: Engine | Connection, **fields: Any) -> None:
-    """Append and commit in a separate session (denials that must survive the caller's rollback)."""
+def record_detached(session: Session, actor: Actor, action: str, *, target: str = "",
+                    details: dict[str, Any] | None = None) -> None:
+    """Record and commit in a separate session (denials that must survive the caller's rollback)."""
+    bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
     try:
         with Session(engine) as own:
-            append(own, **fields)
+            record(own, actor, action, target=target, details=details)
             own.commit()
     except Exception:  # audit failure must not turn a denial into a 500
-        log.exception("could not append audit row for action %s", fields.get("action"))
+        log.exception("could not append audit row for action %s", action)
 
 
-def verify_chain(session: Session) -> VerifyResult:
+def verify_chain(*, session: Session) -> VerifyResult:
     """Walk the chain from seq 1; report the first missing, edited or re-linked row."""
     expected_seq, prev, checked = 1, GENESIS, 0
     rows = session.execute(select(AuditLog).order_by(col(AuditLog.seq))).scalars()
@@ -112,5 +114,5 @@ def verify_chain(session: Session) -> VerifyResult:
     return VerifyResult(True, checked)
 
 
-def count_rows(session: Session) -> int:
+def count_rows(*, session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(AuditLog)).scalar_one())

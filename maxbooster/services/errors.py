@@ -1,48 +1,159 @@
-"""Domain errors raised by services; each UI/API layer maps them to its own reply."""
+"""Domain errors raised by services, with one code enum and a plain-language message per code.
+
+Every layer maps errors the same way: the REST API answers {"error": {"code", "message"}}, the
+browser form routes redirect with `?error=<code>` and the page shows `message_for(code)`, and
+Reflex handlers toast the error's message. A test walks `ErrorCode` and fails on a code
+without a message.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # generic
+    INVALID_INPUT = "invalid_input"
+    NOT_FOUND = "not_found"
+    PERMISSION_DENIED = "permission_denied"
+    PLAN_LIMIT_REACHED = "plan_limit_reached"
+    CONFLICT = "conflict"
+    RATE_LIMITED = "rate_limited"
+    LOGIN_REQUIRED = "login_required"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    BODY_TOO_LARGE = "body_too_large"
+    MALFORMED_REQUEST = "malformed_request"
+    INTERNAL_ERROR = "internal_error"
+    # accounts
+    INVALID_CREDENTIALS = "invalid_credentials"
+    EMAIL_UNVERIFIED = "email_unverified"
+    PASSWORD_TOO_SHORT = "password_too_short"
+    PASSWORD_TOO_LONG = "password_too_long"
+    COMMON_PASSWORD = "common_password"
+    INVALID_EMAIL = "invalid_email"
+    EMAIL_TAKEN = "email_taken"
+    SAME_EMAIL = "same_email"
+    INVALID_DISPLAY_NAME = "invalid_display_name"
+    INVALID_TOKEN = "invalid_token"
+    WRONG_PASSWORD = "wrong_password"
+    CONFIRM_EMAIL_MISMATCH = "confirm_email_mismatch"
+    GOOGLE_FAILED = "google"
+    # admin
+    INVALID_ROLE = "invalid_role"
+    INVALID_PLAN = "invalid_plan"
+    LAST_ADMIN = "last_admin"
+    # jobs
+    UNKNOWN_JOB_KIND = "unknown_job_kind"
+    JOB_FINISHED = "job_finished"
+
+
+MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.INVALID_INPUT: "Some of what you entered is not valid; check the form and try again.",
+    ErrorCode.NOT_FOUND: "We could not find that. It may have been deleted.",
+    ErrorCode.PERMISSION_DENIED: "You are not allowed to do that.",
+    ErrorCode.PLAN_LIMIT_REACHED: "Your plan's limit is reached. See your plan under Account, or upgrade.",
+    ErrorCode.CONFLICT: "Someone changed this at the same time. Reload the page and try again.",
+    ErrorCode.RATE_LIMITED: "Too many attempts. Wait a few minutes and try again.",
+    ErrorCode.LOGIN_REQUIRED: "Please log in first.",
+    ErrorCode.UNAUTHORIZED: "Missing or expired sign-in. Log in again.",
+    ErrorCode.FORBIDDEN: "That request came from another site and was refused.",
+    ErrorCode.METHOD_NOT_ALLOWED: "That kind of request is not allowed here.",
+    ErrorCode.BODY_TOO_LARGE: "What you sent is too large.",
+    ErrorCode.MALFORMED_REQUEST: "We could not read that request. Reload the page and try again.",
+    ErrorCode.INTERNAL_ERROR: "Something went wrong on our side; it has been logged. Try again in a moment.",
+    ErrorCode.INVALID_CREDENTIALS: "Email or password is not correct.",
+    ErrorCode.EMAIL_UNVERIFIED: "Confirm your email address first. Use the link we emailed you, "
+                                "or ask for a new one below.",
+    ErrorCode.PASSWORD_TOO_SHORT: "Use at least 8 characters for your password.",
+    ErrorCode.PASSWORD_TOO_LONG: "Use at most 256 characters for your password.",
+    ErrorCode.COMMON_PASSWORD: "This password is too common; choose another one.",
+    ErrorCode.INVALID_EMAIL: "Enter a valid email address.",
+    ErrorCode.EMAIL_TAKEN: "That email address is already in use.",
+    ErrorCode.SAME_EMAIL: "That is already your email address.",
+    ErrorCode.INVALID_DISPLAY_NAME: "Your name must be 1 to 100 characters.",
+    ErrorCode.INVALID_TOKEN: "This link is invalid or has expired; ask for a new one.",
+    ErrorCode.WRONG_PASSWORD: "Your current password is not correct.",
+    ErrorCode.CONFIRM_EMAIL_MISMATCH: "Type your email address exactly as shown to confirm.",
+    ErrorCode.GOOGLE_FAILED: "Google sign-in did not complete. Try again or use your password.",
+    ErrorCode.INVALID_ROLE: "Choose the role user or admin.",
+    ErrorCode.INVALID_PLAN: "Choose one of the plans Free, Pro or Label.",
+    ErrorCode.LAST_ADMIN: "This is the last active admin. Make someone else an admin first.",
+    ErrorCode.UNKNOWN_JOB_KIND: "That kind of job does not exist.",
+    ErrorCode.JOB_FINISHED: "That job has already finished.",
+}
+
+
+def message_for(code: str) -> str:
+    """The plain-language message for a code ('' for an empty code, the generic one if unknown)."""
+    if not code:
+        return ""
+    try:
+        return MESSAGES[ErrorCode(code)]
+    except ValueError:
+        return MESSAGES[ErrorCode.INVALID_INPUT]
+
 
 class DomainError(Exception):
-    """Base: `message` is safe to show to the user."""
+    """Base: `message` is safe to show to the user; `code` is an ErrorCode."""
 
-    code = "error"
+    code: ErrorCode = ErrorCode.INVALID_INPUT
     http_status = 400
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | None = None, *, code: ErrorCode | None = None) -> None:
+        if code is not None:
+            self.code = code
+        self.message = message or MESSAGES[self.code]
+        super().__init__(self.message)
 
 
 class InvalidInput(DomainError):
-    code = "invalid_input"
+    code = ErrorCode.INVALID_INPUT
     http_status = 422
 
 
 class NotFound(DomainError):
-    code = "not_found"
+    code = ErrorCode.NOT_FOUND
     http_status = 404
 
 
 class PermissionDenied(DomainError):
-    code = "permission_denied"
+    code = ErrorCode.PERMISSION_DENIED
     http_status = 403
 
 
+class AuthenticationFailed(DomainError):
+    """Wrong credentials or an invalid/expired session or token (same message for every cause)."""
+
+    code = ErrorCode.INVALID_CREDENTIALS
+    http_status = 401
+
+
+class LoginRequired(DomainError):
+    code = ErrorCode.LOGIN_REQUIRED
+    http_status = 401
+
+
 class PlanLimitReached(DomainError):
-    code = "plan_limit_reached"
+    code = ErrorCode.PLAN_LIMIT_REACHED
     http_status = 402
 
 
 class Conflict(DomainError):
-    code = "conflict"
+    code = ErrorCode.CONFLICT
     http_status = 409
 
 
 class RateLimited(DomainError):
-    code = "rate_limited"
+    code = ErrorCode.RATE_LIMITED
     http_status = 429
 
-    def __init__(self, message: str, retry_after_s: int) -> None:
+    def __init__(self, message: str | None = None, *, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+def invalid(code: ErrorCode, message: str | None = None) -> InvalidInput:
+    """An InvalidInput with a specific code (its message defaults to the code's message)."""
+    return InvalidInput(message, code=code)

@@ -9,6 +9,10 @@ re-queues jobs whose lease expired (worker killed) and fails them for good after
 
 from __future__ import annotations
 
+import importlib
+import logging
+import re
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,12 +22,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
+from maxbooster.db import session_scope
 from maxbooster.models.base import utcnow
-from maxbooster.models.jobs import Job, JobAttempt, WorkerHeartbeat
-from maxbooster.services.errors import InvalidInput, NotFound
+from maxbooster.models.jobs import Job, JobAttempt, JobStatus, WorkerHeartbeat
+from maxbooster.services.access import get_owned
+from maxbooster.services.actor import Actor
+from maxbooster.services.broker import get_broker
+from maxbooster.services.errors import ErrorCode, InvalidInput
 from maxbooster.settings import get_settings
 
-TERMINAL = ("succeeded", "failed", "cancelled")
+log = logging.getLogger("maxbooster.jobs")
+KIND_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
 
 class JobLost(Exception):
@@ -49,33 +58,39 @@ HANDLERS: dict[str, Handler] = {}
 
 
 def job_handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that performs jobs of `kind` (returns a result reference)."""
+    """Register the function that performs jobs of `kind` (`feature.verb`; returns a result reference)."""
+    if not KIND_NAME.match(kind):
+        raise ValueError(f"job kind {kind!r} must be named feature.verb in lower case")
 
     def register(fn: Handler) -> Handler:
+        if HANDLERS.get(kind, fn) is not fn:
+            raise ValueError(f"job kind {kind!r} is registered twice")
         HANDLERS[kind] = fn
         return fn
 
     return register
 
 
-def _dispatch(job_id: uuid.UUID, countdown_s: float = 0) -> None:
-    from maxbooster.tasks.celery_app import send_job
+def load_kinds() -> None:
+    """Import every module listed in `job_kinds.MODULES` (each registers its kinds)."""
+    from maxbooster.services.job_kinds import MODULES
 
-    send_job(job_id, countdown_s=countdown_s)
+    for name in MODULES:
+        importlib.import_module(name)
 
 
 def enqueue(*, session: Session, kind: str, owner_id: uuid.UUID | None,
             params: dict[str, Any] | None = None, max_attempts: int | None = None) -> Job:
     """Commit a pending job row, then hand its id to the broker."""
-    _load_handlers()
+    load_kinds()
     if kind not in HANDLERS:
-        raise InvalidInput(f"unknown job kind {kind!r}")
+        raise InvalidInput(f"unknown job kind {kind!r}", code=ErrorCode.UNKNOWN_JOB_KIND)
     job = Job(kind=kind, owner_id=owner_id, params=params or {}, enqueued_at=utcnow(),
               max_attempts=max_attempts or get_settings().job_max_attempts)
     session.add(job)
     session.commit()
     session.refresh(job)
-    _dispatch(job.id)
+    get_broker().send(job.id)
     return job
 
 
@@ -85,9 +100,9 @@ def claim(*, session: Session, job_id: uuid.UUID, worker_id: str) -> int | None:
     lease = now + timedelta(seconds=get_settings().job_lease_seconds)
     result = session.execute(
         update(Job)
-        .where(col(Job.id) == job_id, col(Job.status) == "pending",
+        .where(col(Job.id) == job_id, col(Job.status) == JobStatus.PENDING,
                col(Job.attempts) < col(Job.max_attempts))
-        .values(status="running", attempts=col(Job.attempts) + 1, worker_id=worker_id,
+        .values(status=JobStatus.RUNNING, attempts=col(Job.attempts) + 1, worker_id=worker_id,
                 lease_expires_at=lease, started_at=func.coalesce(col(Job.started_at), now))
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -100,7 +115,7 @@ def claim(*, session: Session, job_id: uuid.UUID, worker_id: str) -> int | None:
 
 
 def _holds(job_id: uuid.UUID, attempt: int) -> tuple[ColumnElement[bool], ...]:
-    return (col(Job.id) == job_id, col(Job.status) == "running", col(Job.attempts) == attempt)
+    return (col(Job.id) == job_id, col(Job.status) == JobStatus.RUNNING, col(Job.attempts) == attempt)
 
 
 def renew(*, session: Session, job_id: uuid.UUID, attempt: int,
@@ -132,7 +147,7 @@ def finish(*, session: Session, job_id: uuid.UUID, attempt: int, result_ref: str
     now = utcnow()
     result = session.execute(
         update(Job).where(*_holds(job_id, attempt)).values(
-            status="succeeded", progress=100, result_ref=result_ref, finished_at=now,
+            status=JobStatus.SUCCEEDED, progress=100, result_ref=result_ref, finished_at=now,
             lease_expires_at=None, error=None)
     )
     won = result.rowcount == 1  # type: ignore[attr-defined]
@@ -144,11 +159,11 @@ def finish(*, session: Session, job_id: uuid.UUID, attempt: int, result_ref: str
 def fail_attempt(*, session: Session, job_id: uuid.UUID, attempt: int, error: str) -> str | None:
     """Record a failed attempt: back to pending while attempts remain, else failed for good."""
     job = session.get(Job, job_id)
-    if job is None or job.status != "running" or job.attempts != attempt:
+    if job is None or job.status != JobStatus.RUNNING or job.attempts != attempt:
         session.rollback()
         return None
     final = job.attempts >= job.max_attempts
-    job.status = "failed" if final else "pending"
+    job.status = JobStatus.FAILED if final else JobStatus.PENDING
     job.error = (f"failed after {job.attempts} attempts: {error}" if final else error)[:2000]
     job.lease_expires_at = None
     job.enqueued_at = utcnow()
@@ -164,12 +179,12 @@ def reap(*, session: Session, now: datetime | None = None) -> list[uuid.UUID]:
     lease_s = get_settings().job_lease_seconds
     requeue: list[uuid.UUID] = []
     expired = session.exec(select(Job).where(
-        col(Job.status) == "running", col(Job.lease_expires_at) < now)).all()
+        col(Job.status) == JobStatus.RUNNING, col(Job.lease_expires_at) < now)).all()
     for job in expired:
         final = job.attempts >= job.max_attempts
         result = session.execute(
             update(Job).where(*_holds(job.id, job.attempts), col(Job.lease_expires_at) < now).values(
-                status="failed" if final else "pending", lease_expires_at=None, enqueued_at=now,
+                status=JobStatus.FAILED if final else JobStatus.PENDING, lease_expires_at=None, enqueued_at=now,
                 finished_at=now if final else None,
                 error=(f"gave up after {job.attempts} attempts: the worker stopped responding"
                        if final else "the worker stopped responding; retrying")))
@@ -179,7 +194,7 @@ def reap(*, session: Session, now: datetime | None = None) -> list[uuid.UUID]:
                 requeue.append(job.id)
     stale = now - timedelta(seconds=lease_s * 4)
     lost = session.exec(select(Job.id).where(
-        col(Job.status) == "pending", col(Job.enqueued_at) < stale)).all()
+        col(Job.status) == JobStatus.PENDING, col(Job.enqueued_at) < stale)).all()
     for job_id in lost:
         session.execute(update(Job).where(col(Job.id) == job_id).values(enqueued_at=now))
         requeue.append(job_id)
@@ -187,26 +202,23 @@ def reap(*, session: Session, now: datetime | None = None) -> list[uuid.UUID]:
     return requeue
 
 
-def cancel(*, session: Session, job_id: uuid.UUID, owner_id: uuid.UUID) -> Job:
+def cancel(*, session: Session, actor: Actor, job_id: uuid.UUID) -> Job:
     """Cancel a job that is not finished yet; a running handler stops at its next progress call."""
-    job = get_job(session=session, job_id=job_id, owner_id=owner_id)
-    if job.status in TERMINAL:
-        raise InvalidInput(f"job is already {job.status}")
-    job.status, job.finished_at, job.lease_expires_at = "cancelled", utcnow(), None
+    job = get_owned(session, Job, job_id, actor)
+    if JobStatus(job.status).is_terminal:
+        raise InvalidInput(f"That job has already {job.status}.", code=ErrorCode.JOB_FINISHED)
+    job.status, job.finished_at, job.lease_expires_at = JobStatus.CANCELLED, utcnow(), None
     session.add(job)
     session.commit()
     return job
 
 
-def get_job(*, session: Session, job_id: uuid.UUID, owner_id: uuid.UUID) -> Job:
-    job = session.get(Job, job_id)
-    if job is None or job.owner_id != owner_id:
-        raise NotFound("job not found")
-    return job
+def get_job(*, session: Session, actor: Actor, job_id: uuid.UUID) -> Job:
+    return get_owned(session, Job, job_id, actor)
 
 
-def list_jobs(*, session: Session, owner_id: uuid.UUID, limit: int = 50) -> list[Job]:
-    rows = session.exec(select(Job).where(col(Job.owner_id) == owner_id)
+def list_jobs(*, session: Session, actor: Actor, limit: int = 50) -> list[Job]:
+    rows = session.exec(select(Job).where(col(Job.owner_id) == actor.require_user())
                         .order_by(col(Job.created_at).desc()).limit(limit))
     return list(rows.all())
 
@@ -226,5 +238,59 @@ def latest_heartbeat(*, session: Session) -> datetime | None:
     return session.exec(rows.limit(1)).first()
 
 
-def _load_handlers() -> None:
-    import maxbooster.tasks.handlers  # noqa: F401  (registers built-in job kinds)
+def execute(job_id: uuid.UUID, *, worker_id: str) -> None:
+    """Run one delivery of a job: claim it, run its handler under a renewed lease, then finish
+    or record the failure (a retry is re-sent with back-off). Duplicate deliveries are no-ops."""
+    load_kinds()
+    with session_scope() as session:
+        attempt = claim(session=session, job_id=job_id, worker_id=worker_id)
+        job = session.get(Job, job_id) if attempt else None
+        kind, params = (job.kind, dict(job.params)) if job else ("", {})
+    if attempt is None:
+        return  # duplicate delivery, finished, or cancelled: nothing to do
+    stop = threading.Event()
+    threading.Thread(target=_keep_lease, args=(job_id, attempt, stop), daemon=True).start()
+
+    def report(percent: int, message: str) -> bool:
+        with session_scope() as s:
+            return renew(session=s, job_id=job_id, attempt=attempt, progress=percent, message=message)
+
+    try:
+        result = HANDLERS[kind](JobContext(job_id, attempt, params, report))
+        with session_scope() as session:
+            finish(session=session, job_id=job_id, attempt=attempt, result_ref=result)
+    except JobLost:
+        log.info("job %s attempt %s stopped: lease lost or cancelled", job_id, attempt)
+    except Exception as exc:  # noqa: BLE001  (any handler error becomes a recorded failure)
+        log.exception("job %s attempt %s failed", job_id, attempt)
+        with session_scope() as session:
+            status = fail_attempt(session=session, job_id=job_id, attempt=attempt,
+                                  error=f"{type(exc).__name__}: {exc}")
+        if status == JobStatus.PENDING:
+            get_broker().send(job_id, countdown_s=min(60, 2**attempt))
+    finally:
+        stop.set()
+
+
+def _keep_lease(job_id: uuid.UUID, attempt: int, stop: threading.Event) -> None:
+    interval = max(1.0, get_settings().job_lease_seconds / 3)
+    while not stop.wait(interval):
+        with session_scope() as session:
+            if not renew(session=session, job_id=job_id, attempt=attempt):
+                return
+
+
+def housekeeping(*, worker_id: str, hostname: str, pid: int) -> list[uuid.UUID]:
+    """One heartbeat + reaper pass of a worker; re-sends what it re-queued and returns those ids."""
+    with session_scope() as session:
+        beat(session=session, worker_id=worker_id, hostname=hostname, pid=pid)
+        requeued = reap(session=session)
+    for job_id in requeued:
+        log.warning("re-queued job %s (lease expired or message lost)", job_id)
+        get_broker().send(job_id)
+    return requeued
+
+
+def enqueue_for(*, session: Session, actor: Actor, kind: str, params: dict[str, Any] | None = None) -> Job:
+    """Enqueue a job owned by the acting user (the shape UI and API callers use)."""
+    return enqueue(session=session, kind=kind, owner_id=actor.require_user(), params=params)

@@ -13,18 +13,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from maxbooster.models.accounts import UsageCounter, User
-from maxbooster.services import audit
-from maxbooster.services.errors import InvalidInput, NotFound, PlanLimitReached
-
-if TYPE_CHECKING:
-    from maxbooster.services.accounts.sessions import SessionInfo
+from maxbooster.models.accounts import PlanKey, User
+from maxbooster.models.plans import UsageCounter
+from maxbooster.services.actor import Actor
+from maxbooster.services.errors import ErrorCode, InvalidInput, NotFound, PlanLimitReached
 
 GIB = 1024**3
 T = TypeVar("T")
@@ -32,13 +30,19 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Plan:
-    key: str
+    """A plan's limits (None = unlimited) and its marketplace fee in basis points (1 % = 100 bps)."""
+
+    key: PlanKey
     name: str
     storage_bytes: int | None
     projects: int | None
     releases_per_year: int | None
     ai_credits_per_month: int | None
-    marketplace_fee_percent: float
+    marketplace_fee_bps: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.marketplace_fee_bps <= 10_000:
+            raise ValueError(f"marketplace_fee_bps {self.marketplace_fee_bps} must be within 0..10000")
 
     def limit(self, resource: str) -> int | None:
         """The cap for `resource` (None = unlimited)."""
@@ -47,9 +51,9 @@ class Plan:
 
 
 PLANS: dict[str, Plan] = {
-    "free": Plan("free", "Free", 2 * GIB, 3, 2, 20, 15.0),
-    "pro": Plan("pro", "Pro", 100 * GIB, 50, None, 500, 8.0),
-    "label": Plan("label", "Label", 2048 * GIB, None, None, 5000, 5.0),
+    PlanKey.FREE: Plan(PlanKey.FREE, "Free", 2 * GIB, 3, 2, 20, 1500),
+    PlanKey.PRO: Plan(PlanKey.PRO, "Pro", 100 * GIB, 50, None, 500, 800),
+    PlanKey.LABEL: Plan(PlanKey.LABEL, "Label", 2048 * GIB, None, None, 5000, 500),
 }
 # resource -> how its period is counted: lifetime (""), calendar year, calendar month (UTC)
 RESOURCES: dict[str, str] = {"storage_bytes": "", "projects": "", "releases": "year", "ai_credits": "month"}
@@ -57,7 +61,7 @@ RESOURCES: dict[str, str] = {"storage_bytes": "", "projects": "", "releases": "y
 
 def get_plan(key: str) -> Plan:
     if key not in PLANS:
-        raise InvalidInput(f"Unknown plan {key!r}; choose one of {', '.join(PLANS)}.")
+        raise InvalidInput(code=ErrorCode.INVALID_PLAN)
     return PLANS[key]
 
 
@@ -75,7 +79,7 @@ def _ensure_counter(session: Session, user_id: uuid.UUID, resource: str, period:
     session.execute(stmt.on_conflict_do_nothing())
 
 
-def reserve(session: Session, *, user_id: uuid.UUID, resource: str, amount: int = 1) -> None:
+def reserve(*, session: Session, user_id: uuid.UUID, resource: str, amount: int = 1) -> None:
     """Take `amount` of the user's quota inside the caller's transaction, or PlanLimitReached."""
     period = period_for(resource)
     user = session.get(User, user_id)
@@ -94,17 +98,17 @@ def reserve(session: Session, *, user_id: uuid.UUID, resource: str, amount: int 
                                f"{limit} {resource.replace('_', ' ')}; upgrade to add more.")
 
 
-def check_and_reserve(session: Session, *, user_id: uuid.UUID, resource: str, amount: int = 1) -> None:
+def check_and_reserve(*, session: Session, user_id: uuid.UUID, resource: str, amount: int = 1) -> None:
     """Reserve quota and commit at once (for callers that create the object afterwards)."""
-    reserve(session, user_id=user_id, resource=resource, amount=amount)
+    reserve(session=session, user_id=user_id, resource=resource, amount=amount)
     session.commit()
 
 
-def create_within_plan(session: Session, *, user_id: uuid.UUID, resource: str, build: Callable[[], T],
+def create_within_plan(*, session: Session, user_id: uuid.UUID, resource: str, build: Callable[[], T],
                        amount: int = 1) -> T:
     """Reserve quota and insert `build()` in one transaction: both happen or neither."""
     try:
-        reserve(session, user_id=user_id, resource=resource, amount=amount)
+        reserve(session=session, user_id=user_id, resource=resource, amount=amount)
         obj = build()
         session.add(obj)
         session.commit()
@@ -114,32 +118,37 @@ def create_within_plan(session: Session, *, user_id: uuid.UUID, resource: str, b
     return obj
 
 
-def release(session: Session, *, user_id: uuid.UUID, resource: str, amount: int = 1) -> None:
+def release(*, session: Session, user_id: uuid.UUID, resource: str, amount: int = 1) -> None:
     """Give quota back (object deleted); never below zero. Joins the caller's transaction."""
     key = (col(UsageCounter.user_id) == user_id, col(UsageCounter.resource) == resource,
            col(UsageCounter.period) == period_for(resource), col(UsageCounter.used) >= amount)
     session.execute(update(UsageCounter).where(*key).values(used=col(UsageCounter.used) - amount))
 
 
-def usage(session: Session, *, user_id: uuid.UUID, resource: str) -> int:
+def usage(*, session: Session, user_id: uuid.UUID, resource: str) -> int:
     """Current usage of `resource` in its current period."""
     row = session.get(UsageCounter, (user_id, resource, period_for(resource)), populate_existing=True)
     return int(row.used) if row else 0
 
 
-def set_plan(session: Session, *, admin: User | SessionInfo, user_id: uuid.UUID, plan: str, ip: str = "",
-             user_agent: str = "") -> User:
-    """Admin sets a user's plan (paying for plans comes later); audited."""
-    from maxbooster.services.accounts.admin import _id, require_admin
+_LABELS = {"storage_bytes": "Storage", "projects": "Studio projects", "releases": "Releases per year",
+           "ai_credits": "AI credits per month"}
 
-    require_admin(admin, session=session, action="set_plan")
-    get_plan(plan)
-    user = session.get(User, user_id)
+
+def _amount(resource: str, value: int | None) -> str:
+    if value is None:
+        return "unlimited"
+    if resource == "storage_bytes":
+        return f"{value / GIB:,.1f} GB" if value % GIB else f"{value // GIB:,} GB"
+    return f"{value:,}"
+
+
+def summary(*, session: Session, actor: Actor) -> tuple[Plan, list[tuple[str, str, str]]]:
+    """The acting user's plan and, per resource, (label, used, limit) in words."""
+    user = session.get(User, actor.require_user())
     if user is None:
         raise NotFound("User not found.")
-    old, user.plan = user.plan, plan
-    session.add(user)
-    audit.append(session, action="plan.change", actor_id=_id(admin), target=f"user:{user.id}",
-                 ip=ip, user_agent=user_agent, details={"from": old, "to": plan})
-    session.commit()
-    return user
+    plan = get_plan(user.plan)
+    rows = [(_LABELS[r], _amount(r, usage(session=session, user_id=user.id, resource=r)), _amount(r, plan.limit(r)))
+            for r in RESOURCES]
+    return plan, rows

@@ -40,7 +40,7 @@ def reset_limiter() -> None:
 
 
 def _key(value: str) -> str:
-    return hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(value.strip().lower().encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _retry_after(item: RateLimitItem, *ids: str) -> int:
@@ -56,16 +56,17 @@ def hit_ip(ip: str, action: str) -> None:
     """Count one login/sign-up/reset request from `ip`; RateLimited when over RATE_LIMIT_IP."""
     item = parse(get_settings().rate_limit_ip)
     if not limiter().hit(item, "ip", _key(ip or "unknown")):
-        raise RateLimited("Too many attempts from your network; try again later.",
-                          _retry_after(item, "ip", _key(ip or "unknown")))
+        raise RateLimited("Too many attempts from your network. Wait a few minutes and try again.",
+                          retry_after_s=_retry_after(item, "ip", _key(ip or "unknown")))
 
 
 def check_account_lock(email: str) -> None:
     """RateLimited(retry_after) while the account (normalised email) is locked."""
     item = _lock_item()
     if not limiter().test(item, "lock", _key(email)):
-        raise RateLimited("Too many failed logins; this account is locked for a while.",
-                          _retry_after(item, "lock", _key(email)))
+        raise RateLimited("Too many failed logins; this account is locked for a while. "
+                          "Wait a few minutes, or reset your password.",
+                          retry_after_s=_retry_after(item, "lock", _key(email)))
 
 
 def record_login_failure(email: str) -> bool:

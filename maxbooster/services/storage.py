@@ -18,7 +18,9 @@ from typing import BinaryIO, Protocol
 
 from sqlmodel import Session
 
-from maxbooster.models.files import StoredFile
+from maxbooster.models.storage import StoredFile
+from maxbooster.services.access import get_owned
+from maxbooster.services.actor import Actor
 from maxbooster.services.errors import InvalidInput, NotFound
 from maxbooster.settings import get_settings
 
@@ -96,10 +98,11 @@ def iter_stream(stream: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
-def save_upload(*, session: Session, owner_id: uuid.UUID, filename: str, chunks: Iterable[bytes],
+def save_upload(*, session: Session, actor: Actor, filename: str, chunks: Iterable[bytes],
                 content_type: str = "application/octet-stream", max_bytes: int | None = None,
                 storage: StorageBackend | None = None) -> StoredFile:
     """Store an upload for `owner_id` and record it; nothing is kept if any step fails."""
+    owner_id = actor.require_user()
     name = clean_filename(filename)
     store = storage or get_storage()
     key = f"{owner_id}/{secrets.token_hex(16)}"
@@ -120,10 +123,8 @@ def save_upload(*, session: Session, owner_id: uuid.UUID, filename: str, chunks:
     return record
 
 
-def open_file(*, session: Session, owner_id: uuid.UUID, file_id: uuid.UUID,
+def open_file(*, session: Session, actor: Actor, file_id: uuid.UUID,
               storage: StorageBackend | None = None) -> tuple[StoredFile, BinaryIO]:
-    """Open a stored file of `owner_id` (someone else's id reads as not found)."""
-    record = session.get(StoredFile, file_id)
-    if record is None or record.owner_id != owner_id:
-        raise NotFound("file not found")
+    """Open a stored file of the acting user (someone else's id reads as not found)."""
+    record = get_owned(session, StoredFile, file_id, actor)
     return record, (storage or get_storage()).open(record.key)

@@ -1,4 +1,7 @@
-"""Job monitor: the user's jobs with live progress (a background poller while any are active)."""
+"""Job monitor: the user's jobs with live progress (a background poller while any are active).
+
+The poller queries outside the state lock and takes the lock only to assign rows that changed.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,13 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from maxbooster.db import session_scope
+from maxbooster.models.jobs import Job, JobStatus
 from maxbooster.services import jobs
-from maxbooster.services.errors import DomainError
-from maxbooster.state.auth import AuthState
+from maxbooster.services.actor import Actor
+from maxbooster.services.errors import DomainError, ErrorCode, InvalidInput
+from maxbooster.state.base import AuthState
+
+POLL_S = 1.0
 
 
 @dataclass
@@ -26,53 +32,54 @@ class JobRow:
     error: str
 
 
-def _rows(owner_id: uuid.UUID) -> list[JobRow]:
-    with session_scope() as session:
-        return [JobRow(id=str(j.id), kind=j.kind, status=j.status, progress=j.progress, message=j.message,
-                       attempts=j.attempts, created=j.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                       error=j.error or "")
-                for j in jobs.list_jobs(session=session, owner_id=owner_id)]
+def _row(j: Job) -> JobRow:
+    return JobRow(id=str(j.id), kind=j.kind, status=j.status, progress=j.progress, message=j.message,
+                  attempts=j.attempts, created=j.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"), error=j.error or "")
+
+
+def _active(rows: list[JobRow]) -> int:
+    return sum(1 for r in rows if JobStatus(r.status).is_active)
 
 
 class JobsState(AuthState):
     rows: list[JobRow] = []
+    active_count: int = 0
     polling: bool = False
 
-    @rx.var
-    def active_count(self) -> int:
-        return sum(1 for r in self.rows if r.status in ("pending", "running"))
+    async def _rows(self, actor: Actor | None = None) -> list[JobRow]:
+        return [_row(j) for j in await self._call(jobs.list_jobs, actor=actor)]
+
+    def _show(self, rows: list[JobRow]) -> None:
+        self._set(rows=rows, active_count=_active(rows))
 
     @rx.event
-    def load(self):  # type: ignore[no-untyped-def]
-        user = self._current_user()
-        self._sync(user)
-        if user is None:
-            return AuthState.require_login
-        self.rows = _rows(user.id)
+    async def load(self):  # type: ignore[no-untyped-def]
+        try:
+            self._show(await self._rows())
+        except DomainError as exc:
+            return self._error(exc)
         return JobsState.poll if self.active_count and not self.polling else None
 
     @rx.event
-    def start_selftest(self):  # type: ignore[no-untyped-def]
-        user = self._current_user()
-        if user is None:
-            return AuthState.require_login
-        with session_scope() as session:
-            jobs.enqueue(session=session, kind="system.selftest", owner_id=user.id,
-                         params={"seconds": 8, "steps": 16})
-        self.rows = _rows(user.id)
+    async def start_selftest(self):  # type: ignore[no-untyped-def]
+        try:
+            await self._call(jobs.enqueue_for, kind="system.selftest", params={"seconds": 8, "steps": 16})
+            self._show(await self._rows())
+        except DomainError as exc:
+            return self._error(exc)
         return [rx.toast.success("Self-test job queued"), JobsState.poll]
 
     @rx.event
-    def cancel(self, job_id: str):  # type: ignore[no-untyped-def]
-        user = self._current_user()
-        if user is None:
-            return AuthState.require_login
+    async def cancel(self, job_id: str):  # type: ignore[no-untyped-def]
         try:
-            with session_scope() as session:
-                jobs.cancel(session=session, job_id=uuid.UUID(job_id), owner_id=user.id)
-        except (ValueError, DomainError) as exc:
-            return rx.toast.error(getattr(exc, "message", "That job cannot be cancelled."))
-        self.rows = _rows(user.id)
+            try:
+                parsed = uuid.UUID(job_id)
+            except ValueError as exc:
+                raise InvalidInput(code=ErrorCode.NOT_FOUND) from exc
+            await self._call(jobs.cancel, job_id=parsed)
+            self._show(await self._rows())
+        except DomainError as exc:
+            return self._error(exc)
         return rx.toast.info("Job cancelled")
 
     @rx.event(background=True)
@@ -83,14 +90,32 @@ class JobsState(AuthState):
             self.polling = True
         try:
             while True:
-                await asyncio.sleep(1)
+                await asyncio.sleep(POLL_S)
+                async with self:  # only to read the cookie and request details
+                    raw_actor = self._request_actor()
+                    cookie = self._session_cookie()
+                rows = await _poll_rows(cookie, raw_actor)
+                if rows is None:
+                    return
                 async with self:
-                    user = self._current_user()
-                    if user is None:
-                        return
-                    self.rows = _rows(user.id)
-                    if not self.active_count:
-                        return
+                    self._show(rows)
+                if not _active(rows):
+                    return
         finally:
             async with self:
                 self.polling = False
+
+
+async def _poll_rows(cookie: str, base: Actor) -> list[JobRow] | None:
+    """The user's rows, re-checking the session every tick (None once signed out)."""
+    from maxbooster.db import session_scope
+    from maxbooster.services.accounts.sessions import validate_session
+
+    def run() -> list[JobRow] | None:
+        info = validate_session(cookie)
+        if info is None:
+            return None
+        with session_scope() as session:
+            return [_row(j) for j in jobs.list_jobs(session=session, actor=info.actor(base))]
+
+    return await asyncio.to_thread(run)

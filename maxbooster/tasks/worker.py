@@ -9,10 +9,9 @@ import threading
 
 from celery import signals
 
-from maxbooster.db import session_scope
 from maxbooster.services import jobs
 from maxbooster.settings import get_settings
-from maxbooster.tasks.celery_app import QUEUE, app, send_job
+from maxbooster.tasks.celery_app import QUEUE, app
 
 log = logging.getLogger("maxbooster.worker")
 _stop = threading.Event()
@@ -23,12 +22,7 @@ def _housekeeping(worker_name: str) -> None:
     settings = get_settings()
     while not _stop.is_set():
         try:
-            with session_scope() as session:
-                jobs.beat(session=session, worker_id=worker_name, hostname=socket.gethostname(),
-                          pid=os.getpid())
-                for job_id in jobs.reap(session=session):
-                    log.warning("re-queued job %s (lease expired or message lost)", job_id)
-                    send_job(job_id)
+            jobs.housekeeping(worker_id=worker_name, hostname=socket.gethostname(), pid=os.getpid())
         except Exception:  # noqa: BLE001  (keep beating through transient DB errors)
             log.exception("worker housekeeping failed")
         _stop.wait(settings.worker_heartbeat_seconds)
@@ -49,6 +43,7 @@ def run_worker(*, concurrency: int | None = None) -> int:
     """Run a worker in this process (blocks until stopped)."""
     logging.basicConfig(level=get_settings().log_level,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    jobs.load_kinds()
     n = concurrency or get_settings().worker_concurrency
     app.worker_main(["worker", "--loglevel", "INFO", "--concurrency", str(n), "-Q", QUEUE,
                      "--pool", "prefork", "-n", f"maxbooster-{os.getpid()}@%h", "--without-gossip",

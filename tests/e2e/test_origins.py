@@ -8,8 +8,11 @@ import socket
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
-from tests.e2e.conftest import RunningApp
+from tests.support.e2e import RunningApp
+
+pytestmark = pytest.mark.e2e
 
 HANDSHAKE = "/_event/?EIO=4&transport=websocket"
 

@@ -13,7 +13,9 @@ import httpx
 import pytest
 
 from tests.conftest import service_url
-from tests.e2e.conftest import ROOT, _demo_login, _free_port, _wait_ready
+from tests.support.e2e import ROOT, _demo_login, _free_port, _wait_ready
+
+pytestmark = [pytest.mark.e2e, pytest.mark.run_last]
 
 
 def _group_alive(pgid: int) -> bool:

@@ -1,10 +1,10 @@
-"""REST API v1 (bearer tokens): one router collecting every area's v1 routes."""
+"""REST API v1 (bearer tokens): one router collecting every area's v1 routes (paths in routes.py)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from maxbooster.api.v1.auth import router as auth_router
+from maxbooster.api.v1.accounts import router as accounts_router
 
-router = APIRouter(prefix="/api/v1")
-router.include_router(auth_router)
+router = APIRouter()
+router.include_router(accounts_router)

@@ -19,12 +19,14 @@ from sqlmodel import Session, col
 
 from maxbooster.models.accounts import RefreshToken, User
 from maxbooster.services import audit
-from maxbooster.services.accounts.common import AuthenticationFailed, Client, hash_token, new_token, utcnow
+from maxbooster.services.accounts.common import hash_token, new_token, utcnow
 from maxbooster.services.accounts.users import authenticate
+from maxbooster.services.actor import Actor
+from maxbooster.services.errors import AuthenticationFailed
 from maxbooster.settings import get_settings
 
 ALGORITHM = "HS256"
-INVALID = "Invalid or expired token."
+INVALID = "Invalid or expired token; sign in again."
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def encode_access(user_id: uuid.UUID) -> str:
     return jwt.encode(claims, s.secret_key, algorithm=ALGORITHM)
 
 
-def _issue_pair(session: Session, *, user_id: uuid.UUID, family_id: uuid.UUID | None = None) -> TokenPair:
+def _issue_pair(*, session: Session, user_id: uuid.UUID, family_id: uuid.UUID | None = None) -> TokenPair:
     raw, now = new_token(), utcnow()
     session.add(RefreshToken(user_id=user_id, family_id=family_id or uuid.uuid4(), token_hash=hash_token(raw),
                              created_at=now, expires_at=now + timedelta(days=get_settings().jwt_refresh_days)))
@@ -51,15 +53,15 @@ def _issue_pair(session: Session, *, user_id: uuid.UUID, family_id: uuid.UUID | 
     return TokenPair(encode_access(user_id), raw, get_settings().jwt_access_minutes * 60)
 
 
-def password_grant(session: Session, *, email: str, password: str, client: Client) -> TokenPair:
+def password_grant(*, session: Session, actor: Actor, email: str, password: str) -> TokenPair:
     """Exchange email + password for a token pair (same limits and lockout as browser login)."""
-    user = authenticate(session, email=email, password=password, client=client)
-    audit.append(session, action="login.success", actor_id=user.id, target=f"user:{user.id}",
-                 ip=client.ip, user_agent=client.user_agent, details={"via": "api"})
-    return _issue_pair(session, user_id=user.id)
+    user = authenticate(session=session, actor=actor, email=email, password=password)
+    audit.record(session, actor.as_user(user.id, user.role), "login.success", target=f"user:{user.id}",
+                 details={"via": "api"})
+    return _issue_pair(session=session, user_id=user.id)
 
 
-def refresh(session: Session, *, refresh_token: str, client: Client) -> TokenPair:
+def refresh(*, session: Session, actor: Actor, refresh_token: str) -> TokenPair:
     """Rotate: mark the presented token used, issue its successor; reuse revokes the family."""
     now, token_hash = utcnow(), hash_token(refresh_token or "")
     row = session.execute(select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash)).scalar_one_or_none()
@@ -75,42 +77,42 @@ def refresh(session: Session, *, refresh_token: str, client: Client) -> TokenPai
         reused = row.used_at is not None or row.revoked_at is not None
         session.rollback()
         if reused:
-            revoke_family(session, family_id=row.family_id)
-            audit.append(session, action="token.reuse", actor_id=row.user_id, target=f"user:{row.user_id}",
-                         ip=client.ip, user_agent=client.user_agent, details={"family": str(row.family_id)})
+            revoke_family(session=session, family_id=row.family_id)
+            audit.record(session, actor.as_user(row.user_id), "token.reuse", target=f"user:{row.user_id}",
+                         details={"family": str(row.family_id)})
             session.commit()
         raise AuthenticationFailed(INVALID)
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         session.rollback()
         raise AuthenticationFailed(INVALID)
-    return _issue_pair(session, user_id=row.user_id, family_id=row.family_id)
+    return _issue_pair(session=session, user_id=row.user_id, family_id=row.family_id)
 
 
-def revoke_family(session: Session, *, family_id: uuid.UUID) -> None:
+def revoke_family(*, session: Session, family_id: uuid.UUID) -> None:
     """Revoke every token of one family (joins the caller's transaction)."""
     session.execute(update(RefreshToken).where(col(RefreshToken.family_id) == family_id,
                                                col(RefreshToken.revoked_at).is_(None))
                     .values(revoked_at=utcnow()))
 
 
-def revoke(session: Session, *, refresh_token: str) -> None:
+def revoke(*, session: Session, refresh_token: str) -> None:
     """Revoke the family of a presented refresh token; silent for unknown tokens (RFC 7009)."""
     row = session.execute(select(RefreshToken).where(
         col(RefreshToken.token_hash) == hash_token(refresh_token or ""))).scalar_one_or_none()
     if row is not None:
-        revoke_family(session, family_id=row.family_id)
+        revoke_family(session=session, family_id=row.family_id)
         session.commit()
 
 
-def revoke_all_for_user(session: Session, *, user_id: uuid.UUID) -> None:
+def revoke_all_for_user(*, session: Session, user_id: uuid.UUID) -> None:
     """Revoke every refresh token of a user (joins the caller's transaction)."""
     session.execute(update(RefreshToken).where(col(RefreshToken.user_id) == user_id,
                                                col(RefreshToken.revoked_at).is_(None))
                     .values(revoked_at=utcnow()))
 
 
-def user_from_access_token(session: Session, *, token: str) -> User:
+def user_from_access_token(*, session: Session, token: str) -> User:
     """Verify an access JWT (signature, alg, iss, aud, exp, typ) and return its active user."""
     s = get_settings()
     try:

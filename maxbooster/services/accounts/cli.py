@@ -21,12 +21,12 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
     """Create (or promote) a verified admin account; the password never appears in argv."""
-    from maxbooster.services.accounts.admin import create_admin
+    from maxbooster.services.accounts.bootstrap import create_admin
 
     password = _read_password(args)
     try:
         with session_scope() as session:
-            user = create_admin(session, email=args.email, password=password, display_name=args.name)
+            user = create_admin(session=session, email=args.email, password=password, display_name=args.name)
     except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
@@ -39,7 +39,7 @@ def cmd_audit_verify(_: argparse.Namespace) -> int:
     from maxbooster.services.audit import verify_chain
 
     with session_scope() as session:
-        result = verify_chain(session)
+        result = verify_chain(session=session)
     if result.ok:
         print(f"audit chain OK: {result.checked} rows")
         return 0

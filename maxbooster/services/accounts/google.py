@@ -25,9 +25,10 @@ from maxbooster.models.accounts import ExternalIdentity, User
 from maxbooster.services import audit
 from maxbooster.services.accounts import google_tokens as tokens
 from maxbooster.services.accounts import users
-from maxbooster.services.accounts.common import Client, normalise_email, utcnow
+from maxbooster.services.accounts.common import normalise_email, utcnow
 from maxbooster.services.accounts.google_tokens import FAILED
 from maxbooster.services.accounts.passwords import verify_password
+from maxbooster.services.actor import Actor
 from maxbooster.services.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from maxbooster.settings import Settings, get_settings
 
@@ -108,14 +109,14 @@ def complete_login(
     params: Mapping[str, str],
     redirect_uri: str,
     http_client: httpx.Client | None = None,
-    client: Client | None = None,
+    actor: Actor | None = None,
 ) -> GoogleLoginResult:
     """Check the callback, exchange the code, verify the ID token and find/create the user.
 
     Every refusal is a domain error, stores no user or identity, and is audited on its own
     connection as `login.failure` (method google) with the reason only.
     """
-    client = client or Client()
+    actor = actor or Actor.anonymous()
     try:
         _require_enabled(settings)
         transaction, code = _check_callback(transaction, params)
@@ -125,11 +126,10 @@ def complete_login(
                                      redirect_uri=redirect_uri)
         claims = tokens.verify_id_token(settings=settings, metadata=metadata, token=token,
                                         nonce=transaction.nonce, http_client=http_client)
-        return _resolve_account(session=session, settings=settings, claims=claims, client=client)
+        return _resolve_account(session=session, settings=settings, claims=claims, actor=actor)
     except DomainError as exc:
         session.rollback()
-        audit.append_detached(session.get_bind(), action="login.failure", ip=client.ip,
-                              user_agent=client.user_agent,
+        audit.record_detached(session, actor, "login.failure",
                               details={"method": "google", "reason": exc.message})
         raise
 
@@ -142,23 +142,23 @@ def pending_link_email(*, settings: Settings, pending_token: str) -> str | None:
 
 def confirm_link(
     *, session: Session, pending_token: str, email: str, password: str,
-    settings: Settings | None = None, client: Client | None = None,
+    settings: Settings | None = None, actor: Actor | None = None,
 ) -> User:
     """Link the Google identity in `pending_token` once its owner logs in with their password.
 
     The password check is the accounts login check (`users.authenticate`: IP limit, account
     lockout, audited failures), so a pending token is no way around the lockout.
     """
-    settings, client = settings or get_settings(), client or Client()
+    settings, actor = settings or get_settings(), actor or Actor.anonymous()
     data = _open_pending(settings, pending_token)
     if data is None:
         raise InvalidInput(f"{FAILED}: the link request expired; sign in with Google again.")
     vouched = False
     try:
-        user = users.authenticate(session, email=email, password=password, client=client)
+        user = users.authenticate(session=session, actor=actor, email=email, password=password)
     except users.EmailNotVerified:
         # Right password, and Google has just vouched for the address: that verifies it.
-        found = users.find_by_email(session, (email or "").strip().lower())
+        found = users.find_by_email(session=session, email=(email or "").strip().lower())
         # authenticate checks the password first today; re-check so that never becomes load-bearing
         if found is None or not verify_password(found.password_hash, password):
             raise
@@ -173,8 +173,8 @@ def confirm_link(
         session.add(ExternalIdentity(user_id=user.id, issuer=data["iss"], subject=data["sub"],
                                      email=data["email"]))
         _commit(session, flush_only=True)
-        _audit(session, "identity.link", user, client, {"issuer": data["iss"]})
-    _audit(session, "login.success", user, client, {"method": "google_link"})
+        _audit(session, "identity.link", user, actor, {"issuer": data["iss"]})
+    _audit(session, "login.success", user, actor, {"method": "google_link"})
     _commit(session)
     return user
 
@@ -210,7 +210,7 @@ def _check_callback(
 
 
 def _resolve_account(
-    *, session: Session, settings: Settings, claims: Mapping[str, Any], client: Client
+    *, session: Session, settings: Settings, claims: Mapping[str, Any], actor: Actor
 ) -> GoogleLoginResult:
     """Identity by (issuer, subject) first; email only ever leads to a confirmed link."""
     issuer, subject = settings.google_issuer, str(claims["sub"])
@@ -222,7 +222,7 @@ def _resolve_account(
             raise PermissionDenied(f"{FAILED}: this account is disabled.")
         if email and identity.email != email:
             identity.email = email  # Google addresses change; the subject does not
-        _audit(session, "login.success", user, client, {"method": "google"})
+        _audit(session, "login.success", user, actor, {"method": "google"})
         _commit(session)
         return GoogleLoginResult(kind="signed_in", user=user, email=email)
     if not email:
@@ -248,8 +248,8 @@ def _resolve_account(
     _commit(session, flush_only=True)  # no relationship() orders the inserts, so flush first
     session.add(ExternalIdentity(user_id=user.id, issuer=issuer, subject=subject, email=email))
     _commit(session, flush_only=True)
-    _audit(session, "signup", user, client, {"method": "google"})
-    _audit(session, "login.success", user, client, {"method": "google"})
+    _audit(session, "signup", user, actor, {"method": "google"})
+    _audit(session, "login.success", user, actor, {"method": "google"})
     _commit(session)
     return GoogleLoginResult(kind="signed_in", user=user, email=email, created=True)
 
@@ -264,10 +264,8 @@ def _claimed_email(claims: Mapping[str, Any]) -> str:
         raise PermissionDenied(f"{FAILED}: Google sent an unusable email address.") from exc
 
 
-def _audit(session: Session, action: str, user: User, client: Client,
-           details: dict[str, Any]) -> None:
-    audit.append(session, action=action, actor_id=user.id, target=f"user:{user.id}",
-                 ip=client.ip, user_agent=client.user_agent, details=details)
+def _audit(session: Session, action: str, user: User, actor: Actor, details: dict[str, Any]) -> None:
+    audit.record(session, actor.as_user(user.id, user.role), action, target=f"user:{user.id}", details=details)
 
 
 def _identity(session: Session, issuer: str, subject: str) -> ExternalIdentity | None:

@@ -13,7 +13,8 @@ from pathlib import Path
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from maxbooster.services.accounts.common import invalid
+from maxbooster.services.accounts.common import is_text
+from maxbooster.services.errors import ErrorCode, invalid
 from maxbooster.settings import get_settings
 
 MIN_LENGTH = 8
@@ -31,11 +32,13 @@ def common_passwords() -> frozenset[str]:
 def check_policy(password: str) -> None:
     """Raise InvalidInput (password_too_short / password_too_long / common_password) or return."""
     if len(password) < MIN_LENGTH:
-        raise invalid("password_too_short", f"Use at least {MIN_LENGTH} characters.")
+        raise invalid(ErrorCode.PASSWORD_TOO_SHORT, f"Use at least {MIN_LENGTH} characters for your password.")
     if len(password) > MAX_LENGTH:
-        raise invalid("password_too_long", f"Use at most {MAX_LENGTH} characters.")
+        raise invalid(ErrorCode.PASSWORD_TOO_LONG, f"Use at most {MAX_LENGTH} characters for your password.")
+    if not is_text(password):
+        raise invalid(ErrorCode.INVALID_INPUT, "Your password contains characters that cannot be stored.")
     if password.strip().lower() in common_passwords():
-        raise invalid("common_password", "This password is too common; choose another one.")
+        raise invalid(ErrorCode.COMMON_PASSWORD)
 
 
 @lru_cache(maxsize=4)
@@ -59,6 +62,8 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True when `password` matches; with no stored hash, burn a dummy verify so timing matches."""
     ph = hasher()
+    if not is_text(password):
+        password = password.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     try:
         if stored_hash is None:
             ph.verify(_dummy_hash(ph), password + "\x00not-it")

@@ -150,7 +150,7 @@ def _from_json(raw: str) -> SessionRecord:
     return SessionRecord(**d)
 
 
-def get_store(session: Session) -> SessionStore:
+def get_store(*, session: Session) -> SessionStore:
     """Redis when REDIS_URL is set, else the database behind `session`."""
     s = get_settings()
     if s.redis_url:

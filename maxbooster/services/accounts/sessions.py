@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from maxbooster.db import session_scope
-from maxbooster.models.accounts import User
+from maxbooster.models.accounts import Role, User
 from maxbooster.services import audit
-from maxbooster.services.accounts.common import Client, hash_token, new_token, utcnow
+from maxbooster.services.accounts.common import hash_token, new_token, utcnow
 from maxbooster.services.accounts.session_store import SessionRecord, get_store
+from maxbooster.services.actor import Actor
 from maxbooster.settings import get_settings
 
 TOUCH_INTERVAL = timedelta(seconds=60)  # write last-seen at most once a minute per session
@@ -38,7 +39,11 @@ class SessionInfo:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
+
+    def actor(self, base: Actor) -> Actor:
+        """The request's actor (ip, user agent) as this signed-in user."""
+        return base.as_user(self.user_id, self.role)
 
 
 @dataclass(frozen=True)
@@ -59,14 +64,14 @@ def _idle(remember: bool) -> timedelta:
     return timedelta(days=s.session_remember_days) if remember else timedelta(hours=s.session_idle_hours)
 
 
-def create_session(session: Session, *, user_id: uuid.UUID, client: Client, remember: bool = False) -> str:
+def create_session(*, session: Session, actor: Actor, user_id: uuid.UUID, remember: bool = False) -> str:
     """Store a new session for `user_id` and return its raw id (for the cookie only)."""
     raw, now = new_token(), utcnow()
     absolute = now + timedelta(days=get_settings().session_absolute_days)
-    get_store(session).put(SessionRecord(
+    get_store(session=session).put(SessionRecord(
         id_hash=hash_token(raw), user_id=user_id, created_at=now, last_seen_at=now,
         idle_expires_at=min(now + _idle(remember), absolute), absolute_expires_at=absolute,
-        ip=client.ip[:64], user_agent=client.user_agent[:300], remember=remember,
+        ip=actor.ip[:64], user_agent=actor.user_agent[:300], remember=remember,
     ))
     return raw
 
@@ -82,7 +87,7 @@ def validate_session(raw_id: str | None, *, touch: bool = True, session: Session
 
 
 def _validate(session: Session, raw_id: str, touch: bool) -> SessionInfo | None:
-    store, id_hash, now = get_store(session), hash_token(raw_id), utcnow()
+    store, id_hash, now = get_store(session=session), hash_token(raw_id), utcnow()
     rec = store.get(id_hash)
     if rec is None:
         return None
@@ -101,59 +106,55 @@ def _validate(session: Session, raw_id: str, touch: bool) -> SessionInfo | None:
                        user.email_verified, rec.remember)
 
 
-def rotate_session(session: Session, *, raw_id: str, client: Client) -> str | None:
+def rotate_session(*, session: Session, actor: Actor, raw_id: str) -> str | None:
     """Replace a live session by a new id (same remember flag); None when it was not live."""
     info = validate_session(raw_id, touch=False, session=session)
     if info is None:
         return None
-    get_store(session).delete(hash_token(raw_id))
-    return create_session(session, user_id=info.user_id, client=client, remember=info.remember)
+    get_store(session=session).delete(hash_token(raw_id))
+    return create_session(session=session, actor=actor, user_id=info.user_id, remember=info.remember)
 
 
-def end_session(session: Session, *, raw_id: str | None, client: Client) -> None:
+def end_session(*, session: Session, actor: Actor, raw_id: str | None) -> None:
     """Log out: delete the session (idempotent) and audit it."""
     info = validate_session(raw_id, touch=False, session=session)
     if raw_id:
-        get_store(session).delete(hash_token(raw_id))
+        get_store(session=session).delete(hash_token(raw_id))
     if info:
-        audit.append(session, action="logout", actor_id=info.user_id, target=f"user:{info.user_id}",
-                     ip=client.ip, user_agent=client.user_agent)
+        audit.record(session, info.actor(actor), "logout", target=f"user:{info.user_id}")
         session.commit()
 
 
-def list_sessions(session: Session, *, user_id: uuid.UUID, current_session_id: str | None = None) -> list[SessionView]:
+def list_sessions(*, session: Session, actor: Actor, current_session_id: str | None = None) -> list[SessionView]:
     """The user's live sessions, most recently seen first; `current` marks the caller's own."""
     now = utcnow()
     views = [
         SessionView(r.id_hash, describe_device(r.user_agent), r.ip, r.user_agent, r.created_at,
                     r.last_seen_at, r.id_hash == current_session_id)
-        for r in get_store(session).list_for_user(user_id)
+        for r in get_store(session=session).list_for_user(actor.require_user())
         if r.idle_expires_at > now and r.absolute_expires_at > now
     ]
     return sorted(views, key=lambda v: v.last_seen_at, reverse=True)
 
 
-def revoke_session(session: Session, *, user_id: uuid.UUID, session_id: str, client: Client) -> bool:
+def revoke_session(*, session: Session, actor: Actor, session_id: str) -> bool:
     """Revoke one of the user's own sessions by its public id; False when not theirs/not found."""
-    store = get_store(session)
+    user_id = actor.require_user()
+    store = get_store(session=session)
     rec = store.get(session_id)
     if rec is None or rec.user_id != user_id:
         return False
     store.delete(session_id)
-    audit.append(session, action="session.revoke", actor_id=user_id, target=f"user:{user_id}",
-                 ip=client.ip, user_agent=client.user_agent, details={"count": 1})
+    audit.record(session, actor, "session.revoke", target=f"user:{user_id}", details={"count": 1})
     session.commit()
     return True
 
 
-def revoke_all_sessions(
-    session: Session, *, user_id: uuid.UUID, client: Client, actor_id: uuid.UUID | None = None,
-    keep_session_id: str | None = None, reason: str = "revoke_all",
-) -> int:
-    """Revoke every session of a user except `keep_session_id`; audited with the count."""
-    count = get_store(session).delete_for_user(user_id, keep=keep_session_id)
-    audit.append(session, action="session.revoke", actor_id=actor_id or user_id,
-                 target=f"user:{user_id}", ip=client.ip, user_agent=client.user_agent,
+def revoke_all_sessions(*, session: Session, actor: Actor, user_id: uuid.UUID,
+                        keep_session_id: str | None = None, reason: str = "revoke_all") -> int:
+    """Revoke every session of `user_id` except `keep_session_id`; audited with the count."""
+    count = get_store(session=session).delete_for_user(user_id, keep=keep_session_id)
+    audit.record(session, actor, "session.revoke", target=f"user:{user_id}",
                  details={"count": count, "reason": reason})
     session.commit()
     return count

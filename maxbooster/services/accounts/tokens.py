@@ -14,15 +14,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from maxbooster.models.accounts import AccountToken
-from maxbooster.services.accounts.common import hash_token, invalid, new_token, utcnow
+from maxbooster.models.accounts import AccountToken, TokenPurpose
+from maxbooster.services.accounts.common import hash_token, new_token, utcnow
+from maxbooster.services.errors import ErrorCode, invalid
 from maxbooster.settings import get_settings
 
 
-def issue(session: Session, *, user_id: uuid.UUID, purpose: str, new_email: str | None = None) -> str:
+def issue(*, session: Session, user_id: uuid.UUID, purpose: TokenPurpose, new_email: str | None = None) -> str:
     """Invalidate the user's older tokens of `purpose`, store a new one, return the raw token."""
     now = utcnow()
-    invalidate(session, user_id=user_id, purposes=[purpose], now=now)
+    invalidate(session=session, user_id=user_id, purposes=[purpose], now=now)
     raw = new_token()
     session.add(AccountToken(
         user_id=user_id, purpose=purpose, token_hash=hash_token(raw), new_email=new_email,
@@ -32,7 +33,7 @@ def issue(session: Session, *, user_id: uuid.UUID, purpose: str, new_email: str 
     return raw
 
 
-def consume(session: Session, *, raw: str, purposes: Iterable[str]) -> AccountToken:
+def consume(*, session: Session, raw: str, purposes: Iterable[TokenPurpose]) -> AccountToken:
     """Mark a live token used and return it; InvalidInput(invalid_token) otherwise."""
     now, token_hash, purposes = utcnow(), hash_token(raw or ""), list(purposes)
     stmt = (
@@ -43,12 +44,12 @@ def consume(session: Session, *, raw: str, purposes: Iterable[str]) -> AccountTo
     )
     if not raw or session.execute(stmt).rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        raise invalid("invalid_token", "This link is invalid or has expired; request a new one.")
+        raise invalid(ErrorCode.INVALID_TOKEN)
     row = session.execute(select(AccountToken).where(col(AccountToken.token_hash) == token_hash)).scalar_one()
     return row
 
 
-def invalidate(session: Session, *, user_id: uuid.UUID, purposes: Iterable[str],
+def invalidate(*, session: Session, user_id: uuid.UUID, purposes: Iterable[TokenPurpose],
                now: datetime | None = None) -> None:
     """Make every unused token of these purposes unusable."""
     session.execute(
@@ -59,7 +60,7 @@ def invalidate(session: Session, *, user_id: uuid.UUID, purposes: Iterable[str],
     )
 
 
-def issued_since(session: Session, *, user_id: uuid.UUID, purpose: str, since: datetime) -> int:
+def issued_since(*, session: Session, user_id: uuid.UUID, purpose: TokenPurpose, since: datetime) -> int:
     """How many tokens of `purpose` were issued to the user since `since` (email caps)."""
     stmt = select(func.count()).select_from(AccountToken).where(
         col(AccountToken.user_id) == user_id, col(AccountToken.purpose) == purpose,

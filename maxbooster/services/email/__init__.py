@@ -8,6 +8,9 @@ with optional STARTTLS and login; each message is also recorded in the outbox wi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from string import Template
 from typing import Protocol
 
 from sqlmodel import Session
@@ -27,7 +30,7 @@ class EmailBackend(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
-def get_backend(session: Session) -> EmailBackend:
+def get_backend(*, session: Session) -> EmailBackend:
     """The configured backend (outbox unless EMAIL_BACKEND=smtp)."""
     from maxbooster.services.email.outbox import OutboxBackend
     from maxbooster.services.email.smtp import SmtpBackend
@@ -38,6 +41,23 @@ def get_backend(session: Session) -> EmailBackend:
     return OutboxBackend(session)
 
 
-def send_email(session: Session, *, message: EmailMessage) -> None:
+def send_email(*, session: Session, message: EmailMessage) -> None:
     """Send `message` through the configured backend."""
-    get_backend(session).send(message)
+    get_backend(session=session).send(message)
+
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+
+def render(template: str, *, to: str, **values: str) -> EmailMessage:
+    """An EmailMessage from `templates/<template>.txt` (first line `Subject: …`) and the
+    optional `.html` twin; values are substituted with string.Template (HTML-escaped in HTML)."""
+    text = Template((_TEMPLATES / f"{template}.txt").read_text(encoding="utf-8")).substitute(values)
+    subject_line, _, body = text.partition("\n")
+    html_path = _TEMPLATES / f"{template}.html"
+    html = None
+    if html_path.exists():
+        escaped = {k: escape(v, quote=True) for k, v in values.items()}
+        html = Template(html_path.read_text(encoding="utf-8")).substitute(escaped)
+    return EmailMessage(to=to, subject=subject_line.removeprefix("Subject:").strip(), text=body.lstrip("\n"),
+                        html=html)

@@ -7,8 +7,8 @@ import uuid
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from maxbooster.models.accounts import EmailOutbox
 from maxbooster.models.base import utcnow
+from maxbooster.models.email import EmailOutbox
 from maxbooster.services.email import EmailMessage
 
 
@@ -19,10 +19,10 @@ class OutboxBackend:
         self.session = session
 
     def send(self, message: EmailMessage) -> None:
-        record(self.session, message, status="stored")
+        record(session=self.session, message=message, status="stored")
 
 
-def record(session: Session, message: EmailMessage, *, status: str) -> uuid.UUID:
+def record(*, session: Session, message: EmailMessage, status: str) -> uuid.UUID:
     row = EmailOutbox(to_addr=message.to, subject=message.subject[:300], text_body=message.text,
                       html_body=message.html, status=status,
                       sent_at=utcnow() if status == "sent" else None)
@@ -31,7 +31,7 @@ def record(session: Session, message: EmailMessage, *, status: str) -> uuid.UUID
     return row.id
 
 
-def list_outbox(session: Session, *, to: str | None = None, limit: int = 50) -> list[EmailOutbox]:
+def list_outbox(*, session: Session, to: str | None = None, limit: int = 50) -> list[EmailOutbox]:
     """Newest messages first, optionally only those sent to `to` (admin view, tests)."""
     stmt = select(EmailOutbox).order_by(col(EmailOutbox.created_at).desc()).limit(limit)
     if to:

@@ -53,7 +53,7 @@ class SmtpBackend:
         except (smtplib.SMTPException, OSError):
             log.warning("SMTP delivery to %s:%s failed", self.host, self.port)
             if self.record_in is not None:
-                record(self.record_in, message, status="failed")
+                record(session=self.record_in, message=message, status="failed")
             raise
         if self.record_in is not None:
-            record(self.record_in, message, status="sent")
+            record(session=self.record_in, message=message, status="sent")

@@ -1,0 +1,1 @@
+"""Browser endpoints: native form posts that answer with redirects and set the session cookie."""

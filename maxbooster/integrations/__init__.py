@@ -1,0 +1,1 @@
+"""Adapters to outside services (broker, payments, delivery, social networks, storage backends)."""

@@ -1,0 +1,82 @@
+"""Admin › Users page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from maxbooster import routes
+from maxbooster.components import theme
+from maxbooster.components.layout import app_page, panel
+from maxbooster.state.admin import AdminUsersState as S
+from maxbooster.state.admin import UserRow
+
+
+def labelled_select(options: rx.Var[list[str]] | list[str], value: rx.Var[str], label: rx.Var[str],
+                    on_change: object) -> rx.Component:
+    """A compact select whose trigger button has an accessible name."""
+    items = rx.foreach(options, lambda o: rx.select.item(o, value=o)) if isinstance(options, rx.Var) \
+        else rx.fragment(*[rx.select.item(o, value=o) for o in options])
+    return rx.select.root(rx.select.trigger(variant="soft", aria_label=label), rx.select.content(items),
+                          value=value, size="1", on_change=on_change)
+
+
+def email_cell(row: UserRow) -> rx.Component:
+    return rx.cond(
+        row.verified, rx.badge("confirmed", color_scheme="green", variant="soft"),
+        rx.hstack(rx.badge("not confirmed", color_scheme="gray", variant="soft"),
+                  rx.button("Mark confirmed", size="1", variant="ghost", on_click=S.mark_verified(row.id)),
+                  rx.button("Resend link", size="1", variant="ghost", on_click=S.resend(row.id)),
+                  spacing="2", align="center", wrap="wrap"),
+    )
+
+
+def user_row(row: UserRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.vstack(rx.hstack(rx.text(row.display_name, size="2", weight="medium"),
+                                          rx.cond(row.is_me, rx.badge("you", variant="outline"))),
+                                rx.text(row.email, size="1", color=theme.MUTED), spacing="0")),
+        rx.table.cell(labelled_select(S.plan_names, row.plan, "Plan of " + row.email,
+                                      lambda plan: S.set_plan(row.id, plan))),
+        rx.table.cell(labelled_select(["user", "admin"], row.role, "Role of " + row.email,
+                                      lambda role: S.set_role(row.id, role))),
+        rx.table.cell(email_cell(row)),
+        rx.table.cell(rx.button(rx.cond(row.active, "Disable", "Enable"), size="1", variant="soft",
+                                color_scheme=rx.cond(row.active, "red", "green"),
+                                on_click=S.toggle_active(row.id, row.active))),
+        rx.table.cell(rx.text(row.created, size="1", color=theme.MUTED)),
+        data_testid="user-row",
+    )
+
+
+def own_role_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Change your own role?"),
+            rx.alert_dialog.description(
+                rx.text("You are about to make yourself ", rx.text.strong(S.pending_role),
+                        ". You may lose access to the admin pages right away.")),
+            rx.hstack(rx.alert_dialog.cancel(rx.button("Keep my role", variant="soft", color_scheme="gray",
+                                                       on_click=S.cancel_own_role)),
+                      rx.alert_dialog.action(rx.button("Change my role", color_scheme="red",
+                                                       on_click=S.confirm_own_role)),
+                      spacing="3", justify="end", padding_top="12px"),
+        ),
+        open=S.pending_role != "",
+    )
+
+
+@app_page(routes.ADMIN_USERS, "Users", admin=True)
+def admin_users() -> rx.Component:
+    return rx.vstack(
+        rx.form(rx.hstack(rx.input(name="query", placeholder="Search email or name", size="2", width="320px",
+                                   max_width="60vw", aria_label="Search users"),
+                          rx.button("Search", size="2", variant="soft", type="submit")), on_submit=S.search),
+        panel(rx.box(rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                           ("User", "Plan", "Role", "Email", "Account", "Joined")])),
+            rx.table.body(rx.foreach(S.rows, user_row)), width="100%", variant="ghost"),
+            overflow_x="auto", width="100%"),
+            width="100%", padding="8px"),
+        own_role_dialog(),
+        spacing="4", width="100%", on_mount=S.load,
+    )

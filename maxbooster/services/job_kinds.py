@@ -1,0 +1,11 @@
+"""The one explicit list of modules that register job kinds (`feature.verb` names).
+
+A feature adds its module here; `jobs.load_kinds()` imports them all before enqueueing or
+running, so the web process and every worker know the same kinds.
+"""
+
+from __future__ import annotations
+
+MODULES: tuple[str, ...] = (
+    "maxbooster.services.selftest",
+)

@@ -1,0 +1,156 @@
+"""Admin pages: Users (plan, role, enable/disable, verify) and the email Outbox.
+
+Every handler re-validates the session; the services check the admin role again. After each
+change the row is re-read from what was stored, so the table never shows a stale value.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from maxbooster.models.accounts import PlanKey, User
+from maxbooster.services.admin import outbox as outbox_service
+from maxbooster.services.admin import users as admin_users
+from maxbooster.services.errors import DomainError, ErrorCode, NotFound
+from maxbooster.state.base import AuthState
+
+
+@dataclass
+class UserRow:
+    id: str
+    email: str
+    display_name: str
+    role: str
+    plan: str
+    active: bool
+    verified: bool
+    created: str
+    is_me: bool
+
+
+@dataclass
+class MailRow:
+    id: str
+    recipient: str
+    subject: str
+    status: str
+    created: str
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound(code=ErrorCode.NOT_FOUND) from exc
+
+
+class AdminUsersState(AuthState):
+    rows: list[UserRow] = []
+    query: str = ""
+    plan_names: list[str] = [p.value for p in PlanKey]
+    # a change to one's own role waits here until confirmed in a dialog
+    pending_role: str = ""
+
+    def _to_rows(self, users: list[User]) -> list[UserRow]:
+        return [UserRow(id=str(u.id), email=u.email, display_name=u.display_name, role=u.role, plan=u.plan,
+                        active=u.is_active, verified=u.email_verified, created=u.created_at.strftime("%Y-%m-%d"),
+                        is_me=str(u.id) == self._user_id) for u in users]
+
+    async def _run(self, change: Callable[..., Any] | None, success: str = "", **kwargs: Any):  # type: ignore[no-untyped-def]
+        """Apply `change` through its service (if any), then re-read the list from the database,
+        whether the change worked or not, so every row shows what is stored."""
+        reply = rx.toast.success(success) if success else None
+        try:
+            if change is not None:
+                await self._call(change, **kwargs)
+        except DomainError as exc:
+            reply = self._error(exc)
+        try:
+            users = await self._call(admin_users.list_users, query=self.query)
+        except DomainError as exc:
+            return self._error(exc)
+        self._set(rows=self._to_rows(users))
+        return reply
+
+    @rx.event
+    async def load(self):  # type: ignore[no-untyped-def]
+        return await self._run(None)
+
+    @rx.event
+    async def search(self, form: dict[str, str]):  # type: ignore[no-untyped-def]
+        self._set(query=str(form.get("query", ""))[:100])
+        return await self._run(None)
+
+    @rx.event
+    async def set_plan(self, user_id: str, plan: str):  # type: ignore[no-untyped-def]
+        return await self._run(admin_users.set_plan, f"Plan set to {plan}", user_id=_uuid(user_id), plan=plan)
+
+    @rx.event
+    async def set_role(self, user_id: str, role: str):  # type: ignore[no-untyped-def]
+        if user_id == self._user_id:
+            self._set(pending_role=role)  # ask first: this changes what the admin can do
+            return None
+        return await self._run(admin_users.set_role, f"Role set to {role}", user_id=_uuid(user_id), role=role)
+
+    @rx.event
+    async def confirm_own_role(self):  # type: ignore[no-untyped-def]
+        role, self.pending_role = self.pending_role, ""
+        return await self._run(admin_users.set_role, f"Your role is now {role}",
+                               user_id=_uuid(self._user_id), role=role)
+
+    @rx.event
+    async def cancel_own_role(self):  # type: ignore[no-untyped-def]
+        self._set(pending_role="")
+        return await self._run(None)
+
+    @rx.event
+    async def toggle_active(self, user_id: str, active: bool):  # type: ignore[no-untyped-def]
+        done = "Account enabled" if not active else "Account disabled; its sessions are signed out"
+        return await self._run(admin_users.set_active, done, user_id=_uuid(user_id), active=not active)
+
+    @rx.event
+    async def mark_verified(self, user_id: str):  # type: ignore[no-untyped-def]
+        return await self._run(admin_users.mark_verified, "Email marked as confirmed", user_id=_uuid(user_id))
+
+    @rx.event
+    async def resend(self, user_id: str):  # type: ignore[no-untyped-def]
+        return await self._run(admin_users.resend_verification, "Verification email sent (see Outbox)",
+                               user_id=_uuid(user_id))
+
+
+class OutboxState(AuthState):
+    mails: list[MailRow] = []
+    open_id: str = ""
+    open_subject: str = ""
+    open_to: str = ""
+    open_body: str = ""
+    open_links: list[str] = []
+
+    @rx.event
+    async def load(self):  # type: ignore[no-untyped-def]
+        try:
+            rows = await self._call(outbox_service.latest)
+        except DomainError as exc:
+            return self._error(exc)
+        self._set(mails=[MailRow(id=str(m.id), recipient=m.to_addr, subject=m.subject, status=m.status,
+                                 created=m.created_at.strftime("%Y-%m-%d %H:%M UTC")) for m in rows])
+        return None
+
+    @rx.event
+    async def open(self, email_id: str):  # type: ignore[no-untyped-def]
+        try:
+            mail = await self._call(outbox_service.open_email, email_id=_uuid(email_id))
+        except DomainError as exc:
+            return self._error(exc)
+        self._set(open_id=str(mail.id), open_subject=mail.subject, open_to=mail.to_addr,
+                  open_body=mail.text_body, open_links=outbox_service.links_in(mail.text_body))
+        return None
+
+    @rx.event
+    def close(self):  # type: ignore[no-untyped-def]
+        self._set(open_id="")

@@ -1,0 +1,115 @@
+"""Who is signed in, checked on the server from the HttpOnly session cookie at every event.
+
+Database and service work never runs on the event loop: `_signed_in` and `_call` run it in a
+worker thread, so one slow query does not stall every socket of this process. Vars are assigned
+only when their value changes (each assignment is sent to the browser).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from http.cookies import SimpleCookie
+from typing import Any, TypeVar
+
+import reflex as rx
+
+from maxbooster import routes
+from maxbooster.db import session_scope
+from maxbooster.services.accounts.netaddr import client_ip
+from maxbooster.services.accounts.sessions import SessionInfo, validate_session
+from maxbooster.services.actor import Actor
+from maxbooster.services.errors import DomainError, LoginRequired
+from maxbooster.settings import get_settings
+
+T = TypeVar("T")
+
+
+class AuthState(rx.State):
+    """Base for every page state. The session id never reaches the browser."""
+
+    display_name: str = ""
+    email: str = ""
+    plan: str = ""
+    is_admin: bool = False
+    signed_in: bool = False
+    _user_id: str = ""
+
+    def _set(self, **values: Any) -> None:
+        """Assign vars whose value changed (an unchanged assignment would still be re-sent)."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+
+    def _session_cookie(self) -> str:
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(self.router.headers.cookie or "")
+        except Exception:  # noqa: BLE001  (a malformed cookie header means signed out)
+            return ""
+        morsel = jar.get(get_settings().session_cookie_name)
+        return morsel.value if morsel else ""
+
+    def _request_actor(self) -> Actor:
+        """The caller's IP (socket peer unless via a trusted proxy) and user agent, server-side."""
+        headers = dict(self.router.headers.raw_headers)
+        peer = headers.get("asgi-scope-client", "")
+        return Actor.anonymous(ip=client_ip(peer, headers), user_agent=self.router.headers.user_agent)
+
+    async def _signed_in(self) -> SessionInfo | None:
+        """Validate the cookie's session against the store, off the event loop (no cache:
+        a revoked session fails on its very next event), and mirror it into the public vars."""
+        info = await asyncio.to_thread(validate_session, self._session_cookie())
+        self._set(signed_in=info is not None, display_name=info.display_name if info else "",
+                  email=info.email if info else "", plan=info.plan if info else "",
+                  is_admin=bool(info and info.is_admin))
+        self._user_id = str(info.user_id) if info else ""
+        return info
+
+    async def _actor(self) -> Actor | None:
+        info = await self._signed_in()
+        return info.actor(self._request_actor()) if info else None
+
+    async def _call(self, fn: Callable[..., T], *, actor: Actor | None = None, **kwargs: Any) -> T:
+        """Run a service function as the signed-in user in a worker thread: fn(session=, actor=, **kwargs).
+
+        Pass `actor` when this event already validated the session. Raises LoginRequired when
+        the session is gone; domain errors pass through.
+        """
+        actor = actor or await self._actor()
+        if actor is None:
+            raise LoginRequired()
+
+        def run() -> T:
+            with session_scope() as session:
+                return fn(session=session, actor=actor, **kwargs)
+
+        return await asyncio.to_thread(run)
+
+    @staticmethod
+    def _error(exc: DomainError):  # type: ignore[no-untyped-def]
+        """The reply to a failed action: back to login when signed out, else a toast."""
+        if isinstance(exc, LoginRequired):
+            return rx.redirect(routes.LOGIN)
+        return rx.toast.error(exc.message)
+
+    @rx.event
+    async def require_login(self):  # type: ignore[no-untyped-def]
+        if await self._signed_in() is None:
+            return rx.redirect(routes.LOGIN)
+        return None
+
+    @rx.event
+    async def require_admin(self):  # type: ignore[no-untyped-def]
+        """Admin pages: signed in AND admin, checked on the server at every load."""
+        info = await self._signed_in()
+        if info is None:
+            return rx.redirect(routes.LOGIN)
+        if not info.is_admin:
+            return rx.redirect(routes.HOME)
+        return None
+
+    @rx.event
+    async def load_visitor(self):  # type: ignore[no-untyped-def]
+        """Public pages: know whether someone is signed in (the landing page offers 'Open studio')."""
+        await self._signed_in()

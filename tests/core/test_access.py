@@ -1,0 +1,72 @@
+"""One ownership rule for every table with an owner: another user's row reads as missing.
+
+`FACTORIES` must have an entry for every table with an `owner_id` column; a new feature table
+without one fails `test_every_owned_table_has_a_factory`, so the rule is proven for it too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session, SQLModel
+
+from maxbooster.models import Job, StoredFile
+from maxbooster.models.audit import AuditLog
+from maxbooster.services.access import get_owned, require_admin
+from maxbooster.services.actor import Actor
+from maxbooster.services.errors import LoginRequired, NotFound, PermissionDenied
+from tests.support import accounts as fx
+from tests.support.accounts import actor_for, make_user
+
+acct_env = fx.acct_env
+
+# table name -> builds an unsaved row owned by `owner_id`
+FACTORIES: dict[str, Callable[[uuid.UUID], Any]] = {
+    "stored_files": lambda owner: StoredFile(owner_id=owner, key=f"{owner}/{uuid.uuid4().hex}", original_name="a.wav",
+                                             size_bytes=1, sha256="0" * 64),
+    "jobs": lambda owner: Job(kind="system.selftest", owner_id=owner),
+}
+
+
+def _owned_tables() -> dict[str, type]:
+    models = {m.class_.__tablename__: m.class_ for m in SQLModel._sa_registry.mappers}  # type: ignore[attr-defined]
+    return {t.name: models[t.name] for t in SQLModel.metadata.sorted_tables if "owner_id" in t.columns}
+
+
+def test_every_owned_table_has_a_factory() -> None:
+    assert set(_owned_tables()) == set(FACTORIES), "add a factory for each table with owner_id"
+
+
+@pytest.mark.parametrize("table", sorted(FACTORIES))
+def test_other_users_row_looks_missing(session: Session, acct_env: object, table: str) -> None:
+    model = _owned_tables()[table]
+    alice, mallory = make_user(session), make_user(session, "mallory@example.com")
+    row = FACTORIES[table](alice.id)
+    session.add(row)
+    session.commit()
+    assert get_owned(session, model, row.id, actor_for(alice)).id == row.id
+    with pytest.raises(NotFound) as theirs:
+        get_owned(session, model, row.id, actor_for(mallory))
+    with pytest.raises(NotFound) as missing:
+        get_owned(session, model, uuid.uuid4(), actor_for(mallory))
+    assert theirs.value.message == missing.value.message  # nothing tells the two apart
+    denied = session.execute(select(AuditLog).where(AuditLog.action == "authz.denied")).scalars().all()
+    assert len(denied) == 1 and denied[0].actor_id == mallory.id and denied[0].target == f"{table}:{row.id}"
+    with pytest.raises(LoginRequired):
+        get_owned(session, model, row.id, Actor.anonymous())
+
+
+def test_require_admin_refuses_users_and_audits(session: Session, acct_env: object) -> None:
+    user = make_user(session)
+    admin = make_user(session, "boss@example.com", role="admin")
+    require_admin(session, actor_for(admin), "test")
+    with pytest.raises(PermissionDenied):
+        require_admin(session, actor_for(user), "test")
+    with pytest.raises(PermissionDenied):
+        require_admin(session, Actor.anonymous(), "test")
+    rows = session.execute(select(AuditLog).where(AuditLog.action == "authz.denied")).scalars().all()
+    assert [r.actor_id for r in rows] == [user.id, None]
