@@ -22,7 +22,20 @@ def _env() -> dict[str, str]:
     tools = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
     env["PATH"] = f"{tools}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    # Reflex starts min(2·cores+1, 8) backend processes when Redis holds the state; one per core
+    # gives the same throughput for far less memory (measured by benchmarks/ui_bench.py).
+    env.setdefault("GRANIAN_WORKERS", str(get_settings().web_workers))
     return env
+
+
+def email_notice() -> str:
+    """Where this instance's emails go, in words for the person who started it."""
+    settings = get_settings()
+    if settings.email_backend == "smtp" and settings.smtp_host:
+        return f"Emails are sent through {settings.smtp_host}:{settings.smtp_port}."
+    return ("Emails are not sent (no SMTP configured): they wait in the outbox. Sign in as an admin "
+            "and open Admin > Outbox to see them and follow their links (create an admin with "
+            "`.venv/bin/maxbooster create-admin you@example.com`).")
 
 
 def _spawn(cmd: list[str], log_name: str) -> subprocess.Popen[bytes]:
@@ -78,6 +91,7 @@ def run_all(*, port: int = 3000, backend_port: int = 8000) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"Max Booster is starting at http://localhost:{port}  (logs in {get_settings().data_dir / 'logs'})")
     print(f"Demo login: {email}  password: {password}")
+    print(email_notice())
     print("Press Ctrl-C to stop.", flush=True)
     try:
         while all(p.poll() is None for p in procs):

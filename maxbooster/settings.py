@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +37,7 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=3, alias="JOB_MAX_ATTEMPTS")
     worker_heartbeat_seconds: int = Field(default=5, alias="WORKER_HEARTBEAT_SECONDS")
     worker_concurrency: int = Field(default=2, alias="WORKER_CONCURRENCY")
+    web_workers_raw: int = Field(default=0, alias="WEB_WORKERS")
     trusted_proxies_raw: str = Field(default="", alias="TRUSTED_PROXIES")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
@@ -109,6 +111,14 @@ class Settings(BaseSettings):
         if self.allowed_origins_raw:
             return [o.strip().rstrip("/") for o in self.allowed_origins_raw.split(",") if o.strip()]
         return [self.app_url.rstrip("/")]
+
+    @property
+    def web_workers(self) -> int:
+        """Backend processes of the web app: WEB_WORKERS, else one per CPU core (with Redis state;
+        the in-memory state of the embedded default always needs exactly one)."""
+        if not self.redis_url:
+            return 1
+        return self.web_workers_raw or max(1, os.cpu_count() or 1)
 
     @property
     def trusted_proxies(self) -> list[str]:

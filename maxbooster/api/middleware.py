@@ -183,7 +183,7 @@ async def _reply_413(send: Send, limit: int) -> None:
     body = json.dumps({"error": {"code": ErrorCode.BODY_TOO_LARGE.value, "message": message}}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                (b"connection", b"close"), (b"cache-control", b"no-store")]
-    headers += [(k, v) for k, v in _security_headers("/api", "application/json", True)]
+    headers += [(k, v) for k, v in _security_headers(routes.API, "application/json", True)]
     headers.append((b"content-security-policy", content_security_policy().encode()))
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
