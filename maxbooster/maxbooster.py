@@ -15,5 +15,9 @@ app = rx.App(
     enable_state=True,
 )
 
-# Importing the page modules registers their routes (each uses a page decorator).
+# Importing the page modules registers their pages (each uses a page decorator); add them once.
+from maxbooster.components.layout import PAGES  # noqa: E402
 from maxbooster.pages import accounts, admin, home, jobs, landing, not_found  # noqa: E402,F401
+
+for _render, _options in PAGES:
+    app.add_page(_render, **_options)  # type: ignore[arg-type]

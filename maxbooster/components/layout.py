@@ -17,6 +17,14 @@ from maxbooster.state.base import AuthState
 
 MOBILE = "768px"
 
+# (render function, page options) of every page; maxbooster.py adds them to the app once.
+# (`@rx.page` would re-add them on each compile and log "Page … is being redefined".)
+PAGES: list[tuple[Callable[[], rx.Component], dict[str, object]]] = []
+
+
+def register_page(render: Callable[[], rx.Component], **options: object) -> None:
+    PAGES.append((render, options))
+
 
 def logo() -> rx.Component:
     return rx.hstack(
@@ -143,7 +151,7 @@ def app_page(route: str, title: str,
 
         page.__name__ = body.__name__
         guard = AuthState.require_admin if admin else AuthState.require_login
-        rx.page(route=route, title=f"{title} · Max Booster", on_load=guard)(page)
+        register_page(page, route=route, title=f"{title} · Max Booster", on_load=guard)
         return page
 
     return decorate
@@ -158,7 +166,7 @@ def public_page(route: str, title: str,
             return rx.box(skip_link(), body(), background=theme.BG, min_height="100vh", width="100%")
 
         page.__name__ = body.__name__
-        rx.page(route=route, title=f"{title} · Max Booster", on_load=on_load)(page)
+        register_page(page, route=route, title=f"{title} · Max Booster", on_load=on_load)
         return page
 
     return decorate

@@ -23,11 +23,10 @@ def test_paths_are_unique_and_absolute() -> None:
 
 
 def test_every_page_route_is_registered_with_the_app() -> None:
-    import maxbooster.maxbooster  # noqa: F401  (registers the pages)
-    from reflex_base.registry import RegistrationContext
+    from maxbooster.maxbooster import app
 
-    registered = {kwargs.get("route") for _, kwargs in RegistrationContext.ensure_context().decorated_pages}
-    assert registered == set(routes.PAGES) | {"404"}
+    registered = {"/" if r == "index" else "/" + r.strip("/") for r in app._unevaluated_pages}
+    assert registered == set(routes.PAGES) | {"/404"}
     assert {label for label, _, _ in routes.NAV} and all(r in routes.PAGES for _, r, _ in routes.NAV + routes.ADMIN_NAV)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 import httpx
 import pytest
 
-from tests.support.e2e import RunningApp, screenshot
+from tests.support.e2e import ROOT, RunningApp, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -42,3 +43,10 @@ def test_ready_endpoint_reports_worker(running_app: RunningApp) -> None:
 def test_signed_out_visitor_is_sent_to_login(page, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]
     page.goto("/jobs")
     page.wait_for_url(re.compile(r"/login/?(\?.*)?$"), timeout=30_000)
+
+
+def test_running_the_app_leaves_the_tracked_lock_files_alone(running_app: RunningApp) -> None:
+    """`./mb run` builds the frontend; the committed reflex.lock must come out unchanged."""
+    changed = subprocess.run(["git", "status", "--porcelain", "--", "reflex.lock", "rxconfig.py"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    assert changed == ""
