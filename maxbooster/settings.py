@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     trusted_proxies_raw: str = Field(default="", alias="TRUSTED_PROXIES")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
+    # file storage: a local folder unless S3_BUCKET names a bucket of an S3-compatible service
+    s3_endpoint_url_raw: str = Field(default="", alias="S3_ENDPOINT_URL")
+    s3_bucket: str = Field(default="", alias="S3_BUCKET")
+    s3_region: str = Field(default="us-east-1", alias="S3_REGION")
+    s3_access_key_id: str = Field(default="", alias="S3_ACCESS_KEY_ID")
+    s3_secret_access_key: str = Field(default="", alias="S3_SECRET_ACCESS_KEY")
+    s3_prefix_raw: str = Field(default="", alias="S3_PREFIX")
+    s3_addressing_style: str = Field(default="path", alias="S3_ADDRESSING_STYLE")
+
     # accounts
     session_idle_hours: float = Field(default=12, alias="SESSION_IDLE_HOURS")
     session_remember_days: float = Field(default=7, alias="SESSION_REMEMBER_DAYS")
@@ -83,6 +92,20 @@ class Settings(BaseSettings):
         if value not in {"development", "production", "test"}:
             raise ValueError(f"MAXBOOSTER_ENV must be development, production or test, not {value!r}")
         return value
+
+    @field_validator("s3_addressing_style")
+    @classmethod
+    def _known_addressing(cls, value: str) -> str:
+        if value not in {"path", "virtual"}:
+            raise ValueError(f"S3_ADDRESSING_STYLE must be path or virtual, not {value!r}")
+        return value
+
+    @field_validator("s3_endpoint_url_raw")
+    @classmethod
+    def _http_endpoint(cls, value: str) -> str:
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise ValueError(f"S3_ENDPOINT_URL must start with http:// or https://, not {value!r}")
+        return value.rstrip("/")
 
     @property
     def api_url(self) -> str:
@@ -127,6 +150,21 @@ class Settings(BaseSettings):
     @property
     def storage_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def storage_is_s3(self) -> bool:
+        return bool(self.s3_bucket)
+
+    @property
+    def s3_endpoint_url(self) -> str:
+        """S3_ENDPOINT_URL, else AWS's regional endpoint (explicit, so presigned URLs have a known origin)."""
+        return self.s3_endpoint_url_raw or f"https://s3.{self.s3_region}.amazonaws.com"
+
+    @property
+    def s3_prefix(self) -> str:
+        """S3_PREFIX as a folder ('' or ending in '/', never starting with '/')."""
+        prefix = self.s3_prefix_raw.strip().strip("/")
+        return f"{prefix}/" if prefix else ""
 
     @property
     def secret_key(self) -> str:

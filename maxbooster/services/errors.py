@@ -26,6 +26,10 @@ class ErrorCode(StrEnum):
     BODY_TOO_LARGE = "body_too_large"
     MALFORMED_REQUEST = "malformed_request"
     INTERNAL_ERROR = "internal_error"
+    # files
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_EMPTY = "file_empty"
+    STORAGE_UNAVAILABLE = "storage_unavailable"
     # accounts
     INVALID_CREDENTIALS = "invalid_credentials"
     EMAIL_UNVERIFIED = "email_unverified"
@@ -63,6 +67,9 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.BODY_TOO_LARGE: "What you sent is too large.",
     ErrorCode.MALFORMED_REQUEST: "We could not read that request. Reload the page and try again.",
     ErrorCode.INTERNAL_ERROR: "Something went wrong on our side; it has been logged. Try again in a moment.",
+    ErrorCode.FILE_TOO_LARGE: "This file is larger than the upload limit.",
+    ErrorCode.FILE_EMPTY: "This file is empty.",
+    ErrorCode.STORAGE_UNAVAILABLE: "File storage is not reachable right now. Try again in a moment.",
     ErrorCode.INVALID_CREDENTIALS: "Email or password is not correct.",
     ErrorCode.EMAIL_UNVERIFIED: "Confirm your email address first. Use the link we emailed you, "
                                 "or ask for a new one below.",
@@ -143,6 +150,13 @@ class PlanLimitReached(DomainError):
 class Conflict(DomainError):
     code = ErrorCode.CONFLICT
     http_status = 409
+
+
+class StorageUnavailable(DomainError):
+    """The storage service (an S3 bucket) failed or did not answer; the details are logged, not shown."""
+
+    code = ErrorCode.STORAGE_UNAVAILABLE
+    http_status = 503
 
 
 class RateLimited(DomainError):

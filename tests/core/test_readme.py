@@ -18,7 +18,7 @@ def test_quick_start_is_exactly_two_commands() -> None:
 
 
 def test_every_setting_is_in_the_configuration_table() -> None:
-    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", README, re.M))
+    documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", README, re.M))
     aliases = {f.alias for f in Settings.model_fields.values() if f.alias}
     assert aliases - documented == set(), "undocumented variables"
     assert documented - aliases == set(), "README documents variables that do not exist"

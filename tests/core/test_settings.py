@@ -46,3 +46,26 @@ def test_unknown_env_is_a_clear_error(clean_env: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("MAXBOOSTER_ENV", "prod")
     with pytest.raises(ValueError, match="MAXBOOSTER_ENV must be development, production or test"):
         Settings()
+
+
+def test_storage_is_local_unless_a_bucket_is_named(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION", "S3_PREFIX", "S3_ADDRESSING_STYLE"):
+        monkeypatch.delenv(name, raising=False)
+    s = Settings()
+    assert not s.storage_is_s3 and s.storage_dir == clean_env / "files"
+    monkeypatch.setenv("S3_BUCKET", "music")
+    monkeypatch.setenv("S3_REGION", "eu-central-1")
+    monkeypatch.setenv("S3_PREFIX", "/maxbooster/prod/")
+    s = Settings()
+    assert s.storage_is_s3 and s.s3_addressing_style == "path"
+    assert s.s3_endpoint_url == "https://s3.eu-central-1.amazonaws.com" and s.s3_prefix == "maxbooster/prod/"
+    monkeypatch.setenv("S3_ENDPOINT_URL", "https://abc123.r2.cloudflarestorage.com/")
+    assert Settings().s3_endpoint_url == "https://abc123.r2.cloudflarestorage.com"
+
+
+@pytest.mark.parametrize(("name", "value"), [("S3_ADDRESSING_STYLE", "dns"), ("S3_ENDPOINT_URL", "minio:9000")])
+def test_bad_storage_settings_are_clear_errors(clean_env: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+                                               value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        Settings()
