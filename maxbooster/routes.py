@@ -62,6 +62,10 @@ V1_REFRESH = f"{V1}/auth/refresh"
 V1_REVOKE = f"{V1}/auth/revoke"
 V1_ME = f"{V1}/me"
 
+# Stored files for their owner, by signed URL (services/media.py makes them)
+MEDIA = "/api/media"
+MEDIA_TOKEN = f"{MEDIA}/{{token}}"
+
 # Pages whose URL carries a secret (a reset token): never leak it through Referer.
 NO_REFERRER_PAGES = (RESET, LINK_GOOGLE)
 

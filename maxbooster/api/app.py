@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from maxbooster import routes
-from maxbooster.api import docs, health
+from maxbooster.api import docs, health, media
 from maxbooster.api import v1 as api_v1
 from maxbooster.api.errors import install_error_handlers
 from maxbooster.api.web import accounts as web_accounts
@@ -16,6 +16,7 @@ def create_api() -> FastAPI:
     """Build the API app; each area adds its router here."""
     api = FastAPI(title="Max Booster API", version="1", openapi_url=routes.OPENAPI, docs_url=None, redoc_url=None)
     install_error_handlers(api)
-    for router in (health.router, docs.router, web_accounts.router, web_google.router, api_v1.router):
+    for router in (health.router, docs.router, web_accounts.router, web_google.router, api_v1.router,
+                   media.router):
         api.include_router(router)
     return api

@@ -11,10 +11,11 @@ from sqlmodel import Session
 from maxbooster.db import session_scope
 from maxbooster.models.accounts import User
 from maxbooster.services.access import require_admin as require_admin_service
-from maxbooster.services.accounts import api_tokens
+from maxbooster.services.accounts import api_tokens, sessions
 from maxbooster.services.accounts.netaddr import client_ip
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import AuthenticationFailed
+from maxbooster.settings import get_settings
 
 
 def get_db() -> Iterator[Session]:
@@ -51,6 +52,23 @@ def api_actor(request: Request, user: User = Depends(api_user)) -> Actor:
     return request_actor(request, via="api").as_user(user.id, user.role)
 
 
+def caller_actor(request: Request, db: Session = Depends(get_db)) -> Actor:
+    """Whoever is asking, for routes that browsers and API clients both use (media): the user of
+    the session cookie, else of a valid bearer token, else an anonymous actor (never a 401)."""
+    base = request_actor(request)
+    info = sessions.validate_session(request.cookies.get(get_settings().session_cookie_name), session=db)
+    if info is not None:
+        return info.actor(base)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip() and len(token) <= 4096:
+        try:
+            user = api_tokens.user_from_access_token(session=db, token=token.strip())
+        except AuthenticationFailed:
+            return base
+        return request_actor(request, via="api").as_user(user.id, user.role)
+    return base
+
+
 def admin_actor(request: Request, actor: Actor = Depends(api_actor), db: Session = Depends(get_db)) -> Actor:
     """Admin-only API routes: 403 (common body) for everyone else; denials are audited."""
     require_admin_service(db, actor, f"api:{request.url.path}")
@@ -61,3 +79,4 @@ DbSession = Annotated[Session, Depends(get_db)]
 ApiActor = Annotated[Actor, Depends(api_actor)]
 ApiUser = Annotated[User, Depends(api_user)]
 AdminActor = Annotated[Actor, Depends(admin_actor)]
+CallerActor = Annotated[Actor, Depends(caller_actor)]

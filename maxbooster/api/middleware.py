@@ -24,6 +24,7 @@ from typing import Any
 
 from maxbooster import routes
 from maxbooster.services.errors import MESSAGES, ErrorCode
+from maxbooster.services.storage import media_origins
 from maxbooster.settings import get_settings
 
 Scope = MutableMapping[str, Any]
@@ -59,14 +60,17 @@ def content_security_policy(script_hashes: tuple[str, ...] = ()) -> str:
     # websocket (toasts, call_script) with eval(); inline scripts stay limited to the hashes
     # of the document's own <script> blocks.
     scripts = " ".join(["'self'", "'unsafe-eval'", *(f"'sha256-{h}'" for h in script_hashes)])
+    # With S3 storage, /api/media redirects to presigned URLs of the bucket: audio, images and
+    # fetch() of stored files follow that redirect, so the bucket's origin is allowed for them.
+    storage = "".join(f" {origin}" for origin in media_origins())
     return "; ".join([
         "default-src 'self'",
         f"script-src {scripts}",
         "style-src 'self' 'unsafe-inline'",  # Radix and Emotion set inline styles
-        "img-src 'self' data: blob:",
+        f"img-src 'self' data: blob:{storage}",
         "font-src 'self' data:",
-        "media-src 'self' blob:",
-        f"connect-src {_connect_sources()}",
+        f"media-src 'self' blob:{storage}",
+        f"connect-src {_connect_sources()}{storage}",
         "worker-src 'self' blob:",
         "object-src 'none'",
         "base-uri 'self'",

@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     FILE_TOO_LARGE = "file_too_large"
     FILE_EMPTY = "file_empty"
     STORAGE_UNAVAILABLE = "storage_unavailable"
+    RANGE_NOT_SATISFIABLE = "range_not_satisfiable"
     # accounts
     INVALID_CREDENTIALS = "invalid_credentials"
     EMAIL_UNVERIFIED = "email_unverified"
@@ -70,6 +71,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.FILE_TOO_LARGE: "This file is larger than the upload limit.",
     ErrorCode.FILE_EMPTY: "This file is empty.",
     ErrorCode.STORAGE_UNAVAILABLE: "File storage is not reachable right now. Try again in a moment.",
+    ErrorCode.RANGE_NOT_SATISFIABLE: "That part of the file does not exist; the file is shorter.",
     ErrorCode.INVALID_CREDENTIALS: "Email or password is not correct.",
     ErrorCode.EMAIL_UNVERIFIED: "Confirm your email address first. Use the link we emailed you, "
                                 "or ask for a new one below.",

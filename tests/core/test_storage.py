@@ -286,7 +286,7 @@ def test_upload_use_case_on_s3(session: Session, owner: User, s3_bucket: str) ->
 
 
 def test_importing_storage_and_api_loads_no_boto3() -> None:
-    code = ("import sys, maxbooster.services.storage, maxbooster.api.app; "
+    code = ("import sys, maxbooster.services.storage, maxbooster.services.media, maxbooster.api.app; "
             "print(sorted(m for m in ('boto3', 'botocore') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "[]"
