@@ -3,20 +3,24 @@ backend contract proven on both backends (local folder, S3 bucket on moto's real
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import socket
 import subprocess
 import sys
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import httpx
 import pytest
+from fastapi import FastAPI, Request
 from sqlmodel import Session, select
 
+from maxbooster.api.errors import install_error_handlers
+from maxbooster.api.streams import body_chunks
 from maxbooster.models import StoredFile, User
 from maxbooster.services import storage
 from maxbooster.services.errors import ErrorCode, InvalidInput, NotFound, StorageUnavailable
@@ -290,3 +294,44 @@ def test_importing_storage_and_api_loads_no_boto3() -> None:
             "print(sorted(m for m in ('boto3', 'botocore') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "[]"
+
+
+def _upload_app() -> FastAPI:
+    """A route the way upload endpoints use storage: the request body streamed into write()."""
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/upload/{cap}")
+    def upload(request: Request, cap: int) -> dict[str, object]:
+        size, sha = storage.get_storage().write("owner/upload.wav", body_chunks(request), max_bytes=cap)
+        return {"size": size, "sha256": sha}
+
+    return app
+
+
+async def _post_streamed(app: FastAPI, path: str, total: int) -> httpx.Response:
+    async def body() -> AsyncIterator[bytes]:
+        for chunk in _pattern_chunks(total):
+            yield chunk
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        return await client.post(path, content=body())
+
+
+def test_request_body_streams_into_write(backend: str) -> None:
+    """httpx's ASGI transport hands the body over chunk by chunk, as a server does."""
+    app, total = _upload_app(), 20 * MiB
+    storage.get_storage().write("owner/warm-up", [b"x"], max_bytes=10)
+    tracemalloc.start()
+    try:
+        resp = asyncio.run(_post_streamed(app, f"/upload/{100 * MiB}", total))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert resp.status_code == 200 and resp.json() == {"size": total, "sha256": _expected(total)[1]}
+    assert peak < (2 * MiB if backend == "local" else 11 * MiB), f"peak {peak / MiB:.1f} MiB"
+    assert _read_all_hash(storage.get_storage().open("owner/upload.wav")) == _expected(total)[1]
+    storage.get_storage().delete_prefix("owner/")
+    resp = asyncio.run(_post_streamed(app, f"/upload/{10 * MiB}", total))
+    assert resp.status_code == 422 and resp.json()["error"]["code"] == "file_too_large"
+    assert _left_behind(backend) == []
