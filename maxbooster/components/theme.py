@@ -15,3 +15,9 @@ STYLE = {
     "color": TEXT,
     "::selection": {"background_color": ACCENT},
 }
+
+# Colours handed to the canvas components (track player, uploader) so they share this palette.
+WAVE = "#56606e"  # unplayed waveform: quieter than text, brighter than the border
+SOLID = "#1f6feb"  # accent for solid buttons with white text/icons (4.6:1, as in assets/theme.css)
+PALETTE = {"bg": BG, "panel": PANEL, "raised": PANEL_RAISED, "border": BORDER, "text": TEXT,
+           "muted": MUTED, "accent": ACCENT, "wave": WAVE, "solid": SOLID}
