@@ -49,7 +49,7 @@ def _cmd_master(args: argparse.Namespace) -> int:
                          genre=args.genre, progress=_progress(args, "master"),
                          full_report=args.full_report)
     after: dict[str, Any] = result.report["after"]  # type: ignore[assignment]
-    text = (f"{args.output}: {after['integrated_lufs']:.2f} LUFS, {after['true_peak_8x_dbtp']:.2f} dBTP (8x), "
+    text = (f"{args.output}: {after['integrated_lufs']:.2f} LUFS, {after['true_peak_16x_dbtp']:.2f} dBTP (16x), "
             f"{result.sample_rate} Hz, {args.bits}-bit")
     _emit(args, result.report, text)
     return 0

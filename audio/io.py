@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_MAX_DURATION_S",
     "AudioInfo",
     "probe",
+    "quantize",
     "read_audio",
     "read_untrusted",
     "validate_samples",
@@ -126,13 +127,40 @@ def read_audio(path: str | Path, *, max_duration_s: float | None = None) -> tupl
     return validate_samples(samples), rate
 
 
-def _tpdf_quantize_16(x: np.ndarray, seed: int) -> np.ndarray:
-    """TPDF dither (±1 LSB triangular) and round to int16, shape (channels, n)."""
-    rng = np.random.default_rng(seed)
-    lsb = 1.0 / 32768.0
-    noise = (rng.random(x.shape, dtype=np.float32) - rng.random(x.shape, dtype=np.float32)) * lsb
-    scaled = np.rint((x + noise) * 32768.0)
-    return np.clip(scaled, -32768, 32767).astype(np.int16)
+_GRID_BITS = {"PCM_16": 16, "PCM_24": 24}
+_QUANTIZE_CHUNK = 1 << 16
+
+
+def quantize(x: np.ndarray, subtype: str | None, *, dither_seed: int = 0,
+             cols: np.ndarray | None = None) -> np.ndarray:
+    """Round float32 ``x`` ``(channels, n)`` in place to the values ``subtype`` stores; returns ``x``.
+
+    PCM_16 gets TPDF dither (±1 LSB triangular, seeded) before rounding;
+    PCM_24 is rounded; FLOAT, lossy subtypes and ``None`` are left as they
+    are. ``cols`` limits the work to those sample columns (fresh dither).
+    The result is written bit-exactly by ``write_audio(..., quantized=True)``.
+    """
+    bits = _GRID_BITS.get(subtype or "")
+    if bits is None:
+        return x
+    scale = float(2 ** (bits - 1))
+    rng = np.random.default_rng(dither_seed if cols is None else [dither_seed, int(cols.size)])
+
+    def grid(part: np.ndarray) -> np.ndarray:
+        if bits == 16:
+            part += (rng.random(part.shape, dtype=np.float32) - rng.random(part.shape, dtype=np.float32)) / scale
+        part *= np.float32(scale)
+        np.rint(part, out=part)
+        np.clip(part, -scale, scale - 1, out=part)
+        part *= np.float32(1.0 / scale)
+        return part
+
+    if cols is not None:
+        x[:, cols] = grid(x[:, cols])
+        return x
+    for start in range(0, x.shape[1], _QUANTIZE_CHUNK):
+        grid(x[:, start : start + _QUANTIZE_CHUNK])
+    return x
 
 
 def _write_mp3(path: Path, x: np.ndarray, sample_rate: int, bitrate_kbps: int) -> None:
@@ -150,11 +178,14 @@ def write_audio(
     subtype: str = "PCM_24",
     dither_seed: int = 0,
     mp3_bitrate_kbps: int = 320,
+    quantized: bool = False,
 ) -> Path:
     """Write float (channels, n) samples; the container follows the extension.
 
     ``subtype``: PCM_16 (TPDF-dithered), PCM_24 or FLOAT for WAV; PCM_16/24 for
     FLAC and AIFF; ignored for .mp3 (CBR ``mp3_bitrate_kbps``) and .ogg (Vorbis).
+    ``quantized=True``: the samples already come from :func:`quantize` with this
+    subtype and are stored bit-exactly (no second dither).
     """
     p = Path(path)
     suffix = p.suffix.lower()
@@ -168,7 +199,9 @@ def write_audio(
         subtype = "VORBIS"
     if subtype not in _WRITE_SUBTYPES[suffix]:
         raise InvalidParameter(f"subtype {subtype!r} is not valid for {suffix}; use {sorted(_WRITE_SUBTYPES[suffix])}")
-    data: np.ndarray = _tpdf_quantize_16(x, dither_seed) if subtype == "PCM_16" else x
+    if not quantized and subtype in _GRID_BITS:
+        x = quantize(x.copy(), subtype, dither_seed=dither_seed)
+    data: np.ndarray = np.rint(x * np.float32(32768.0)).astype(np.int16) if subtype == "PCM_16" else x
     sf.write(str(p), data.T, sample_rate, subtype=subtype, format=_SF_FORMATS[suffix])
     return p
 
