@@ -147,7 +147,7 @@ def _master(holder: list[np.ndarray], sample_rate: int, *, preset: MasterPreset 
     report = {
         "preset": {"name": target.name, "target_lufs": target.target_lufs,
                    "ceiling_dbtp": target.ceiling_dbtp, "description": target.description},
-        "genre": get_genre(genre).name, "strength_pct": float(strength_pct),
+        "genre": get_genre(genre).name if genre else None, "strength_pct": float(strength_pct),
         "sample_rate": int(sample_rate), "reference": reference is not None,
         "before": before, "after": after, "gain_loop": loop["iterations"], "limiter": loop["limiter"],
         "parameters": [d.to_dict() for d in decisions + loop["decisions"]],
@@ -163,7 +163,8 @@ def _process(x: np.ndarray, sample_rate: int, inputs: ChainInputs, target: Maste
                           f"Input measures {inputs.integrated_lufs:.1f} LUFS; the chain works at "
                           f"{WORKING_LUFS:g} LUFS so its thresholds suit every input")]
     working_db = WORKING_LUFS - inputs.integrated_lufs
-    plan = plan_chain(inputs, get_genre(genre), tonal=reference is None)
+    plan = plan_chain(inputs, get_genre(genre) if genre else None, tonal=reference is None,
+                      target=target if reference is None else None)
     decisions += plan.decisions
     report_progress(0.2, "processing chain")
     wet = run_chain(plan, x, sample_rate, gain_db=working_db)

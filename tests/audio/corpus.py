@@ -113,7 +113,7 @@ def solo_piano(duration_s: float, sample_rate: int, seed: int = 0) -> np.ndarray
     at = 0
     while at < n:
         phrase = int(at / sample_rate / 4.0)
-        level = 10.0 ** ((-18.0 + 6.0 * (phrase % 4) - 4.5 * (phrase % 4 == 3)) / 20.0)  # pp .. ff
+        level = 10.0 ** ((-8.0, -4.0, -6.0, 0.0)[phrase % 4] / 20.0)  # phrases from mp to ff
         f0 = float(rng.choice(scale_hz)) * rng.choice([0.5, 1.0, 1.0, 2.0])
         partials = sum(np.sin(2 * np.pi * f0 * k * np.sqrt(1 + 0.0004 * k * k) * t) / k**1.3
                        * np.exp(-t * (1.2 + 0.5 * k)) for k in range(1, 14))
