@@ -147,3 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # writing outputs: a missing folder, no permission, a full disk
+        where = Path(exc.filename).name if exc.filename else "output"
+        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2

@@ -16,13 +16,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
 from pedalboard.io import AudioFile
 
 from audio.errors import AudioError, CorruptFile, DecodeFailed, EmptyAudio, InvalidParameter, InvalidSamples
-from audio.headers import AudioInfo, read_header
+from audio.headers import AudioInfo, open_regular, read_header, unreadable
 
 __all__ = [
     "DEFAULT_MAX_DURATION_S",
@@ -74,13 +75,13 @@ def validate_samples(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.float32)
 
 
-def _decode_pedalboard(path: Path, info: AudioInfo) -> tuple[np.ndarray, int]:
+def _decode_pedalboard(source: BinaryIO, info: AudioInfo) -> tuple[np.ndarray, int]:
     """pedalboard (JUCE) read, rescaled so b-bit PCM value v reads as v / 2**(b-1).
 
     JUCE divides by 2**(b-1) - 1, so -32768 would read -1.00003 and every
     positive value would be 1/32767 high; libsndfile and our writer use 2**(b-1).
     """
-    with AudioFile(str(path)) as f:
+    with AudioFile(source) as f:
         samples, rate = f.read(f.frames), int(round(f.samplerate))
     bits = _PCM_BITS.get(info.subtype)
     if bits is not None:
@@ -88,8 +89,8 @@ def _decode_pedalboard(path: Path, info: AudioInfo) -> tuple[np.ndarray, int]:
     return samples, rate
 
 
-def _decode_soundfile(path: Path, info: AudioInfo) -> tuple[np.ndarray, int]:
-    data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+def _decode_soundfile(source: BinaryIO, info: AudioInfo) -> tuple[np.ndarray, int]:
+    data, rate = sf.read(source, dtype="float32", always_2d=True)
     return np.ascontiguousarray(data.T), int(rate)
 
 
@@ -100,17 +101,26 @@ def _decode(path: Path, info: AudioInfo) -> tuple[np.ndarray, int]:
     pedalboard, which is faster, with libsndfile as fallback; compressed formats
     go through libsndfile only, because pedalboard zero-fills truncated FLAC/MP3.
     A stream much shorter than its header promised is reported as truncated.
+    Decoders read the descriptor :func:`open_regular` checked, never the path
+    again. Running out of memory is not a corrupt file: MemoryError propagates
+    (the sandbox reports it as the memory limit).
     """
     order = (_decode_pedalboard, _decode_soundfile) if info.format in ("WAV", "AIFF") else (_decode_soundfile,)
     errors = []
-    for decoder in order:
-        try:
-            samples, rate = decoder(path, info)
-            break
-        except Exception as exc:  # noqa: BLE001 - decoders raise assorted types; try the next one
-            errors.append(str(exc))
-    else:
-        raise CorruptFile(f"{path.name}: could not be decoded ({'; '.join(errors)})")
+    with open_regular(path) as source:
+        for decoder in order:
+            try:
+                source.seek(0)
+                samples, rate = decoder(source, info)
+                break
+            except MemoryError:
+                raise
+            except OSError as exc:
+                raise unreadable(path.name, exc) from None
+            except Exception as exc:  # noqa: BLE001 - decoders raise assorted types; try the next one
+                errors.append(str(exc))
+        else:
+            raise CorruptFile(f"{path.name}: could not be decoded ({'; '.join(errors)})")
     tolerance = 0.9 if info.format == "MP3" else 0.999  # MP3 lengths are header estimates
     if samples.shape[-1] < tolerance * info.frames:
         raise CorruptFile(
