@@ -1,20 +1,17 @@
 """Reading, writing and probing audio files; the only (channels, n) <-> (n, channels) boundary.
 
 Buffers everywhere else are float32 ``(channels, samples)`` with an ``int``
-sample rate. Reads go through pedalboard.io (fast, already channels-first),
-falling back to soundfile. Untrusted files are header-checked first
-(:func:`probe`) and can be decoded in a resource-limited child process
-(:func:`read_untrusted`).
+sample rate. Whole reads go through pedalboard.io (fast, already
+channels-first), falling back to soundfile; :func:`stream_file` yields blocks.
+Every file is header-checked first (:func:`probe`), including the budget on
+frames x channels; files from users are decoded in a resource-limited child
+process (:func:`read_untrusted`, :mod:`audio.sandbox`).
 """
 
 from __future__ import annotations
 
 import math
-import resource
-import signal
-import subprocess
-import sys
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,21 +19,29 @@ import numpy as np
 import soundfile as sf
 from pedalboard.io import AudioFile
 
-from audio.errors import AudioError, CorruptFile, DecodeFailed, EmptyAudio, InvalidParameter, InvalidSamples
-from audio.headers import AudioInfo, open_regular, read_header, unreadable
+from audio.errors import AudioError, CorruptFile, EmptyAudio, HeaderOutOfBounds, InvalidParameter, InvalidSamples
+from audio.headers import DEFAULT_MAX_SAMPLES, AudioInfo, open_regular, read_header, unreadable
 
 __all__ = [
     "DEFAULT_MAX_DURATION_S",
+    "DEFAULT_MAX_SAMPLES",
+    "MAX_SAMPLE_MAGNITUDE",
     "AudioInfo",
+    "decode_whole",
     "probe",
     "quantize",
     "read_audio",
     "read_untrusted",
+    "stream_file",
     "validate_samples",
     "write_audio",
 ]
 
 DEFAULT_MAX_DURATION_S = 2 * 3600.0
+# Float files may exceed full scale (headroom), but not by more than +60 dBFS: beyond
+# that the numbers are not audio, and loudness/energy sums would overflow.
+MAX_SAMPLE_MAGNITUDE = 1024.0
+STREAM_BLOCK_FRAMES = 1 << 16
 _WRITE_SUBTYPES = {
     ".wav": {"PCM_16", "PCM_24", "FLOAT"},
     ".flac": {"PCM_16", "PCM_24"},
@@ -50,16 +55,18 @@ _MP3_RATES_HZ = (32000, 44100, 48000)
 _PCM_BITS = {"PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32}
 
 
-def probe(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S) -> AudioInfo:
+def probe(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S,
+          max_samples: int | None = None) -> AudioInfo:
     """Header facts of ``path`` after our own bounds checks (no decoding).
 
-    Raises UnsupportedFormat, CorruptFile, EmptyAudio or HeaderOutOfBounds.
+    ``max_samples`` bounds frames x channels (default :data:`DEFAULT_MAX_SAMPLES`).
+    Raises UnsupportedFormat, CorruptFile, EmptyAudio, HeaderOutOfBounds or UnreadableFile.
     """
-    return read_header(Path(path), max_duration_s)
+    return read_header(Path(path), max_duration_s, max_samples or DEFAULT_MAX_SAMPLES)
 
 
 def validate_samples(x: np.ndarray) -> np.ndarray:
-    """Return ``x`` as float32 (channels, n); reject bad shapes, zero length, NaN/Inf."""
+    """Return ``x`` as float32 (channels, n); reject bad shapes, zero length, NaN/Inf and absurd values."""
     arr = np.asarray(x)
     if arr.ndim == 1:
         arr = arr[np.newaxis, :]
@@ -69,9 +76,14 @@ def validate_samples(x: np.ndarray) -> np.ndarray:
         raise InvalidSamples(f"shape {arr.shape} looks like (n, channels); expected (channels, n)")
     if arr.shape[1] == 0 or arr.shape[0] == 0:
         raise EmptyAudio(f"audio buffer has zero length (shape {arr.shape})")
-    if not np.isfinite(arr).all():
+    high, low = float(arr.max()), float(arr.min())  # NaN and Inf propagate: one cheap pass each
+    if not (math.isfinite(high) and math.isfinite(low)):
         bad = int(np.count_nonzero(~np.isfinite(arr)))
         raise InvalidSamples(f"audio contains {bad} NaN or infinite samples")
+    if max(high, -low) > MAX_SAMPLE_MAGNITUDE:
+        peak = max(high, -low)
+        raise InvalidSamples(f"audio reaches {peak:.3g} ({20 * math.log10(peak):+.0f} dBFS); samples beyond "
+                             f"±{MAX_SAMPLE_MAGNITUDE:g} (+60 dBFS) are not audio")
     return np.ascontiguousarray(arr, dtype=np.float32)
 
 
@@ -81,7 +93,7 @@ def _decode_pedalboard(source: BinaryIO, info: AudioInfo) -> tuple[np.ndarray, i
     JUCE divides by 2**(b-1) - 1, so -32768 would read -1.00003 and every
     positive value would be 1/32767 high; libsndfile and our writer use 2**(b-1).
     """
-    with AudioFile(source) as f:
+    with AudioFile(_fd_path(source)) as f:
         samples, rate = f.read(f.frames), int(round(f.samplerate))
     bits = _PCM_BITS.get(info.subtype)
     if bits is not None:
@@ -89,12 +101,19 @@ def _decode_pedalboard(source: BinaryIO, info: AudioInfo) -> tuple[np.ndarray, i
     return samples, rate
 
 
+def _fd_path(source: BinaryIO) -> str | BinaryIO:
+    """A path naming the already-opened (and checked) descriptor, so a decoder does its own fast I/O;
+    the file object itself where /proc is unavailable."""
+    path = f"/proc/self/fd/{source.fileno()}"
+    return path if Path(path).exists() else source
+
+
 def _decode_soundfile(source: BinaryIO, info: AudioInfo) -> tuple[np.ndarray, int]:
-    data, rate = sf.read(source, dtype="float32", always_2d=True)
+    data, rate = sf.read(source.fileno(), dtype="float32", always_2d=True, closefd=False)
     return np.ascontiguousarray(data.T), int(rate)
 
 
-def _decode(path: Path, info: AudioInfo) -> tuple[np.ndarray, int]:
+def decode_whole(path: Path, info: AudioInfo) -> tuple[np.ndarray, int]:
     """Decode the whole file to float32 (channels, n).
 
     WAV/AIFF (sizes already verified against the file length) go through
@@ -129,12 +148,66 @@ def _decode(path: Path, info: AudioInfo) -> tuple[np.ndarray, int]:
     return samples, rate
 
 
-def read_audio(path: str | Path, *, max_duration_s: float | None = None) -> tuple[np.ndarray, int]:
-    """Probe then decode ``path``; returns float32 (channels, n) and the sample rate in Hz."""
+def read_audio(path: str | Path, *, max_duration_s: float | None = None,
+               max_samples: int | None = None) -> tuple[np.ndarray, int]:
+    """Probe then decode ``path`` in this process (trusted files); float32 (channels, n) and the rate in Hz."""
     p = Path(path)
-    info = probe(p, max_duration_s=DEFAULT_MAX_DURATION_S if max_duration_s is None else max_duration_s)
-    samples, rate = _decode(p, info)
+    info = probe(p, max_duration_s=DEFAULT_MAX_DURATION_S if max_duration_s is None else max_duration_s,
+                 max_samples=max_samples)
+    samples, rate = decode_whole(p, info)
     return validate_samples(samples), rate
+
+
+def stream_file(path: str | Path, info: AudioInfo, *, max_samples: int | None = None,
+                block_frames: int = STREAM_BLOCK_FRAMES) -> Iterator[np.ndarray]:
+    """Decode ``path`` (already probed as ``info``) block by block: float32 ``(channels, m)`` blocks.
+
+    WAV/AIFF PCM goes through pedalboard (channels-first, no transpose), the
+    rest through libsndfile, both reading the checked descriptor. Every block is
+    validated; decoding more than ``max_samples`` (frames x channels) or much
+    less than the header promised is an error.
+    """
+    p = Path(path)
+    budget, frames = max_samples or DEFAULT_MAX_SAMPLES, 0
+    with open_regular(p) as source:
+        try:
+            for block in _blocks(source, info, block_frames):
+                frames += block.shape[1]
+                if frames * info.channels > budget:
+                    raise HeaderOutOfBounds(f"{p.name}: decodes to more than the budget of {budget:,} samples")
+                yield validate_samples(block)
+        except (AudioError, MemoryError):
+            raise
+        except OSError as exc:
+            raise unreadable(p.name, exc) from None
+        except Exception as exc:  # noqa: BLE001 - libsndfile raises assorted types for damaged streams
+            if frames:
+                raise CorruptFile(f"{p.name}: truncated or damaged: decoding stopped after {frames} of "
+                                  f"{info.frames} frames ({exc})") from None
+            raise CorruptFile(f"{p.name}: could not be decoded ({exc})") from None
+    if frames < (0.9 if info.format == "MP3" else 0.999) * info.frames:
+        raise CorruptFile(f"{p.name}: truncated: decoded {frames} of {info.frames} frames the header promises")
+
+
+def _blocks(source: BinaryIO, info: AudioInfo, block_frames: int) -> Iterator[np.ndarray]:
+    """Raw decoded blocks ``(channels, m)`` float32 from an open, checked file."""
+    if info.format in ("WAV", "AIFF") and info.subtype in _PCM_BITS | {"FLOAT": 0}:
+        bits = _PCM_BITS.get(info.subtype)
+        with AudioFile(_fd_path(source)) as f:
+            while f.tell() < f.frames:
+                block = f.read(block_frames)
+                if block.shape[1] == 0:
+                    return
+                if bits is not None:  # JUCE scales by 2**(b-1) - 1; we use 2**(b-1) (see _decode_pedalboard)
+                    block *= np.float32((2 ** (bits - 1) - 1) / 2 ** (bits - 1))
+                yield block
+        return
+    with sf.SoundFile(source.fileno(), closefd=False) as f:
+        if (f.channels, f.samplerate) != (info.channels, info.sample_rate):
+            raise CorruptFile(f"the decoder reads {f.channels} channels at {f.samplerate} Hz, the header says "
+                              f"{info.channels} at {info.sample_rate} Hz")
+        for block in f.blocks(blocksize=block_frames, dtype="float32", always_2d=True):
+            yield np.ascontiguousarray(block.T)
 
 
 _GRID_BITS = {"PCM_16": 16, "PCM_24": 24}
@@ -216,85 +289,23 @@ def write_audio(
     return p
 
 
-def _child_main(argv: list[str]) -> None:
-    """Child-process entry: cap address space and CPU time, decode, save to a .npy file.
-
-    ``argv`` = path, out_npy, memory_limit_bytes, cpu_seconds, max_duration_s. Exit 3 = AudioError
-    (message in ``out_npy.err``), 4 = out of memory.
-    """
-    path, out_npy, memory_limit_bytes, cpu_seconds = argv[0], argv[1], int(argv[2]), float(argv[3])
-    info = probe(path, max_duration_s=float(argv[4]))
-    cpu = max(1, math.ceil(cpu_seconds))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    baseline = _address_space_bytes()
-    resource.setrlimit(resource.RLIMIT_AS, (baseline + memory_limit_bytes,) * 2)
-    try:
-        samples, rate = _decode(Path(path), info)
-        np.save(out_npy, samples, allow_pickle=False)
-        Path(out_npy + ".rate").write_text(str(rate))
-    except MemoryError:
-        raise SystemExit(4) from None
-    except AudioError as exc:
-        Path(out_npy + ".err").write_text(str(exc))
-        raise SystemExit(3) from None
-
-
-def _address_space_bytes() -> int:
-    """Current virtual size of this process (Linux /proc), 0 if unknown."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 0
-    return pages * resource.getpagesize()
-
-
-def _child_failure(name: str, returncode: int, out_npy: Path, cpu_seconds: float, stderr: bytes) -> DecodeFailed:
-    err = out_npy.with_name(out_npy.name + ".err")
-    if err.exists():
-        return DecodeFailed(err.read_text())
-    if returncode == 4 or b"MemoryError" in stderr:
-        return DecodeFailed(f"{name}: decoding exceeded the memory limit")
-    if returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        return DecodeFailed(f"{name}: decoding exceeded the CPU limit of {cpu_seconds:g} s")
-    return DecodeFailed(f"{name}: decoder process died (exit code {returncode})")
-
-
 def read_untrusted(
     path: str | Path,
     *,
-    max_duration_s: float = DEFAULT_MAX_DURATION_S,
-    memory_limit_bytes: int = 1 << 30,
-    cpu_seconds: float = 60.0,
+    max_samples: int | None = None,
+    memory_limit_bytes: int | None = None,
+    cpu_seconds: float | None = None,
+    wall_seconds: float | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Probe ``path``, then decode it in a child process under RLIMIT_AS / RLIMIT_CPU.
+    """Probe ``path``, then decode it in a sandboxed child process (see :class:`audio.sandbox.Sandbox`).
 
-    The child is a fresh interpreter (not a fork of a worker holding sockets);
-    it hands the samples back through a temporary .npy file. A child that
-    crashes, runs out of memory or CPU, or outlives ``2 × cpu_seconds + 10`` s
-    of wall time raises :class:`DecodeFailed`; the caller survives.
+    The samples come back through shared memory (no copy). A child that
+    crashes, runs out of memory or CPU, or outlives ``wall_seconds`` (default
+    ``2 x cpu_seconds + 10``) raises :class:`DecodeFailed`; the caller survives.
     """
-    if memory_limit_bytes <= 0 or cpu_seconds <= 0:
-        raise InvalidParameter(f"limits must be positive, got {memory_limit_bytes} bytes / {cpu_seconds} s")
-    p = Path(path)
-    probe(p, max_duration_s=max_duration_s)
-    wall_s = 2 * cpu_seconds + 10
-    with tempfile.TemporaryDirectory(prefix="audio-decode-") as tmp:
-        out_npy = Path(tmp) / "samples.npy"
-        args = [str(p.resolve()), str(out_npy), str(memory_limit_bytes), str(cpu_seconds), str(max_duration_s)]
-        try:
-            done = subprocess.run(
-                [sys.executable, "-c", _CHILD_CODE, *args], capture_output=True, timeout=wall_s, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise DecodeFailed(f"{p.name}: decoder timed out after {wall_s:g} s") from None
-        if done.returncode != 0 or not out_npy.exists():
-            raise _child_failure(p.name, done.returncode, out_npy, cpu_seconds, done.stderr)
-        samples = np.load(out_npy, allow_pickle=False)
-        rate = int(out_npy.with_name("samples.npy.rate").read_text())
-    return validate_samples(samples), rate
+    from audio.sandbox import Sandbox
 
-
-_CHILD_CODE = (
-    f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r}); "
-    "from audio.io import _child_main; _child_main(sys.argv[1:])"
-)
+    with Sandbox(max_samples=max_samples, memory_limit_bytes=memory_limit_bytes, cpu_seconds=cpu_seconds,
+                 wall_seconds=wall_seconds) as sandbox:
+        samples, rate, _ = sandbox.decode(path)
+    return samples, rate

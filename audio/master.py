@@ -20,11 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
+from audio.analysis import Analysis
 from audio.ceiling import ACCURATE_MARGIN_DB, hold_ceiling
 from audio.chain import WORKING_LUFS, ChainInputs, Decision, measure_inputs, plan_chain, run_chain
 from audio.errors import InvalidParameter, SilentAudio
 from audio.gainloop import MAX_GAIN_DB, LoudnessModel, gain_loop
 from audio.limiter import LimiterSettings, limit
+from audio.master_io import read_inputs, write_verified
 from audio.mastering_report import limiter_decisions, output_measurements, unreachable_decision
 from audio.presets import DEFAULT_PRESET, MasterPreset, get_genre, get_preset
 
@@ -115,8 +117,11 @@ def master(samples: np.ndarray, sample_rate: int, *, preset: MasterPreset | str 
 def _master(holder: list[np.ndarray], sample_rate: int, *, preset: MasterPreset | str | None,
             strength_pct: float, genre: str | None, reference: np.ndarray | None,
             reference_sample_rate: int | None, progress: Progress | None, full_report: bool,
-            subtype: str | None = None) -> MasterResult:
-    """``master`` on ``holder``'s single buffer, which it takes out so it can be freed early."""
+            subtype: str | None = None, before: Analysis | None = None) -> MasterResult:
+    """``master`` on ``holder``'s single buffer, which it takes out so it can be freed early.
+
+    ``before``: the input's analysis when already measured (the sandbox measures while decoding).
+    """
     from audio.analysis import analyze
 
     samples = holder.pop()
@@ -128,13 +133,13 @@ def _master(holder: list[np.ndarray], sample_rate: int, *, preset: MasterPreset 
     x = _check_input(samples, sample_rate)
     report_progress(0.05, "analysing input")
     with ThreadPoolExecutor(max_workers=1) as pool:
-        before_job = pool.submit(analyze, x, sample_rate)
+        before_job = pool.submit(analyze, x, sample_rate) if before is None else None
         inputs = measure_inputs(x, sample_rate)
         if not math.isfinite(inputs.integrated_lufs):
             raise SilentAudio("input loudness is -inf LUFS (below the -70 LUFS gate); nothing to master")
         pre, target, decisions = _process(x, sample_rate, inputs, target, genre, float(strength_pct),
                                           reference, reference_sample_rate, report_progress)
-        before = before_job.result().to_dict()
+        before_report = (before_job.result() if before_job is not None else before).to_dict()  # type: ignore[union-attr]
         del x, samples  # the input's last use: lets a caller that passed it on free it now
         _release_memory()
         report_progress(0.5, "limiting to target")
@@ -144,15 +149,23 @@ def _master(holder: list[np.ndarray], sample_rate: int, *, preset: MasterPreset 
     if full_report:
         after = {**analyze(y, sample_rate).to_dict(), "true_peak_16x_dbtp": after["true_peak_16x_dbtp"]}
     report_progress(1.0, "done")
-    report = {
+    report = _report(target, genre, float(strength_pct), sample_rate, reference is not None, before_report,
+                     after, loop, decisions)
+    return MasterResult(y, int(sample_rate), report)
+
+
+def _report(target: MasterPreset, genre: str | None, strength_pct: float, sample_rate: int, referenced: bool,
+            before: dict[str, object], after: dict[str, object], loop: dict, decisions: list[Decision]
+            ) -> dict[str, object]:
+    """The JSON mastering report: target, input and output measurements, every decision with its reason."""
+    return {
         "preset": {"name": target.name, "target_lufs": target.target_lufs,
                    "ceiling_dbtp": target.ceiling_dbtp, "description": target.description},
-        "genre": get_genre(genre).name if genre else None, "strength_pct": float(strength_pct),
-        "sample_rate": int(sample_rate), "reference": reference is not None,
+        "genre": get_genre(genre).name if genre else None, "strength_pct": strength_pct,
+        "sample_rate": int(sample_rate), "reference": referenced,
         "before": before, "after": after, "gain_loop": loop["iterations"], "limiter": loop["limiter"],
         "parameters": [d.to_dict() for d in decisions + loop["decisions"]],
     }
-    return MasterResult(y, int(sample_rate), report)
 
 
 def _process(x: np.ndarray, sample_rate: int, inputs: ChainInputs, target: MasterPreset, genre: str | None,
@@ -236,57 +249,28 @@ def _limit_to_target(pre: np.ndarray, sample_rate: int, target: MasterPreset,
 
 def master_file(in_path: str | Path, out_path: str | Path, *, bits: int = 24,
                 report_path: str | Path | None = None, reference_path: str | Path | None = None,
-                **kwargs: object) -> MasterResult:
+                untrusted: bool = True, max_samples: int | None = None, **kwargs: object) -> MasterResult:
     """Read, master and write a file at its own sample rate (``bits`` 16 dithered, 24 or 32 float).
 
-    The samples are quantised before the ceiling is verified, written
-    bit-exactly, then read back: the verified figure is the file's.
+    ``untrusted`` (files from users, the default) decodes in the sandboxed child;
+    a file of digital silence is refused before its samples are mapped.
+    ``max_samples`` bounds frames x channels. The
+    samples are quantised before the ceiling is verified, written bit-exactly,
+    then read back: the verified figure is the file's.
     """
     import json
 
-    from audio.io import read_audio
-
     if bits not in _SUBTYPES:
         raise InvalidParameter(f"bits {bits} must be 16, 24 or 32")
-    if reference_path is not None:
-        ref, ref_sr = read_audio(reference_path)
-        kwargs = {**kwargs, "reference": ref, "reference_sample_rate": ref_sr}
-    x, sr = read_audio(in_path)
+    x, sr, before, kwargs = read_inputs(Path(in_path), reference_path, untrusted, max_samples, kwargs)
     holder = [x]
     del x  # _master takes the buffer out of the holder and frees it once processed
     defaults = {"preset": None, "strength_pct": 100.0, "genre": None, "reference": None,
                 "reference_sample_rate": None, "progress": None, "full_report": False}
-    result = _master(holder, sr, **{**defaults, **kwargs}, subtype=_SUBTYPES[bits])  # type: ignore[arg-type]
-    _write_verified(Path(out_path), result, _SUBTYPES[bits])
+    result = _master(holder, sr, **{**defaults, **kwargs}, subtype=_SUBTYPES[bits],  # type: ignore[arg-type]
+                     before=before)
+    write_verified(Path(out_path), result.samples, result.sample_rate, result.report, _SUBTYPES[bits])
     result.report["output"] = {"path": str(out_path), "bits": bits, "subtype": _SUBTYPES[bits]}
     if report_path is not None:
         Path(report_path).write_text(json.dumps(result.report, indent=2, default=str))
     return result
-
-
-def _write_verified(path: Path, result: MasterResult, subtype: str) -> None:
-    """Write ``result`` and check the file holds exactly the verified samples.
-
-    PCM and float files must read back bit-identical (so the 16x figure in the
-    report is the file's). Lossy files (.mp3/.ogg) are re-measured as decoded and
-    turned down by any over their encoder added.
-    """
-    import soundfile as sf
-
-    from audio.ceiling import true_peak_16x_dbtp
-    from audio.errors import AudioError
-    from audio.io import write_audio
-
-    ceiling = float(result.report["preset"]["ceiling_dbtp"])  # type: ignore[index]
-    y = result.samples
-    for _ in range(3):
-        write_audio(path, y, result.sample_rate, subtype=subtype, quantized=True)
-        back = np.ascontiguousarray(sf.read(str(path), dtype="float32", always_2d=True)[0].T)
-        if back.shape == y.shape and np.array_equal(back, y):
-            return
-        peak = true_peak_16x_dbtp(back)
-        result.report["after"]["true_peak_16x_dbtp"] = round(peak, 3)  # type: ignore[index]
-        if peak <= ceiling:
-            return
-        y = y * np.float32(10.0 ** ((ceiling - ACCURATE_MARGIN_DB - peak) / 20.0))
-    raise AudioError(f"{path.name}: the encoded file still peaks at {peak:.2f} dBTP, over the {ceiling:g} dBTP ceiling")
