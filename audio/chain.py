@@ -102,7 +102,8 @@ def measure_inputs(x: np.ndarray, sample_rate: int) -> ChainInputs:
     """The chain's measurements in one K-filter pass (the full report analysis runs beside it)."""
     from audio.gainloop import LoudnessModel
 
-    model = LoudnessModel(x, sample_rate)
+    means = x.mean(axis=1, dtype=np.float64)
+    model = LoudnessModel(x, sample_rate, dc=means)  # loudness of the programme, not of its DC offset
     energies = [float(np.dot(c, c)) for c in x]
     rms = float(np.sqrt(sum(energies) / x.size))
     peak = float(max(x.max(), -x.min()))
@@ -116,7 +117,7 @@ def measure_inputs(x: np.ndarray, sample_rate: int) -> ChainInputs:
         integrated_lufs=model.lufs(),
         crest_factor_db=20.0 * float(np.log10(peak / rms)) if rms > 0 else 0.0,
         loudness_range_lu=model.loudness_range_lu(),
-        dc_offset=float(np.abs(x.mean(axis=1, dtype=np.float64)).max()),
+        dc_offset=float(np.abs(means).max()),
         correlation=correlation,
         band_levels_db=bands,
         sample_peak_dbfs=20.0 * float(np.log10(peak)) if peak > 0 else -120.0,

@@ -43,9 +43,11 @@ class LoudnessModel:
 
     ``x`` is ``(channels, samples)``; energies are summed in 100 ms sub-blocks
     so 400 ms gating blocks with 75 % overlap are four consecutive sub-blocks.
+    ``dc`` ``(channels,)``: an offset to remove first (its onset would otherwise
+    ring through the K-filter and read as programme).
     """
 
-    def __init__(self, x: np.ndarray, sample_rate: int) -> None:
+    def __init__(self, x: np.ndarray, sample_rate: int, dc: np.ndarray | None = None) -> None:
         weights = channel_weights(x.shape[0]).astype(np.float32)
         sos = k_weighting_sos(sample_rate).astype(np.float32)
         n = x.shape[1]
@@ -55,8 +57,10 @@ class LoudnessModel:
         self._subs = np.zeros(n // self._sub, dtype=np.float64)
         self._block_energy = np.zeros(-(-n // _BLOCK) + 1, dtype=np.float64)
         zi = np.zeros((sos.shape[0], x.shape[0], 2), dtype=np.float32)
+        offset = None if dc is None or not np.any(dc) else np.asarray(dc, dtype=np.float32)[:, None]
         for start in range(0, n, step):
-            k, zi = signal.sosfilt(sos, x[:, start : start + step], axis=-1, zi=zi)
+            chunk = x[:, start : start + step] if offset is None else x[:, start : start + step] - offset
+            k, zi = signal.sosfilt(sos, chunk, axis=-1, zi=zi)
             np.square(k, out=k)
             energy = k[0] * weights[0] if k.shape[0] == 1 else np.einsum("c,cn->n", weights, k)
             self._add_chunk(start, energy)

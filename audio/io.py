@@ -155,7 +155,10 @@ def read_audio(path: str | Path, *, max_duration_s: float | None = None,
     info = probe(p, max_duration_s=DEFAULT_MAX_DURATION_S if max_duration_s is None else max_duration_s,
                  max_samples=max_samples)
     samples, rate = decode_whole(p, info)
-    return validate_samples(samples), rate
+    try:
+        return validate_samples(samples), rate
+    except InvalidSamples as exc:
+        raise InvalidSamples(f"{p.name}: {exc}") from None
 
 
 def stream_file(path: str | Path, info: AudioInfo, *, max_samples: int | None = None,
@@ -176,6 +179,8 @@ def stream_file(path: str | Path, info: AudioInfo, *, max_samples: int | None = 
                 if frames * info.channels > budget:
                     raise HeaderOutOfBounds(f"{p.name}: decodes to more than the budget of {budget:,} samples")
                 yield validate_samples(block)
+        except InvalidSamples as exc:
+            raise InvalidSamples(f"{p.name}: {exc} (at {frames / info.sample_rate:.1f} s)") from None
         except (AudioError, MemoryError):
             raise
         except OSError as exc:

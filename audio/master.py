@@ -136,6 +136,9 @@ def _master(holder: list[np.ndarray], sample_rate: int, *, preset: MasterPreset 
         before_job = pool.submit(analyze, x, sample_rate) if before is None else None
         inputs = measure_inputs(x, sample_rate)
         if not math.isfinite(inputs.integrated_lufs):
+            if inputs.dc_offset > 1e-3:
+                raise SilentAudio(f"input is a DC offset of {inputs.dc_offset:.3f} with nothing else above the "
+                                  "-70 LUFS gate; nothing to master")
             raise SilentAudio("input loudness is -inf LUFS (below the -70 LUFS gate); nothing to master")
         pre, target, decisions = _process(x, sample_rate, inputs, target, genre, float(strength_pct),
                                           reference, reference_sample_rate, report_progress)
