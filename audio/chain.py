@@ -17,12 +17,22 @@ import numpy as np
 
 from audio.biquad import apply_eq, eq_sos
 from audio.dynamics import compress
-from audio.presets import OCTAVE_BANDS_HZ, GenreCurve
+from audio.presets import GENRES, OCTAVE_BANDS_HZ, GenreCurve, MasterPreset
 
 WORKING_LUFS = -18.0  # level the chain sees, whatever the input loudness
 _MAX_EQ_DB = 4.0
 _EQ_CORRECTION = 0.5  # move halfway toward the target curve: corrective, not a remake
 _MIN_EQ_DB = 0.5
+# Without a genre, a region is corrected only when it sits this far above the
+# loudest balance any genre curve allows (deficits are left: sparse material is
+# sparse on purpose). With a genre, regions within GENRE_TOLERANCE_DB of its curve are left.
+RANGE_TOLERANCE_DB = 6.0
+GENRE_TOLERANCE_DB = 2.0
+INFRASONIC_LIMIT_DB = -30.0  # energy below 20 Hz, relative to the 250 Hz-2 kHz bands, worth removing
+# Peak limiting up to this much (sample peak vs the preset's peak-to-loudness
+# ratio) leaves the loudness range within 1 LU (solo piano: -0.6 LU at 3.5 dB,
+# -1.05 LU at 4.5 dB); past it, compression does the work.
+LIMITING_ONLY_DB = 4.0
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,8 @@ class ChainInputs:
     dc_offset: float  # largest absolute per-channel mean, linear
     correlation: float  # L/R correlation, −1..1 (1 for mono)
     band_levels_db: tuple[float, ...]  # per OCTAVE_BANDS_HZ, any common reference
+    sample_peak_dbfs: float = 0.0
+    infrasonic_db: float = -120.0  # energy below 20 Hz relative to the 250 Hz-2 kHz bands
 
 
 @dataclass(frozen=True)
@@ -62,73 +74,96 @@ class ChainPlan:
     decisions: tuple[Decision, ...] = field(default=())
 
 
-def octave_band_levels(x: np.ndarray, sample_rate: int) -> tuple[float, ...]:
-    """Octave-band energy (dB, any reference) of the channel mean, per OCTAVE_BANDS_HZ.
-
-    64 Hann frames of 8192 samples spread over the file: enough for a long-term balance.
-    """
+def _long_term_spectrum(x: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """Summed power spectrum of the channel mean (64 Hann frames of 8192 spread over the file) and its bin
+    frequencies; each frame's mean is removed first, so DC offset does not leak into the low bins."""
     mono = x.mean(axis=0) if x.shape[0] > 1 else x[0]
     frame = 8192
     mono = np.pad(mono, (0, max(0, frame - mono.size)))
     starts = np.linspace(0, mono.size - frame, num=min(64, mono.size // frame + 1)).astype(np.int64)
-    frames = mono[starts[:, None] + np.arange(frame)] * np.hanning(frame).astype(np.float32)
+    frames = mono[starts[:, None] + np.arange(frame)]
+    frames = (frames - frames.mean(axis=1, keepdims=True)) * np.hanning(frame).astype(np.float32)
     power = (np.abs(np.fft.rfft(frames, axis=1)) ** 2).sum(axis=0)
-    freqs = np.fft.rfftfreq(frame, 1.0 / sample_rate)
-    levels = []
-    for centre in OCTAVE_BANDS_HZ:
-        band = power[(freqs >= centre / 2**0.5) & (freqs < centre * 2**0.5)].sum()
-        levels.append(10.0 * np.log10(band) if band > 0 else -120.0)
-    return tuple(float(v) for v in levels)
+    return power, np.fft.rfftfreq(frame, 1.0 / sample_rate)
+
+
+def octave_band_levels(x: np.ndarray, sample_rate: int) -> tuple[float, ...]:
+    """Octave-band energy (dB, any reference) of the channel mean, per OCTAVE_BANDS_HZ."""
+    power, freqs = _long_term_spectrum(x, sample_rate)
+    return tuple(_band_db(power, freqs, centre / 2**0.5, centre * 2**0.5) for centre in OCTAVE_BANDS_HZ)
+
+
+def _band_db(power: np.ndarray, freqs: np.ndarray, low_hz: float, high_hz: float) -> float:
+    band = float(power[(freqs >= low_hz) & (freqs < high_hz)].sum())
+    return 10.0 * float(np.log10(band)) if band > 0 else -120.0
 
 
 def measure_inputs(x: np.ndarray, sample_rate: int) -> ChainInputs:
     """The chain's measurements in one K-filter pass (the full report analysis runs beside it)."""
     from audio.gainloop import LoudnessModel
 
-    model = LoudnessModel(x, sample_rate)
+    means = x.mean(axis=1, dtype=np.float64)
+    model = LoudnessModel(x, sample_rate, dc=means)  # loudness of the programme, not of its DC offset
     energies = [float(np.dot(c, c)) for c in x]
     rms = float(np.sqrt(sum(energies) / x.size))
     peak = float(max(x.max(), -x.min()))
     correlation = 1.0
     if x.shape[0] == 2 and energies[0] > 0 and energies[1] > 0:
         correlation = float(np.dot(x[0], x[1])) / float(np.sqrt(energies[0] * energies[1]))
+    power, freqs = _long_term_spectrum(x, sample_rate)
+    bands = tuple(_band_db(power, freqs, c / 2**0.5, c * 2**0.5) for c in OCTAVE_BANDS_HZ)
+    mid = [b for b, c in zip(bands, OCTAVE_BANDS_HZ, strict=True) if 250.0 <= c <= 2000.0]
     return ChainInputs(
         integrated_lufs=model.lufs(),
         crest_factor_db=20.0 * float(np.log10(peak / rms)) if rms > 0 else 0.0,
         loudness_range_lu=model.loudness_range_lu(),
-        dc_offset=float(np.abs(x.mean(axis=1, dtype=np.float64)).max()),
+        dc_offset=float(np.abs(means).max()),
         correlation=correlation,
-        band_levels_db=octave_band_levels(x, sample_rate),
+        band_levels_db=bands,
+        sample_peak_dbfs=20.0 * float(np.log10(peak)) if peak > 0 else -120.0,
+        infrasonic_db=_band_db(power, freqs, 1.0, 20.0) - float(np.mean(mid)),
     )
 
 
-def plan_chain(inputs: ChainInputs, genre: GenreCurve, *, tonal: bool = True) -> ChainPlan:
+def plan_chain(inputs: ChainInputs, genre: GenreCurve | None, *, tonal: bool = True,
+               target: MasterPreset | None = None) -> ChainPlan:
     """Decide high-pass, EQ, compression and width for one input.
 
-    ``tonal=False`` (reference matching) leaves EQ and width to the reference match.
+    ``genre=None`` (none asked for) only corrects what is out of range: a
+    master that needs just gain and peak control gets just that. With a
+    ``target`` preset, compression runs only when limiting alone would squash
+    the dynamics. ``tonal=False`` (reference matching) leaves EQ and width to
+    the reference match.
     """
     plugins: list[Step] = []
     decisions: list[Decision] = []
-    parts = (_plan_highpass, _plan_eq, _plan_compressor) if tonal else (_plan_highpass, _plan_compressor)
-    for part in parts:
-        p, d = part(inputs, genre)
+    steps: list[tuple[list[Step], list[Decision]]] = [_plan_highpass(inputs, genre)]
+    if tonal:
+        steps.append(_plan_eq(inputs, genre) if genre is not None else _plan_eq_range(inputs))
+    steps.append(_plan_compressor(inputs, target))
+    for p, d in steps:
         plugins += p
         decisions += d
     side_gain = None
     if tonal:
-        side_gain, width_decision = _plan_width(inputs)
+        side_gain, width_decision = _plan_width(inputs, widen=genre is not None)
         decisions.append(width_decision)
     return ChainPlan(tuple(plugins), side_gain, tuple(decisions))
 
 
-def _plan_highpass(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[Step], list[Decision]]:
+def _plan_highpass(inputs: ChainInputs, genre: GenreCurve | None) -> tuple[list[Step], list[Decision]]:
     dc = abs(inputs.dc_offset)
     sub = _relative_bands(inputs.band_levels_db)[0]
-    if dc > 1e-3 or sub > genre.band_levels_db[0] + 3.0:
+    sub_limit = 3.0 + (genre.band_levels_db[0] if genre else max(g.band_levels_db[0] for g in GENRES.values()))
+    if dc > 1e-3 or sub > sub_limit:
         cutoff, why = 30.0, (f"DC offset {dc:.4f} / sub-bass {sub:+.1f} dB is high, "
                              "so a firmer 30 Hz high-pass removes rumble")
+    elif dc > 1e-4 or inputs.infrasonic_db > INFRASONIC_LIMIT_DB:
+        cutoff, why = 20.0, (f"DC offset {dc:.5f} / energy below 20 Hz at {inputs.infrasonic_db:.0f} dB, "
+                             "so a gentle 20 Hz high-pass removes it")
     else:
-        cutoff, why = 20.0, "A gentle 20 Hz high-pass removes DC and inaudible rumble"
+        return [], [Decision("highpass_hz", None, "No DC offset and nothing below 20 Hz to remove, "
+                             "so no high-pass filter")]
     # Second-order Butterworth: 12 dB/octave, transparent above ~2x the cutoff.
     plugins = [("band", {"kind": "highpass", "freq_hz": cutoff, "gain_db": 0.0, "q": 0.7071})]
     return plugins, [Decision("highpass_hz", cutoff, why)]
@@ -158,7 +193,7 @@ def _plan_eq(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[Step], list[D
     for kind, freq_hz, q, bands in _EQ_BANDS:
         off_db = float(np.mean(deviation[list(bands)]))
         gain_db = float(np.clip(-_EQ_CORRECTION * off_db, -_MAX_EQ_DB, _MAX_EQ_DB))
-        if abs(gain_db) < _MIN_EQ_DB:
+        if abs(off_db) <= GENRE_TOLERANCE_DB or abs(gain_db) < _MIN_EQ_DB:
             continue
         plugins.append(("band", {"kind": kind, "freq_hz": freq_hz, "gain_db": gain_db, "q": q}))
         direction = "above" if off_db > 0 else "below"
@@ -168,13 +203,47 @@ def _plan_eq(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[Step], list[D
             f"target curve, so {kind.replace('_', ' ')} {gain_db:+.1f} dB (half the difference, "
             f"clamped to ±{_MAX_EQ_DB:g} dB)"))
     if not decisions:
-        decisions.append(Decision("eq", "none", f"Tonal balance is within {_MIN_EQ_DB / _EQ_CORRECTION:g}"
-                                  f" dB of the {genre.name} target in every region, so no EQ"))
+        decisions.append(Decision("eq", "none", f"Tonal balance is within {GENRE_TOLERANCE_DB:g} dB of the "
+                                  f"{genre.name} target in every region, so no EQ: the tone is left as it is"))
     return plugins, decisions
 
 
-def _plan_compressor(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[Step], list[Decision]]:
+def _plan_eq_range(inputs: ChainInputs) -> tuple[list[Step], list[Decision]]:
+    """No genre asked for: cut only regions louder than any genre curve allows (+ tolerance)."""
+    upper = np.max([g.band_levels_db for g in GENRES.values()], axis=0) + RANGE_TOLERANCE_DB
+    excess = np.maximum(_relative_bands(inputs.band_levels_db) - upper, 0.0)
+    plugins: list[Step] = []
+    decisions: list[Decision] = []
+    for kind, freq_hz, q, bands in _EQ_BANDS:
+        over_db = float(np.mean(excess[list(bands)]))
+        gain_db = float(np.clip(-_EQ_CORRECTION * over_db, -_MAX_EQ_DB, 0.0))
+        if abs(gain_db) < _MIN_EQ_DB:
+            continue
+        plugins.append(("band", {"kind": kind, "freq_hz": freq_hz, "gain_db": gain_db, "q": q}))
+        decisions.append(Decision(
+            f"eq_{kind}_{freq_hz:g}hz_db", round(gain_db, 2),
+            f"Around {freq_hz:g} Hz the mix is {over_db:.1f} dB louder than the balance of any commercial "
+            f"master allows, so {kind.replace('_', ' ')} {gain_db:+.1f} dB (half the excess)"))
+    if not decisions:
+        decisions.append(Decision("eq", "none", f"Tonal balance is within the range of commercial masters "
+                                  f"(+{RANGE_TOLERANCE_DB:g} dB) in every region, so no EQ: the tone is left "
+                                  "as it is (name a genre to shape it toward that genre)"))
+    return plugins, decisions
+
+
+def _limiting_needed_db(inputs: ChainInputs, target: MasterPreset) -> float:
+    """Peak reduction the limiter alone would need: input peak-to-loudness ratio minus the preset's."""
+    return (inputs.sample_peak_dbfs - inputs.integrated_lufs) - (target.ceiling_dbtp - target.target_lufs)
+
+
+def _plan_compressor(inputs: ChainInputs, target: MasterPreset | None) -> tuple[list[Step], list[Decision]]:
     crest, lra = inputs.crest_factor_db, inputs.loudness_range_lu
+    if target is not None and _limiting_needed_db(inputs, target) <= LIMITING_ONLY_DB:
+        needed = max(0.0, _limiting_needed_db(inputs, target))
+        return [], [Decision("compressor", "bypassed",
+                             f"Input crest factor {crest:.1f} dB: the {target.target_lufs:g} LUFS target is "
+                             f"reachable with about {needed:.1f} dB of peak limiting, so no compression: the "
+                             f"loudness range of {lra:.1f} LU is kept")]
     if crest < 9.0:
         return [], [Decision("compressor", "bypassed",
                              f"Input crest factor {crest:.1f} dB is already dense, so no glue compression")]
@@ -191,11 +260,14 @@ def _plan_compressor(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[Step]
     why = (f"Input crest factor {crest:.1f} dB is {level} and loudness range {lra:.1f} LU, "
            f"so compression ratio {ratio:.1f}:1 at {threshold_db:.1f} dB threshold "
            f"(attack {attack_ms:g} ms, release 150 ms) for glue")
+    if target is not None:
+        why += (f"; the {target.target_lufs:g} LUFS target would otherwise need "
+                f"{_limiting_needed_db(inputs, target):.1f} dB of peak limiting")
     return [comp], [Decision("compressor", {"ratio": round(ratio, 2), "threshold_db": round(threshold_db, 1),
                                             "attack_ms": attack_ms, "release_ms": 150.0}, why)]
 
 
-def _plan_width(inputs: ChainInputs) -> tuple[float | None, Decision]:
+def _plan_width(inputs: ChainInputs, *, widen: bool) -> tuple[float | None, Decision]:
     corr = inputs.correlation
     if corr < 0.1:
         return 0.8, Decision("side_gain", 0.8, f"Stereo correlation {corr:.2f} is low, so the side "
@@ -204,8 +276,11 @@ def _plan_width(inputs: ChainInputs) -> tuple[float | None, Decision]:
         return None, Decision("side_gain", 1.0, f"Correlation {corr:.2f}: nearly mono, widening "
                               "would only add noise, so width is unchanged")
     if corr > 0.85:
-        return 1.15, Decision("side_gain", 1.15, f"Stereo correlation {corr:.2f} is narrow, so the "
-                              "side signal is raised to 1.15x")
+        if widen:
+            return 1.15, Decision("side_gain", 1.15, f"Stereo correlation {corr:.2f} is narrow, so the "
+                                  "side signal is raised to 1.15x")
+        return None, Decision("side_gain", 1.0, f"Stereo correlation {corr:.2f} is narrow but not a fault, "
+                              "so width is left as it is (name a genre to widen it)")
     return None, Decision("side_gain", 1.0, f"Stereo correlation {corr:.2f} is healthy, width unchanged")
 
 

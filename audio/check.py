@@ -9,11 +9,12 @@ the measured value and a plain-language fix. Rules follow FIELD_NOTES.md
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from audio.analysis import Analysis, analyze
-from audio.io import AudioInfo, probe, read_audio, read_untrusted
+from audio.analysis import Analysis, analyze_file
+from audio.io import AudioInfo, probe
 
 __all__ = ["CheckItem", "ReadinessReport", "check", "evaluate"]
 
@@ -145,8 +146,9 @@ def evaluate(path: str | Path, info: AudioInfo, analysis: Analysis) -> Readiness
     return ReadinessReport(str(path), tuple(items))
 
 
-def check(path: str | Path, *, untrusted: bool = False) -> ReadinessReport:
-    """Probe, decode (in a sandboxed child if ``untrusted``) and check ``path``."""
-    info = probe(path)
-    samples, rate = read_untrusted(path) if untrusted else read_audio(path)
-    return evaluate(path, info, analyze(samples, rate))
+def check(path: str | Path, *, untrusted: bool = True, max_samples: int | None = None,
+          progress: Callable[[float], None] | None = None) -> ReadinessReport:
+    """Probe, then measure ``path`` block by block (in the sandboxed decoder if ``untrusted``) and check it."""
+    info = probe(path, max_samples=max_samples)
+    analysis = analyze_file(path, untrusted=untrusted, max_samples=max_samples, progress=progress)
+    return evaluate(path, info, analysis)

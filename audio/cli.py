@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,10 +20,17 @@ from audio.errors import AudioError
 __all__ = ["ProgressBar", "build_parser", "main"]
 
 LONG_FILE_S = 60.0  # show a progress bar for files longer than this
+MAX_SAMPLES_ENV = "AUDIO_MAX_SAMPLES"  # the CLI is an edge: it may read the environment
 
 
 class ProgressBar:
-    """A one-line text bar on stderr: ``[#####.....]  50% label``."""
+    """A one-line text bar on stderr: ``[#####.....]  50% label``.
+
+    Bars with an unfinished line are tracked, so an error message can start on
+    a line of its own (:meth:`end_open_lines`).
+    """
+
+    _open: list[ProgressBar] = []
 
     def __init__(self, label: str, *, enabled: bool = True, stream: TextIO | None = None, width: int = 30):
         self.label, self.enabled, self.width = label, enabled, width
@@ -38,7 +46,19 @@ class ProgressBar:
         self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}% {self.label}")
         if percent == 100:
             self.stream.write("\n")
+            if self in ProgressBar._open:
+                ProgressBar._open.remove(self)
+        elif self not in ProgressBar._open:
+            ProgressBar._open.append(self)
         self.stream.flush()
+
+    @classmethod
+    def end_open_lines(cls) -> None:
+        """Finish the line of every bar left mid-way (before printing an error)."""
+        for bar in cls._open:
+            bar.stream.write("\n")
+            bar.stream.flush()
+        cls._open.clear()
 
 
 def _wants_bar(args: argparse.Namespace, path: Path) -> bool:
@@ -48,7 +68,7 @@ def _wants_bar(args: argparse.Namespace, path: Path) -> bool:
         return True
     from audio.io import probe
 
-    return probe(path).duration_s > LONG_FILE_S
+    return probe(path, max_samples=args.max_samples).duration_s > LONG_FILE_S
 
 
 def _emit(args: argparse.Namespace, payload: dict[str, object], text: Callable[[], str]) -> None:
@@ -56,14 +76,12 @@ def _emit(args: argparse.Namespace, payload: dict[str, object], text: Callable[[
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from audio.analysis import analyze
-    from audio.io import read_audio, read_untrusted
+    from audio.analysis import analyze_file
 
     bar = ProgressBar("analyze", enabled=_wants_bar(args, args.file))
     bar(0.0)
-    samples, rate = read_untrusted(args.file) if args.untrusted else read_audio(args.file)
-    bar(0.5)
-    result = analyze(samples, rate).to_dict()
+    result = analyze_file(args.file, untrusted=not args.trusted, max_samples=args.max_samples,
+                          progress=bar).to_dict()
     bar(1.0)
     _emit(args, result, lambda: "\n".join(f"{k:22} {_readable(v)}" for k, v in result.items()))
     return 0
@@ -84,7 +102,14 @@ def _cmd_peaks(args: argparse.Namespace) -> int:
     from audio.peaks import build_peaks
 
     bar = ProgressBar("peaks", enabled=_wants_bar(args, args.file))
-    paths = build_peaks(args.file, args.out, levels=args.levels, bits=args.bits, progress=bar)
+    if args.trusted:
+        paths = build_peaks(args.file, args.out, levels=args.levels, bits=args.bits, progress=bar,
+                            max_samples=args.max_samples)
+    else:
+        from audio.sandbox import Sandbox
+
+        with Sandbox(max_samples=args.max_samples, progress=bar) as sandbox:
+            paths = sandbox.peaks(args.file, args.out, levels=list(args.levels), bits=args.bits)
     files = [str(p) for p in paths]
     _emit(args, {"files": files}, lambda: "\n".join(files))
     return 0
@@ -93,7 +118,8 @@ def _cmd_peaks(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from audio.check import check
 
-    report = check(args.file, untrusted=args.untrusted)
+    bar = ProgressBar("check", enabled=_wants_bar(args, args.file))
+    report = check(args.file, untrusted=not args.trusted, max_samples=args.max_samples, progress=bar)
 
     def text() -> str:
         lines = [
@@ -105,11 +131,34 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.ready else 1
 
 
+def default_max_samples() -> int:
+    """The sample budget: ``AUDIO_MAX_SAMPLES`` if set, else :data:`audio.headers.DEFAULT_MAX_SAMPLES`."""
+    from audio.headers import DEFAULT_MAX_SAMPLES
+
+    raw = os.environ.get(MAX_SAMPLES_ENV, "").replace("_", "").strip()
+    if not raw:
+        return DEFAULT_MAX_SAMPLES
+    if not raw.isdigit() or int(raw) <= 0:
+        raise AudioError(f"{MAX_SAMPLES_ENV}={os.environ[MAX_SAMPLES_ENV]!r} must be a positive whole number")
+    return int(raw)
+
+
+def input_options(parser: argparse.ArgumentParser) -> None:
+    """``--trusted`` and ``--max-samples``, shared by every command that reads audio."""
+    parser.add_argument("--trusted", action="store_true",
+                        help="decode in this process (default: a sandboxed child, as for any file from users)")
+    parser.add_argument("--untrusted", action="store_true", help=argparse.SUPPRESS)  # the default since 0.2
+    parser.add_argument("--max-samples", type=int, default=None, metavar="N",
+                        help=f"budget on frames x channels per file (default {MAX_SAMPLES_ENV} or 700000000, "
+                             "about 60 min of stereo 96 kHz)")
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="input audio file")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("--progress", action="store_true", help="always show the progress bar")
     parser.add_argument("--quiet", action="store_true", help="never show the progress bar")
+    input_options(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,7 +167,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     analyze = sub.add_parser("analyze", help="loudness, peaks, dynamics, stereo and tone")
     _common(analyze)
-    analyze.add_argument("--untrusted", action="store_true", help="decode in a sandboxed child process")
     analyze.set_defaults(func=_cmd_analyze)
     peaks = sub.add_parser("peaks", help="waveform pyramid as audiowaveform .dat/.json")
     _common(peaks)
@@ -128,7 +176,6 @@ def build_parser() -> argparse.ArgumentParser:
     peaks.set_defaults(func=_cmd_peaks)
     checker = sub.add_parser("check", help="distribution readiness (exit 1 if a rule fails)")
     _common(checker)
-    checker.add_argument("--untrusted", action="store_true", help="decode in a sandboxed child process")
     checker.set_defaults(func=_cmd_check)
     try:
         from audio import cli_render
@@ -143,7 +190,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, run the command, map AudioError to exit code 2."""
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "max_samples", 0) is None:
+            args.max_samples = default_max_samples()
         return int(args.func(args))
     except AudioError as exc:
+        ProgressBar.end_open_lines()
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # writing outputs: a missing folder, no permission, a full disk
+        ProgressBar.end_open_lines()
+        where = Path(exc.filename).name if exc.filename else "output"
+        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return 2

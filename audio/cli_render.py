@@ -47,9 +47,9 @@ def _cmd_master(args: argparse.Namespace) -> int:
     result = master_file(args.input, args.output, bits=args.bits, report_path=args.report,
                          reference_path=args.reference, preset=_preset(args), strength_pct=args.strength,
                          genre=args.genre, progress=_progress(args, "master"),
-                         full_report=args.full_report)
+                         full_report=args.full_report, untrusted=not args.trusted, max_samples=args.max_samples)
     after: dict[str, Any] = result.report["after"]  # type: ignore[assignment]
-    text = (f"{args.output}: {after['integrated_lufs']:.2f} LUFS, {after['true_peak_8x_dbtp']:.2f} dBTP (8x), "
+    text = (f"{args.output}: {after['integrated_lufs']:.2f} LUFS, {after['true_peak_16x_dbtp']:.2f} dBTP (16x), "
             f"{result.sample_rate} Hz, {args.bits}-bit")
     _emit(args, result.report, text)
     return 0
@@ -58,7 +58,8 @@ def _cmd_master(args: argparse.Namespace) -> int:
 def _cmd_mix(args: argparse.Namespace) -> int:
     from audio.mix import render_session_file
 
-    summary = render_session_file(args.session, args.output, bits=args.bits, progress=_progress(args, "mix"))
+    summary = render_session_file(args.session, args.output, bits=args.bits, progress=_progress(args, "mix"),
+                                  untrusted=not args.trusted, max_samples=args.max_samples)
     _emit(args, summary, f"{args.output}: {summary['duration_s']:.2f} s, {summary['tracks']} tracks")
     return 0
 
@@ -68,15 +69,19 @@ def _cmd_preview(args: argparse.Namespace) -> int:
 
     summary = make_preview(args.input, args.output, start_s=args.start_s, length_s=args.length_s,
                            fade_s=args.fade_s, watermark_every_s=args.watermark_every_s,
-                           watermark_db=args.watermark_db, tag_path=args.tag)
+                           watermark_db=args.watermark_db, tag_path=args.tag, untrusted=not args.trusted,
+                           max_samples=args.max_samples)
     _emit(args, summary, f"{args.output}: {summary['length_s']} s from {summary['start_s']} s "
                          f"({summary['excerpt']}), tags at {summary['watermark_at_s']}")
     return 0
 
 
 def _flags(p: argparse.ArgumentParser) -> None:
+    from audio.cli import input_options
+
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    input_options(p)
 
 
 def add_commands(subparsers: Any) -> None:

@@ -16,6 +16,7 @@ __all__ = [
     "InvalidParameter",
     "InvalidSamples",
     "SilentAudio",
+    "UnreadableFile",
     "UnsupportedFormat",
 ]
 
@@ -26,6 +27,10 @@ class AudioError(Exception):
 
 class UnsupportedFormat(AudioError):
     """The file is not one of the containers/codecs we accept."""
+
+
+class UnreadableFile(AudioError):
+    """The path cannot be read as a file: missing, no permission, or a symlink, FIFO, device or directory."""
 
 
 class CorruptFile(AudioError):

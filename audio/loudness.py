@@ -23,6 +23,7 @@ from scipy import signal
 from audio.errors import InvalidParameter, InvalidSamples
 
 __all__ = [
+    "GranuleMeter",
     "LoudnessStats",
     "channel_weights",
     "integrated_loudness",
@@ -107,26 +108,66 @@ def as_channels_first(samples: np.ndarray) -> np.ndarray:
     return x
 
 
-def _energy_cumsum(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cumulative channel-weighted K-filtered energy at ~1 ms granules.
+STREAM_BLOCK = 1 << 16  # samples per block everywhere loudness is computed, so streamed and in-memory agree
 
-    Returns ``(cumsum, bounds)``: ``cumsum[k]`` is the energy of samples
-    ``[0, bounds[k])``, both shape (g + 1,). Granule edges sit at
-    ``round(k * sample_rate / 1000)``, so 100 ms hops and 400 ms / 3 s windows
-    fall exactly on them. Squares are summed per granule in float32 (44 values)
-    and accumulated across granules in float64.
+
+class GranuleMeter:
+    """K-weighted, channel-weighted energy per ~1 ms granule, fed ``(channels, m)`` blocks in order.
+
+    Granule edges sit at ``round(k * sample_rate / 1000)``, so 100 ms hops and
+    400 ms / 3 s windows fall exactly on them. The filter state carries across
+    blocks and a granule split by a block edge is summed once the rest arrives,
+    so the result is bit-identical however the signal is cut into blocks.
     """
+
+    def __init__(self, channels: int, sample_rate: int, dtype: np.dtype | type = np.float32) -> None:
+        self.sample_rate = sample_rate
+        self._sos: np.ndarray = k_weighting_sos(sample_rate).astype(dtype)
+        self._zi: np.ndarray = np.zeros((self._sos.shape[0], channels, 2), dtype=dtype)
+        self._weights = channel_weights(channels)
+        self._pending: np.ndarray = np.zeros((channels, 0), dtype=dtype)  # squared samples of the open granule
+        self._pending_start = 0  # absolute index of _pending[:, 0]
+        self._next_k = 1  # index of the next granule edge
+        self._energies: list[np.ndarray] = []
+        self.samples = 0
+
+    def feed(self, block: np.ndarray) -> None:
+        """Add the next ``(channels, m)`` samples."""
+        y, self._zi = signal.sosfilt(self._sos, block, axis=-1, zi=self._zi)
+        np.square(y, out=y)
+        self.samples += block.shape[1]
+        data = np.concatenate([self._pending, y], axis=1) if self._pending.shape[1] else y
+        end = self._pending_start + data.shape[1]
+        last_k = int(np.floor(end * 1000.0 / self.sample_rate)) + 1
+        edges = np.round(np.arange(self._next_k, last_k + 1, dtype=np.float64) * self.sample_rate / 1000.0)
+        edges = edges[edges <= end].astype(np.int64)  # granules that are complete now
+        if edges.size:
+            starts = np.concatenate([[self._pending_start], edges[:-1]]) - self._pending_start
+            granules = np.add.reduceat(data[:, : edges[-1] - self._pending_start], starts, axis=1)
+            self._energies.append(self._weights @ granules.astype(np.float64))
+            self._next_k += edges.size
+            self._pending, self._pending_start = data[:, edges[-1] - self._pending_start :], int(edges[-1])
+        else:
+            self._pending = data
+
+    def cumulative(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(cumsum, bounds)``: ``cumsum[k]`` is the energy of samples ``[0, bounds[k])``, both (g + 1,)."""
+        energies = list(self._energies)
+        if self._pending.shape[1]:
+            energies.append(self._weights @ self._pending.sum(axis=1).astype(np.float64)[:, None])
+        energy = np.concatenate(energies) if energies else np.zeros(0)
+        n = self.samples
+        bounds = np.round(np.arange(0, energy.size, dtype=np.float64) * self.sample_rate / 1000.0).astype(np.int64)
+        return np.concatenate(([0.0], np.cumsum(energy))), np.append(bounds, n)
+
+
+def _energy_cumsum(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative channel-weighted K-filtered energy at ~1 ms granules (see :class:`GranuleMeter`)."""
     x = as_channels_first(samples)
-    weights = channel_weights(x.shape[0])
-    n = x.shape[1]
-    y = signal.sosfilt(k_weighting_sos(sample_rate).astype(x.dtype), x, axis=-1)
-    np.square(y, out=y)
-    bounds = np.unique(np.round(np.arange(0, n / sample_rate * 1000.0) * sample_rate / 1000.0).astype(np.int64))
-    bounds = bounds[bounds < n] if n else np.zeros(0, np.int64)
-    granules = np.add.reduceat(y, bounds, axis=1) if n else np.zeros((x.shape[0], 0), y.dtype)
-    energy = weights @ granules.astype(np.float64)
-    cumsum = np.concatenate(([0.0], np.cumsum(energy)))
-    return cumsum, np.append(bounds, n)
+    meter = GranuleMeter(x.shape[0], sample_rate, x.dtype)
+    for start in range(0, x.shape[1], STREAM_BLOCK):
+        meter.feed(x[:, start : start + STREAM_BLOCK])
+    return meter.cumulative()
 
 
 def _to_lufs(mean_energy: np.ndarray | float) -> np.ndarray:
@@ -211,7 +252,11 @@ def short_term_series(samples: np.ndarray, sample_rate: int, *, hop_s: float = 0
 
 def loudness_stats(samples: np.ndarray, sample_rate: int) -> LoudnessStats:
     """Integrated, max momentary, max short-term (1 ms search) and LRA in one pass."""
-    cum = _energy_cumsum(samples, sample_rate)
+    return stats_from_cumulative(_energy_cumsum(samples, sample_rate))
+
+
+def stats_from_cumulative(cum: tuple[np.ndarray, np.ndarray]) -> LoudnessStats:
+    """:class:`LoudnessStats` from :meth:`GranuleMeter.cumulative` (streamed measurement)."""
     return LoudnessStats(
         integrated_lufs=_integrated_from_cumsum(cum),
         momentary_max_lufs=_max_from_cumsum(cum, MOMENTARY_WINDOW_S),

@@ -2,7 +2,10 @@
 
 ``master()`` takes float32 ``(channels, samples)`` audio and returns audio at the
 same sample rate whose integrated loudness is within ±0.3 LU of the preset
-target (aim ±0.1) and whose 8x true peak is at or below the preset ceiling.
+target (aim ±0.1) and whose true peak, measured on the samples as delivered
+(quantised, dithered) with a 16x long-filter interpolator, is at least
+``ACCURATE_MARGIN_DB`` under the preset ceiling (:mod:`audio.ceiling`). A target
+that limiting cannot reach is not forced: the report says so in plain words.
 """
 
 from __future__ import annotations
@@ -17,10 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
+from audio.analysis import Analysis
+from audio.ceiling import ACCURATE_MARGIN_DB, hold_ceiling
 from audio.chain import WORKING_LUFS, ChainInputs, Decision, measure_inputs, plan_chain, run_chain
 from audio.errors import InvalidParameter, SilentAudio
-from audio.gainloop import LoudnessModel, gain_loop
+from audio.gainloop import MAX_GAIN_DB, LoudnessModel, gain_loop
 from audio.limiter import LimiterSettings, limit
+from audio.master_io import read_inputs, write_verified
+from audio.mastering_report import limiter_decisions, output_measurements, unreachable_decision
 from audio.presets import DEFAULT_PRESET, MasterPreset, get_genre, get_preset
 
 Progress = Callable[[float, str], None]
@@ -93,21 +100,28 @@ def _blend(wet: np.ndarray, dry: np.ndarray, sample_rate: int, strength_pct: flo
 def master(samples: np.ndarray, sample_rate: int, *, preset: MasterPreset | str | None = None,
            strength_pct: float = 100.0, genre: str | None = None,
            reference: np.ndarray | None = None, reference_sample_rate: int | None = None,
-           progress: Progress | None = None, full_report: bool = False) -> MasterResult:
+           progress: Progress | None = None, full_report: bool = False,
+           subtype: str | None = None) -> MasterResult:
     """Master ``samples`` ``(channels, samples)`` to ``preset`` (or to ``reference``).
 
     The full input analysis for the report runs in a second thread beside the
-    chain; ``full_report=True`` also runs it on the output (slower).
+    chain; ``full_report=True`` also runs it on the output (slower). With
+    ``subtype`` (``PCM_16``/``PCM_24``/``FLOAT``) the result is already what
+    that file format stores (16-bit TPDF-dithered), and the ceiling is held on it.
     """
     return _master([samples], sample_rate, preset=preset, strength_pct=strength_pct, genre=genre,
                    reference=reference, reference_sample_rate=reference_sample_rate, progress=progress,
-                   full_report=full_report)
+                   full_report=full_report, subtype=subtype)
 
 
 def _master(holder: list[np.ndarray], sample_rate: int, *, preset: MasterPreset | str | None,
             strength_pct: float, genre: str | None, reference: np.ndarray | None,
-            reference_sample_rate: int | None, progress: Progress | None, full_report: bool) -> MasterResult:
-    """``master`` on ``holder``'s single buffer, which it takes out so it can be freed early."""
+            reference_sample_rate: int | None, progress: Progress | None, full_report: bool,
+            subtype: str | None = None, before: Analysis | None = None) -> MasterResult:
+    """``master`` on ``holder``'s single buffer, which it takes out so it can be freed early.
+
+    ``before``: the input's analysis when already measured (the sandbox measures while decoding).
+    """
     from audio.analysis import analyze
 
     samples = holder.pop()
@@ -119,29 +133,42 @@ def _master(holder: list[np.ndarray], sample_rate: int, *, preset: MasterPreset 
     x = _check_input(samples, sample_rate)
     report_progress(0.05, "analysing input")
     with ThreadPoolExecutor(max_workers=1) as pool:
-        before_job = pool.submit(analyze, x, sample_rate)
+        before_job = pool.submit(analyze, x, sample_rate) if before is None else None
         inputs = measure_inputs(x, sample_rate)
         if not math.isfinite(inputs.integrated_lufs):
+            if inputs.dc_offset > 1e-3:
+                raise SilentAudio(f"input is a DC offset of {inputs.dc_offset:.3f} with nothing else above the "
+                                  "-70 LUFS gate; nothing to master")
             raise SilentAudio("input loudness is -inf LUFS (below the -70 LUFS gate); nothing to master")
         pre, target, decisions = _process(x, sample_rate, inputs, target, genre, float(strength_pct),
                                           reference, reference_sample_rate, report_progress)
-        before = before_job.result().to_dict()
+        before_report = (before_job.result() if before_job is not None else before).to_dict()  # type: ignore[union-attr]
         del x, samples  # the input's last use: lets a caller that passed it on free it now
         _release_memory()
         report_progress(0.5, "limiting to target")
-        y, loop = _limit_to_target(pre, sample_rate, target)
+        y, loop = _limit_to_target(pre, sample_rate, target, subtype)
         del pre
-    after = analyze(y, sample_rate).to_dict() if full_report else loop["after"]
+    after = loop["after"]
+    if full_report:
+        after = {**analyze(y, sample_rate).to_dict(), "true_peak_16x_dbtp": after["true_peak_16x_dbtp"]}
     report_progress(1.0, "done")
-    report = {
+    report = _report(target, genre, float(strength_pct), sample_rate, reference is not None, before_report,
+                     after, loop, decisions)
+    return MasterResult(y, int(sample_rate), report)
+
+
+def _report(target: MasterPreset, genre: str | None, strength_pct: float, sample_rate: int, referenced: bool,
+            before: dict[str, object], after: dict[str, object], loop: dict, decisions: list[Decision]
+            ) -> dict[str, object]:
+    """The JSON mastering report: target, input and output measurements, every decision with its reason."""
+    return {
         "preset": {"name": target.name, "target_lufs": target.target_lufs,
                    "ceiling_dbtp": target.ceiling_dbtp, "description": target.description},
-        "genre": get_genre(genre).name, "strength_pct": float(strength_pct),
-        "sample_rate": int(sample_rate), "reference": reference is not None,
+        "genre": get_genre(genre).name if genre else None, "strength_pct": strength_pct,
+        "sample_rate": int(sample_rate), "reference": referenced,
         "before": before, "after": after, "gain_loop": loop["iterations"], "limiter": loop["limiter"],
         "parameters": [d.to_dict() for d in decisions + loop["decisions"]],
     }
-    return MasterResult(y, int(sample_rate), report)
 
 
 def _process(x: np.ndarray, sample_rate: int, inputs: ChainInputs, target: MasterPreset, genre: str | None,
@@ -152,7 +179,8 @@ def _process(x: np.ndarray, sample_rate: int, inputs: ChainInputs, target: Maste
                           f"Input measures {inputs.integrated_lufs:.1f} LUFS; the chain works at "
                           f"{WORKING_LUFS:g} LUFS so its thresholds suit every input")]
     working_db = WORKING_LUFS - inputs.integrated_lufs
-    plan = plan_chain(inputs, get_genre(genre), tonal=reference is None)
+    plan = plan_chain(inputs, get_genre(genre) if genre else None, tonal=reference is None,
+                      target=target if reference is None else None)
     decisions += plan.decisions
     report_progress(0.2, "processing chain")
     wet = run_chain(plan, x, sample_rate, gain_db=working_db)
@@ -170,22 +198,6 @@ def _process(x: np.ndarray, sample_rate: int, inputs: ChainInputs, target: Maste
     return wet, target, decisions
 
 
-def _output_measurements(y: np.ndarray, lufs: float, true_peak_8x_dbtp: float) -> dict[str, object]:
-    """Cheap after-measurements: exact loudness, the limiter's 8x true peak, levels, stereo."""
-    energies = [float(np.dot(c, c)) for c in y]
-    rms = math.sqrt(sum(energies) / y.size)
-    peak = float(max(y.max(), -y.min()))
-    out: dict[str, object] = {
-        "integrated_lufs": round(lufs, 3), "true_peak_8x_dbtp": round(true_peak_8x_dbtp, 3),
-        "sample_peak_dbfs": round(20.0 * math.log10(max(peak, 1e-12)), 3),
-        "rms_dbfs": round(20.0 * math.log10(max(rms, 1e-12)), 3),
-        "crest_factor_db": round(20.0 * math.log10(max(peak, 1e-12) / max(rms, 1e-12)), 3),
-    }
-    if y.shape[0] == 2 and energies[0] > 0 and energies[1] > 0:
-        out["stereo_correlation"] = round(float(np.dot(y[0], y[1])) / math.sqrt(energies[0] * energies[1]), 4)
-    return out
-
-
 def _loop_slope(iterations: list[dict[str, float]]) -> float:
     """Output LU per dB of gain seen in the loop's last two steps (0.2..1)."""
     if len(iterations) < 2:
@@ -195,65 +207,72 @@ def _loop_slope(iterations: list[dict[str, float]]) -> float:
     return float(np.clip((b["estimated_lufs"] - a["estimated_lufs"]) / d_gain, 0.2, 1.0)) if d_gain else 1.0
 
 
-def _limit_to_target(pre: np.ndarray, sample_rate: int, target: MasterPreset) -> tuple[np.ndarray, dict]:
-    """Gain loop, then an exact loudness check; correct the target offset if needed."""
+def _limit_to_target(pre: np.ndarray, sample_rate: int, target: MasterPreset,
+                     subtype: str | None) -> tuple[np.ndarray, dict]:
+    """Gain loop, the ceiling held on the delivered samples, then an exact loudness check.
+
+    The fast limiter aims ``ACCURATE_MARGIN_DB`` under the ceiling; :func:`hold_ceiling`
+    quantises to ``subtype`` and verifies with the 16x interpolator.
+    """
+    from audio.io import quantize
     from audio.loudness import integrated_loudness
 
     settings = LimiterSettings(target.ceiling_dbtp, 3.0, target.release_ms)
-    result = gain_loop(pre, sample_rate, target.target_lufs, settings, in_place=True)
+    fast = LimiterSettings(target.ceiling_dbtp - ACCURATE_MARGIN_DB, 3.0, target.release_ms)
+    result = gain_loop(pre, sample_rate, target.target_lufs, fast, in_place=True)
     del pre  # consumed: the output reuses its memory
     iterations: list[dict[str, float | bool]] = list(result.iterations)
-    y, true_peak_db = result.samples, result.limiter.true_peak_8x_dbtp
-    slope = _loop_slope(result.iterations)
+    y, slope = result.samples, _loop_slope(result.iterations)
+    extra_db = 0.0
     for attempt in range(4):
+        held = hold_ceiling(y, sample_rate, settings, lambda z, cols: quantize(z, subtype, cols=cols))
+        y, extra_db = held.samples, max(extra_db, held.extra_reduction_db)
         measured = integrated_loudness(y, sample_rate)
         error_lu = target.target_lufs - measured
         iterations.append({"measured_lufs": round(measured, 3), "exact": True})
-        if abs(error_lu) <= _FINAL_TOLERANCE_LU or attempt == 3:
+        if abs(error_lu) <= _FINAL_TOLERANCE_LU or attempt == 3 or not math.isfinite(error_lu):
             break
+        if error_lu > 0 and not result.reached:
+            break  # more gain would not make it louder (see gain_loop); never go over the target
         # Rare: the fast model was off (very heavy limiting). Nudge the level by the
         # error over the loop's loudness-per-dB slope and limit again (ceiling re-verified).
         y *= np.float32(10.0 ** (error_lu / slope / 20.0))
-        relimited = limit(y, sample_rate, settings)
-        y, true_peak_db = relimited.samples, relimited.true_peak_8x_dbtp
+        y = limit(y, sample_rate, fast).samples
+    decisions = limiter_decisions(result, target, measured, held, extra_db)
+    if not result.reached and error_lu > _FINAL_TOLERANCE_LU:
+        decisions.append(unreachable_decision(target, measured, MAX_GAIN_DB))
     limiter = result.limiter
-    decisions = [
-        Decision("output_gain_db", round(result.gain_db, 2),
-                 f"Gain loop settled on {result.gain_db:+.2f} dB before the limiter so the output "
-                 f"measures {measured:.2f} LUFS (target {target.target_lufs:g})"),
-        Decision("limiter", {"ceiling_dbtp": target.ceiling_dbtp, "lookahead_ms": settings.lookahead_ms,
-                             "release_ms": settings.release_ms},
-                 f"True-peak limiter at {target.ceiling_dbtp:g} dBTP (8x detection), "
-                 f"{limiter.max_gain_reduction_db:.1f} dB maximum gain reduction; "
-                 f"{100 * limiter.limited_fraction:.1f} % of the signal reduced by more than 0.5 dB"),
-    ]
-    stats = {"max_gain_reduction_db": round(limiter.max_gain_reduction_db, 2),
+    stats = {"max_gain_reduction_db": round(limiter.max_gain_reduction_db + extra_db, 2),
              "limited_fraction": round(limiter.limited_fraction, 4),
-             "true_peak_8x_dbtp": round(true_peak_db, 3), "passes": limiter.passes}
-    after = _output_measurements(y, measured, true_peak_db)
+             "true_peak_16x_dbtp": round(held.true_peak_16x_dbtp, 3), "passes": limiter.passes,
+             "ceiling_passes": held.passes}
+    after = output_measurements(y, measured, held.true_peak_16x_dbtp)
     return y, {"after": after, "iterations": iterations, "limiter": stats, "decisions": decisions}
 
 
 def master_file(in_path: str | Path, out_path: str | Path, *, bits: int = 24,
                 report_path: str | Path | None = None, reference_path: str | Path | None = None,
-                **kwargs: object) -> MasterResult:
-    """Read, master and write a file at its own sample rate (``bits`` 16 dithered, 24 or 32 float)."""
-    import json
+                untrusted: bool = True, max_samples: int | None = None, **kwargs: object) -> MasterResult:
+    """Read, master and write a file at its own sample rate (``bits`` 16 dithered, 24 or 32 float).
 
-    from audio.io import read_audio, write_audio
+    ``untrusted`` (files from users, the default) decodes in the sandboxed child;
+    a file of digital silence is refused before its samples are mapped.
+    ``max_samples`` bounds frames x channels. The
+    samples are quantised before the ceiling is verified, written bit-exactly,
+    then read back: the verified figure is the file's.
+    """
+    import json
 
     if bits not in _SUBTYPES:
         raise InvalidParameter(f"bits {bits} must be 16, 24 or 32")
-    if reference_path is not None:
-        ref, ref_sr = read_audio(reference_path)
-        kwargs = {**kwargs, "reference": ref, "reference_sample_rate": ref_sr}
-    x, sr = read_audio(in_path)
+    x, sr, before, kwargs = read_inputs(Path(in_path), reference_path, untrusted, max_samples, kwargs)
     holder = [x]
     del x  # _master takes the buffer out of the holder and frees it once processed
     defaults = {"preset": None, "strength_pct": 100.0, "genre": None, "reference": None,
                 "reference_sample_rate": None, "progress": None, "full_report": False}
-    result = _master(holder, sr, **{**defaults, **kwargs})  # type: ignore[arg-type]
-    write_audio(out_path, result.samples, sr, subtype=_SUBTYPES[bits])
+    result = _master(holder, sr, **{**defaults, **kwargs}, subtype=_SUBTYPES[bits],  # type: ignore[arg-type]
+                     before=before)
+    write_verified(Path(out_path), result.samples, result.sample_rate, result.report, _SUBTYPES[bits])
     result.report["output"] = {"path": str(out_path), "bits": bits, "subtype": _SUBTYPES[bits]}
     if report_path is not None:
         Path(report_path).write_text(json.dumps(result.report, indent=2, default=str))

@@ -42,10 +42,12 @@ class FileCache:
     """
 
     def __init__(self, sample_rate: int, base_dir: str | Path | None = None,
-                 loader: AudioLoader | None = None, uses: Counter[str] | None = None) -> None:
+                 loader: AudioLoader | None = None, uses: Counter[str] | None = None,
+                 owned_loads: bool = False) -> None:
         self.sample_rate = sample_rate
         self._base = Path(base_dir) if base_dir is not None else None
         self._loader = loader
+        self._owned = loader is None or owned_loads  # may buffers from the loader be modified?
         self._cache: dict[str, np.ndarray] = {}
         self._uses = uses
         self._lock = threading.Lock()
@@ -79,7 +81,7 @@ class FileCache:
         x = self.get(name)
         with self._lock:
             # A custom loader's arrays belong to the caller: never modify those.
-            if self._loader is None and self._uses is not None and self._uses[name] <= 1:
+            if self._owned and self._uses is not None and self._uses[name] <= 1:
                 self._uses[name] = 0
                 self._cache.pop(name, None)
                 return x
@@ -256,11 +258,14 @@ def audible_tracks(session: Session) -> list[Track]:
 
 def render_session(session: Session, *, base_dir: str | Path | None = None,
                    loader: AudioLoader | None = None,
-                   progress: Callable[[float, str], None] | None = None) -> np.ndarray:
-    """Mixdown ``(2, n)`` float32 at ``session.sample_rate``."""
+                   progress: Callable[[float, str], None] | None = None, owned_loads: bool = False) -> np.ndarray:
+    """Mixdown ``(2, n)`` float32 at ``session.sample_rate``.
+
+    ``owned_loads``: each ``loader`` call returns a fresh buffer the mixdown may modify.
+    """
     tracks = audible_tracks(session)
     uses = Counter(c.file for t in tracks for c in t.clips)
-    files = FileCache(session.sample_rate, base_dir, loader, uses)
+    files = FileCache(session.sample_rate, base_dir, loader, uses, owned_loads)
     if session_length(session) == 0:
         raise InvalidParameter("session has no clips: nothing to render")
     n = render_length(session)
@@ -291,15 +296,26 @@ def load_session(path: str | Path) -> Session:
 
 
 def render_session_file(session_path: str | Path, out_path: str | Path, *, bits: int = 24,
-                        progress: Callable[[float, str], None] | None = None) -> dict[str, object]:
-    """Render a session file next to its audio files; returns a small summary."""
+                        progress: Callable[[float, str], None] | None = None, untrusted: bool = True,
+                        max_samples: int | None = None) -> dict[str, object]:
+    """Render a session file next to its audio files; returns a small summary.
+
+    ``untrusted`` (the default) decodes the session's files in one sandboxed child.
+    """
     from audio.io import write_audio
+    from audio.sandbox import file_reader
 
     subtypes = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}
     if bits not in subtypes:
         raise InvalidParameter(f"bits {bits} must be 16, 24 or 32")
     session = load_session(session_path)
-    mix = render_session(session, base_dir=Path(session_path).parent, progress=progress)
+    base = Path(session_path).parent
+    with file_reader(untrusted=untrusted, max_samples=max_samples) as read:
+        def loader(name: str) -> tuple[np.ndarray, int]:
+            path = Path(name)
+            return read(path if path.is_absolute() else base / path)
+
+        mix = render_session(session, loader=loader, progress=progress, owned_loads=True)
     write_audio(out_path, mix, session.sample_rate, subtype=subtypes[bits])
     return {"output": str(out_path), "sample_rate": session.sample_rate, "samples": int(mix.shape[1]),
             "duration_s": mix.shape[1] / session.sample_rate, "tracks": len(audible_tracks(session))}

@@ -1,49 +1,75 @@
-"""8x true-peak detection for the limiter: interpolate only where a peak can reach the ceiling.
+"""True-peak detection for the limiter: interpolate only where a peak can reach the ceiling.
 
-Uses the same polyphase prototype as ``scipy.signal.resample_poly(up=8)`` (and
-``audio.truepeak``), so our detector and the meter agree. Envelopes are
-``(samples,)`` float32 linear amplitudes, max over channels.
+Two interpolators, both polyphase Kaiser-windowed sincs:
+
+- ``FAST``: 8x with ``scipy.signal.resample_poly(up=8)``'s own prototype (10
+  input samples each side, beta 5), as ``audio.truepeak`` reports it. Cheap,
+  but its short filter attenuates content near Nyquist, so it under-reads
+  bright transients by up to ~0.5 dB (FIELD_NOTES).
+- ``ACCURATE``: 16x, 32 input samples each side, beta 8: within a few
+  hundredths of a dB of far longer interpolators on music. Used to verify
+  and hold mastering ceilings (:mod:`audio.ceiling`).
+
+Envelopes are ``(samples,)`` float32 linear amplitudes, max over channels.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from scipy.signal import firwin
 
-OVERSAMPLE = 8
-HALF_LEN = 10 * OVERSAMPLE  # same prototype as scipy.signal.resample_poly(up=8)
+
+@dataclass(frozen=True)
+class Interpolator:
+    """A polyphase true-peak interpolator: ``oversample`` phases, ``half_taps`` input samples each side."""
+
+    oversample: int
+    half_taps: int
+    kaiser_beta: float
+
+
+FAST = Interpolator(8, 10, 5.0)
+ACCURATE = Interpolator(16, 64, 8.0)
+OVERSAMPLE = FAST.oversample
 CANDIDATE_MARGIN_DB = 4.0  # inter-sample overs larger than this need > fs/4 content
 INTERNAL_MARGIN_DB = 0.03  # headroom for dither/quantisation after the limiter
 BLOCK = 16  # gain-curve decimation (0.36 ms at 44.1 kHz)
 _CHUNK = 1 << 17
 
 
-@lru_cache(maxsize=1)
-def _phase_matrix() -> np.ndarray:
-    """Polyphase interpolation matrix ``(taps, OVERSAMPLE)`` float32.
+@lru_cache(maxsize=8)
+def phase_matrix(design: Interpolator, phases: tuple[int, ...] | None = None) -> np.ndarray:
+    """Polyphase interpolation matrix ``(taps, phases)`` float32 (all phases by default).
 
-    Column ``p`` gives the value at ``n + p / 8`` from ``x[n + 10 - i]``.
+    Row ``i`` multiplies ``x[n - half_taps + i]``; column ``p`` gives the value at
+    ``n + p / oversample``.
     """
-    proto = firwin(2 * HALF_LEN + 1, 1.0 / OVERSAMPLE, window=("kaiser", 5.0)) * OVERSAMPLE
-    taps = -(-proto.size // OVERSAMPLE)
-    padded = np.zeros(taps * OVERSAMPLE)
+    up, half_len = design.oversample, design.half_taps * design.oversample
+    proto = firwin(2 * half_len + 1, 1.0 / up, window=("kaiser", design.kaiser_beta)) * up
+    taps = -(-proto.size // up)
+    padded = np.zeros(taps * up)
     padded[: proto.size] = proto
-    return padded.reshape(taps, OVERSAMPLE).astype(np.float32)
+    matrix = padded.reshape(taps, up)[::-1]
+    return np.ascontiguousarray(matrix if phases is None else matrix[:, list(phases)], dtype=np.float32)
 
 
-def interpolated_peaks(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Max |value| over channels at ``idx + p/8``, p = 0..7; ``idx`` sorted int array.
+def interpolated_peaks(x: np.ndarray, idx: np.ndarray, design: Interpolator = FAST,
+                       phases: tuple[int, ...] | None = None) -> np.ndarray:
+    """Max |value| over channels at ``idx + p/oversample`` for each phase p; ``idx`` sorted int array.
 
-    Samples outside the signal count as zeros, as playback (and resample_poly) sees them.
+    ``phases`` picks a subset of the ``design.oversample`` phases (e.g. every
+    fourth: a 4x grid of the same interpolator). Samples outside the signal
+    count as zeros, as playback (and resample_poly) sees them.
     """
-    half = HALF_LEN // OVERSAMPLE
+    half = design.half_taps
     n = x.shape[1]
     out = np.zeros(idx.size, dtype=np.float32)
     inner = (idx >= half) & (idx < n - half)
     if inner.any():
-        out[inner] = _phase_peaks(x, idx[inner])
+        out[inner] = _phase_peaks(x, idx[inner], design, phases)
     if not inner.all():  # near the edges: a small zero-padded copy of each end
         edge = min(n, 2 * half)
         for part, start in ((idx < half, 0), (idx >= n - half, n - edge)):
@@ -51,23 +77,34 @@ def interpolated_peaks(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
             if sel.size:
                 padded = np.zeros((x.shape[0], edge + 2 * half), dtype=np.float32)
                 padded[:, half : half + edge] = x[:, start : start + edge]
-                out[np.flatnonzero(part & ~inner)] = _phase_peaks(padded, sel - start + half)
+                out[np.flatnonzero(part & ~inner)] = _phase_peaks(padded, sel - start + half, design, phases)
     return out
 
 
-def _phase_peaks(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Interpolated peaks at interior ``idx`` (all taps inside ``x``)."""
-    h = _phase_matrix()
-    offsets = (HALF_LEN // OVERSAMPLE) - np.arange(h.shape[0])
+def _phase_peaks(x: np.ndarray, idx: np.ndarray, design: Interpolator,
+                 phases: tuple[int, ...] | None) -> np.ndarray:
+    """Interpolated peaks at interior ``idx`` (all taps inside ``x``).
+
+    Rows of a sliding-window view are gathered (no index matrix) and
+    multiplied by the phase matrix in one BLAS call per chunk.
+    """
+    h = phase_matrix(design, phases)
+    half = design.half_taps
     out = np.zeros(idx.size, dtype=np.float32)
-    for start in range(0, idx.size, _CHUNK):
-        sel = idx[start : start + _CHUNK]
-        gather = sel[:, None] + offsets[None, :]
-        best = np.zeros(sel.size, dtype=np.float32)
-        for channel in x:
-            vals = channel[gather] @ h
-            np.maximum(best, np.abs(vals).max(axis=1), out=best)
-        out[start : start + sel.size] = best
+    step = max(1024, _CHUNK * 21 // h.shape[0])  # gathered windows stay ~11 MB
+    wide = h.shape[1] >= 8  # many phases: (phases, m) output reduces fastest over its first axis
+    for channel in x:
+        windows = np.lib.stride_tricks.sliding_window_view(channel, h.shape[0])
+        for start in range(0, idx.size, step):
+            rows = windows[idx[start : start + step] - half]
+            if wide:
+                vals = h.T @ rows.T
+                np.abs(vals, out=vals)
+                best = vals.max(axis=0)
+            else:
+                best = np.abs(rows @ h).max(axis=1)
+            view = out[start : start + rows.shape[0]]
+            np.maximum(view, best, out=view)
     return out
 
 

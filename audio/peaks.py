@@ -30,8 +30,8 @@ import numpy as np
 import soundfile as sf
 
 from audio.errors import InvalidParameter
-from audio.headers import wav_data_offset
-from audio.io import DEFAULT_MAX_DURATION_S, AudioInfo, probe
+from audio.headers import open_regular, wav_data_offset
+from audio.io import DEFAULT_MAX_DURATION_S, DEFAULT_MAX_SAMPLES, AudioInfo, probe
 
 __all__ = ["DEFAULT_LEVELS", "Peaks", "build_peaks", "read_dat", "write_dat", "write_json"]
 
@@ -167,15 +167,16 @@ class _PcmReader:
         return out
 
 
-def _pcm_levels(path: Path, info: AudioInfo, levels: tuple[int, ...], bits: int) -> Iterator[_LevelBlock]:
+def _pcm_levels(path: Path, info: AudioInfo, levels: tuple[int, ...], bits: int,
+                max_samples: int | None = None) -> Iterator[_LevelBlock]:
     """Per-block level results for raw WAV PCM, in order, from two worker threads.
 
     pread and numpy reductions release the GIL, so blocks overlap on two cores;
     at most ``_IN_FLIGHT`` blocks are held, keeping memory bounded.
     """
-    offset = wav_data_offset(path, DEFAULT_MAX_DURATION_S)[1]
+    offset = wav_data_offset(path, DEFAULT_MAX_DURATION_S, max_samples or DEFAULT_MAX_SAMPLES)[1]
     count = -(-info.frames // _BLOCK_FRAMES)
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             reader = _PcmReader(fd, info, offset)
@@ -201,7 +202,7 @@ def _decoded_levels(path: Path, levels: tuple[int, ...], bits: int) -> Iterator[
     the raw WAV path does; libsndfile's own int16 conversion rounds for some
     codecs, and pedalboard scales by 1/32767 (positive peaks one step high).
     """
-    with sf.SoundFile(str(path)) as f:
+    with open_regular(path) as source, sf.SoundFile(source.fileno(), closefd=False) as f:
         while True:
             block = f.read(_BLOCK_FRAMES, dtype="int32", always_2d=True)
             if block.shape[0] == 0:
@@ -210,12 +211,13 @@ def _decoded_levels(path: Path, levels: tuple[int, ...], bits: int) -> Iterator[
 
 
 def _stream_levels(
-    path: Path, levels: tuple[int, ...], bits: int, progress: Callable[[float], None] | None
+    path: Path, levels: tuple[int, ...], bits: int, progress: Callable[[float], None] | None,
+    max_samples: int | None = None,
 ) -> tuple[int, list[np.ndarray]]:
     """One pass over ``path``; returns the sample rate and (channels, pixels, 2) per level."""
-    info = probe(path)  # bounds-check the header before any decoder sees the file
+    info = probe(path, max_samples=max_samples)  # bounds-check the header before any decoder sees the file
     if info.format == "WAV" and info.subtype in ("PCM_16", "PCM_24", "FLOAT"):
-        results = _pcm_levels(path, info, levels, bits)
+        results = _pcm_levels(path, info, levels, bits, max_samples)
     else:
         results = _decoded_levels(path, levels, bits)
     buffers = [_LevelBuffer(-(-info.frames // spp), info.channels, bits) for spp in levels]
@@ -286,16 +288,17 @@ def build_peaks(
     bits: int = 16,
     json_levels: Sequence[int] = DEFAULT_JSON_LEVELS,
     progress: Callable[[float], None] | None = None,
+    max_samples: int | None = None,
 ) -> list[Path]:
     """Build the pyramid for ``path_in`` and write ``<stem>.<spp>.dat`` (+ ``.json``) files.
 
-    ``progress`` gets the fraction read (0..1). Returns the written paths,
-    finest level first.
+    ``progress`` gets the fraction read (0..1); ``max_samples`` bounds frames x
+    channels. Returns the written paths, finest level first.
     """
     ordered = _check_levels(levels, bits)
     source, target = Path(path_in), Path(out_dir)
     target.mkdir(parents=True, exist_ok=True)
-    rate, arrays = _stream_levels(source, ordered, bits, progress)
+    rate, arrays = _stream_levels(source, ordered, bits, progress, max_samples)
     written = []
     for spp, data in zip(ordered, arrays, strict=True):
         peaks = Peaks(rate, spp, bits, data)

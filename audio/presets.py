@@ -3,7 +3,7 @@
 Loudness targets follow the platforms' published normalisation levels (see
 FIELD_NOTES): streams normalise to about −14 LUFS, Apple Music to −16, Deezer
 to −15, broadcast (EBU R128) to −23. The ceiling is a true peak in dBTP,
-verified at 8× oversampling by our limiter.
+verified with a 16× long-filter interpolator on the delivered samples (:mod:`audio.ceiling`).
 """
 
 from __future__ import annotations

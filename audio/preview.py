@@ -127,15 +127,22 @@ def render_preview(x: np.ndarray, sample_rate: int, settings: PreviewSettings,
 
 def make_preview(in_path: str | Path, out_path: str | Path, *, start_s: float | None = None,
                  length_s: float = 30.0, fade_s: float = 1.0, watermark_every_s: float | None = 10.0,
-                 watermark_db: float = -18.0, tag_path: str | Path | None = None) -> dict[str, object]:
-    """Write a watermarked preview of ``in_path`` to ``out_path`` (.mp3, or any audio.io format)."""
-    from audio.io import read_audio, write_audio
+                 watermark_db: float = -18.0, tag_path: str | Path | None = None, untrusted: bool = True,
+                 max_samples: int | None = None) -> dict[str, object]:
+    """Write a watermarked preview of ``in_path`` to ``out_path`` (.mp3, or any audio.io format).
+
+    ``untrusted`` (the default) decodes the input and the tag in the sandboxed child.
+    """
+    from audio.io import write_audio
+    from audio.sandbox import file_reader
 
     settings = PreviewSettings(length_s, start_s, fade_s, watermark_every_s, watermark_db)
-    x, sr = read_audio(in_path)
+    with file_reader(untrusted=untrusted, max_samples=max_samples) as read:
+        x, sr = read(in_path)
+        tag_read = read(tag_path) if tag_path is not None else None
     tag = None
-    if tag_path is not None:
-        tag, tag_sr = read_audio(tag_path)
+    if tag_read is not None:
+        tag, tag_sr = tag_read
         if tag_sr != sr:
             g = math.gcd(int(tag_sr), int(sr))
             tag = signal.resample_poly(tag, sr // g, tag_sr // g, axis=1).astype(np.float32)

@@ -130,10 +130,14 @@ def _oversampled_block_max(
     return peaks
 
 
-def _search(padded: np.ndarray, n: int, widened: np.ndarray, oversample: int) -> np.ndarray:
-    """Loudest-first candidate search for one oversampling factor; per-channel peaks."""
+def _search(padded: np.ndarray, n: int, widened: np.ndarray, oversample: int,
+            floor: np.ndarray | None = None) -> np.ndarray:
+    """Loudest-first candidate search for one oversampling factor; per-channel peaks (at least ``floor``)."""
     _, bound = oversampling_filter(oversample)
-    best = widened.max(axis=1).astype(np.float64)  # the sample peak (phase 0 is exact)
+    samples = padded[:, _HALF_TAPS : _HALF_TAPS + n]
+    best = np.maximum(samples.max(axis=1), -samples.min(axis=1)).astype(np.float64)  # phase 0 is exact
+    if floor is not None:
+        best = np.maximum(best, floor)
     if oversample == 1:
         return best
     order = np.argsort(-widened, axis=None, kind="stable")
@@ -151,11 +155,19 @@ def _search(padded: np.ndarray, n: int, widened: np.ndarray, oversample: int) ->
 
 
 def true_peaks_linear(
-    samples: np.ndarray, sample_rate: int, oversamples: tuple[int, ...] = (4, 8)
+    samples: np.ndarray, sample_rate: int, oversamples: tuple[int, ...] = (4, 8), *,
+    context: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+    floor: dict[int, np.ndarray] | None = None,
 ) -> dict[int, np.ndarray]:
     """Per-channel true peak (linear) for several factors, sharing the block scan.
 
     ``sample_rate`` (Hz) is validated only; the interpolation is relative.
+    ``context``: up to ``_HALF_TAPS`` samples ``(channels, k)`` just before and
+    after ``samples`` when they are one block of a longer stream (silence
+    otherwise); only points from the first sample of ``samples`` up to (not
+    including) the first sample after them are measured. ``floor``: per factor,
+    peaks already found elsewhere ``(channels,)``; blocks that cannot beat them
+    are skipped (the result is then at least the floor).
     """
     if sample_rate <= 0:
         raise InvalidParameter(f"sample_rate must be positive, got {sample_rate}")
@@ -168,7 +180,16 @@ def true_peaks_linear(
     widened = _block_peaks(x)
     padded = np.zeros((channels, widened.shape[1] * _BLOCK + 2 * _HALF_TAPS), dtype=x.dtype)
     padded[:, _HALF_TAPS : _HALF_TAPS + n] = x
-    return {factor: _search(padded, n, widened, factor) for factor in oversamples}
+    left, right = context
+    if left is not None and left.shape[1]:
+        left = left[:, -_HALF_TAPS:]
+        padded[:, _HALF_TAPS - left.shape[1] : _HALF_TAPS] = left
+        widened[:, 0] = np.maximum(widened[:, 0], np.abs(left).max(axis=1))
+    if right is not None and right.shape[1]:
+        right = right[:, :_HALF_TAPS]
+        padded[:, _HALF_TAPS + n : _HALF_TAPS + n + right.shape[1]] = right
+        widened[:, -1] = np.maximum(widened[:, -1], np.abs(right).max(axis=1))
+    return {factor: _search(padded, n, widened, factor, (floor or {}).get(factor)) for factor in oversamples}
 
 
 def true_peak_linear(samples: np.ndarray, sample_rate: int, *, oversample: int = 4) -> np.ndarray:

@@ -255,28 +255,48 @@ def test_compressed_file_cut_in_half(tmp_path: Path, music: np.ndarray, ext: str
         read_audio(path)
 
 
-def test_read_untrusted_reports_a_hung_child(
-    tmp_path: Path, music: np.ndarray, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The wall-clock timeout path: simulate a decoder that never returns.
-    import subprocess
+def test_read_untrusted_reports_a_hung_child(tmp_path: Path, music: np.ndarray,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # A real child process that never answers: the parent's wall-clock deadline must
+    # fire, kill it (not leave it running) and report the timeout by file name.
+    import os
+    import time
 
-    import audio.io
+    import audio.sandbox
 
-    def hang(*args: object, **kwargs: object) -> None:
-        raise subprocess.TimeoutExpired(cmd="decoder", timeout=float(kwargs["timeout"]))  # type: ignore[arg-type]
+    pid_file = tmp_path / "child.pid"
+    monkeypatch.setattr(audio.sandbox, "CHILD_CODE",
+                        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(600)")
+    path = write_audio(tmp_path / "h.wav", music, SR)
+    started = time.monotonic()
+    with pytest.raises(DecodeFailed, match=r"^h.wav: decoder timed out after 1.5 s$"):
+        read_untrusted(path, wall_seconds=1.5)
+    assert time.monotonic() - started < 10
+    with pytest.raises(ProcessLookupError):  # killed and reaped
+        os.kill(int(pid_file.read_text()), 0)
 
-    monkeypatch.setattr(audio.io.subprocess, "run", hang)
-    with pytest.raises(DecodeFailed, match="timed out after 12 s"):
-        read_untrusted(write_audio(tmp_path / "h.wav", music, SR), cpu_seconds=1)
+
+def test_read_untrusted_cpu_limit_kills_a_spinning_decoder(tmp_path: Path, music: np.ndarray,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real child code, with its decode step replaced by an endless loop: RLIMIT_CPU
+    # (set by the child for the request) must stop it well before the wall deadline.
+    import time
+
+    import audio.sandbox
+
+    spin = "import audio.sandbox_child as c; c._HANDLERS['decode'] = lambda req, progress: sum(iter(int, 1)); "
+    monkeypatch.setattr(audio.sandbox, "CHILD_CODE", audio.sandbox.CHILD_CODE.replace("main(", spin + "main("))
+    started = time.monotonic()
+    with pytest.raises(DecodeFailed, match=r"^s.wav: decoding exceeded the CPU limit of 1 s$"):
+        read_untrusted(write_audio(tmp_path / "s.wav", music, SR), cpu_seconds=1, wall_seconds=60)
+    assert time.monotonic() - started < 20
 
 
-def test_child_failure_messages_name_the_limit(tmp_path: Path) -> None:
+def test_child_failure_messages_name_the_limit() -> None:
     import signal
 
-    from audio.io import _child_failure
+    from audio.sandbox import child_failure
 
-    npy = tmp_path / "samples.npy"
-    assert "CPU limit of 5 s" in str(_child_failure("a.wav", -signal.SIGXCPU, npy, 5.0, b""))
-    assert "memory limit" in str(_child_failure("a.wav", 4, npy, 5.0, b""))
-    assert "died (exit code -11)" in str(_child_failure("a.wav", -11, npy, 5.0, b""))
+    assert "CPU limit of 5 s" in str(child_failure("a.wav", -signal.SIGXCPU, 5.0, b""))
+    assert "memory limit" in str(child_failure("a.wav", 4, 5.0, b""))
+    assert "died (exit code -11)" in str(child_failure("a.wav", -11, 5.0, b""))
