@@ -123,13 +123,17 @@ def open_regular(path: Path) -> BinaryIO:
 
 
 def _identify(f: BinaryIO, name: str, suffix: str) -> str:
-    """Container of an open file by content; an ID3v2 tag in front of FLAC or MP3 is skipped."""
+    """Container of an open file by content; an ID3v2 tag in front of FLAC or MP3 is skipped.
+
+    A file without an extension (an uploaded blob stored under a generated key) is identified by
+    its content alone; a file whose extension names another format is refused.
+    """
     head = f.read(12)
     tag = id3_size(head)
     if tag:
         f.seek(tag)
         head = f.read(12)
-        kind = sniff(head) or ("MP3" if suffix == ".mp3" else None)  # MP3 frames may follow padding
+        kind = sniff(head) or ("MP3" if suffix in (".mp3", "") else None)  # MP3 frames may follow padding
     else:
         kind = sniff(head)
     if kind is None:
@@ -137,7 +141,7 @@ def _identify(f: BinaryIO, name: str, suffix: str) -> str:
         what = "is not audio" if known else f"has unsupported extension {suffix!r}"
         raise (CorruptFile if known else UnsupportedFormat)(
             f"{name}: {what}: its first bytes match no supported format")
-    if suffix not in _EXTENSIONS[kind]:
+    if suffix and suffix not in _EXTENSIONS[kind]:
         raise UnsupportedFormat(f"{name}: content is {kind} but the extension is {suffix!r}")
     return kind
 

@@ -101,8 +101,11 @@ def master(samples: np.ndarray, sample_rate: int, *, preset: MasterPreset | str 
            strength_pct: float = 100.0, genre: str | None = None,
            reference: np.ndarray | None = None, reference_sample_rate: int | None = None,
            progress: Progress | None = None, full_report: bool = False,
-           subtype: str | None = None) -> MasterResult:
+           subtype: str | None = None, reference_loudness: bool = True) -> MasterResult:
     """Master ``samples`` ``(channels, samples)`` to ``preset`` (or to ``reference``).
+
+    With a ``reference`` the tone and width follow it; its loudness too unless
+    ``reference_loudness=False`` (then the preset's target and ceiling hold).
 
     The full input analysis for the report runs in a second thread beside the
     chain; ``full_report=True`` also runs it on the output (slower). With
@@ -111,13 +114,14 @@ def master(samples: np.ndarray, sample_rate: int, *, preset: MasterPreset | str 
     """
     return _master([samples], sample_rate, preset=preset, strength_pct=strength_pct, genre=genre,
                    reference=reference, reference_sample_rate=reference_sample_rate, progress=progress,
-                   full_report=full_report, subtype=subtype)
+                   full_report=full_report, subtype=subtype, reference_loudness=reference_loudness)
 
 
 def _master(holder: list[np.ndarray], sample_rate: int, *, preset: MasterPreset | str | None,
             strength_pct: float, genre: str | None, reference: np.ndarray | None,
             reference_sample_rate: int | None, progress: Progress | None, full_report: bool,
-            subtype: str | None = None, before: Analysis | None = None) -> MasterResult:
+            subtype: str | None = None, before: Analysis | None = None,
+            reference_loudness: bool = True) -> MasterResult:
     """``master`` on ``holder``'s single buffer, which it takes out so it can be freed early.
 
     ``before``: the input's analysis when already measured (the sandbox measures while decoding).
@@ -141,7 +145,7 @@ def _master(holder: list[np.ndarray], sample_rate: int, *, preset: MasterPreset 
                                   "-70 LUFS gate; nothing to master")
             raise SilentAudio("input loudness is -inf LUFS (below the -70 LUFS gate); nothing to master")
         pre, target, decisions = _process(x, sample_rate, inputs, target, genre, float(strength_pct),
-                                          reference, reference_sample_rate, report_progress)
+                                          reference, reference_sample_rate, report_progress, reference_loudness)
         before_report = (before_job.result() if before_job is not None else before).to_dict()  # type: ignore[union-attr]
         del x, samples  # the input's last use: lets a caller that passed it on free it now
         _release_memory()
@@ -173,7 +177,8 @@ def _report(target: MasterPreset, genre: str | None, strength_pct: float, sample
 
 def _process(x: np.ndarray, sample_rate: int, inputs: ChainInputs, target: MasterPreset, genre: str | None,
              strength_pct: float, reference: np.ndarray | None, reference_sample_rate: int | None,
-             report_progress: Progress) -> tuple[np.ndarray, MasterPreset, list[Decision]]:
+             report_progress: Progress, reference_loudness: bool = True
+             ) -> tuple[np.ndarray, MasterPreset, list[Decision]]:
     """Working gain, chain, optional reference match and dry blend: the limiter's input."""
     decisions = [Decision("working_gain_db", round(WORKING_LUFS - inputs.integrated_lufs, 2),
                           f"Input measures {inputs.integrated_lufs:.1f} LUFS; the chain works at "
@@ -189,7 +194,9 @@ def _process(x: np.ndarray, sample_rate: int, inputs: ChainInputs, target: Maste
 
         matched = match_reference(wet, sample_rate, reference, reference_sample_rate or sample_rate,
                                   ceiling_dbtp=target.ceiling_dbtp)
-        wet, target = matched.samples, matched.preset
+        wet = matched.samples
+        if reference_loudness:
+            target = matched.preset
         decisions += matched.decisions
     if strength_pct < 100.0:
         dry = x * np.float32(10.0 ** (working_db / 20.0))
@@ -269,7 +276,7 @@ def master_file(in_path: str | Path, out_path: str | Path, *, bits: int = 24,
     holder = [x]
     del x  # _master takes the buffer out of the holder and frees it once processed
     defaults = {"preset": None, "strength_pct": 100.0, "genre": None, "reference": None,
-                "reference_sample_rate": None, "progress": None, "full_report": False}
+                "reference_sample_rate": None, "progress": None, "full_report": False, "reference_loudness": True}
     result = _master(holder, sr, **{**defaults, **kwargs}, subtype=_SUBTYPES[bits],  # type: ignore[arg-type]
                      before=before)
     write_verified(Path(out_path), result.samples, result.sample_rate, result.report, _SUBTYPES[bits])

@@ -17,6 +17,8 @@ LINK_GOOGLE = "/link-google"
 
 # Pages for signed-in users
 HOME = "/studio"
+LIBRARY = "/library"
+TRACK = "/library/[track_id]"
 JOBS = "/jobs"
 SETTINGS = "/settings"
 
@@ -25,9 +27,10 @@ ADMIN_USERS = "/admin/users"
 ADMIN_OUTBOX = "/admin/outbox"
 
 PUBLIC_PAGES = (LANDING, LOGIN, SIGNUP, FORGOT, RESET, VERIFY, LINK_GOOGLE)
-USER_PAGES = (HOME, JOBS, SETTINGS)
+USER_PAGES = (HOME, LIBRARY, JOBS, SETTINGS)
 ADMIN_PAGES = (ADMIN_USERS, ADMIN_OUTBOX)
-PAGES = PUBLIC_PAGES + USER_PAGES + ADMIN_PAGES
+DYNAMIC_PAGES = (TRACK,)  # pages of one object; the browser tests visit them with a real id
+PAGES = PUBLIC_PAGES + USER_PAGES + ADMIN_PAGES + DYNAMIC_PAGES
 
 # Browser form endpoints (native POSTs that answer 303 and set the HttpOnly session cookie)
 API = "/api"
@@ -61,6 +64,12 @@ V1_TOKEN = f"{V1}/auth/token"
 V1_REFRESH = f"{V1}/auth/refresh"
 V1_REVOKE = f"{V1}/auth/revoke"
 V1_ME = f"{V1}/me"
+V1_TRACKS = f"{V1}/tracks"
+V1_TRACK = f"{V1_TRACKS}/{{track_id}}"
+V1_TRACK_RETRY = f"{V1_TRACK}/retry"
+V1_TRACK_MASTERS = f"{V1_TRACK}/masters"
+V1_MASTER = f"{V1}/masters/{{master_id}}"
+V1_MASTER_DOWNLOAD = f"{V1_MASTER}/download/{{file_format}}"
 
 # Stored files for their owner, by signed URL (services/media.py makes them)
 MEDIA = "/api/media"
@@ -72,6 +81,7 @@ NO_REFERRER_PAGES = (RESET, LINK_GOOGLE)
 # (label, route, lucide icon) for the sidebar: only areas that are built appear here.
 NAV: list[tuple[str, str, str]] = [
     ("Home", HOME, "layout-dashboard"),
+    ("Library", LIBRARY, "library"),
     ("Jobs", JOBS, "activity"),
     ("Account", SETTINGS, "user-cog"),
 ]
@@ -81,6 +91,10 @@ ADMIN_NAV: list[tuple[str, str, str]] = [
     ("Users", ADMIN_USERS, "users"),
     ("Outbox", ADMIN_OUTBOX, "mail"),
 ]
+
+
+def track_page(track_id: object) -> str:
+    return TRACK.replace("[track_id]", str(track_id))
 
 
 def with_query(path: str, **params: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -52,7 +53,7 @@ def api_actor(request: Request, user: User = Depends(api_user)) -> Actor:
     return request_actor(request, via="api").as_user(user.id, user.role)
 
 
-def caller_actor(request: Request, db: Session = Depends(get_db)) -> Actor:
+def viewer_actor(request: Request, db: Session = Depends(get_db)) -> Actor:
     """Whoever is asking, for routes that browsers and API clients both use (media): the user of
     the session cookie, else of a valid bearer token, else an anonymous actor (never a 401)."""
     base = request_actor(request)
@@ -69,6 +70,26 @@ def caller_actor(request: Request, db: Session = Depends(get_db)) -> Actor:
     return base
 
 
+def caller_actor(request: Request, db: Session = Depends(get_db)) -> Actor:
+    """The caller of an endpoint the browser and API clients share: a bearer token, or the
+    session cookie (then, for requests that change something, only from our own origin)."""
+    if request.headers.get("authorization"):
+        return request_actor(request, via="api").as_user(*_bearer_user(request, db))
+    from maxbooster.api.web.forms import origin_allowed
+
+    info = sessions.validate_session(request.cookies.get(get_settings().session_cookie_name), session=db)
+    if info is None:
+        raise _unauthorized()
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not origin_allowed(request):
+        raise HTTPException(403, "Cross-origin request refused (Origin not allowed).")
+    return info.actor(request_actor(request))
+
+
+def _bearer_user(request: Request, db: Session) -> tuple[uuid.UUID, str]:
+    user = api_user(request, db)
+    return user.id, user.role
+
+
 def admin_actor(request: Request, actor: Actor = Depends(api_actor), db: Session = Depends(get_db)) -> Actor:
     """Admin-only API routes: 403 (common body) for everyone else; denials are audited."""
     require_admin_service(db, actor, f"api:{request.url.path}")
@@ -76,7 +97,8 @@ def admin_actor(request: Request, actor: Actor = Depends(api_actor), db: Session
 
 
 DbSession = Annotated[Session, Depends(get_db)]
+CallerActor = Annotated[Actor, Depends(caller_actor)]
+ViewerActor = Annotated[Actor, Depends(viewer_actor)]
 ApiActor = Annotated[Actor, Depends(api_actor)]
 ApiUser = Annotated[User, Depends(api_user)]
 AdminActor = Annotated[Actor, Depends(admin_actor)]
-CallerActor = Annotated[Actor, Depends(caller_actor)]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from maxbooster import routes
-from maxbooster.api.deps import CallerActor, DbSession
+from maxbooster.api.deps import DbSession, ViewerActor
 from maxbooster.api.errors import error_body
 from maxbooster.services import media
 from maxbooster.services.errors import MESSAGES, ErrorCode
@@ -36,7 +36,7 @@ DESCRIPTION = ("Serves one stored file to its owner. The URL comes from the app 
                "the requester must be the owner, signed in by session cookie or `Authorization: Bearer`.")
 
 
-def _serve(request: Request, token: str, db: DbSession, actor: CallerActor, *, head: bool) -> Response:
+def _serve(request: Request, token: str, db: DbSession, actor: ViewerActor, *, head: bool) -> Response:
     grant = media.authorize(session=db, actor=actor, token=token)
     store = get_storage()
     url = store.presigned_get(grant.key, filename=grant.filename, content_type=grant.content_type,
@@ -66,11 +66,11 @@ def _serve(request: Request, token: str, db: DbSession, actor: CallerActor, *, h
 
 @router.get(routes.MEDIA_TOKEN, summary="Get a stored file by signed URL", description=DESCRIPTION,
             responses=RESPONSES, response_class=Response)
-def get_media(request: Request, token: str, db: DbSession, actor: CallerActor) -> Response:
+def get_media(request: Request, token: str, db: DbSession, actor: ViewerActor) -> Response:
     return _serve(request, token, db, actor, head=False)
 
 
 @router.head(routes.MEDIA_TOKEN, summary="Headers of a stored file by signed URL", description=DESCRIPTION,
              responses=RESPONSES, response_class=Response)
-def head_media(request: Request, token: str, db: DbSession, actor: CallerActor) -> Response:
+def head_media(request: Request, token: str, db: DbSession, actor: ViewerActor) -> Response:
     return _serve(request, token, db, actor, head=True)

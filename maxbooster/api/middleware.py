@@ -35,15 +35,15 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 AUTH_BODY_BYTES = 64 * 1024
 API_BODY_BYTES = 1024 * 1024
-# Paths (prefixes) that stream uploads; they are capped at UPLOAD_MAX_BYTES instead.
-UPLOAD_PREFIXES: tuple[str, ...] = ()
+# Paths that stream uploads; they are capped at UPLOAD_MAX_BYTES instead.
+UPLOAD_PATHS: tuple[str, ...] = (routes.V1_TRACKS,)
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 
 
 def body_limit(path: str) -> int:
     if path.startswith(routes.AUTH):
         return AUTH_BODY_BYTES
-    if any(path.startswith(p) for p in UPLOAD_PREFIXES):
+    if path.rstrip("/") in UPLOAD_PATHS:
         return get_settings().upload_max_bytes
     return API_BODY_BYTES
 

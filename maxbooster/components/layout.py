@@ -130,9 +130,10 @@ def topbar(title: str) -> rx.Component:
     ), width="100%")
 
 
-def app_page(route: str, title: str,
-             admin: bool = False) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
-    """Register a signed-in page (admin-only with `admin=True`): frame + server-side check on every load."""
+def app_page(route: str, title: str, admin: bool = False,
+             on_load: object = None) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """Register a signed-in page (admin-only with `admin=True`): frame + server-side check on every load,
+    then the page's own `on_load` event."""
 
     def decorate(body: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         def page() -> rx.Component:
@@ -151,7 +152,8 @@ def app_page(route: str, title: str,
 
         page.__name__ = body.__name__
         guard = AuthState.require_admin if admin else AuthState.require_login
-        register_page(page, route=route, title=f"{title} · Max Booster", on_load=guard)
+        register_page(page, route=route, title=f"{title} · Max Booster",
+                      on_load=[guard, on_load] if on_load is not None else guard)
         return page
 
     return decorate

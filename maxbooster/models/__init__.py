@@ -15,13 +15,35 @@ from maxbooster.models.accounts import (
 from maxbooster.models.audit import AuditHead, AuditLog
 from maxbooster.models.email import EmailOutbox
 from maxbooster.models.jobs import Job, JobAttempt, JobStatus, WorkerHeartbeat
+from maxbooster.models.library import Track, TrackStatus
+from maxbooster.models.mastering import Master, MasterFormat, MasterStatus
 from maxbooster.models.plans import UsageCounter
 from maxbooster.models.storage import StoredFile
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "AccountToken", "AuditHead", "AuditLog", "AuthSession", "EmailOutbox", "ExternalIdentity", "Job",
-    "JobAttempt", "JobStatus", "PlanKey", "RefreshToken", "Role", "StoredFile", "TokenPurpose", "UsageCounter",
-    "User", "WorkerHeartbeat", "metadata",
+    "AccountToken",
+    "AuditHead",
+    "AuditLog",
+    "AuthSession",
+    "EmailOutbox",
+    "ExternalIdentity",
+    "Job",
+    "JobAttempt",
+    "JobStatus",
+    "Master",
+    "MasterFormat",
+    "MasterStatus",
+    "PlanKey",
+    "RefreshToken",
+    "Role",
+    "StoredFile",
+    "TokenPurpose",
+    "Track",
+    "TrackStatus",
+    "UsageCounter",
+    "User",
+    "WorkerHeartbeat",
+    "metadata",
 ]

@@ -20,7 +20,7 @@ M = TypeVar("M")
 def get_owned(session: Session, model: type[M], obj_id: Any, actor: Actor, *, owner_field: str = "owner_id") -> M:
     """The `model` row with `obj_id` owned by the acting user, else NotFound."""
     user_id = actor.require_user()
-    obj = session.get(model, obj_id) if obj_id is not None else None
+    obj = session.get(model, obj_id, populate_existing=True) if obj_id is not None else None
     if obj is None:
         raise NotFound()
     if getattr(obj, owner_field) != user_id:

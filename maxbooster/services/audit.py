@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.base import Connection
 from sqlmodel import Session, col
 
@@ -50,15 +51,21 @@ def row_hash(prev_hash: str, row: AuditLog) -> str:
 
 
 def _advance_head(session: Session) -> tuple[int, str]:
-    """Take the chain's lock by bumping the head; returns (new seq, previous hash)."""
+    """Take the chain's lock by bumping the head; returns (new seq, previous hash).
+
+    The migration creates the head row; should it be missing (a wiped table), writers racing to
+    recreate it insert it at most once (ON CONFLICT DO NOTHING) and then all bump it."""
     stmt = update(AuditHead).where(col(AuditHead.id) == 1).values(seq=col(AuditHead.seq) + 1)
     if session.execute(stmt).rowcount == 0:  # type: ignore[attr-defined]
         last_row = session.execute(select(AuditLog).order_by(col(AuditLog.seq).desc()).limit(1)).scalar()
-        session.add(AuditHead(id=1, seq=(last_row.seq if last_row else 0) + 1,
-                              row_hash=last_row.row_hash if last_row else GENESIS))
-        session.flush()
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(insert(AuditHead).values(
+            id=1, seq=last_row.seq if last_row else 0, row_hash=last_row.row_hash if last_row else GENESIS,
+        ).on_conflict_do_nothing())
+        session.execute(stmt)
     head = session.get(AuditHead, 1, populate_existing=True)
-    assert head is not None
+    if head is None:
+        raise RuntimeError("the audit chain's head row is missing")
     return head.seq, head.row_hash
 
 

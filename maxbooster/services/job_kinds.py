@@ -8,4 +8,6 @@ from __future__ import annotations
 
 MODULES: tuple[str, ...] = (
     "maxbooster.services.selftest",
+    "maxbooster.services.library.processing",
+    "maxbooster.services.mastering.processing",
 )

@@ -38,25 +38,32 @@ class Plan:
     projects: int | None
     releases_per_year: int | None
     ai_credits_per_month: int | None
+    masters_per_month: int | None
+    master_formats: tuple[str, ...]  # download formats of masters (MasterFormat values)
     marketplace_fee_bps: int
 
     def __post_init__(self) -> None:
         if not 0 <= self.marketplace_fee_bps <= 10_000:
             raise ValueError(f"marketplace_fee_bps {self.marketplace_fee_bps} must be within 0..10000")
+        if not self.master_formats:
+            raise ValueError(f"plan {self.key} must allow at least one master download format")
 
     def limit(self, resource: str) -> int | None:
         """The cap for `resource` (None = unlimited)."""
         return {"storage_bytes": self.storage_bytes, "projects": self.projects,
-                "releases": self.releases_per_year, "ai_credits": self.ai_credits_per_month}[resource]
+                "releases": self.releases_per_year, "ai_credits": self.ai_credits_per_month,
+                "masters": self.masters_per_month}[resource]
 
 
+_ALL_FORMATS = ("wav24", "wav16", "flac", "mp3")
 PLANS: dict[str, Plan] = {
-    PlanKey.FREE: Plan(PlanKey.FREE, "Free", 2 * GIB, 3, 2, 20, 1500),
-    PlanKey.PRO: Plan(PlanKey.PRO, "Pro", 100 * GIB, 50, None, 500, 800),
-    PlanKey.LABEL: Plan(PlanKey.LABEL, "Label", 2048 * GIB, None, None, 5000, 500),
+    PlanKey.FREE: Plan(PlanKey.FREE, "Free", 1 * GIB, 3, 2, 20, 3, ("mp3",), 1500),
+    PlanKey.PRO: Plan(PlanKey.PRO, "Pro", 50 * GIB, 50, None, 500, None, _ALL_FORMATS, 800),
+    PlanKey.LABEL: Plan(PlanKey.LABEL, "Label", 500 * GIB, None, None, 5000, None, _ALL_FORMATS, 500),
 }
 # resource -> how its period is counted: lifetime (""), calendar year, calendar month (UTC)
-RESOURCES: dict[str, str] = {"storage_bytes": "", "projects": "", "releases": "year", "ai_credits": "month"}
+RESOURCES: dict[str, str] = {"storage_bytes": "", "projects": "", "releases": "year", "ai_credits": "month",
+                             "masters": "month"}
 
 
 def get_plan(key: str) -> Plan:
@@ -94,8 +101,10 @@ def reserve(*, session: Session, user_id: uuid.UUID, resource: str, amount: int 
         stmt = stmt.where(col(UsageCounter.used) + amount <= limit)
     if session.execute(stmt).rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        raise PlanLimitReached(f"plan limit reached: your {get_plan(user.plan).name} plan allows "
-                               f"{limit} {resource.replace('_', ' ')}; upgrade to add more.")
+        plan = get_plan(user.plan)
+        raise PlanLimitReached(f"Your {plan.name} plan allows {_LABELS[resource].lower()}: "
+                               f"{_amount(resource, limit)}. See your plan under Account; delete something "
+                               "or ask for a bigger plan.")
 
 
 def check_and_reserve(*, session: Session, user_id: uuid.UUID, resource: str, amount: int = 1) -> None:
@@ -132,7 +141,7 @@ def usage(*, session: Session, user_id: uuid.UUID, resource: str) -> int:
 
 
 _LABELS = {"storage_bytes": "Storage", "projects": "Studio projects", "releases": "Releases per year",
-           "ai_credits": "AI credits per month"}
+           "ai_credits": "AI credits per month", "masters": "Masters per month"}
 
 
 def _amount(resource: str, value: int | None) -> str:

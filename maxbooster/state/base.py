@@ -86,6 +86,32 @@ class AuthState(rx.State):
 
         return await asyncio.to_thread(run)
 
+    async def _poll_loop(self, *, flag: str, interval_s: float, fetch: Callable[..., T],
+                         params: Callable[[], dict[str, Any]], apply: Callable[[T], bool]) -> None:
+        """The body of a background poller: every `interval_s`, run `fetch(session=, actor=, **params())`
+        in a thread outside the state lock (re-checking the session each time), then `apply` the
+        result under the lock; stop when `apply` returns False, the session ends or it fails.
+        `flag` names the subclass's bool var that keeps one poller per page."""
+        async with self:
+            if getattr(self, flag):
+                return
+            setattr(self, flag, True)
+        try:
+            while True:
+                await asyncio.sleep(interval_s)
+                async with self:  # only to read the request's details
+                    base, cookie, kwargs = self._request_actor(), self._session_cookie(), params()
+                result = await asyncio.to_thread(_fetch_as, cookie, base, fetch, kwargs)
+                if result is None:
+                    return
+                async with self:
+                    keep_going = apply(result)
+                if not keep_going:
+                    return
+        finally:
+            async with self:
+                setattr(self, flag, False)
+
     @staticmethod
     def _error(exc: DomainError):  # type: ignore[no-untyped-def]
         """The reply to a failed action: back to login when signed out, else a toast."""
@@ -113,3 +139,15 @@ class AuthState(rx.State):
     async def load_visitor(self):  # type: ignore[no-untyped-def]
         """Public pages: know whether someone is signed in (the landing page offers 'Open studio')."""
         await self._signed_in()
+
+
+def _fetch_as(cookie: str, base: Actor, fetch: Callable[..., T], kwargs: dict[str, Any]) -> T | None:
+    """`fetch` as the cookie's user (None once the session is gone or the read fails)."""
+    info = validate_session(cookie)
+    if info is None:
+        return None
+    try:
+        with session_scope() as session:
+            return fetch(session=session, actor=info.actor(base), **kwargs)
+    except DomainError:
+        return None

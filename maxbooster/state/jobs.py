@@ -5,11 +5,11 @@ The poller queries outside the state lock and takes the lock only to assign rows
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 
 import reflex as rx
+from sqlmodel import Session
 
 from maxbooster.models.jobs import Job, JobStatus
 from maxbooster.services import jobs
@@ -37,6 +37,10 @@ def _row(j: Job) -> JobRow:
                   attempts=j.attempts, created=j.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"), error=j.error or "")
 
 
+def job_rows(*, session: Session, actor: Actor) -> list[JobRow]:
+    return [_row(j) for j in jobs.list_jobs(session=session, actor=actor)]
+
+
 def _active(rows: list[JobRow]) -> int:
     return sum(1 for r in rows if JobStatus(r.status).is_active)
 
@@ -47,7 +51,7 @@ class JobsState(AuthState):
     polling: bool = False
 
     async def _rows(self, actor: Actor | None = None) -> list[JobRow]:
-        return [_row(j) for j in await self._call(jobs.list_jobs, actor=actor)]
+        return await self._call(job_rows, actor=actor)
 
     def _show(self, rows: list[JobRow]) -> None:
         self._set(rows=rows, active_count=_active(rows))
@@ -84,38 +88,8 @@ class JobsState(AuthState):
 
     @rx.event(background=True)
     async def poll(self):  # type: ignore[no-untyped-def]
-        async with self:
-            if self.polling:
-                return
-            self.polling = True
-        try:
-            while True:
-                await asyncio.sleep(POLL_S)
-                async with self:  # only to read the cookie and request details
-                    raw_actor = self._request_actor()
-                    cookie = self._session_cookie()
-                rows = await _poll_rows(cookie, raw_actor)
-                if rows is None:
-                    return
-                async with self:
-                    self._show(rows)
-                if not _active(rows):
-                    return
-        finally:
-            async with self:
-                self.polling = False
+        def apply(rows: list[JobRow]) -> bool:
+            self._show(rows)
+            return bool(_active(rows))
 
-
-async def _poll_rows(cookie: str, base: Actor) -> list[JobRow] | None:
-    """The user's rows, re-checking the session every tick (None once signed out)."""
-    from maxbooster.db import session_scope
-    from maxbooster.services.accounts.sessions import validate_session
-
-    def run() -> list[JobRow] | None:
-        info = validate_session(cookie)
-        if info is None:
-            return None
-        with session_scope() as session:
-            return [_row(j) for j in jobs.list_jobs(session=session, actor=info.actor(base))]
-
-    return await asyncio.to_thread(run)
+        await self._poll_loop(flag="polling", interval_s=POLL_S, fetch=job_rows, apply=apply, params=dict)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
-from maxbooster.models import Job, StoredFile
+from maxbooster.models import Job, Master, StoredFile, Track
 from maxbooster.models.audit import AuditLog
 from maxbooster.services.access import get_owned, require_admin
 from maxbooster.services.actor import Actor
@@ -29,7 +29,20 @@ FACTORIES: dict[str, Callable[[uuid.UUID], Any]] = {
     "stored_files": lambda owner: StoredFile(owner_id=owner, key=f"{owner}/{uuid.uuid4().hex}", original_name="a.wav",
                                              size_bytes=1, sha256="0" * 64),
     "jobs": lambda owner: Job(kind="system.selftest", owner_id=owner),
+    "tracks": lambda owner: _track(owner),
+    "masters": lambda owner: Master(owner_id=owner, track_id=_track(owner, commit=True).id, version=1,
+                                    preset="spotify", target_lufs=-14.0, ceiling_dbtp=-1.0),
 }
+_SESSION: list[Session] = []
+
+
+def _track(owner: uuid.UUID, *, commit: bool = False) -> Track:
+    track = Track(owner_id=owner, title="t", original_name="t.wav", sha256=uuid.uuid4().hex, size_bytes=1,
+                  original_key=f"{owner}/{uuid.uuid4()}/original")
+    if commit:
+        _SESSION[0].add(track)
+        _SESSION[0].commit()
+    return track
 
 
 def _owned_tables() -> dict[str, type]:
@@ -44,6 +57,7 @@ def test_every_owned_table_has_a_factory() -> None:
 @pytest.mark.parametrize("table", sorted(FACTORIES))
 def test_other_users_row_looks_missing(session: Session, acct_env: object, table: str) -> None:
     model = _owned_tables()[table]
+    _SESSION[:] = [session]
     alice, mallory = make_user(session), make_user(session, "mallory@example.com")
     row = FACTORIES[table](alice.id)
     session.add(row)

@@ -31,7 +31,7 @@ def test_limit_is_enforced(session: Session, acct_env: object) -> None:
     user = make_user(session)
     for _ in range(3):
         plans.check_and_reserve(session=session, user_id=user.id, resource="projects")
-    with pytest.raises(PlanLimitReached, match="plan limit reached"):
+    with pytest.raises(PlanLimitReached, match="Your Free plan allows studio projects: 3"):
         plans.check_and_reserve(session=session, user_id=user.id, resource="projects")
     plans.release(session=session, user_id=user.id, resource="projects")
     session.commit()
@@ -64,14 +64,14 @@ def test_twenty_parallel_creates_with_one_slot_left(session: Session, engine: En
 
 def test_create_within_plan_is_all_or_nothing(session: Session, acct_env: object) -> None:
     user = make_user(session)
-    gib = 1024**3
+    half = plans.PLANS["free"].storage_bytes // 2  # type: ignore[operator]
 
     def build(i: int) -> StoredFile:
-        return StoredFile(owner_id=user.id, key=f"k{i}", original_name="a.wav", size_bytes=gib, sha256="0" * 64)
+        return StoredFile(owner_id=user.id, key=f"k{i}", original_name="a.wav", size_bytes=half, sha256="0" * 64)
 
-    plans.create_within_plan(session=session, user_id=user.id, resource="storage_bytes", amount=gib,
+    plans.create_within_plan(session=session, user_id=user.id, resource="storage_bytes", amount=half,
                              build=lambda: build(1))
-    plans.create_within_plan(session=session, user_id=user.id, resource="storage_bytes", amount=gib,
+    plans.create_within_plan(session=session, user_id=user.id, resource="storage_bytes", amount=half,
                              build=lambda: build(2))
     with pytest.raises(PlanLimitReached):
         plans.create_within_plan(session=session, user_id=user.id, resource="storage_bytes", amount=1,

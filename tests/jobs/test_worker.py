@@ -18,6 +18,8 @@ from tests.jobs.worker_support import kill_worker, start_worker, stop_worker, wa
 TERMINAL = [s.value for s in JobStatus if s.is_terminal]
 
 BROKERS = ["embedded", "redis", "rabbitmq"]
+# Real Celery worker processes: in the full run, not in the fast lane (`./mb test --fast`).
+pytestmark = pytest.mark.services
 
 
 @pytest.fixture(params=BROKERS)

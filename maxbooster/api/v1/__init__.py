@@ -5,6 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from maxbooster.api.v1.accounts import router as accounts_router
+from maxbooster.api.v1.library import router as library_router
+from maxbooster.api.v1.mastering import router as mastering_router
 
 router = APIRouter()
 router.include_router(accounts_router)
+router.include_router(library_router)
+router.include_router(mastering_router)

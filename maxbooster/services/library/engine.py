@@ -1,0 +1,148 @@
+"""The library's use of the audio engine: the upload check and the processing steps.
+
+Untrusted bytes are only ever decoded inside the engine's sandbox (a resource-limited child
+process); what comes back is checked figures. The working copy is written by us (24-bit or
+float WAV at the native rate), so the later steps read trusted PCM.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from maxbooster.services.errors import InvalidInput
+
+Progress = Callable[[int, str], None]
+PEAK_LEVELS = (64, 256, 1024, 4096, 16384)
+SERIES_HOP_S = 1.0
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    format: str
+    subtype: str
+    sample_rate: int
+    channels: int
+    duration_s: float
+
+
+def _refused(exc: Exception) -> InvalidInput:
+    return InvalidInput(f"This file cannot be used: {exc}")
+
+
+def inspect_upload(path: Path, name: str) -> UploadInfo:
+    """Header checks, then a full decode in the sandbox; InvalidInput with the engine's message
+    when the file is not audio we can read (the parent never holds the samples)."""
+    from audio.errors import AudioError
+    from audio.io import probe
+    from audio.sandbox import Sandbox
+
+    try:
+        info = probe(path)
+        with Sandbox() as sandbox:
+            sandbox.decode(path)
+    except AudioError as exc:
+        raise _refused(exc) from exc
+    return UploadInfo(format=info.format.lower(), subtype=info.subtype, sample_rate=info.sample_rate,
+                      channels=info.channels, duration_s=round(info.frames / info.sample_rate, 3))
+
+
+@dataclass
+class Processed:
+    """Everything processing learned about a track; files are in `workdir`."""
+
+    working_copy: Path
+    peak_files: dict[int, Path]
+    analysis: dict[str, Any]
+    readiness: dict[str, Any]
+    loudness_series: list[float | None]
+    tags: dict[str, str]
+
+
+def process(original: Path, workdir: Path, progress: Progress) -> Processed:
+    """Decode (sandboxed), write the working copy, peaks, analysis, readiness, tags."""
+    from audio.errors import AudioError
+    from audio.sandbox import Sandbox
+
+    try:
+        with Sandbox() as sandbox:
+            progress(5, "Reading the file")
+            samples, rate, info = sandbox.decode(original)
+            working = _write_working_copy(samples, rate, info, workdir)
+            progress(25, "Drawing the waveform")
+            peak_files = _peaks(working, workdir)
+            progress(45, "Measuring loudness")
+            analysis, series = _analyze(samples, rate)
+            del samples
+            progress(80, "Checking readiness for release")
+            readiness = _readiness(original, analysis)
+    except AudioError as exc:
+        raise _refused(exc) from exc
+    progress(90, "Reading tags")
+    return Processed(working, peak_files, analysis, readiness, series, read_tags(original))
+
+
+def _write_working_copy(samples: Any, rate: int, info: Any, workdir: Path) -> Path:
+    from audio.io import write_audio
+
+    subtype = "FLOAT" if str(getattr(info, "subtype", "")).upper() in ("FLOAT", "DOUBLE") else "PCM_24"
+    path = workdir / "working.wav"
+    write_audio(path, samples, rate, subtype=subtype)
+    return path
+
+
+def _peaks(working: Path, workdir: Path) -> dict[int, Path]:
+    """One audiowaveform .dat (v2, 16-bit) per level, from our own working copy."""
+    from audio.peaks import build_peaks
+
+    written = build_peaks(working, workdir / "peaks", levels=PEAK_LEVELS, json_levels=())
+    return {int(path.suffixes[-2].lstrip(".")): path for path in written if path.suffix == ".dat"}
+
+
+def _analyze(samples: Any, rate: int) -> tuple[dict[str, Any], list[float | None]]:
+    from audio.analysis import analyze
+    from audio.loudness import short_term_series
+
+    analysis = analyze(samples, rate).to_dict()
+    series = short_term_series(samples, rate, hop_s=SERIES_HOP_S)
+    return analysis, [round(float(v), 2) if math.isfinite(float(v)) else None for v in series]
+
+
+def _readiness(original: Path, analysis: dict[str, Any]) -> dict[str, Any]:
+    """Distribution readiness of the file as uploaded (its format and bit depth count), with the
+    figures measured on its decoded samples."""
+    from audio.analysis import Analysis
+    from audio.check import evaluate
+    from audio.io import probe
+
+    report = evaluate(original, probe(original), Analysis.from_dict(analysis))
+    result = json.loads(json.dumps(report.to_dict()))
+    result.pop("path", None)  # a storage path is nobody's business
+    return result
+
+
+def read_tags(path: Path) -> dict[str, str]:
+    """Title and artist from the file's tags (ID3, Vorbis comments, RIFF INFO…); empty when none.
+
+    Tag parsers read untrusted bytes too: any failure just means "no tags".
+    """
+    try:
+        import mutagen
+
+        tags = mutagen.File(path, easy=True)
+    except Exception:  # noqa: BLE001  (broken or hostile tags are simply ignored)
+        return {}
+    if not tags or not getattr(tags, "tags", None):
+        return {}
+    found: dict[str, str] = {}
+    for field in ("title", "artist"):
+        values = tags.tags.get(field) if hasattr(tags.tags, "get") else None
+        if values:
+            text = " ".join(str(values[0]).split())[:200]
+            if text.isprintable() and text:
+                found[field] = text
+    return found
