@@ -18,23 +18,21 @@ def status_badge(status: rx.Var[str]) -> rx.Component:
                     rx.badge(status))
 
 
-def job_row(row: JobRow) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.text(row.kind, size="2", weight="medium")),
-        rx.table.cell(status_badge(row.status)),
-        rx.table.cell(rx.vstack(
-            rx.progress(value=row.progress, max=100, size="2", width=rx.breakpoints(initial="120px", md="220px"),
-                        aria_label="Progress"),
-            rx.text(rx.cond(row.error != "", row.error, row.message), size="1", color=theme.MUTED),
-            spacing="1")),
-        rx.table.cell(rx.text(row.attempts, size="2")),
-        rx.table.cell(rx.text(row.created, size="1", color=theme.MUTED)),
-        rx.table.cell(rx.cond(
-            (row.status == "pending") | (row.status == "running"),
-            rx.button("Cancel", size="1", variant="soft", color_scheme="red", on_click=JobsState.cancel(row.id)),
-        )),
-        data_testid="job-row",
-    )
+def job_card(row: JobRow) -> rx.Component:
+    active = (row.status == "pending") | (row.status == "running")
+    return panel(rx.vstack(
+        rx.hstack(rx.text(row.label, size="2", weight="medium"), status_badge(row.status), rx.spacer(),
+                  rx.text(row.created, size="1", color=theme.MUTED), width="100%", align="center", wrap="wrap"),
+        rx.progress(value=row.progress, max=100, size="2", aria_label="Progress of " + row.label),
+        rx.hstack(rx.text(rx.cond(row.error != "", row.error, row.message), size="1",
+                          color=rx.cond(row.error != "", "var(--red-11)", theme.MUTED)),
+                  rx.spacer(),
+                  rx.cond(row.attempts > 1, rx.text("attempt ", row.attempts.to_string(), size="1",
+                                                    color=theme.MUTED)),
+                  rx.cond(active, rx.button("Cancel", size="1", variant="soft", color_scheme="red",
+                                            on_click=JobsState.cancel(row.id))),
+                  width="100%", align="center", wrap="wrap", spacing="3"),
+        spacing="2", width="100%"), padding="12px 14px", width="100%", data_testid="job-row")
 
 
 @app_page(routes.JOBS, "Jobs")
@@ -49,15 +47,11 @@ def jobs_page() -> rx.Component:
                       variant="soft"),
             width="100%", align="center", wrap="wrap", spacing="3",
         ),
-        panel(rx.cond(
+        rx.cond(
             JobsState.rows.length() > 0,
-            rx.box(rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                               ("Job", "Status", "Progress", "Attempts", "Created", "")])),
-                rx.table.body(rx.foreach(JobsState.rows, job_row)),
-                width="100%", variant="ghost",
-            ), overflow_x="auto", width="100%"),
-            rx.text("No jobs yet. Renders, masters and imports you start will appear here.", color=theme.MUTED),
-        ), width="100%", padding="8px"),
+            rx.vstack(rx.foreach(JobsState.rows, job_card), spacing="2", width="100%"),
+            panel(rx.text("No jobs yet. Uploads you process, masters and renders you start will appear here.",
+                          color=theme.MUTED), width="100%"),
+        ),
         spacing="4", width="100%", on_mount=JobsState.load,
     )

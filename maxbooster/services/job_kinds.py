@@ -11,3 +11,14 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.library.processing",
     "maxbooster.services.mastering.processing",
 )
+
+# What each kind is called on the Jobs page.
+LABELS: dict[str, str] = {
+    "system.selftest": "Self-test",
+    "library.process": "Processing an upload",
+    "mastering.render": "Mastering",
+}
+
+
+def label(kind: str) -> str:
+    return LABELS.get(kind, kind.replace(".", " ").replace("_", " ").capitalize())

@@ -12,7 +12,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from maxbooster.models.jobs import Job, JobStatus
-from maxbooster.services import jobs
+from maxbooster.services import job_kinds, jobs
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import DomainError, ErrorCode, InvalidInput
 from maxbooster.state.base import AuthState
@@ -24,6 +24,7 @@ POLL_S = 1.0
 class JobRow:
     id: str
     kind: str
+    label: str
     status: str
     progress: int
     message: str
@@ -33,8 +34,9 @@ class JobRow:
 
 
 def _row(j: Job) -> JobRow:
-    return JobRow(id=str(j.id), kind=j.kind, status=j.status, progress=j.progress, message=j.message,
-                  attempts=j.attempts, created=j.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"), error=j.error or "")
+    return JobRow(id=str(j.id), kind=j.kind, label=job_kinds.label(j.kind), status=j.status, progress=j.progress,
+                  message=j.message, attempts=j.attempts, created=j.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                  error=j.error or "")
 
 
 def job_rows(*, session: Session, actor: Actor) -> list[JobRow]:

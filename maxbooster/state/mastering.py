@@ -98,8 +98,11 @@ class TrackState(AuthState):
         self._set(chosen=chosen)
 
     @rx.event
-    def set_strength(self, value: list[int | float]):  # type: ignore[no-untyped-def]
-        self._set(strength=int(value[0]) if value else 100)
+    def set_strength(self, value: str):  # type: ignore[no-untyped-def]
+        try:
+            self._set(strength=max(0, min(100, int(float(value)))))
+        except (TypeError, ValueError):
+            self._set(strength=100)
 
     @rx.event
     async def set_genre(self, value: str):  # type: ignore[no-untyped-def]

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 
+import httpx
 import pytest
 
 from maxbooster import routes
 from tests.support.e2e import ROOT, RunningApp, screenshot
+from tests.support.library import music_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +41,22 @@ def admin_login(running_app: RunningApp) -> tuple[str, str]:
     subprocess.run([sys.executable, "-m", "maxbooster.cli", "create-admin", ADMIN[0], "--password-stdin"],
                    input=ADMIN[1] + "\n", text=True, capture_output=True, cwd=ROOT, env=env, check=True)
     return ADMIN
+
+
+@pytest.fixture(scope="module")
+def track_path(running_app: RunningApp, admin_login: tuple[str, str]) -> str:
+    """A processed track of the admin's, so the track page is checked like every other page."""
+    token = httpx.post(f"{running_app.url}{routes.V1_TOKEN}",
+                       json={"email": admin_login[0], "password": admin_login[1]}).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    made = httpx.post(f"{running_app.url}{routes.V1_TRACKS}", headers=auth, timeout=60,
+                      files={"file": ("Page Check.wav", music_bytes("WAV", seconds=8, seed=21))}).json()
+    url = f"{running_app.url}{routes.V1_TRACK.format(track_id=made['track']['id'])}"
+    deadline = time.monotonic() + 90
+    while httpx.get(url, headers=auth).json()["status"] != "ready":
+        assert time.monotonic() < deadline, "the track was not processed in time"
+        time.sleep(0.5)
+    return routes.track_page(made["track"]["id"])
 
 
 def _visit(pg, path: str, name: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -74,15 +93,15 @@ def _header_problems(path: str, headers: dict[str, str]) -> list[str]:
     return problems
 
 
-def _pages(signed_in: bool) -> list[str]:
-    return [routes.LANDING, *routes.USER_PAGES, *routes.ADMIN_PAGES] if signed_in \
+def _pages(signed_in: bool, track: str = "") -> list[str]:
+    return [routes.LANDING, *routes.USER_PAGES, *routes.ADMIN_PAGES, *([track] if track else [])] if signed_in \
         else [*routes.PUBLIC_PAGES, UNKNOWN]
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "admin"])
 def test_every_page_renders_fits_and_passes_axe(browser, running_app: RunningApp, admin_login: tuple[str, str],  # type: ignore[no-untyped-def]
-                                                viewport: str, signed_in: bool) -> None:
+                                                track_path: str, viewport: str, signed_in: bool) -> None:
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: ./mb test installs axe-core into .tools/")
     width, height = VIEWPORTS[viewport]
@@ -94,8 +113,9 @@ def test_every_page_renders_fits_and_passes_axe(browser, running_app: RunningApp
     if signed_in:
         _login(pg, *admin_login)
     problems = []
-    for path in _pages(signed_in):
-        name = f"page-{'admin' if signed_in else 'visitor'}-{viewport}-{path.strip('/').replace('/', '_') or 'home'}"
+    for path in _pages(signed_in, track_path):
+        slug = "track" if path == track_path else path.strip("/").replace("/", "_") or "home"
+        name = f"page-{'admin' if signed_in else 'visitor'}-{viewport}-{slug}"
         seen = _visit(pg, path, name)
         expected_status = 404 if path == UNKNOWN else 200
         if seen["status"] != expected_status:
@@ -111,12 +131,12 @@ def test_every_page_renders_fits_and_passes_axe(browser, running_app: RunningApp
 
 
 def test_pages_load_without_console_errors_under_the_real_csp(page, running_app: RunningApp,  # type: ignore[no-untyped-def]
-                                                              admin_login: tuple[str, str]) -> None:
+                                                              admin_login: tuple[str, str], track_path: str) -> None:
     for path in _pages(False):
         page.goto(path)
         page.locator("main").first.wait_for(timeout=30_000)
     _login(page, *admin_login)
-    for path in _pages(True):
+    for path in _pages(True, track_path):
         page.goto(path)
         page.locator("main").first.wait_for(timeout=30_000)
         page.wait_for_timeout(300)

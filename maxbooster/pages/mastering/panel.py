@@ -14,7 +14,8 @@ from maxbooster.state.mastering import TrackState as S
 def destination(choice: rx.Var[dict[str, str]]) -> rx.Component:
     key = choice["key"].to(str)
     return rx.el.label(rx.hstack(
-        rx.checkbox(checked=S.chosen.contains(key), on_change=lambda on: S.toggle_destination(key, on)),
+        rx.checkbox(checked=S.chosen.contains(key), on_change=lambda on: S.toggle_destination(key, on),
+                    aria_label=choice["label"].to(str)),
         rx.vstack(rx.text(choice["label"].to(str), size="2", weight="medium"),
                   rx.text(choice["hint"].to(str), size="1", color=theme.MUTED), spacing="0"),
         spacing="2", align="center"), padding="8px 10px", border=f"1px solid {theme.BORDER}", border_radius="6px",
@@ -38,15 +39,16 @@ def mastering_panel() -> rx.Component:
         rx.text("Pick where it will be played. Each choice becomes its own version at that platform's loudness, "
                 "never louder than its peak ceiling.", size="2", color=theme.MUTED),
         rx.flex(rx.foreach(S.choices, destination), rx.el.label(rx.hstack(
-            rx.checkbox(checked=S.chosen.contains("custom"), on_change=lambda on: S.toggle_destination("custom", on)),
+            rx.checkbox(checked=S.chosen.contains("custom"), on_change=lambda on: S.toggle_destination("custom", on),
+                        aria_label="Custom target"),
             rx.text("Custom target", size="2", weight="medium"), spacing="2", align="center"),
             padding="8px 10px", border=f"1px solid {theme.BORDER}", border_radius="6px", cursor="pointer"),
             wrap="wrap", gap="8px"),
         custom_target(),
         rx.grid(
-            rx.vstack(rx.text("Strength: ", S.strength.to_string(), " %", size="2", id="strength-label"),
-                      rx.slider(default_value=[100], min=0, max=100, step=5, on_value_commit=S.set_strength,
-                                aria_labelledby="strength-label", width="100%"),
+            rx.vstack(rx.el.label("Strength: ", S.strength.to_string(), " %", html_for="strength", font_size="14px"),
+                      rx.el.input(id="strength", type="range", min=0, max=100, step=5, default_value="100",
+                                  on_change=S.set_strength.debounce(250), class_name="mb-range", width="100%"),
                       rx.text("Lower keeps more of your own sound; 100 % applies everything the analysis suggests.",
                               size="1", color=theme.MUTED), spacing="2", width="100%"),
             rx.vstack(rx.text("Genre", size="2"), rx.select.root(
