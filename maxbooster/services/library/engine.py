@@ -34,17 +34,25 @@ def _refused(exc: Exception) -> InvalidInput:
     return InvalidInput(f"This file cannot be used: {exc}")
 
 
+# Integer PCM in these containers needs no decode to be trusted: the engine's header checks
+# already bound its layout and size, and every bit pattern is a valid sample (no NaN, no +60 dBFS).
+_PLAIN_PCM = {"WAV", "AIFF"}
+_INTEGER_SUBTYPES = {"PCM_16", "PCM_24", "PCM_32", "PCM_S8", "PCM_U8"}
+
+
 def inspect_upload(path: Path, name: str) -> UploadInfo:
-    """Header checks, then a full decode in the sandbox; InvalidInput with the engine's message
-    when the file is not audio we can read (the parent never holds the samples)."""
+    """Header checks, then (unless it is plain integer PCM) a full decode in the sandbox;
+    InvalidInput with the engine's message when the file is not audio we can read. The parent
+    never holds the samples."""
     from audio.errors import AudioError
     from audio.io import probe
     from audio.sandbox import Sandbox
 
     try:
         info = probe(path)
-        with Sandbox() as sandbox:
-            sandbox.decode(path)
+        if not (info.format.upper() in _PLAIN_PCM and info.subtype.upper() in _INTEGER_SUBTYPES):
+            with Sandbox() as sandbox:
+                sandbox.decode(path)
     except AudioError as exc:
         raise _refused(exc) from exc
     return UploadInfo(format=info.format.lower(), subtype=info.subtype, sample_rate=info.sample_rate,
@@ -63,27 +71,46 @@ class Processed:
     tags: dict[str, str]
 
 
-def process(original: Path, workdir: Path, progress: Progress) -> Processed:
-    """Decode (sandboxed), write the working copy, peaks, analysis, readiness, tags."""
+def _plain_pcm(info: Any) -> bool:
+    return info.format.upper() in _PLAIN_PCM and info.subtype.upper() in _INTEGER_SUBTYPES
+
+
+def process(original: Path, workdir: Path, progress: Progress,
+            peaks_ready: Callable[[dict[int, Path]], None]) -> Processed:
+    """Decode (sandboxed, measuring on the way), working copy, peaks, analysis, readiness, tags.
+
+    The waveform comes first: `peaks_ready` gets the peak files as soon as they exist (for plain
+    integer PCM straight from the upload's bytes, before any decoding), so the artist sees the
+    waveform while the rest is measured.
+    """
     from audio.errors import AudioError
+    from audio.io import probe
     from audio.sandbox import Sandbox
 
     try:
+        peaks: dict[int, Path] = {}
+        if _plain_pcm(probe(original)):
+            progress(3, "Drawing the waveform")
+            peaks = _peaks(original, workdir)
+            peaks_ready(peaks)
         with Sandbox() as sandbox:
-            progress(5, "Reading the file")
-            samples, rate, info = sandbox.decode(original)
-            working = _write_working_copy(samples, rate, info, workdir)
-            progress(25, "Drawing the waveform")
-            peak_files = _peaks(working, workdir)
-            progress(45, "Measuring loudness")
-            analysis, series = _analyze(samples, rate)
+            progress(10, "Reading the file")
+            samples, rate, measured = sandbox.decode(original, analyze=True)
+            working = _write_working_copy(samples, rate, probe(original), workdir)
+            if not peaks:
+                progress(30, "Drawing the waveform")
+                peaks = _peaks(working, workdir)
+                peaks_ready(peaks)
+            progress(50, "Measuring loudness over time")
+            series = _series(samples, rate)
             del samples
+            analysis = measured.to_dict()
             progress(80, "Checking readiness for release")
             readiness = _readiness(original, analysis)
     except AudioError as exc:
         raise _refused(exc) from exc
     progress(90, "Reading tags")
-    return Processed(working, peak_files, analysis, readiness, series, read_tags(original))
+    return Processed(working, peaks, analysis, readiness, series, read_tags(original))
 
 
 def _write_working_copy(samples: Any, rate: int, info: Any, workdir: Path) -> Path:
@@ -95,21 +122,20 @@ def _write_working_copy(samples: Any, rate: int, info: Any, workdir: Path) -> Pa
     return path
 
 
-def _peaks(working: Path, workdir: Path) -> dict[int, Path]:
-    """One audiowaveform .dat (v2, 16-bit) per level, from our own working copy."""
+def _peaks(source: Path, workdir: Path) -> dict[int, Path]:
+    """One audiowaveform .dat (v2, 16-bit) per level, from plain PCM or our own working copy."""
     from audio.peaks import build_peaks
 
-    written = build_peaks(working, workdir / "peaks", levels=PEAK_LEVELS, json_levels=())
+    written = build_peaks(source, workdir / "peaks", levels=PEAK_LEVELS, json_levels=())
     return {int(path.suffixes[-2].lstrip(".")): path for path in written if path.suffix == ".dat"}
 
 
-def _analyze(samples: Any, rate: int) -> tuple[dict[str, Any], list[float | None]]:
-    from audio.analysis import analyze
+def _series(samples: Any, rate: int) -> list[float | None]:
+    """Short-term loudness (LUFS) once per `SERIES_HOP_S`; silence is None."""
     from audio.loudness import short_term_series
 
-    analysis = analyze(samples, rate).to_dict()
     series = short_term_series(samples, rate, hop_s=SERIES_HOP_S)
-    return analysis, [round(float(v), 2) if math.isfinite(float(v)) else None for v in series]
+    return [round(float(v), 2) if math.isfinite(float(v)) else None for v in series]
 
 
 def _readiness(original: Path, analysis: dict[str, Any]) -> dict[str, Any]:

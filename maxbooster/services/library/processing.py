@@ -37,17 +37,21 @@ def process_track(ctx: JobContext) -> str | None:
     prefix = track_prefix(owner_id, track_id)
     try:
         with tempfile.TemporaryDirectory(prefix="mb-process-") as tmp, store.local_path(original_key) as original:
+            peaks: dict[str, str] = {}
+
+            def peaks_ready(files: dict[int, Path]) -> None:  # the waveform shows before the rest is done
+                for level, path in files.items():
+                    peaks[str(level)] = prefix + f"peaks/{level}.dat"
+                    store.put_file(peaks[str(level)], path)
+                _save_peaks(track_id, peaks)
+
             try:
-                result = engine.process(original, Path(tmp), ctx.progress)
+                result = engine.process(original, Path(tmp), ctx.progress, peaks_ready)
             except InvalidInput as exc:
                 return _finish_failed(track_id, exc.message)
             ctx.progress(94, "Saving")
             working_key = prefix + "working.wav"
             store.put_file(working_key, result.working_copy)
-            peaks = {}
-            for level, path in result.peak_files.items():
-                peaks[str(level)] = prefix + f"peaks/{level}.dat"
-                store.put_file(peaks[str(level)], path)
     except Exception:
         if not _exists(track_id):  # deleted while we worked: its files went with it
             store.delete_prefix(prefix)
@@ -79,6 +83,15 @@ def _apply(session: Session, track: Track, result: engine.Processed, working_key
     track.status, track.status_message, track.processed_at = TrackStatus.READY, "", utcnow()
     session.add(track)
     session.commit()
+
+
+def _save_peaks(track_id: uuid.UUID, peaks: dict[str, str]) -> None:
+    with session_scope() as session:
+        track = session.get(Track, track_id)
+        if track is not None:
+            track.peaks = dict(peaks)
+            session.add(track)
+            session.commit()
 
 
 def _finish_failed(track_id: uuid.UUID, message: str) -> str:

@@ -77,7 +77,7 @@ def view(track: Track, *, urls: bool = True) -> TrackView:
         loudness_range_lu=track.loudness_range_lu, size_bytes=track.size_bytes, created_at=track.created_at,
         audio_url=audio_url(track) if urls and ready else "",
         original_url=original_url(track) if urls else "",
-        peaks_urls=peaks_urls(track) if urls and ready else {},
+        peaks_urls=peaks_urls(track) if urls else {},  # the waveform is shown as soon as it exists
     )
 
 
