@@ -155,6 +155,7 @@ class ProcSample:
 
     kind: str
     cpu_s: float
+    sys_s: float
 
 
 class TreeMonitor:
@@ -220,7 +221,7 @@ class TreeMonitor:
         for p in self.procs():
             with contextlib.suppress(self._psutil.Error):
                 t = p.cpu_times()
-                out[p.pid] = ProcSample(self.kind(p), t.user + t.system)
+                out[p.pid] = ProcSample(self.kind(p), t.user + t.system, t.system)
         return out
 
     def stop(self) -> None:
@@ -593,6 +594,8 @@ def _cpu_delta(before: dict[int, ProcSample], after: dict[int, ProcSample]) -> d
         spent = now.cpu_s - (before[pid].cpu_s if pid in before else 0.0)
         out[now.kind] = out.get(now.kind, 0.0) + spent
         if now.kind == "web":
+            out["web_sys"] = out.get("web_sys", 0.0) + now.sys_s - (before[pid].sys_s if pid in before else 0.0)
+        if now.kind == "web":
             out[f"web:{pid}"] = spent
     return out
 
@@ -615,13 +618,13 @@ class ConfigResult:
 
 
 async def _profile(py_spy: str, procs: list[Any], seconds: float, out_dir: Path, config: str) -> list[Path]:
-    """py-spy (collapsed stacks, --idle so waits show too) on each web process for `seconds`."""
+    """py-spy (collapsed stacks of the thread holding the GIL) on each web process for `seconds`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     runs = []
     for p in procs:
         path = out_dir / f"{config}-{p.pid}.txt"
         runs.append((path, await asyncio.create_subprocess_exec(
-            py_spy, "record", "--pid", str(p.pid), "--duration", str(int(seconds)), "--rate", "200", "--idle",
+            py_spy, "record", "--pid", str(p.pid), "--duration", str(int(seconds)), "--rate", "200", "--gil",
             "--nonblocking", "--format", "raw", "--output", str(path),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)))
     for _, proc in runs:
@@ -660,11 +663,13 @@ async def _measure(app: RunningApp, users: int, jobs_per_user: int, phases: Phas
         loop_task = asyncio.create_task(_closed_loop(clients, end, samples))
         await asyncio.sleep(max(0.0, start - time.perf_counter()))
         cpu_before, own_before, machine_before = app.monitor.cpu(), time.process_time(), _machine_cpu()
+        start = time.perf_counter()  # the window is between the CPU samples, as taken
         health_task = asyncio.create_task(_health_probe(app.url, phases.saturation_s - 0.5))
         if py_spy:
             web = [p for p in app.monitor.procs() if app.monitor.kind(p) == "web"]
             result.profiles = await _profile(py_spy, web, phases.saturation_s - 1, ROOT / "bench-output", result.name)
         await asyncio.sleep(max(0.0, end - time.perf_counter()))
+        end = time.perf_counter()
         cpu_after, own_after, machine_after = app.monitor.cpu(), time.process_time(), _machine_cpu()
         await loop_task
         result.health_busy = await health_task
@@ -680,7 +685,8 @@ async def _measure(app: RunningApp, users: int, jobs_per_user: int, phases: Phas
                              "bench_cores": (own_after - own_before) / window,
                              "machine_cores": (machine_after[0] - machine_before[0]) / window,
                              "services_cores": (machine_after[1] - machine_before[1]) / window,
-                             "web_cpu_ms_per_event": spent.get("web", 0.0) * 1000 / max(1, len(lat))}
+                             "web_cpu_ms_per_event": spent.get("web", 0.0) * 1000 / max(1, len(lat)),
+                             "web_sys_ms_per_event": spent.get("web_sys", 0.0) * 1000 / max(1, len(lat))}
         result.web_cpu_split = sorted((v / window for k, v in spent.items() if k.startswith("web:") and v > 0.05),
                                       reverse=True)
         result.odd = sum(c.odd_replies for c in clients)
@@ -704,10 +710,10 @@ def _services(config: str) -> Iterator[dict[str, str]]:
 
 
 def run_config(config: str, users: int, jobs_per_user: int, phases: Phases, tools_bin: Path | None,
-               py_spy: str | None = None) -> ConfigResult:
+               py_spy: str | None = None, app_env: dict[str, str] | None = None) -> ConfigResult:
     result = ConfigResult(name=config, users=users)
     with tempfile.TemporaryDirectory(prefix=f"ui-bench-{config}-") as tmp, _services(config) as extra_env:
-        app = RunningApp(Path(tmp), extra_env, tools_bin)
+        app = RunningApp(Path(tmp), {**extra_env, **(app_env or {})}, tools_bin)
         try:
             started = time.perf_counter()
             app.start()
@@ -727,6 +733,8 @@ def _goal_rows(r: ConfigResult) -> list[tuple[str, str, str, bool | None]]:
     busy_ok = [x for x in r.health_busy if x >= 0]
     busy_failed = len(r.health_busy) - len(busy_ok)
     split = " + ".join(f"{c:.2f}" for c in r.web_cpu_split) or "-"
+    ours = s["services_cores"] + s["web_cores"] + s["other_cores"] + s["bench_cores"]
+    rest = max(0.0, s["machine_cores"] - ours)  # other users of the machine
     odd = r.odd
     return [
         (f"saturation events/s ({r.users} clients back to back, {cores} cores)", f"{s['rate']:.0f}",
@@ -743,9 +751,10 @@ def _goal_rows(r: ConfigResult) -> list[tuple[str, str, str, bool | None]]:
         ("  GET /api/health p50 / p95 ms at idle", f"{_pct(idle_ok, 50):.1f} / {_pct(idle_ok, 95):.1f}", "-", None),
         (f"CPU cores at saturation: web {r.web_procs} proc(s) [{split}] / worker+launcher / load generator",
          f"{s['web_cores']:.2f} / {s['other_cores']:.2f} / {s['bench_cores']:.2f}", "-", None),
-        ("  whole machine busy / PostgreSQL+Redis servers (cores)",
-         f"{s['machine_cores']:.2f} / {s['services_cores']:.2f}", "-", None),
-        ("  web CPU ms per event", f"{s['web_cpu_ms_per_event']:.2f}", "-", None),
+        ("  whole machine busy / PostgreSQL+Redis servers / anything else (cores)",
+         f"{s['machine_cores']:.2f} / {s['services_cores']:.2f} / {rest:.2f}", "-", None),
+        ("  web CPU ms per event (of which kernel)",
+         f"{s['web_cpu_ms_per_event']:.2f} ({s['web_sys_ms_per_event']:.2f})", "-", None),
         ("peak RSS MB: app process tree (web processes)", f"{r.peak_tree_mb:.0f} ({r.peak_web_mb:.0f})", "-", None),
         ("failed loads (toast/redirect replies)", str(odd), "0", odd == 0),
     ]
@@ -777,19 +786,24 @@ def main(argv: list[str] | None = None) -> int:
                         help="directory holding bun (default: .tools/node_modules/.bin)")
     parser.add_argument("--py-spy", metavar="PATH", help="profile the web processes during the saturation window "
                         "with this py-spy binary (collapsed stacks in bench-output/)")
+    parser.add_argument("--app-env", metavar="NAME=VALUE", action="append", default=[],
+                        help="extra environment variable for the app (repeatable), to compare settings")
     args = parser.parse_args(argv)
     tools_bin: Path | None = args.tools_bin if (args.tools_bin / "bun").exists() else None
     if tools_bin is None and shutil.which("bun") is None:
         print(f"bun not found in {args.tools_bin} nor on PATH (./mb run installs it); see --tools-bin",
               file=sys.stderr)
         return 1
+    if any("=" not in kv for kv in args.app_env):
+        parser.error("--app-env takes NAME=VALUE")
     phases = QUICK if args.quick else FULL
     configs = ("embedded", "scaled") if args.config == "both" else (args.config,)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # cleanup runs on SIGTERM as on Ctrl-C
     failed: list[str] = []
     for config in configs:
         try:
-            result = run_config(config, args.users, args.jobs_per_user, phases, tools_bin, args.py_spy)
+            result = run_config(config, args.users, args.jobs_per_user, phases, tools_bin, args.py_spy,
+                                dict(kv.split("=", 1) for kv in args.app_env))
         except KeyboardInterrupt:
             print("\ninterrupted: stopped the app and removed what the run made", file=sys.stderr)
             return 130
