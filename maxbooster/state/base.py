@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from http.cookies import SimpleCookie
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import reflex as rx
 
@@ -56,14 +56,18 @@ class AuthState(rx.State):
         peer = headers.get("asgi-scope-client", "")
         return Actor.anonymous(ip=client_ip(peer, headers), user_agent=self.router.headers.user_agent)
 
-    async def _signed_in(self) -> SessionInfo | None:
-        """Validate the cookie's session against the store, off the event loop (no cache:
-        a revoked session fails on its very next event), and mirror it into the public vars."""
-        info = await asyncio.to_thread(validate_session, self._session_cookie())
+    def _mirror(self, info: SessionInfo | None) -> None:
+        """Mirror a validated session (or none) into the public vars."""
         self._set(signed_in=info is not None, display_name=info.display_name if info else "",
                   email=info.email if info else "", plan=info.plan if info else "",
                   is_admin=bool(info and info.is_admin))
         self._user_id = str(info.user_id) if info else ""
+
+    async def _signed_in(self) -> SessionInfo | None:
+        """Validate the cookie's session against the store, off the event loop (no cache:
+        a revoked session fails on its very next event), and mirror it into the public vars."""
+        info = await asyncio.to_thread(validate_session, self._session_cookie())
+        self._mirror(info)
         return info
 
     async def _actor(self) -> Actor | None:
@@ -73,18 +77,39 @@ class AuthState(rx.State):
     async def _call(self, fn: Callable[..., T], *, actor: Actor | None = None, **kwargs: Any) -> T:
         """Run a service function as the signed-in user in a worker thread: fn(session=, actor=, **kwargs).
 
-        Pass `actor` when this event already validated the session. Raises LoginRequired when
-        the session is gone; domain errors pass through.
+        Without `actor`, the session is validated (and mirrored into the vars) in the same worker
+        thread and database session as the call: one hop off the event loop per event. Pass
+        `actor` when this event already validated the session. Raises LoginRequired when the
+        session is gone; domain errors pass through.
         """
-        actor = actor or await self._actor()
-        if actor is None:
-            raise LoginRequired()
+        if actor is not None:
+            known = actor
 
-        def run() -> T:
+            def run_as() -> T:
+                with session_scope() as session:
+                    return fn(session=session, actor=known, **kwargs)
+
+            return await asyncio.to_thread(run_as)
+
+        cookie, base = self._session_cookie(), self._request_actor()
+
+        def run() -> tuple[SessionInfo | None, Any, Exception | None]:
             with session_scope() as session:
-                return fn(session=session, actor=actor, **kwargs)
+                info = validate_session(cookie, session=session)
+                if info is None:
+                    return None, None, None
+                try:
+                    return info, fn(session=session, actor=info.actor(base), **kwargs), None
+                except Exception as exc:  # noqa: BLE001  (re-raised below, once the vars are mirrored)
+                    return info, None, exc
 
-        return await asyncio.to_thread(run)
+        info, result, error = await asyncio.to_thread(run)
+        self._mirror(info)
+        if info is None:
+            raise LoginRequired()
+        if error is not None:
+            raise error
+        return cast(T, result)
 
     @staticmethod
     def _error(exc: DomainError):  # type: ignore[no-untyped-def]

@@ -112,10 +112,10 @@ async def _poll_rows(cookie: str, base: Actor) -> list[JobRow] | None:
     from maxbooster.services.accounts.sessions import validate_session
 
     def run() -> list[JobRow] | None:
-        info = validate_session(cookie)
-        if info is None:
-            return None
-        with session_scope() as session:
+        with session_scope() as session:  # one database session for the check and the query
+            info = validate_session(cookie, session=session)
+            if info is None:
+                return None
             return [_row(j) for j in jobs.list_jobs(session=session, actor=info.actor(base))]
 
     return await asyncio.to_thread(run)
