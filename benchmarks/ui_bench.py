@@ -38,6 +38,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -786,6 +787,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="directory holding bun (default: .tools/node_modules/.bin)")
     parser.add_argument("--py-spy", metavar="PATH", help="profile the web processes during the saturation window "
                         "with this py-spy binary (collapsed stacks in bench-output/)")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
     parser.add_argument("--app-env", metavar="NAME=VALUE", action="append", default=[],
                         help="extra environment variable for the app (repeatable), to compare settings")
     args = parser.parse_args(argv)
@@ -800,6 +802,7 @@ def main(argv: list[str] | None = None) -> int:
     configs = ("embedded", "scaled") if args.config == "both" else (args.config,)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # cleanup runs on SIGTERM as on Ctrl-C
     failed: list[str] = []
+    results: list[dict[str, Any]] = []
     for config in configs:
         try:
             result = run_config(config, args.users, args.jobs_per_user, phases, tools_bin, args.py_spy,
@@ -812,9 +815,12 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(f"{config}: run failed")
             continue
         failed += _print(result)
+        results.append(dataclasses.asdict(result) | {"profiles": [str(p) for p in result.profiles]})
         for path in result.profiles:
             print(f"  profile: {path}")
     print("\nALL GOALS MET" if not failed else "\nGOALS NOT MET:\n  " + "\n  ".join(failed))
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, "failed": failed}, indent=1))
     return 1 if any(f.endswith("run failed") for f in failed) else 0
 
 
