@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import lru_cache
 from http.cookies import SimpleCookie
 from typing import Any, TypeVar, cast
 
@@ -23,6 +24,19 @@ from maxbooster.services.errors import DomainError, LoginRequired
 from maxbooster.settings import get_settings
 
 T = TypeVar("T")
+
+
+@lru_cache(maxsize=1024)
+def _cookie_value(header: str, name: str) -> str:
+    """One cookie's value from a Cookie header. Cached: a socket's headers are fixed for its
+    lifetime, so every event of a connection would otherwise parse the same string again."""
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except Exception:  # noqa: BLE001  (a malformed cookie header means signed out)
+        return ""
+    morsel = jar.get(name)
+    return morsel.value if morsel else ""
 
 
 class AuthState(rx.State):
@@ -42,13 +56,7 @@ class AuthState(rx.State):
                 setattr(self, name, value)
 
     def _session_cookie(self) -> str:
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(self.router.headers.cookie or "")
-        except Exception:  # noqa: BLE001  (a malformed cookie header means signed out)
-            return ""
-        morsel = jar.get(get_settings().session_cookie_name)
-        return morsel.value if morsel else ""
+        return _cookie_value(self.router.headers.cookie or "", get_settings().session_cookie_name)
 
     def _request_actor(self) -> Actor:
         """The caller's IP (socket peer unless via a trusted proxy) and user agent, server-side."""

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 import reflex as rx
+from sqlmodel import Session
 
 from maxbooster.models.jobs import Job, JobStatus
 from maxbooster.services import jobs
@@ -37,6 +38,11 @@ def _row(j: Job) -> JobRow:
                   attempts=j.attempts, created=j.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"), error=j.error or "")
 
 
+def _job_rows(*, session: Session, actor: Actor) -> list[JobRow]:
+    """The user's rows, converted in the worker thread (not on the event loop)."""
+    return [_row(j) for j in jobs.list_jobs(session=session, actor=actor)]
+
+
 def _active(rows: list[JobRow]) -> int:
     return sum(1 for r in rows if JobStatus(r.status).is_active)
 
@@ -47,7 +53,7 @@ class JobsState(AuthState):
     polling: bool = False
 
     async def _rows(self, actor: Actor | None = None) -> list[JobRow]:
-        return [_row(j) for j in await self._call(jobs.list_jobs, actor=actor)]
+        return await self._call(_job_rows, actor=actor)
 
     def _show(self, rows: list[JobRow]) -> None:
         self._set(rows=rows, active_count=_active(rows))
@@ -116,6 +122,6 @@ async def _poll_rows(cookie: str, base: Actor) -> list[JobRow] | None:
             info = validate_session(cookie, session=session)
             if info is None:
                 return None
-            return [_row(j) for j in jobs.list_jobs(session=session, actor=info.actor(base))]
+            return _job_rows(session=session, actor=info.actor(base))
 
     return await asyncio.to_thread(run)
