@@ -1,6 +1,10 @@
 """Web UI load benchmark: signed-in websocket clients sending the jobs page's ``load`` event.
 
 Run: python benchmarks/ui_bench.py [--config embedded|scaled|both] [--quick] [--users 200]
+     [--json out.json] [--app-env NAME=VALUE ...] [--py-spy /path/to/py-spy]
+(about 2.5 min per configuration, 1 min with --quick; ``--app-env`` compares app settings, e.g.
+``REFLEX_OPLOCK_ENABLED=true``; ``--py-spy`` writes GIL-holder stacks of the web processes during
+the saturation window to bench-output/).
 
 Starts the real app the way users do (``python -m maxbooster.cli run --port <free port>``, temp
 data dir) in one or both configurations:
@@ -567,7 +571,13 @@ async def _health_probe(url: str, seconds: float, interval_s: float = 0.1) -> li
     proc = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--child-health", url, str(seconds), str(interval_s),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT)
-    out, err = await proc.communicate()
+    try:
+        out, err = await proc.communicate()
+    except BaseException:  # interrupted: leave no probe behind
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await asyncio.shield(proc.wait())
+        raise
     if proc.returncode != 0:
         raise RuntimeError(f"health probe failed: {err.decode()[-800:]}")
     return [float(x) for x in json.loads(out.decode().strip().splitlines()[-1])]
@@ -628,8 +638,14 @@ async def _profile(py_spy: str, procs: list[Any], seconds: float, out_dir: Path,
             py_spy, "record", "--pid", str(p.pid), "--duration", str(int(seconds)), "--rate", "200", "--gil",
             "--nonblocking", "--format", "raw", "--output", str(path),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)))
-    for _, proc in runs:
-        await proc.wait()
+    try:
+        for _, proc in runs:
+            await proc.wait()
+    except BaseException:
+        for _, proc in runs:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+        raise
     return [path for path, _ in runs if path.exists()]
 
 
@@ -800,7 +816,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--app-env takes NAME=VALUE")
     phases = QUICK if args.quick else FULL
     configs = ("embedded", "scaled") if args.config == "both" else (args.config,)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # cleanup runs on SIGTERM as on Ctrl-C
+    # Cleanup runs on SIGTERM as on Ctrl-C (and SIGINT may arrive ignored from a background shell).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     failed: list[str] = []
     results: list[dict[str, Any]] = []
     for config in configs:
