@@ -583,19 +583,24 @@ async def _health_probe(url: str, seconds: float, interval_s: float = 0.1) -> li
     return [float(x) for x in json.loads(out.decode().strip().splitlines()[-1])]
 
 
-def _machine_cpu() -> tuple[float, float]:
-    """(busy CPU seconds of the whole machine, CPU seconds of PostgreSQL and Redis servers)."""
+def _machine_cpu() -> tuple[float, dict[int, float]]:
+    """(busy CPU seconds of the whole machine, CPU seconds of each PostgreSQL and Redis process)."""
     import psutil
 
     t = psutil.cpu_times()
     busy = t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
-    services = 0.0
+    services = {}
     for p in psutil.process_iter(["name"]):
         if p.info["name"] and (p.info["name"].startswith("postgres") or p.info["name"].startswith("redis")):
             with contextlib.suppress(psutil.Error):
                 c = p.cpu_times()
-                services += c.user + c.system
+                services[p.pid] = c.user + c.system
     return busy, services
+
+
+def _services_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds of the server processes alive at the end (new ones count fully)."""
+    return sum(now - before.get(pid, 0.0) for pid, now in after.items())
 
 
 def _cpu_delta(before: dict[int, ProcSample], after: dict[int, ProcSample]) -> dict[str, float]:
@@ -701,7 +706,7 @@ async def _measure(app: RunningApp, users: int, jobs_per_user: int, phases: Phas
                                              + spent.get("other", 0.0)) / window,
                              "bench_cores": (own_after - own_before) / window,
                              "machine_cores": (machine_after[0] - machine_before[0]) / window,
-                             "services_cores": (machine_after[1] - machine_before[1]) / window,
+                             "services_cores": _services_delta(machine_before[1], machine_after[1]) / window,
                              "web_cpu_ms_per_event": spent.get("web", 0.0) * 1000 / max(1, len(lat)),
                              "web_sys_ms_per_event": spent.get("web_sys", 0.0) * 1000 / max(1, len(lat))}
         result.web_cpu_split = sorted((v / window for k, v in spent.items() if k.startswith("web:") and v > 0.05),
