@@ -771,7 +771,8 @@ def _goal_rows(r: ConfigResult) -> list[tuple[str, str, str, bool | None]]:
          + (f" ({busy_failed} failed)" if busy_failed else ""),
          f"{_pct(busy_ok, 50):.1f} / {_pct(busy_ok, 95):.1f} / {max(busy_ok, default=float('nan')):.0f}", "-", None),
         ("  GET /api/health p50 / p95 ms at idle", f"{_pct(idle_ok, 50):.1f} / {_pct(idle_ok, 95):.1f}", "-", None),
-        (f"CPU cores at saturation: web {r.web_procs} proc(s) [{split}] / worker+launcher / load generator",
+        (f"CPU cores at saturation: web ({len(r.web_cpu_split)} busy of {r.web_procs} processes: [{split}])"
+         " / worker+launcher / load generator",
          f"{s['web_cores']:.2f} / {s['other_cores']:.2f} / {s['bench_cores']:.2f}", "-", None),
         ("  whole machine busy / PostgreSQL+Redis servers / anything else (cores)",
          f"{s['machine_cores']:.2f} / {s['services_cores']:.2f} / {rest:.2f}", "-", None),
