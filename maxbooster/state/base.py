@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import lru_cache
 from http.cookies import SimpleCookie
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import reflex as rx
 
@@ -23,6 +24,19 @@ from maxbooster.services.errors import DomainError, LoginRequired
 from maxbooster.settings import get_settings
 
 T = TypeVar("T")
+
+
+@lru_cache(maxsize=1024)
+def _cookie_value(header: str, name: str) -> str:
+    """One cookie's value from a Cookie header. Cached: a socket's headers are fixed for its
+    lifetime, so every event of a connection would otherwise parse the same string again."""
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except Exception:  # noqa: BLE001  (a malformed cookie header means signed out)
+        return ""
+    morsel = jar.get(name)
+    return morsel.value if morsel else ""
 
 
 class AuthState(rx.State):
@@ -42,13 +56,7 @@ class AuthState(rx.State):
                 setattr(self, name, value)
 
     def _session_cookie(self) -> str:
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(self.router.headers.cookie or "")
-        except Exception:  # noqa: BLE001  (a malformed cookie header means signed out)
-            return ""
-        morsel = jar.get(get_settings().session_cookie_name)
-        return morsel.value if morsel else ""
+        return _cookie_value(self.router.headers.cookie or "", get_settings().session_cookie_name)
 
     def _request_actor(self) -> Actor:
         """The caller's IP (socket peer unless via a trusted proxy) and user agent, server-side."""
@@ -56,14 +64,18 @@ class AuthState(rx.State):
         peer = headers.get("asgi-scope-client", "")
         return Actor.anonymous(ip=client_ip(peer, headers), user_agent=self.router.headers.user_agent)
 
-    async def _signed_in(self) -> SessionInfo | None:
-        """Validate the cookie's session against the store, off the event loop (no cache:
-        a revoked session fails on its very next event), and mirror it into the public vars."""
-        info = await asyncio.to_thread(validate_session, self._session_cookie())
+    def _mirror(self, info: SessionInfo | None) -> None:
+        """Mirror a validated session (or none) into the public vars."""
         self._set(signed_in=info is not None, display_name=info.display_name if info else "",
                   email=info.email if info else "", plan=info.plan if info else "",
                   is_admin=bool(info and info.is_admin))
         self._user_id = str(info.user_id) if info else ""
+
+    async def _signed_in(self) -> SessionInfo | None:
+        """Validate the cookie's session against the store, off the event loop (no cache:
+        a revoked session fails on its very next event), and mirror it into the public vars."""
+        info = await asyncio.to_thread(validate_session, self._session_cookie())
+        self._mirror(info)
         return info
 
     async def _actor(self) -> Actor | None:
@@ -73,18 +85,39 @@ class AuthState(rx.State):
     async def _call(self, fn: Callable[..., T], *, actor: Actor | None = None, **kwargs: Any) -> T:
         """Run a service function as the signed-in user in a worker thread: fn(session=, actor=, **kwargs).
 
-        Pass `actor` when this event already validated the session. Raises LoginRequired when
-        the session is gone; domain errors pass through.
+        Without `actor`, the session is validated (and mirrored into the vars) in the same worker
+        thread and database session as the call: one hop off the event loop per event. Pass
+        `actor` when this event already validated the session. Raises LoginRequired when the
+        session is gone; domain errors pass through.
         """
-        actor = actor or await self._actor()
-        if actor is None:
-            raise LoginRequired()
+        if actor is not None:
+            known = actor
 
-        def run() -> T:
+            def run_as() -> T:
+                with session_scope() as session:
+                    return fn(session=session, actor=known, **kwargs)
+
+            return await asyncio.to_thread(run_as)
+
+        cookie, base = self._session_cookie(), self._request_actor()
+
+        def run() -> tuple[SessionInfo | None, Any, Exception | None]:
             with session_scope() as session:
-                return fn(session=session, actor=actor, **kwargs)
+                info = validate_session(cookie, session=session)
+                if info is None:
+                    return None, None, None
+                try:
+                    return info, fn(session=session, actor=info.actor(base), **kwargs), None
+                except Exception as exc:  # noqa: BLE001  (re-raised below, once the vars are mirrored)
+                    return info, None, exc
 
-        return await asyncio.to_thread(run)
+        info, result, error = await asyncio.to_thread(run)
+        self._mirror(info)
+        if info is None:
+            raise LoginRequired()
+        if error is not None:
+            raise error
+        return cast(T, result)
 
     async def _poll_loop(self, *, flag: str, interval_s: float, fetch: Callable[..., T],
                          params: Callable[[], dict[str, Any]], apply: Callable[[T], bool]) -> None:
@@ -142,12 +175,13 @@ class AuthState(rx.State):
 
 
 def _fetch_as(cookie: str, base: Actor, fetch: Callable[..., T], kwargs: dict[str, Any]) -> T | None:
-    """`fetch` as the cookie's user (None once the session is gone or the read fails)."""
-    info = validate_session(cookie)
-    if info is None:
-        return None
+    """`fetch` as the cookie's user, in one database session with the session check (None once
+    the session is gone or the read fails)."""
     try:
         with session_scope() as session:
+            info = validate_session(cookie, session=session)
+            if info is None:
+                return None
             return fetch(session=session, actor=info.actor(base), **kwargs)
     except DomainError:
         return None

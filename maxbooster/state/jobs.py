@@ -40,6 +40,7 @@ def _row(j: Job) -> JobRow:
 
 
 def job_rows(*, session: Session, actor: Actor) -> list[JobRow]:
+    """The user's rows, converted in the worker thread (not on the event loop)."""
     return [_row(j) for j in jobs.list_jobs(session=session, actor=actor)]
 
 
