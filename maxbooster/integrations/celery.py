@@ -30,8 +30,10 @@ def make_celery(broker_url: str | None = None, *, include: list[str] | None = No
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         # kombu's SQLAlchemy transport hands these options to create_engine().
+        # The embedded transport polls its SQLite table: every 0.2 s (kombu's default is 1 s) keeps
+        # a new job's start quick at the cost of a cheap indexed read.
         broker_transport_options=(
-            {"connect_args": {"timeout": 30}} if settings.broker_is_embedded
+            {"connect_args": {"timeout": 30}, "polling_interval": 0.2} if settings.broker_is_embedded
             else {"visibility_timeout": 3600}
         ),
         worker_hijack_root_logger=False,
