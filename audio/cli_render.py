@@ -56,10 +56,10 @@ def _cmd_master(args: argparse.Namespace) -> int:
 
 
 def _cmd_mix(args: argparse.Namespace) -> int:
-    from audio.mix import render_session_file
+    from audio.mix import render_arrangement_file
 
-    summary = render_session_file(args.session, args.output, bits=args.bits, progress=_progress(args, "mix"),
-                                  untrusted=not args.trusted, max_samples=args.max_samples)
+    summary = render_arrangement_file(args.session, args.output, bits=args.bits, progress=_progress(args, "mix"),
+                                      untrusted=not args.trusted, max_samples=args.max_samples)
     _emit(args, summary, f"{args.output}: {summary['duration_s']:.2f} s, {summary['tracks']} tracks")
     return 0
 
