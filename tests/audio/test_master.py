@@ -101,7 +101,8 @@ def test_strength_zero_is_the_loudness_matched_dry_signal() -> None:
 def test_report_explains_every_choice() -> None:
     x, sr = corpus("music")
     report = master(x, sr, preset="spotify", genre="hiphop").report
-    json.dumps(report)  # JSON-serialisable as stored
+    stored = json.loads(json.dumps(report, allow_nan=False))  # strict JSON, as stored
+    assert stored["after"] == report["after"] and stored["parameters"] == report["parameters"]
     names = {p["name"] for p in report["parameters"]}
     assert {"highpass_hz", "compressor", "limiter", "output_gain_db"} <= names
     for p in report["parameters"]:

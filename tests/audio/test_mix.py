@@ -74,7 +74,7 @@ def test_schema_document_covers_every_field() -> None:
     assert set(ARRANGEMENT_JSON_SCHEMA["$defs"]["track"]["properties"]) == set(FULL["tracks"][0])
     assert ARRANGEMENT_JSON_SCHEMA["$defs"]["track"]["properties"]["role"]["enum"] == [
         "vocals", "drums", "bass", "music", "other"]
-    json.dumps(ARRANGEMENT_JSON_SCHEMA)
+    assert json.loads(json.dumps(ARRANGEMENT_JSON_SCHEMA)) == ARRANGEMENT_JSON_SCHEMA  # JSON-ready as is
 
 
 @pytest.mark.parametrize(("path", "value", "message"), [
