@@ -115,10 +115,11 @@ def _analyze(req: dict[str, Any], progress: Callable[[float], None]) -> tuple[di
 
 
 def _peaks(req: dict[str, Any], progress: Callable[[float], None]) -> tuple[dict[str, Any], list[int]]:
-    from audio.peaks import build_peaks
+    from audio.peaks import DEFAULT_JSON_LEVELS, build_peaks
 
     files = build_peaks(req["path"], req["out_dir"], levels=req["levels"], bits=int(req["bits"]),
-                        progress=progress, max_samples=int(req["max_samples"]))
+                        json_levels=req.get("json_levels", DEFAULT_JSON_LEVELS), progress=progress,
+                        max_samples=int(req["max_samples"]), untrusted=False)
     return {"files": [str(f) for f in files]}, []
 
 

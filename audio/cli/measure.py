@@ -49,14 +49,8 @@ def _peaks(args: argparse.Namespace) -> int:
     from audio.peaks import build_peaks
 
     bar = ProgressBar("peaks", enabled=wants_bar(args, args.file))
-    if args.trusted:
-        paths = build_peaks(args.file, args.out, levels=args.levels, bits=args.bits, progress=bar,
-                            max_samples=args.max_samples)
-    else:
-        from audio.sandbox import Sandbox
-
-        with Sandbox(max_samples=args.max_samples, progress=bar) as sandbox:
-            paths = sandbox.peaks(args.file, args.out, levels=list(args.levels), bits=args.bits)
+    paths = build_peaks(args.file, args.out, levels=args.levels, bits=args.bits, progress=bar,
+                        max_samples=args.max_samples, untrusted=not args.trusted)
     files = [str(p) for p in paths]
     emit(args, {"files": files}, lambda: "\n".join(files))
     return 0
