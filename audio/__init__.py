@@ -6,4 +6,5 @@ Imports numpy, scipy, soundfile and pedalboard only (no web framework, no ORM).
 Submodules are imported on demand, so ``import audio`` stays cheap.
 """
 
-__all__ = ["analysis", "check", "errors", "io", "loudness", "peaks", "truepeak"]
+__all__ = ["analysis", "arrangement", "check", "effects", "errors", "io", "loudness", "master", "mix", "peaks",
+           "truepeak"]

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from audio.arrangement import Arrangement
 from audio.errors import InvalidParameter
 from audio.loudness import integrated_loudness
-from audio.mix import AudioLoader, FileCache, audible_tracks, render_track, session_length
-from audio.session import Session
+from audio.mix import AudioLoader, FileCache, arrangement_length, audible_tracks, render_track
 
 ROLE_TARGET_LUFS = {"vocals": -18.0, "drums": -20.0, "bass": -22.0, "music": -22.0, "other": -24.0}
 _SPREAD = 0.6  # widest suggested pan for a role group
@@ -44,7 +44,7 @@ class TrackSuggestion:
 
 @dataclass(frozen=True)
 class MixSuggestion:
-    """All suggestions for a session; ``to_dict()["tracks"]`` is what the UI shows."""
+    """All suggestions for a arrangement; ``to_dict()["tracks"]`` is what the UI shows."""
 
     tracks: tuple[TrackSuggestion, ...]
 
@@ -58,14 +58,14 @@ def _spread(count: int) -> list[float]:
     return [round(-_SPREAD + 2 * _SPREAD * i / (count - 1), 3) for i in range(count)]
 
 
-def suggest_mix(session: Session, audio_loader: AudioLoader | None = None, *,
+def suggest_mix(arrangement: Arrangement, audio_loader: AudioLoader | None = None, *,
                 base_dir: str | None = None) -> MixSuggestion:
     """Propose faders and pans; ``audio_loader(file) -> (samples, sample_rate)``."""
-    files = FileCache(session.sample_rate, base_dir, audio_loader)
-    n = session_length(session)
+    files = FileCache(arrangement.sample_rate, base_dir, audio_loader)
+    n = arrangement_length(arrangement)
     if n == 0:
-        raise InvalidParameter("session has no clips: nothing to suggest")
-    tracks = [t for t in audible_tracks(session) if t.clips]
+        raise InvalidParameter("arrangement has no clips: nothing to suggest")
+    tracks = [t for t in audible_tracks(arrangement) if t.clips]
     by_role: dict[str, list[str]] = {}
     for t in tracks:
         by_role.setdefault(t.role, []).append(t.id)
@@ -73,7 +73,7 @@ def suggest_mix(session: Session, audio_loader: AudioLoader | None = None, *,
     for t in tracks:
         pre = render_track(t, n, files, post_fader=False)
         # Constant-power pan keeps a dual-mono track's power; measure what the fader will scale.
-        lufs = integrated_loudness(pre * np.float32(math.sqrt(0.5)), session.sample_rate)
+        lufs = integrated_loudness(pre * np.float32(math.sqrt(0.5)), arrangement.sample_rate)
         group = by_role[t.role]
         pan = 0.0 if t.role == "bass" else _spread(len(group))[group.index(t.id)]
         target = ROLE_TARGET_LUFS[t.role]
@@ -93,22 +93,22 @@ def suggest_mix(session: Session, audio_loader: AudioLoader | None = None, *,
     return MixSuggestion(tuple(out))
 
 
-def apply_suggestion(session: Session, suggestion: MixSuggestion) -> Session:
-    """A new session with the suggested faders and pans."""
+def apply_suggestion(arrangement: Arrangement, suggestion: MixSuggestion) -> Arrangement:
+    """A new arrangement with the suggested faders and pans."""
     values = {s.track_id: (s.volume_db, s.pan) for s in suggestion.tracks}
-    return _with_values(session, values)
+    return _with_values(arrangement, values)
 
 
-def undo_suggestion(session: Session, suggestion: MixSuggestion) -> Session:
-    """A new session with the faders and pans the suggestion replaced."""
+def undo_suggestion(arrangement: Arrangement, suggestion: MixSuggestion) -> Arrangement:
+    """A new arrangement with the faders and pans the suggestion replaced."""
     values = {s.track_id: (s.previous_volume_db, s.previous_pan) for s in suggestion.tracks}
-    return _with_values(session, values)
+    return _with_values(arrangement, values)
 
 
-def _with_values(session: Session, values: dict[str, tuple[float, float]]) -> Session:
-    unknown = set(values) - {t.id for t in session.tracks}
+def _with_values(arrangement: Arrangement, values: dict[str, tuple[float, float]]) -> Arrangement:
+    unknown = set(values) - {t.id for t in arrangement.tracks}
     if unknown:
         raise InvalidParameter(f"suggestion names unknown track ids {sorted(unknown)}")
     tracks = tuple(replace(t, volume_db=values[t.id][0], pan=values[t.id][1]) if t.id in values else t
-                   for t in session.tracks)
-    return replace(session, tracks=tracks)
+                   for t in arrangement.tracks)
+    return replace(arrangement, tracks=tracks)

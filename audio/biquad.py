@@ -1,6 +1,6 @@
 """RBJ "Audio EQ Cookbook" biquads, as the Web Audio ``BiquadFilterNode`` defines them.
 
-The session EQ is rendered with these so the offline mixdown and the browser
+The arrangement's EQ inserts are rendered with these so the offline mixdown and the browser
 playback use the same filters. ``q`` is linear for peak, highpass and lowpass
 (Web Audio takes highpass/lowpass Q in dB: ``20 * log10(q)``); shelves use
 slope S = 1 and ignore ``q``, as Web Audio does. Filtering runs through

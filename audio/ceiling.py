@@ -72,10 +72,15 @@ def _window_levels(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a candidate when any sample near it is loud, not only its ends.
     """
     local = abs_max(x)
-    level = local.copy()
-    np.maximum(level[:-1], level[1:], out=level[:-1])
-    np.maximum(level[1:], level[:-1].copy(), out=level[1:])
-    np.maximum(level[:-2], level[2:], out=level[:-2])
+    n = local.size
+    pairs = np.maximum(local[:-1], local[1:])  # a[i..i+1]
+    level = np.empty(n, dtype=local.dtype)
+    level[0] = local[: min(n, 4)].max()
+    quads = np.maximum(pairs[:-2], pairs[2:]) if n > 3 else pairs[:0]  # a[i..i+3]
+    if quads.size > 1:
+        np.maximum(quads[:-1], local[4:], out=level[1 : quads.size])  # level[i] = a[i-1..i+3]
+    for i in range(max(1, quads.size), n):  # the last few samples: windows cut by the end
+        level[i] = local[i - 1 : i + 4].max()
     return local, level
 
 
@@ -196,7 +201,7 @@ def hold_ceiling(y: np.ndarray, sample_rate: int, settings: LimiterSettings, qua
     aim = settings.ceiling_dbtp - ACCURATE_MARGIN_DB
     aim_lin, accept_lin = 10.0 ** (aim / 20.0), 10.0 ** ((settings.ceiling_dbtp - _ACCEPT_DB) / 20.0)
     q = quantize(y, None)
-    sample_peak = float(abs_max(q).max())
+    sample_peak = max(float(q.max()), -float(q.min()))
     # Candidates relative to the ceiling, or to the sample peak when that is lower (the report needs it).
     threshold = min(aim_lin, sample_peak) * 10.0 ** (-CANDIDATE_MARGIN_DB / 20.0)
     env = accurate_envelope(q, threshold, aim_lin)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from audio.biquad import apply_eq, eq_sos
-from audio.dynamics import compress
+from audio.biquad import apply_eq
+from audio.chain_inputs import ChainInputs
+from audio.effects import Compressor, Effect, Eq, EqBand
 from audio.presets import GENRES, OCTAVE_BANDS_HZ, GenreCurve, MasterPreset
 
 WORKING_LUFS = -18.0  # level the chain sees, whatever the input loudness
@@ -36,20 +36,6 @@ LIMITING_ONLY_DB = 4.0
 
 
 @dataclass(frozen=True)
-class ChainInputs:
-    """The measurements the chain depends on (taken from ``audio.analysis``)."""
-
-    integrated_lufs: float
-    crest_factor_db: float
-    loudness_range_lu: float
-    dc_offset: float  # largest absolute per-channel mean, linear
-    correlation: float  # L/R correlation, −1..1 (1 for mono)
-    band_levels_db: tuple[float, ...]  # per OCTAVE_BANDS_HZ, any common reference
-    sample_peak_dbfs: float = 0.0
-    infrasonic_db: float = -120.0  # energy below 20 Hz relative to the 250 Hz-2 kHz bands
-
-
-@dataclass(frozen=True)
 class Decision:
     """One parameter the chain chose, and why."""
 
@@ -61,68 +47,17 @@ class Decision:
         return {"name": self.name, "value": self.value, "reason": self.reason}
 
 
-Step = tuple[str, dict[str, Any]]  # ("band" | "compressor", parameters)
+Step = EqBand | Compressor  # what a planning stage proposes; bands are joined into one Eq
 
 
 @dataclass(frozen=True)
 class ChainPlan:
-    """Processing steps in order: ``("band", biquad params)`` EQ bands (:mod:`audio.biquad`)
-    then ``("compressor", params)`` (:mod:`audio.dynamics`); optional side gain; the decisions."""
+    """Processing in order: :class:`audio.effects.Eq` (high-pass and tonal bands as one cascade) then
+    :class:`audio.effects.Compressor`, each only if planned; optional side gain; the decisions."""
 
-    plugins: tuple[Step, ...]
+    effects: tuple[Effect, ...]
     side_gain: float | None
     decisions: tuple[Decision, ...] = field(default=())
-
-
-def _long_term_spectrum(x: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
-    """Summed power spectrum of the channel mean (64 Hann frames of 8192 spread over the file) and its bin
-    frequencies; each frame's mean is removed first, so DC offset does not leak into the low bins."""
-    mono = x.mean(axis=0) if x.shape[0] > 1 else x[0]
-    frame = 8192
-    mono = np.pad(mono, (0, max(0, frame - mono.size)))
-    starts = np.linspace(0, mono.size - frame, num=min(64, mono.size // frame + 1)).astype(np.int64)
-    frames = mono[starts[:, None] + np.arange(frame)]
-    frames = (frames - frames.mean(axis=1, keepdims=True)) * np.hanning(frame).astype(np.float32)
-    power = (np.abs(np.fft.rfft(frames, axis=1)) ** 2).sum(axis=0)
-    return power, np.fft.rfftfreq(frame, 1.0 / sample_rate)
-
-
-def octave_band_levels(x: np.ndarray, sample_rate: int) -> tuple[float, ...]:
-    """Octave-band energy (dB, any reference) of the channel mean, per OCTAVE_BANDS_HZ."""
-    power, freqs = _long_term_spectrum(x, sample_rate)
-    return tuple(_band_db(power, freqs, centre / 2**0.5, centre * 2**0.5) for centre in OCTAVE_BANDS_HZ)
-
-
-def _band_db(power: np.ndarray, freqs: np.ndarray, low_hz: float, high_hz: float) -> float:
-    band = float(power[(freqs >= low_hz) & (freqs < high_hz)].sum())
-    return 10.0 * float(np.log10(band)) if band > 0 else -120.0
-
-
-def measure_inputs(x: np.ndarray, sample_rate: int) -> ChainInputs:
-    """The chain's measurements in one K-filter pass (the full report analysis runs beside it)."""
-    from audio.gainloop import LoudnessModel
-
-    means = x.mean(axis=1, dtype=np.float64)
-    model = LoudnessModel(x, sample_rate, dc=means)  # loudness of the programme, not of its DC offset
-    energies = [float(np.dot(c, c)) for c in x]
-    rms = float(np.sqrt(sum(energies) / x.size))
-    peak = float(max(x.max(), -x.min()))
-    correlation = 1.0
-    if x.shape[0] == 2 and energies[0] > 0 and energies[1] > 0:
-        correlation = float(np.dot(x[0], x[1])) / float(np.sqrt(energies[0] * energies[1]))
-    power, freqs = _long_term_spectrum(x, sample_rate)
-    bands = tuple(_band_db(power, freqs, c / 2**0.5, c * 2**0.5) for c in OCTAVE_BANDS_HZ)
-    mid = [b for b, c in zip(bands, OCTAVE_BANDS_HZ, strict=True) if 250.0 <= c <= 2000.0]
-    return ChainInputs(
-        integrated_lufs=model.lufs(),
-        crest_factor_db=20.0 * float(np.log10(peak / rms)) if rms > 0 else 0.0,
-        loudness_range_lu=model.loudness_range_lu(),
-        dc_offset=float(np.abs(means).max()),
-        correlation=correlation,
-        band_levels_db=bands,
-        sample_peak_dbfs=20.0 * float(np.log10(peak)) if peak > 0 else -120.0,
-        infrasonic_db=_band_db(power, freqs, 1.0, 20.0) - float(np.mean(mid)),
-    )
 
 
 def plan_chain(inputs: ChainInputs, genre: GenreCurve | None, *, tonal: bool = True,
@@ -135,20 +70,22 @@ def plan_chain(inputs: ChainInputs, genre: GenreCurve | None, *, tonal: bool = T
     the dynamics. ``tonal=False`` (reference matching) leaves EQ and width to
     the reference match.
     """
-    plugins: list[Step] = []
+    bands: list[EqBand] = []
+    effects: list[Effect] = []
     decisions: list[Decision] = []
     steps: list[tuple[list[Step], list[Decision]]] = [_plan_highpass(inputs, genre)]
     if tonal:
         steps.append(_plan_eq(inputs, genre) if genre is not None else _plan_eq_range(inputs))
     steps.append(_plan_compressor(inputs, target))
-    for p, d in steps:
-        plugins += p
-        decisions += d
+    for proposed, why in steps:
+        bands += [step for step in proposed if isinstance(step, EqBand)]
+        effects += [step for step in proposed if isinstance(step, Compressor)]
+        decisions += why
     side_gain = None
     if tonal:
         side_gain, width_decision = _plan_width(inputs, widen=genre is not None)
         decisions.append(width_decision)
-    return ChainPlan(tuple(plugins), side_gain, tuple(decisions))
+    return ChainPlan(((Eq(tuple(bands)),) if bands else ()) + tuple(effects), side_gain, tuple(decisions))
 
 
 def _plan_highpass(inputs: ChainInputs, genre: GenreCurve | None) -> tuple[list[Step], list[Decision]]:
@@ -165,8 +102,7 @@ def _plan_highpass(inputs: ChainInputs, genre: GenreCurve | None) -> tuple[list[
         return [], [Decision("highpass_hz", None, "No DC offset and nothing below 20 Hz to remove, "
                              "so no high-pass filter")]
     # Second-order Butterworth: 12 dB/octave, transparent above ~2x the cutoff.
-    plugins = [("band", {"kind": "highpass", "freq_hz": cutoff, "gain_db": 0.0, "q": 0.7071})]
-    return plugins, [Decision("highpass_hz", cutoff, why)]
+    return [EqBand("highpass", cutoff, 0.0, 0.7071)], [Decision("highpass_hz", cutoff, why)]
 
 
 def _relative_bands(levels_db: tuple[float, ...]) -> np.ndarray:
@@ -195,7 +131,7 @@ def _plan_eq(inputs: ChainInputs, genre: GenreCurve) -> tuple[list[Step], list[D
         gain_db = float(np.clip(-_EQ_CORRECTION * off_db, -_MAX_EQ_DB, _MAX_EQ_DB))
         if abs(off_db) <= GENRE_TOLERANCE_DB or abs(gain_db) < _MIN_EQ_DB:
             continue
-        plugins.append(("band", {"kind": kind, "freq_hz": freq_hz, "gain_db": gain_db, "q": q}))
+        plugins.append(EqBand(kind, freq_hz, gain_db, q))
         direction = "above" if off_db > 0 else "below"
         decisions.append(Decision(
             f"eq_{kind}_{freq_hz:g}hz_db", round(gain_db, 2),
@@ -219,7 +155,7 @@ def _plan_eq_range(inputs: ChainInputs) -> tuple[list[Step], list[Decision]]:
         gain_db = float(np.clip(-_EQ_CORRECTION * over_db, -_MAX_EQ_DB, 0.0))
         if abs(gain_db) < _MIN_EQ_DB:
             continue
-        plugins.append(("band", {"kind": kind, "freq_hz": freq_hz, "gain_db": gain_db, "q": q}))
+        plugins.append(EqBand(kind, freq_hz, gain_db, q))
         decisions.append(Decision(
             f"eq_{kind}_{freq_hz:g}hz_db", round(gain_db, 2),
             f"Around {freq_hz:g} Hz the mix is {over_db:.1f} dB louder than the balance of any commercial "
@@ -254,8 +190,7 @@ def _plan_compressor(inputs: ChainInputs, target: MasterPreset | None) -> tuple[
     rms_db = WORKING_LUFS + 1.0
     threshold_db = float(np.clip(rms_db + 18.0 - crest, rms_db - 2.0, rms_db + 8.0))
     attack_ms = 30.0 if crest > 14.0 else 15.0
-    comp = ("compressor", {"threshold_db": threshold_db, "ratio": ratio, "attack_ms": attack_ms,
-                           "release_ms": 150.0})
+    comp = Compressor(threshold_db, ratio, attack_ms, 150.0)
     level = "high" if crest > 14.0 else "moderate"
     why = (f"Input crest factor {crest:.1f} dB is {level} and loudness range {lra:.1f} LU, "
            f"so compression ratio {ratio:.1f}:1 at {threshold_db:.1f} dB threshold "
@@ -284,6 +219,14 @@ def _plan_width(inputs: ChainInputs, *, widen: bool) -> tuple[float | None, Deci
     return None, Decision("side_gain", 1.0, f"Stereo correlation {corr:.2f} is healthy, width unchanged")
 
 
+def _eq_per_channel(y: np.ndarray, sos: np.ndarray | None) -> None:
+    """Filter each channel of ``y`` in place, one thread per channel."""
+    if sos is None:
+        return
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda c: apply_eq(y[c : c + 1], sos), range(y.shape[0])))
+
+
 def run_chain(plan: ChainPlan, x: np.ndarray, sample_rate: int, *, gain_db: float = 0.0) -> np.ndarray:
     """``gain_db`` then the plan on ``x`` ``(channels, samples)`` float32; returns a new array.
 
@@ -291,13 +234,11 @@ def run_chain(plan: ChainPlan, x: np.ndarray, sample_rate: int, *, gain_db: floa
     the compressor is stereo-linked.
     """
     y = np.multiply(x, np.float32(10.0 ** (gain_db / 20.0)), dtype=np.float32)
-    sos = eq_sos([params for kind, params in plan.plugins if kind == "band"], sample_rate)
-    if sos is not None:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(lambda c: apply_eq(y[c : c + 1], sos), range(y.shape[0])))
-    for kind, params in plan.plugins:
-        if kind == "compressor":
-            compress(y, sample_rate, **params)
+    for effect in plan.effects:
+        if isinstance(effect, Eq):
+            _eq_per_channel(y, effect.sos(sample_rate))
+        else:
+            y = effect.apply(y, sample_rate)
     if plan.side_gain is not None and y.shape[0] == 2:
         side = (0.5 * (plan.side_gain - 1.0)) * (y[0] - y[1])  # add (g - 1) * side to L, subtract from R
         y[0] += side

@@ -19,6 +19,7 @@ import numpy as np
 import soundfile as sf
 from pedalboard.io import AudioFile
 
+from audio.dither import GRID_BITS, quantize
 from audio.errors import AudioError, CorruptFile, EmptyAudio, HeaderOutOfBounds, InvalidParameter, InvalidSamples
 from audio.headers import DEFAULT_MAX_SAMPLES, AudioInfo, open_regular, read_header, unreadable
 
@@ -215,42 +216,6 @@ def _blocks(source: BinaryIO, info: AudioInfo, block_frames: int) -> Iterator[np
             yield np.ascontiguousarray(block.T)
 
 
-_GRID_BITS = {"PCM_16": 16, "PCM_24": 24}
-_QUANTIZE_CHUNK = 1 << 16
-
-
-def quantize(x: np.ndarray, subtype: str | None, *, dither_seed: int = 0,
-             cols: np.ndarray | None = None) -> np.ndarray:
-    """Round float32 ``x`` ``(channels, n)`` in place to the values ``subtype`` stores; returns ``x``.
-
-    PCM_16 gets TPDF dither (±1 LSB triangular, seeded) before rounding;
-    PCM_24 is rounded; FLOAT, lossy subtypes and ``None`` are left as they
-    are. ``cols`` limits the work to those sample columns (fresh dither).
-    The result is written bit-exactly by ``write_audio(..., quantized=True)``.
-    """
-    bits = _GRID_BITS.get(subtype or "")
-    if bits is None:
-        return x
-    scale = float(2 ** (bits - 1))
-    rng = np.random.default_rng(dither_seed if cols is None else [dither_seed, int(cols.size)])
-
-    def grid(part: np.ndarray) -> np.ndarray:
-        if bits == 16:
-            part += (rng.random(part.shape, dtype=np.float32) - rng.random(part.shape, dtype=np.float32)) / scale
-        part *= np.float32(scale)
-        np.rint(part, out=part)
-        np.clip(part, -scale, scale - 1, out=part)
-        part *= np.float32(1.0 / scale)
-        return part
-
-    if cols is not None:
-        x[:, cols] = grid(x[:, cols])
-        return x
-    for start in range(0, x.shape[1], _QUANTIZE_CHUNK):
-        grid(x[:, start : start + _QUANTIZE_CHUNK])
-    return x
-
-
 def _write_mp3(path: Path, x: np.ndarray, sample_rate: int, bitrate_kbps: int) -> None:
     if sample_rate not in _MP3_RATES_HZ:
         raise InvalidParameter(f"MP3 output needs a sample rate in {_MP3_RATES_HZ}, got {sample_rate}")
@@ -287,7 +252,7 @@ def write_audio(
         subtype = "VORBIS"
     if subtype not in _WRITE_SUBTYPES[suffix]:
         raise InvalidParameter(f"subtype {subtype!r} is not valid for {suffix}; use {sorted(_WRITE_SUBTYPES[suffix])}")
-    if not quantized and subtype in _GRID_BITS:
+    if not quantized and subtype in GRID_BITS:
         x = quantize(x.copy(), subtype, dither_seed=dither_seed)
     data: np.ndarray = np.rint(x * np.float32(32768.0)).astype(np.int16) if subtype == "PCM_16" else x
     sf.write(str(p), data.T, sample_rate, subtype=subtype, format=_SF_FORMATS[suffix])

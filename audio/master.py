@@ -22,7 +22,8 @@ import numpy as np
 
 from audio.analysis import Analysis
 from audio.ceiling import ACCURATE_MARGIN_DB, hold_ceiling
-from audio.chain import WORKING_LUFS, ChainInputs, Decision, measure_inputs, plan_chain, run_chain
+from audio.chain import WORKING_LUFS, ChainInputs, Decision, plan_chain, run_chain
+from audio.chain_inputs import measure_inputs
 from audio.errors import InvalidParameter, SilentAudio
 from audio.gainloop import MAX_GAIN_DB, LoudnessModel, gain_loop
 from audio.limiter import LimiterSettings, limit

@@ -1,11 +1,11 @@
-"""Render a :class:`audio.session.Session` to stereo, sample-accurately.
+"""Render an :class:`audio.arrangement.Arrangement` to stereo, sample-accurately.
 
 Per track: clips placed at ``round(start_s * sr)``, clip gain and linear fades,
-then the inserts (EQ: the Web Audio biquads of :mod:`audio.biquad`; compressor:
-:mod:`audio.dynamics`; limiter: our true-peak limiter; reverb, delay, gate,
-gain: pedalboard), the fader and the constant-power pan. Tracks render in two
+then the insert effects (:mod:`audio.effects`: EQ with the Web Audio biquads,
+our compressor and true-peak limiter, pedalboard reverb, delay, gate, gain),
+the fader and the constant-power pan. Tracks render in two
 threads (all of these release the GIL). Then the master bus inserts and fader.
-Files are read once per path, resampled to the session rate if theirs
+Files are read once per path, resampled to the arrangement rate if theirs
 differs, and dropped after their last clip.
 """
 
@@ -20,25 +20,21 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-import pedalboard
 from scipy.linalg.blas import saxpy
 from scipy.signal import resample_poly
 
-from audio.biquad import apply_eq, eq_sos
-from audio.dynamics import compress
+from audio.arrangement import Arrangement, Clip, Track
+from audio.effects import MAX_TAIL_S, chain_tail_s, render_chain
 from audio.errors import InvalidParameter
-from audio.limiter import LimiterSettings, limit
-from audio.session import Clip, Insert, Session, Track
 
 AudioLoader = Callable[[str], tuple[np.ndarray, int]]
-PEDALBOARD_BUFFER = 1 << 16  # samples per block; larger blocks run ~25 % faster than the 8192 default
 
 
 class FileCache:
     """Reads each file once, float32 ``(channels <= 2, n)`` at ``sample_rate`` (thread-safe).
 
     With ``uses`` (file -> number of clips), a file is dropped after its last
-    clip is placed, so a long session never holds every file at once.
+    clip is placed, so a long arrangement never holds every file at once.
     """
 
     def __init__(self, sample_rate: int, base_dir: str | Path | None = None,
@@ -97,36 +93,19 @@ class FileCache:
                 self._cache.pop(name, None)
 
 
-def session_length(session: Session) -> int:
+def arrangement_length(arrangement: Arrangement) -> int:
     """Samples from 0 to the end of the last clip."""
-    ends = [round(c.start_s * session.sample_rate) + round(c.length_s * session.sample_rate)
-            for t in session.tracks for c in t.clips]
+    ends = [round(c.start_s * arrangement.sample_rate) + round(c.length_s * arrangement.sample_rate)
+            for t in arrangement.tracks for c in t.clips]
     return max(ends, default=0)
 
 
-MAX_TAIL_S = 10.0
-
-
-def effect_tail_s(inserts: tuple[Insert, ...]) -> float:
-    """Seconds a chain keeps ringing after its input stops (reverb decay, delay repeats to −60 dB)."""
-    tail = 0.0
-    for insert in inserts:
-        p = insert.params
-        if insert.type == "reverb":
-            tail += 0.5 + 4.5 * float(p["room_size"])
-        elif insert.type == "delay" and float(p["mix"]) > 0:
-            feedback = min(float(p["feedback"]), 0.95)
-            repeats = 1 if feedback <= 0 else math.ceil(math.log(1e-3) / math.log(feedback))
-            tail += float(p["delay_s"]) * repeats
-    return min(tail, MAX_TAIL_S)
-
-
-def render_length(session: Session) -> int:
+def render_length(arrangement: Arrangement) -> int:
     """Samples to render: the last clip's end plus the longest effect tail, so tails are not cut."""
-    tracks = audible_tracks(session)
-    track_tail = max((effect_tail_s(t.inserts) for t in tracks), default=0.0)
-    tail_s = min(track_tail + effect_tail_s(session.master.inserts), MAX_TAIL_S)
-    return session_length(session) + (round(tail_s * session.sample_rate) if tail_s else 0)
+    tracks = audible_tracks(arrangement)
+    track_tail = max((chain_tail_s(t.inserts) for t in tracks), default=0.0)
+    tail_s = min(track_tail + chain_tail_s(arrangement.master.inserts), MAX_TAIL_S)
+    return arrangement_length(arrangement) + (round(tail_s * arrangement.sample_rate) if tail_s else 0)
 
 
 def _fades(n: int, fade_in: int, fade_out: int) -> np.ndarray | None:
@@ -165,48 +144,6 @@ def pan_gains(pan: float) -> tuple[float, float]:
     return math.cos(theta), math.sin(theta)
 
 
-def _plugin(insert: Insert) -> pedalboard.Plugin:
-    p = insert.params
-    factories: dict[str, Callable[[], pedalboard.Plugin]] = {
-        "reverb": lambda: pedalboard.Reverb(p["room_size"], p["damping"], p["wet_level"], p["dry_level"], p["width"]),
-        "delay": lambda: pedalboard.Delay(p["delay_s"], p["feedback"], p["mix"]),
-        "gate": lambda: pedalboard.NoiseGate(p["threshold_db"], p["ratio"], p["attack_ms"], p["release_ms"]),
-        "gain": lambda: pedalboard.Gain(p["gain_db"]),
-    }
-    return factories[insert.type]()
-
-
-def apply_inserts(x: np.ndarray, inserts: tuple[Insert, ...], sample_rate: int) -> np.ndarray:
-    """Run inserts in order on ``x`` ``(channels, n)`` float32 (consumed: may change in place).
-
-    EQ uses the Web Audio biquads (:mod:`audio.biquad`), ``compressor`` our
-    vectorised compressor (:mod:`audio.dynamics`), ``limiter`` our true-peak
-    limiter, the rest pedalboard (consecutive ones in one board).
-    """
-    board: list[pedalboard.Plugin] = []
-
-    def flush(y: np.ndarray) -> np.ndarray:
-        if board:
-            y = pedalboard.Pedalboard(list(board))(y, sample_rate, buffer_size=PEDALBOARD_BUFFER)
-            board.clear()
-        return y
-
-    for insert in inserts:
-        if insert.type == "eq":
-            x = flush(x)
-            sos = eq_sos(insert.params["bands"], sample_rate)
-            x = apply_eq(x, sos) if sos is not None else x
-        elif insert.type == "compressor":
-            x = compress(flush(x), sample_rate, **insert.params)
-        elif insert.type == "limiter":
-            x = flush(x)
-            settings = LimiterSettings(insert.params["ceiling_dbtp"], 3.0, insert.params["release_ms"])
-            x = limit(np.ascontiguousarray(x, dtype=np.float32), sample_rate, settings).samples
-        else:
-            board.append(_plugin(insert))
-    return np.ascontiguousarray(flush(x), dtype=np.float32)
-
-
 def _fills_timeline(clip: Clip, n: int, files: FileCache) -> bool:
     """True if ``clip`` is a whole file placed unchanged over the whole timeline."""
     sr = files.sample_rate
@@ -219,7 +156,7 @@ def _track_signal(track: Track, n: int, files: FileCache) -> np.ndarray:
     """Clips and inserts of one track, ``(channels, n)``; mono if all its clips are mono."""
     if len(track.clips) == 1 and _fills_timeline(track.clips[0], n, files):
         x = files.take(track.clips[0].file)  # a full-length stem: use the decoded buffer as is
-        return apply_inserts(x, track.inserts, files.sample_rate) if track.inserts else x
+        return render_chain(x, track.inserts, files.sample_rate) if track.inserts else x
     sources = [files.get(c.file) for c in track.clips]
     channels = max((s.shape[0] for s in sources), default=1)
     x = np.zeros((channels, n), dtype=np.float32)
@@ -227,7 +164,7 @@ def _track_signal(track: Track, n: int, files: FileCache) -> np.ndarray:
         place_clip(x, clip, source, files.sample_rate)
         files.release(clip.file)
     del sources
-    return apply_inserts(x, track.inserts, files.sample_rate) if track.inserts else x
+    return render_chain(x, track.inserts, files.sample_rate) if track.inserts else x
 
 
 def _channel_gains(track: Track) -> tuple[float, float]:
@@ -250,25 +187,25 @@ def render_track(track: Track, n: int, files: FileCache, *, post_fader: bool = T
     return out
 
 
-def audible_tracks(session: Session) -> list[Track]:
+def audible_tracks(arrangement: Arrangement) -> list[Track]:
     """Mute/solo: not muted, and soloed if any track is soloed."""
-    soloing = any(t.solo for t in session.tracks)
-    return [t for t in session.tracks if not t.mute and (t.solo or not soloing)]
+    soloing = any(t.solo for t in arrangement.tracks)
+    return [t for t in arrangement.tracks if not t.mute and (t.solo or not soloing)]
 
 
-def render_session(session: Session, *, base_dir: str | Path | None = None,
+def render_arrangement(arrangement: Arrangement, *, base_dir: str | Path | None = None,
                    loader: AudioLoader | None = None,
                    progress: Callable[[float, str], None] | None = None, owned_loads: bool = False) -> np.ndarray:
-    """Mixdown ``(2, n)`` float32 at ``session.sample_rate``.
+    """Mixdown ``(2, n)`` float32 at ``arrangement.sample_rate``.
 
     ``owned_loads``: each ``loader`` call returns a fresh buffer the mixdown may modify.
     """
-    tracks = audible_tracks(session)
+    tracks = audible_tracks(arrangement)
     uses = Counter(c.file for t in tracks for c in t.clips)
-    files = FileCache(session.sample_rate, base_dir, loader, uses, owned_loads)
-    if session_length(session) == 0:
-        raise InvalidParameter("session has no clips: nothing to render")
-    n = render_length(session)
+    files = FileCache(arrangement.sample_rate, base_dir, loader, uses, owned_loads)
+    if arrangement_length(arrangement) == 0:
+        raise InvalidParameter("arrangement has no clips: nothing to render")
+    n = render_length(arrangement)
     mix = np.zeros((2, n), dtype=np.float32)
     with ThreadPoolExecutor(max_workers=2) as pool:
         for i, (track, x) in enumerate(zip(tracks, pool.map(lambda t: _track_signal(t, n, files), tracks),
@@ -279,28 +216,28 @@ def render_session(session: Session, *, base_dir: str | Path | None = None,
             del x
             if progress:
                 progress((i + 1) / (len(tracks) + 1), f"track {i + 1}/{len(tracks)}")
-    mix = apply_inserts(mix, session.master.inserts, session.sample_rate)
-    mix *= np.float32(10.0 ** (session.master.volume_db / 20.0))
+    mix = render_chain(mix, arrangement.master.inserts, arrangement.sample_rate)
+    mix *= np.float32(10.0 ** (arrangement.master.volume_db / 20.0))
     if progress:
         progress(1.0, "master bus")
     return mix
 
 
-def load_session(path: str | Path) -> Session:
-    """Parse a session JSON file (``InvalidParameter`` on bad JSON or fields)."""
+def load_arrangement(path: str | Path) -> Arrangement:
+    """Parse an arrangement (session) JSON file (``InvalidParameter`` on bad JSON or fields)."""
     try:
         data = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
-        raise InvalidParameter(f"{path}: cannot read session JSON ({exc})") from exc
-    return Session.from_dict(data)
+        raise InvalidParameter(f"{path}: cannot read arrangement JSON ({exc})") from exc
+    return Arrangement.from_dict(data)
 
 
-def render_session_file(session_path: str | Path, out_path: str | Path, *, bits: int = 24,
+def render_arrangement_file(arrangement_path: str | Path, out_path: str | Path, *, bits: int = 24,
                         progress: Callable[[float, str], None] | None = None, untrusted: bool = True,
                         max_samples: int | None = None) -> dict[str, object]:
-    """Render a session file next to its audio files; returns a small summary.
+    """Render an arrangement (session) JSON file next to its audio files; returns a small summary.
 
-    ``untrusted`` (the default) decodes the session's files in one sandboxed child.
+    ``untrusted`` (the default) decodes its audio files in sandboxed children.
     """
     from audio.io import write_audio
     from audio.sandbox import file_reader
@@ -308,28 +245,28 @@ def render_session_file(session_path: str | Path, out_path: str | Path, *, bits:
     subtypes = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}
     if bits not in subtypes:
         raise InvalidParameter(f"bits {bits} must be 16, 24 or 32")
-    session = load_session(session_path)
-    base = Path(session_path).parent
+    arrangement = load_arrangement(arrangement_path)
+    base = Path(arrangement_path).parent
     with file_reader(untrusted=untrusted, max_samples=max_samples) as read:
         def loader(name: str) -> tuple[np.ndarray, int]:
             path = Path(name)
             return read(path if path.is_absolute() else base / path)
 
-        mix = render_session(session, loader=loader, progress=progress, owned_loads=True)
-    write_audio(out_path, mix, session.sample_rate, subtype=subtypes[bits])
-    return {"output": str(out_path), "sample_rate": session.sample_rate, "samples": int(mix.shape[1]),
-            "duration_s": mix.shape[1] / session.sample_rate, "tracks": len(audible_tracks(session))}
+        mix = render_arrangement(arrangement, loader=loader, progress=progress, owned_loads=True)
+    write_audio(out_path, mix, arrangement.sample_rate, subtype=subtypes[bits])
+    return {"output": str(out_path), "sample_rate": arrangement.sample_rate, "samples": int(mix.shape[1]),
+            "duration_s": mix.shape[1] / arrangement.sample_rate, "tracks": len(audible_tracks(arrangement))}
 
 
-def suggest_mix(session: Session, audio_loader: AudioLoader | None = None) -> object:
+def suggest_mix(arrangement: Arrangement, audio_loader: AudioLoader | None = None) -> object:
     """Auto-mix suggestion (see :mod:`audio.automix`)."""
     from audio.automix import suggest_mix as _suggest
 
-    return _suggest(session, audio_loader)
+    return _suggest(arrangement, audio_loader)
 
 
-def apply_suggestion(session: Session, suggestion: object) -> Session:
+def apply_suggestion(arrangement: Arrangement, suggestion: object) -> Arrangement:
     """Apply an auto-mix suggestion (see :mod:`audio.automix`)."""
     from audio.automix import apply_suggestion as _apply
 
-    return _apply(session, suggestion)  # type: ignore[arg-type]
+    return _apply(arrangement, suggestion)  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ Envelopes are ``(samples,)`` float32 linear amplitudes, max over channels.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,6 +39,7 @@ CANDIDATE_MARGIN_DB = 4.0  # inter-sample overs larger than this need > fs/4 con
 INTERNAL_MARGIN_DB = 0.03  # headroom for dither/quantisation after the limiter
 BLOCK = 16  # gain-curve decimation (0.36 ms at 44.1 kHz)
 _CHUNK = 1 << 17
+_PARALLEL_WORK = 1 << 22  # candidates x taps above which two threads pay off
 
 
 @lru_cache(maxsize=8)
@@ -86,25 +88,33 @@ def _phase_peaks(x: np.ndarray, idx: np.ndarray, design: Interpolator,
     """Interpolated peaks at interior ``idx`` (all taps inside ``x``).
 
     Rows of a sliding-window view are gathered (no index matrix) and
-    multiplied by the phase matrix in one BLAS call per chunk.
+    multiplied by the phase matrix in one BLAS call per chunk; large requests
+    run their chunks on two threads (gathers and BLAS release the GIL).
     """
     h = phase_matrix(design, phases)
-    half = design.half_taps
     out = np.zeros(idx.size, dtype=np.float32)
     step = max(1024, _CHUNK * 21 // h.shape[0])  # gathered windows stay ~11 MB
-    wide = h.shape[1] >= 8  # many phases: (phases, m) output reduces fastest over its first axis
-    for channel in x:
-        windows = np.lib.stride_tricks.sliding_window_view(channel, h.shape[0])
-        for start in range(0, idx.size, step):
-            rows = windows[idx[start : start + step] - half]
-            if wide:
+    windows = [np.lib.stride_tricks.sliding_window_view(channel, h.shape[0]) for channel in x]
+
+    def chunk(start: int) -> None:
+        sel = idx[start : start + step] - design.half_taps
+        view = out[start : start + sel.size]
+        for w in windows:
+            rows = w[sel]
+            if h.shape[1] >= 8:  # many phases: a (phases, m) product reduces fastest over its first axis
                 vals = h.T @ rows.T
                 np.abs(vals, out=vals)
-                best = vals.max(axis=0)
+                np.maximum(view, vals.max(axis=0), out=view)
             else:
-                best = np.abs(rows @ h).max(axis=1)
-            view = out[start : start + rows.shape[0]]
-            np.maximum(view, best, out=view)
+                np.maximum(view, np.abs(rows @ h).max(axis=1), out=view)
+
+    starts = range(0, idx.size, step)
+    if idx.size * h.shape[0] < _PARALLEL_WORK:
+        for start in starts:
+            chunk(start)
+    else:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(chunk, starts))
     return out
 
 

@@ -9,21 +9,16 @@ conversion, two worker threads); other formats are decoded by libsndfile to
 int16. waveform-data.js (peaks.js) reads both outputs unchanged; it can only
 make scales coarser, so ship the fine levels too.
 
-.dat v2 layout (little-endian): int32 version=2, uint32 flags (bit 0 = 8-bit),
-int32 sample_rate, int32 samples_per_pixel, uint32 length (pixels), int32
-channels, then per pixel per channel: min, max as int8 or int16.
+The file formats are in :mod:`audio.waveform_files`.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import struct
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,33 +27,14 @@ import soundfile as sf
 from audio.errors import InvalidParameter
 from audio.headers import open_regular, wav_data_offset
 from audio.io import DEFAULT_MAX_DURATION_S, DEFAULT_MAX_SAMPLES, AudioInfo, probe
+from audio.waveform_files import Peaks, read_dat, write_dat, write_json
 
 __all__ = ["DEFAULT_LEVELS", "Peaks", "build_peaks", "read_dat", "write_dat", "write_json"]
 
 DEFAULT_LEVELS = (64, 256, 1024, 4096, 16384)
 DEFAULT_JSON_LEVELS = (1024, 4096, 16384)  # JSON of fine levels is large; browsers fetch .dat
 _BLOCK_FRAMES = 1 << 17  # 128 Ki frames: block + int16 copy stay cache-resident
-_JSON_CHUNK = 1 << 16
 _IN_FLIGHT = 4  # blocks queued or being reduced at once
-_HEADER = struct.Struct("<iIiiIi")
-
-
-@dataclass(frozen=True)
-class Peaks:
-    """One pyramid level: ``data`` int (channels, pixels, 2) holding min, max."""
-
-    sample_rate: int
-    samples_per_pixel: int
-    bits: int
-    data: np.ndarray
-
-    @property
-    def channels(self) -> int:
-        return int(self.data.shape[0])
-
-    @property
-    def length(self) -> int:
-        return int(self.data.shape[1])
 
 
 def _check_levels(levels: Sequence[int], bits: int) -> tuple[int, ...]:
@@ -210,13 +186,18 @@ def _decoded_levels(path: Path, levels: tuple[int, ...], bits: int) -> Iterator[
             yield _block_levels(np.ascontiguousarray((block >> 16).astype(np.int16).T), levels, bits)
 
 
+def _raw_pcm(info: AudioInfo) -> bool:
+    """WAV data we reduce straight from its bytes (no decoder library involved)."""
+    return info.format == "WAV" and info.subtype in ("PCM_16", "PCM_24", "FLOAT")
+
+
 def _stream_levels(
     path: Path, levels: tuple[int, ...], bits: int, progress: Callable[[float], None] | None,
     max_samples: int | None = None,
 ) -> tuple[int, list[np.ndarray]]:
     """One pass over ``path``; returns the sample rate and (channels, pixels, 2) per level."""
     info = probe(path, max_samples=max_samples)  # bounds-check the header before any decoder sees the file
-    if info.format == "WAV" and info.subtype in ("PCM_16", "PCM_24", "FLOAT"):
+    if _raw_pcm(info):
         results = _pcm_levels(path, info, levels, bits, max_samples)
     else:
         results = _decoded_levels(path, levels, bits)
@@ -232,54 +213,6 @@ def _stream_levels(
     return info.sample_rate, [b.result() for b in buffers]
 
 
-def write_dat(path: Path, peaks: Peaks) -> Path:
-    """Write audiowaveform binary v2 (min/max interleaved per pixel, per channel)."""
-    flags = 1 if peaks.bits == 8 else 0
-    header = _HEADER.pack(2, flags, peaks.sample_rate, peaks.samples_per_pixel, peaks.length, peaks.channels)
-    body = np.ascontiguousarray(peaks.data.transpose(1, 0, 2)).astype("<i2" if peaks.bits == 16 else "i1", copy=False)
-    with open(path, "wb") as f:
-        f.write(header)
-        body.tofile(f)
-    return path
-
-
-def write_json(path: Path, peaks: Peaks) -> Path:
-    """Write audiowaveform JSON v2 with the same interleaving as the .dat."""
-    meta = {
-        "version": 2,
-        "channels": peaks.channels,
-        "sample_rate": peaks.sample_rate,
-        "samples_per_pixel": peaks.samples_per_pixel,
-        "bits": peaks.bits,
-        "length": peaks.length,
-    }
-    values = np.ascontiguousarray(peaks.data.transpose(1, 0, 2)).reshape(-1)
-    with open(path, "w") as f:
-        f.write(json.dumps(meta)[:-1] + ',"data":[')
-        for start in range(0, values.size, _JSON_CHUNK):  # chunked: memory stays O(chunk)
-            if start:
-                f.write(",")
-            f.write(",".join(map(str, values[start : start + _JSON_CHUNK].tolist())))
-        f.write("]}")
-    return path
-
-
-def read_dat(path: str | Path) -> Peaks:
-    """Read an audiowaveform .dat v2 file written by :func:`write_dat`."""
-    raw = Path(path).read_bytes()
-    if len(raw) < _HEADER.size:
-        raise InvalidParameter(f"{Path(path).name}: too short for a .dat header ({len(raw)} bytes)")
-    version, flags, rate, spp, length, channels = _HEADER.unpack_from(raw)
-    if version != 2 or channels < 1:
-        raise InvalidParameter(f"{Path(path).name}: unsupported .dat version {version} / {channels} channels")
-    bits = 8 if flags & 1 else 16
-    values = np.frombuffer(raw, dtype="i1" if bits == 8 else "<i2", offset=_HEADER.size)
-    if values.size != length * channels * 2:
-        raise InvalidParameter(f"{Path(path).name}: expected {length * channels * 2} values, got {values.size}")
-    data = values.reshape(length, channels, 2).transpose(1, 0, 2)
-    return Peaks(rate, spp, bits, np.ascontiguousarray(data))
-
-
 def build_peaks(
     path_in: str | Path,
     out_dir: str | Path,
@@ -289,13 +222,23 @@ def build_peaks(
     json_levels: Sequence[int] = DEFAULT_JSON_LEVELS,
     progress: Callable[[float], None] | None = None,
     max_samples: int | None = None,
+    untrusted: bool = True,
 ) -> list[Path]:
     """Build the pyramid for ``path_in`` and write ``<stem>.<spp>.dat`` (+ ``.json``) files.
 
     ``progress`` gets the fraction read (0..1); ``max_samples`` bounds frames x
-    channels. Returns the written paths, finest level first.
+    channels. ``untrusted`` (files from users, the default): formats that need
+    a third-party decoder are processed in the sandboxed child
+    (:class:`audio.sandbox.Sandbox`); WAV PCM never meets one (our header
+    parser, then raw reads), so it stays in-process. Returns the written
+    paths, finest level first.
     """
     ordered = _check_levels(levels, bits)
+    if untrusted and not _raw_pcm(probe(path_in, max_samples=max_samples)):
+        from audio.sandbox import Sandbox
+
+        with Sandbox(max_samples=max_samples, progress=progress) as sandbox:
+            return sandbox.peaks(path_in, out_dir, levels=list(ordered), bits=bits, json_levels=list(json_levels))
     source, target = Path(path_in), Path(out_dir)
     target.mkdir(parents=True, exist_ok=True)
     rate, arrays = _stream_levels(source, ordered, bits, progress, max_samples)

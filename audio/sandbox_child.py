@@ -27,6 +27,8 @@ import numpy as np
 
 from audio.errors import AudioError, CorruptFile
 
+_DECODE_BLOCK_FRAMES = 1 << 20
+
 
 def _address_space_bytes() -> int:
     """Current virtual size of this process (Linux /proc), 0 if unknown."""
@@ -80,17 +82,18 @@ def _decode(req: dict[str, Any], progress: Callable[[float], None]) -> tuple[dic
     if info.format in ("MP3", "OGG"):  # header lengths are estimates: decode, then size the buffer
         whole, _ = decode_whole(path, info)
         blocks, capacity = iter([whole]), whole.shape[1]
-    else:
-        blocks, capacity = stream_file(path, info, max_samples=int(req["max_samples"])), info.frames
+    else:  # big blocks: fewer reads and writes (analysis re-cuts them to its own block size)
+        blocks, capacity = stream_file(path, info, max_samples=int(req["max_samples"]),
+                                       block_frames=_DECODE_BLOCK_FRAMES), info.frames
     fd = _shared_buffer(4 * info.channels * capacity)
     frames, signal = 0, False
     for block in blocks:
         if frames + block.shape[1] > capacity:
             raise CorruptFile(f"{path.name}: decodes to more frames than its header declares ({info.frames})")
-        if block.any():  # rows of the (channels, capacity) layout; silence is never written
+        if block.max() != 0.0 or block.min() != 0.0:  # rows of (channels, capacity); silence is never written
             signal = True
             for c, row in enumerate(block):
-                os.pwrite(fd, np.ascontiguousarray(row).tobytes(), 4 * (c * capacity + frames))
+                os.pwrite(fd, np.ascontiguousarray(row).data, 4 * (c * capacity + frames))
         if analyzer is not None:
             analyzer.feed(block)
         frames += block.shape[1]
@@ -112,10 +115,11 @@ def _analyze(req: dict[str, Any], progress: Callable[[float], None]) -> tuple[di
 
 
 def _peaks(req: dict[str, Any], progress: Callable[[float], None]) -> tuple[dict[str, Any], list[int]]:
-    from audio.peaks import build_peaks
+    from audio.peaks import DEFAULT_JSON_LEVELS, build_peaks
 
     files = build_peaks(req["path"], req["out_dir"], levels=req["levels"], bits=int(req["bits"]),
-                        progress=progress, max_samples=int(req["max_samples"]))
+                        json_levels=req.get("json_levels", DEFAULT_JSON_LEVELS), progress=progress,
+                        max_samples=int(req["max_samples"]), untrusted=False)
     return {"files": [str(f) for f in files]}, []
 
 

@@ -44,9 +44,9 @@ def _child_main(kind: str, args: list[str]) -> None:
 
         job = lambda: mg.process(target=args[0], reference=args[1], results=[mg.pcm24(args[2])])  # noqa: E731
     else:
-        from audio.mix import render_session_file
+        from audio.mix import render_arrangement_file
 
-        job = lambda: render_session_file(args[0], args[1], bits=24)  # noqa: E731
+        job = lambda: render_arrangement_file(args[0], args[1], bits=24)  # noqa: E731
     start = time.perf_counter()
     job()
     seconds = time.perf_counter() - start

@@ -62,4 +62,21 @@ def test_audio_error_exits_2_with_message(tmp_path: Path) -> None:
 
 
 def test_usage_error_is_not_success() -> None:
-    assert run("nonsense").returncode != 0
+    done = run("nonsense")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "invalid choice: 'nonsense'" in done.stderr
+    assert "choose from analyze, peaks, check, master, mix, preview" in done.stderr.replace("'", "")
+
+
+def test_help_lists_every_command() -> None:
+    # The CLI registers each command explicitly; an import error can no longer drop master/mix/preview.
+    from audio.cli import COMMANDS
+
+    assert list(COMMANDS) == ["analyze", "peaks", "check", "master", "mix", "preview"]
+    done = run("--help")
+    assert done.returncode == 0
+    assert "{analyze,peaks,check,master,mix,preview}" in done.stdout
+    for command in COMMANDS:
+        sub = run(command, "--help")
+        assert sub.returncode == 0 and f"usage: python -m audio {command}" in sub.stdout
+        assert "--trusted" in sub.stdout and "--max-samples" in sub.stdout

@@ -235,13 +235,19 @@ def test_read_untrusted_round_trip(tmp_path: Path, music: np.ndarray) -> None:
 
 def test_read_untrusted_memory_limit_is_enforced(tmp_path: Path, music: np.ndarray) -> None:
     path = write_audio(tmp_path / "m.wav", music, SR)
-    with pytest.raises(DecodeFailed):
+    with pytest.raises(DecodeFailed, match="^m.wav: decoding exceeded the memory limit$"):
         read_untrusted(path, memory_limit_bytes=64 << 10, cpu_seconds=20)
 
 
-def test_read_untrusted_checks_header_before_spawning(tmp_path: Path) -> None:
+def test_read_untrusted_checks_header_before_spawning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import audio.sandbox
+
+    def no_child(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a decoder process was started for a file whose header is bad")
+
+    monkeypatch.setattr(audio.sandbox.subprocess, "Popen", no_child)
     (tmp_path / "t.wav").write_text("not audio")
-    with pytest.raises(AudioError, match="is not audio"):
+    with pytest.raises(AudioError, match="^t.wav: is not audio"):
         read_untrusted(tmp_path / "t.wav")
 
 
@@ -251,7 +257,7 @@ def test_compressed_file_cut_in_half(tmp_path: Path, music: np.ndarray, ext: str
     path = write_audio(tmp_path / f"h.{ext}", music, SR)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(CorruptFile):
+    with pytest.raises(CorruptFile, match=rf"^h.{ext}: (truncated|could not be decoded)"):
         read_audio(path)
 
 

@@ -101,7 +101,8 @@ def test_strength_zero_is_the_loudness_matched_dry_signal() -> None:
 def test_report_explains_every_choice() -> None:
     x, sr = corpus("music")
     report = master(x, sr, preset="spotify", genre="hiphop").report
-    json.dumps(report)  # JSON-serialisable as stored
+    stored = json.loads(json.dumps(report, allow_nan=False))  # strict JSON, as stored
+    assert stored["after"] == report["after"] and stored["parameters"] == report["parameters"]
     names = {p["name"] for p in report["parameters"]}
     assert {"highpass_hz", "compressor", "limiter", "output_gain_db"} <= names
     for p in report["parameters"]:
@@ -150,13 +151,15 @@ def test_chain_eq_is_one_exact_cascade() -> None:
 
     from audio.biquad import eq_sos
     from audio.chain import ChainInputs, plan_chain, run_chain
+    from audio.effects import Eq
     from audio.presets import get_genre
 
     x = make_music(10.0, 44100, seed=3)
     inputs = ChainInputs(-17.0, 8.5, 8.0, 0.0, 0.5, (0.0,) * 10)  # crest < 9 dB: no compressor
     plan = plan_chain(inputs, get_genre("rock"))
-    bands = [p for kind, p in plan.plugins if kind == "band"]
-    assert len(bands) >= 2 and all(kind == "band" for kind, _ in plan.plugins)
+    assert len(plan.effects) == 1 and isinstance(plan.effects[0], Eq)  # one cascade, nothing else
+    bands = [b.to_dict() for b in plan.effects[0].bands]
+    assert len(bands) >= 2
     expected = signal.sosfilt(eq_sos(bands, 44100), x.astype(np.float64), axis=-1) * 10 ** (-1 / 20)
     assert np.abs(run_chain(plan, x, 44100, gain_db=-1.0) - expected).max() < 1e-5
 

@@ -138,3 +138,25 @@ def test_sandboxed_decode_equals_in_process_decode(tmp_path: Path) -> None:
     truncated.write_bytes((tmp_path / "s.flac").read_bytes()[:20000])
     with pytest.raises(CorruptFile, match=r"^cut.flac: (truncated|could not be decoded \(.*lost sync)"):
         read_untrusted(truncated)
+
+
+def test_peaks_sandbox_formats_that_need_a_decoder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # WAV PCM is reduced from its bytes after our own header parse; FLAC needs libsndfile,
+    # so a file from a user is processed in the sandboxed child.
+    import audio.sandbox
+    from audio.peaks import build_peaks, read_dat
+
+    sandboxed: list[str] = []
+    real = audio.sandbox.Sandbox.peaks
+
+    def spy(self: audio.sandbox.Sandbox, path: Path, out_dir: Path, **kwargs: object) -> list[Path]:
+        sandboxed.append(Path(path).name)
+        return real(self, path, out_dir, **kwargs)
+
+    monkeypatch.setattr(audio.sandbox.Sandbox, "peaks", spy)
+    x = make_music(2.0, 44100)
+    for name in ("p.wav", "q.flac"):
+        build_peaks(write_audio(tmp_path / name, x, 44100), tmp_path / "out", levels=(256,))
+    assert sandboxed == ["q.flac"]
+    np.testing.assert_array_equal(read_dat(tmp_path / "out" / "p.256.dat").data,
+                                  read_dat(tmp_path / "out" / "q.256.dat").data)
