@@ -99,14 +99,12 @@ class App:
         raise RuntimeError("the app did not become ready")
 
     def web_processes(self) -> list[psutil.Process]:
-        """The Reflex backend (granian) processes serving HTTP."""
-        found = []
+        """The `reflex run` process and everything under it (granian workers serving HTTP)."""
         for child in psutil.Process(self.proc.pid).children(recursive=True):
             with contextlib.suppress(psutil.Error):
-                line = " ".join(child.cmdline())
-                if "reflex" in line or "granian" in line:
-                    found.append(child)
-        return found
+                if "reflex" in " ".join(child.cmdline()):
+                    return [child, *child.children(recursive=True)]
+        raise RuntimeError("the web server's processes were not found")
 
     def stop(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -145,7 +143,8 @@ def _write_wav(path: Path, seconds: float, *, seed: int = 0) -> None:
 
 
 def _multipart(path: Path, boundary: str) -> tuple[int, Iterator[bytes]]:
-    """(Content-Length, body) of a multipart form with the file in field `file`, read in 1 MB pieces."""
+    """(Content-Length, body) of a multipart form with the file in field `file`, read in 4 MB pieces
+    (the sending side should cost the shared CPU as little as a browser's network stack)."""
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{path.name}\"\r\n"
             "Content-Type: audio/wav\r\n\r\n").encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
@@ -153,7 +152,7 @@ def _multipart(path: Path, boundary: str) -> tuple[int, Iterator[bytes]]:
     def body() -> Iterator[bytes]:
         yield head
         with open(path, "rb") as fh:
-            while chunk := fh.read(MB):
+            while chunk := fh.read(4 * MB):
                 yield chunk
         yield tail
 
@@ -201,13 +200,15 @@ def bench_upload(app: App, auth: dict[str, str], work: Path, size_mb: int, resul
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    _, upload_s = _upload(app, auth, big)
+    made, upload_s = _upload(app, auth, big)
     stop.set()
     sampler.join()
+    httpx.delete(f"{app.url}/api/v1/tracks/{made['track']['id']}", headers=auth, timeout=60)  # stops its job
     growth_mb = (peak[0] - base) / MB
     ratio = copy_s / upload_s
     result.figures.update(upload_mb=round(big.stat().st_size / MB, 1), upload_s=round(upload_s, 2),
-                          copy_s=round(copy_s, 2), rss_growth_mb=round(growth_mb, 1))
+                          copy_s=round(copy_s, 2), rss_growth_mb=round(growth_mb, 1), web_processes=len(procs),
+                          web_rss_before_mb=round(base / MB, 1))
     result.add(f"upload {big.stat().st_size / MB:.0f} MB: web RSS growth", f"{growth_mb:.1f} MB", "<= 64 MB",
                growth_mb <= 64)
     result.add(f"upload throughput vs plain copy ({upload_s:.2f} s vs {copy_s:.2f} s)", f"{ratio:.2f}",
@@ -333,12 +334,14 @@ def main(argv: list[str] | None = None) -> int:
             print("starting the app (first run builds the frontend)…", flush=True)
             app.wait_ready()
             auth = _make_user(app)
-            print("1/4 upload", flush=True)
-            bench_upload(app, auth, work, 100 if args.quick else 500, result)
-            print("2/4 peaks", flush=True)
+            # The worker is idle for the two timed jobs: peaks and mastering run before the big
+            # upload, whose own processing (47 minutes of audio) would otherwise be ahead in the queue.
+            print("1/4 peaks", flush=True)
             bench_peaks(app, auth, work, result)
-            print("3/4 mastering", flush=True)
+            print("2/4 mastering", flush=True)
             bench_mastering(app, auth, work, result)
+            print("3/4 upload", flush=True)
+            bench_upload(app, auth, work, 100 if args.quick else 500, result)
             print("4/4 library page", flush=True)
             bench_library_page(app, 10 if args.quick else 30, result)
         finally:
