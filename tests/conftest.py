@@ -29,10 +29,11 @@ SERVICE_PARAMS = {"postgresql", "redis", "rabbitmq", "scaled-out"}
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark tests by what they use, so `./mb test --fast` can leave out browsers and services.
 
-    Tests marked `run_last` (they start their own app, which rebuilds the shared frontend in
-    .web/ for another port) run after every test that uses the session's running app.
+    Browser tests run after all the others (Playwright's sync API keeps an event loop running in
+    the main thread for the session's browser), and tests marked `run_last` (they start their own
+    app, which rebuilds the shared frontend in .web/ for another port) after every test that uses
+    the session's running app.
     """
-    items.sort(key=lambda item: item.get_closest_marker("run_last") is not None)
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         params = getattr(getattr(item, "callspec", None), "params", {})
@@ -41,6 +42,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         service_param = any(v in SERVICE_PARAMS for v in params.values() if isinstance(v, str))
         if names & SERVICE_FIXTURES or service_param or item.get_closest_marker("services"):
             item.add_marker(pytest.mark.services)
+    items.sort(key=lambda item: (item.get_closest_marker("e2e") is not None,
+                                 item.get_closest_marker("run_last") is not None))
 
 
 # Used when the variable is unset and the service answers on its default local port.

@@ -2,17 +2,15 @@
 chunk (never held whole, never spooled to a temp file first).
 
 `read_file_part` parses the request with python-multipart's push parser until the part named
-`file` starts, and returns its filename and an async iterator over its bytes. `blocking_chunks`
-turns that iterator into a plain iterator for a service running in a worker thread (each step
-hops back to the event loop to read the next piece of the body).
+`file` starts, and returns its filename and an async iterator over its bytes; `streams.blocking`
+turns that into a plain iterator for a service running in a worker thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-import anyio.from_thread
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -113,12 +111,3 @@ async def read_file_part(request: Request) -> tuple[str, AsyncIterator[bytes]]:
                 raise BadUpload("The upload could not be read. Try again.") from exc
 
     return state.filename, chunks()
-
-
-def blocking_chunks(chunks: AsyncIterator[bytes]) -> Iterator[bytes]:
-    """Iterate an async byte stream from a worker thread started by anyio (FastAPI's threadpool)."""
-    while True:
-        try:
-            yield anyio.from_thread.run(chunks.__anext__)
-        except StopAsyncIteration:
-            return

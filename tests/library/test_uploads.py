@@ -190,3 +190,14 @@ def test_hostile_file_names_are_stored_as_safe_metadata(session: Session, acct_e
     assert track.original_key.startswith(f"{user.id}/{track.id}/")  # bytes never placed by the name
     stored = lib.blobs(get_settings().storage_dir)
     assert len(stored) == 1 and stored[0].resolve().is_relative_to(get_settings().storage_dir.resolve())
+
+
+@pytest.mark.parametrize("brand", [b"M4A ", b"mp42", b"isom"])
+def test_m4a_and_aac_are_refused_as_not_supported_yet(session: Session, acct_env: Path, jobs_held: object,
+                                                      brand: bytes) -> None:
+    user = make_user(session)
+    m4a = b"\x00\x00\x00\x18ftyp" + brand + b"\x00\x00\x02\x00isomiso2" + b"\x00" * 4096
+    with pytest.raises(InvalidInput) as err:
+        lib.upload(session, user, m4a, "song.m4a")
+    assert "not supported yet" in err.value.message and "WAV" in err.value.message
+    assert _state(session, user, get_settings().storage_dir)[:2] == (0, 0)

@@ -13,7 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from maxbooster import routes
 from maxbooster.api.deps import CallerActor, DbSession
-from maxbooster.api.uploads import blocking_chunks, read_file_part
+from maxbooster.api.streams import blocking
+from maxbooster.api.uploads import read_file_part
 from maxbooster.db import session_scope
 from maxbooster.services.library import tracks, uploads, views
 
@@ -101,7 +102,7 @@ async def upload_track(request: Request, actor: CallerActor) -> Response:
     def accept() -> UploadOut:
         with session_scope() as db:
             result = uploads.accept_upload(session=db, actor=actor, filename=filename,
-                                           chunks=blocking_chunks(chunks), expected_bytes=expected)
+                                           chunks=blocking(chunks), expected_bytes=expected)
             db.refresh(result.track)
             return UploadOut(track=_out(views.view(result.track)), duplicate=result.duplicate)
 

@@ -40,6 +40,17 @@ _PLAIN_PCM = {"WAV", "AIFF"}
 _INTEGER_SUBTYPES = {"PCM_16", "PCM_24", "PCM_32", "PCM_S8", "PCM_U8"}
 
 
+NOT_YET = ("M4A/AAC files are not supported yet: no decoder we can install handles them safely. "
+           "Export the song as WAV, FLAC or MP3 and upload that.")
+
+
+def _is_mp4(path: Path) -> bool:
+    """An MP4/M4A container (an 'ftyp' box first): AAC or ALAC audio we cannot decode yet."""
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+    return len(head) == 12 and head[4:8] == b"ftyp"
+
+
 def inspect_upload(path: Path, name: str) -> UploadInfo:
     """Header checks, then (unless it is plain integer PCM) a full decode in the sandbox;
     InvalidInput with the engine's message when the file is not audio we can read. The parent
@@ -48,6 +59,8 @@ def inspect_upload(path: Path, name: str) -> UploadInfo:
     from audio.io import probe
     from audio.sandbox import Sandbox
 
+    if _is_mp4(path):
+        raise InvalidInput(NOT_YET)
     try:
         info = probe(path)
         if not (info.format.upper() in _PLAIN_PCM and info.subtype.upper() in _INTEGER_SUBTYPES):

@@ -26,7 +26,7 @@ UPLOAD_URL = "/api/demo/upload"
 LEVELS = (64, 256, 1024, 4096, 16384)
 THUMBS = 50
 UPLOAD_LIMIT = 40 * 1024 * 1024
-middleware.UPLOAD_PREFIXES = (UPLOAD_URL,)  # the real app lists its upload routes here
+middleware.UPLOAD_PATHS = (UPLOAD_URL,)  # the real app lists its upload routes here
 
 api = FastAPI()
 
