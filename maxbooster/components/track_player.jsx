@@ -165,7 +165,7 @@ export function TrackPlayer(props) {
     return 0;
   }
   const rate = () => e.rate || GUESS_RATE;
-  const activeEl = () => (e.which === "b" && audioBRef.current ? audioBRef.current : audioARef.current);
+  const activeEl = () => (e.which === "b" && L().hasB && audioBRef.current ? audioBRef.current : audioARef.current);
   const idleEl = () => (e.which === "b" ? audioARef.current : audioBRef.current);
   const currentTime = () => (e.playing && activeEl() ? activeEl().currentTime : e.position);
   const fitPps = () => (duration() > 0 && e.width > 0 ? e.width / duration() : 100);
@@ -480,7 +480,8 @@ export function TrackPlayer(props) {
     let t = e.position;
     if (duration() > 0 && t >= duration() - 0.05) t = 0;
     e.position = t;
-    const els = [a, audioBRef.current].filter(Boolean);
+    const els = [a, audioBRef.current].filter((el) => el && el.getAttribute("src"));
+    if (!els.includes(a)) return; // nothing to play yet
     for (const el of els) if (Math.abs(el.currentTime - t) > 0.005) el.currentTime = t;
     e.playing = true;
     e.follow = true;
@@ -720,9 +721,32 @@ export function TrackPlayer(props) {
     layout();
   }, [levels]);
 
+  // Sources are set here rather than by React: a renewed address for the same file (signed URLs are
+  // re-issued when the page refreshes its data) or another version to compare keeps the playhead and
+  // keeps playing; only the element whose address changed reloads, and rejoins at the playhead.
   useEffect(() => {
-    if (e.playing) pause(false);
-    e.position = 0;
+    const t = currentTime();
+    let changed = false;
+    for (const [el, url] of [[audioARef.current, audioUrl || ""], [audioBRef.current, audioUrlB || ""]]) {
+      if (!el || (el.getAttribute("src") || "") === url) continue;
+      changed = true;
+      if (url) {
+        el.setAttribute("src", url);
+        el.currentTime = t;
+        if (e.playing) el.play().catch(() => {});
+      } else {
+        el.pause();
+        el.removeAttribute("src");
+        el.load();
+      }
+    }
+    if (!changed) return;
+    if (!audioUrlB && e.which === "b") {
+      e.which = "a";
+      setWhich("a");
+      applyGains(false);
+    }
+    if (!audioUrl) pause(false);
     e.lastAria = -1;
     requestDraw();
   }, [audioUrl, audioUrlB]);
@@ -813,8 +837,9 @@ export function TrackPlayer(props) {
         </div>
       </div>
       {message && <div className="mbtp-msg" role="status">{message}</div>}
-      <audio ref={audioARef} src={audioUrl} preload="auto" onEnded={onEnded} onLoadedMetadata={() => layout()} data-version="a" />
-      {hasB && <audio ref={audioBRef} src={audioUrlB} preload="auto" onEnded={onEnded} data-version="b" />}
+      {/* Both elements always exist (so both are routed through Web Audio); the effect above sets src. */}
+      <audio ref={audioARef} preload="auto" onEnded={onEnded} onLoadedMetadata={() => layout()} data-version="a" />
+      <audio ref={audioBRef} preload="auto" onEnded={onEnded} data-version="b" />
     </div>
   );
 }

@@ -33,6 +33,7 @@ from maxbooster.settings import get_settings
 MAX_TOKEN_CHARS = 4096
 SEND_CHUNK = 64 * 1024
 MAX_EXPIRES_S = 7 * 24 * 3600
+PAGE_TTL_S = 4 * 3600  # URLs shown on pages: a page left open for hours still plays (owner-only anyway)
 DEFAULT_CACHE = "private, max-age=300"
 IMMUTABLE_CACHE = "private, max-age=31536000, immutable"  # for content-addressed keys
 _CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
@@ -89,17 +90,25 @@ def check_cache(cache: str) -> str:
 
 def media_url(*, owner_id: uuid.UUID, key: str, filename: str, content_type: str,
               disposition: Disposition = "inline", expires_s: int = 900, cache: str = DEFAULT_CACHE) -> str:
-    """A same-origin URL (`/api/media/<token>`) that serves `key` to `owner_id` for `expires_s` seconds."""
+    """A same-origin URL (`/api/media/<token>`) that serves `key` to `owner_id` for at least `expires_s`
+    seconds. The expiry is rounded up to a quarter of the lifetime, so URLs made moments apart for the
+    same file are identical: a page that refreshes its data does not swap (and restart) its audio."""
     if disposition not in ("inline", "attachment"):
         raise InvalidInput("disposition must be inline or attachment")
     if not 0 < expires_s <= MAX_EXPIRES_S:
         raise InvalidInput(f"media URLs live 1 s to 7 days, not {expires_s} s")
     ctype, disposition = safe_content_type(content_type, disposition)
-    payload = [1, owner_id.hex, check_key(key), math.ceil(time.time() + expires_s), clean_filename(filename), ctype,
+    payload = [1, owner_id.hex, check_key(key), _expiry(expires_s), clean_filename(filename), ctype,
                disposition[0], check_cache(cache)]
     body = _b64(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     signature = _b64(hmac.new(_signing_key(), body.encode("ascii"), hashlib.sha256).digest())
     return f"{routes.MEDIA}/{body}.{signature}"
+
+
+def _expiry(expires_s: int, now: float | None = None) -> int:
+    step = expires_s // 4
+    at = math.ceil((time.time() if now is None else now) + expires_s)
+    return -(-at // step) * step if step > 1 else at
 
 
 def read_token(token: str, *, now: float | None = None) -> MediaGrant:

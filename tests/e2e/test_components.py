@@ -338,6 +338,24 @@ def test_ab_switch_keeps_the_position_and_applies_loudness_offsets(page) -> None
     assert abs(_audio(page, "a") - _audio(page, "b")) < 0.002  # both parked at the same time
 
 
+def test_renewed_addresses_keep_playing_from_the_playhead(page) -> None:  # type: ignore[no-untyped-def]
+    """Pages re-issue signed URLs when they refresh; the player must not stop or jump back to 0."""
+    player = page.get_by_test_id("player")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(1200)
+    page.get_by_role("button", name="Master", exact=True).click()
+    before = _audio(page, "b")
+    page.get_by_test_id("renew").click()
+    page.wait_for_function("""() => document.querySelector('[data-testid=player] audio[data-version=b]')
+        .getAttribute('src').endsWith('renewal=1')""")
+    page.wait_for_timeout(1000)
+    assert player.get_attribute("data-playing") == "true"
+    assert _audio(page, "b") > before + 0.5, (before, _audio(page, "b"))  # went on from where it was
+    assert abs(_audio(page, "a") - _audio(page, "b")) < 0.3  # the other side rejoined at the playhead
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Original").click()
+
+
 def _file(folder: Path, name: str, size: int) -> Path:
     path = folder / name
     with open(path, "wb") as f:

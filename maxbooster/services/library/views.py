@@ -15,7 +15,7 @@ from typing import Any
 from maxbooster.models.library import Track, TrackStatus
 from maxbooster.services import media
 
-URL_TTL_S = 3600
+URL_TTL_S = media.PAGE_TTL_S
 _AUDIO_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "aiff": "audio/aiff", "mp3": "audio/mpeg",
                 "ogg": "audio/ogg", "opus": "audio/ogg"}
 

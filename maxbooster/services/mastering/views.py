@@ -17,7 +17,7 @@ from maxbooster.models.mastering import Master, MasterFormat, MasterStatus
 from maxbooster.services import media
 from maxbooster.services.mastering.masters import FORMAT_LABELS
 
-URL_TTL_S = 3600
+URL_TTL_S = media.PAGE_TTL_S
 _EXT = {MasterFormat.WAV24: "wav", MasterFormat.WAV16: "wav", MasterFormat.FLAC: "flac", MasterFormat.MP3: "mp3"}
 _TYPES = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg"}
 # (label, report key, unit) rows of the before/after table

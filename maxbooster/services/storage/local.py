@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -31,14 +32,21 @@ class LocalStorage:
         return path
 
     def write(self, key: str, chunks: Iterable[bytes], *, max_bytes: int) -> tuple[int, str]:
+        """Stream to a temp file, then rename. Each chunk is written on a helper thread while the
+        next one is hashed and received (both release the GIL), so the disk and the hash overlap."""
         final = self._path(key)
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.with_name(f".{final.name}.part")
         meter = Meter(max_bytes)
         try:
-            with open(tmp, "wb") as out:
+            with open(tmp, "wb") as out, ThreadPoolExecutor(1, thread_name_prefix="storage-write") as pool:
+                writing: Future[int] | None = None
                 for chunk in meter.feed(chunks):
-                    out.write(chunk)
+                    if writing is not None:
+                        writing.result()
+                    writing = pool.submit(out.write, chunk)
+                if writing is not None:
+                    writing.result()
             os.replace(tmp, final)
         finally:
             tmp.unlink(missing_ok=True)

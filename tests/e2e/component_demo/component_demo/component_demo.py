@@ -65,6 +65,19 @@ class DemoState(rx.State):
     matched: list[bool] = []
     uploaded: list[str] = []
     failed: list[str] = []
+    renewals: int = 0  # like a page refresh re-issuing signed URLs for the same files
+
+    @rx.var
+    def url_a(self) -> str:
+        return f"{MEDIA_URL}/song.wav?renewal={self.renewals}"
+
+    @rx.var
+    def url_b(self) -> str:
+        return f"{MEDIA_URL}/master.wav?renewal={self.renewals}"
+
+    @rx.event
+    def renew(self) -> None:
+        self.renewals += 1
 
     @rx.event
     def on_position(self, seconds: float) -> None:
@@ -117,10 +130,12 @@ def index() -> rx.Component:
         rx.vstack(
             rx.heading("Component demo", as_="h1", size="5"),
             rx.heading("Player", as_="h2", size="3"),
-            track_player(json.dumps(_peaks("song")), f"{MEDIA_URL}/song.wav", 60.0,
-                         audio_url_b=f"{MEDIA_URL}/master.wav", gain_db_a=0.0, gain_db_b=-6.0,
+            track_player(json.dumps(_peaks("song")), DemoState.url_a, 60.0,
+                         audio_url_b=DemoState.url_b, gain_db_a=0.0, gain_db_b=-6.0,
                          on_position=DemoState.on_position, on_ab=DemoState.on_ab,
                          on_match_loudness=DemoState.on_match, data_testid="player", label="Demo song"),
+            rx.button("Renew addresses", on_click=DemoState.renew, variant="soft", size="1",
+                      data_testid="renew"),
             rx.heading("Upload", as_="h2", size="3"),
             uploader(UPLOAD_URL, max_bytes=UPLOAD_LIMIT, on_uploaded=DemoState.on_uploaded,
                      on_failed=DemoState.on_failed, data_testid="uploader"),
