@@ -47,10 +47,17 @@ def _spawn(cmd: list[str], log_name: str) -> subprocess.Popen[bytes]:
 
 
 def stop(procs: list[subprocess.Popen[bytes]], timeout_s: float = 10) -> None:
-    """SIGTERM each process group, then SIGKILL whatever is left after `timeout_s`."""
-    for proc in procs:
-        _signal_group(proc, signal.SIGTERM)
+    """SIGTERM each child first (Celery and Reflex then stop their own workers in order, instead of
+    logging them as killed), then SIGTERM whatever is left of its process group, and SIGKILL what
+    is still there after `timeout_s`."""
     deadline = time.monotonic() + timeout_s
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(max(0.1, deadline - timeout_s / 2 - time.monotonic()))
+        _signal_group(proc, signal.SIGTERM)
     for proc in procs:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(max(0.1, deadline - time.monotonic()))

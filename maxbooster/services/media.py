@@ -33,7 +33,7 @@ from maxbooster.settings import get_settings
 MAX_TOKEN_CHARS = 4096
 SEND_CHUNK = 64 * 1024
 MAX_EXPIRES_S = 7 * 24 * 3600
-PAGE_TTL_S = 4 * 3600  # URLs shown on pages: a page left open for hours still plays (owner-only anyway)
+PAGE_TTL_S = 3600  # URLs shown on pages (the owner's session is needed as well)
 DEFAULT_CACHE = "private, max-age=300"
 IMMUTABLE_CACHE = "private, max-age=31536000, immutable"  # for content-addressed keys
 _CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")

@@ -55,7 +55,7 @@ class TrackState(AuthState):
                 "label": f"v{pick.version} · {pick.label}"}
 
     def _tid(self) -> str:
-        return str(self.router.page.params.get("track_id", ""))
+        return self.router.url.path.rstrip("/").rsplit("/", 1)[-1]  # /library/<track_id>
 
     def _show(self, snap: Snapshot) -> None:
         self._set(track=snap.track, checks=snap.checks, loudness=snap.loudness, tonal=snap.tonal,
@@ -98,7 +98,7 @@ class TrackState(AuthState):
         self._set(chosen=chosen)
 
     @rx.event
-    def set_strength(self, value: str):  # type: ignore[no-untyped-def]
+    def set_strength(self, value: float):  # type: ignore[no-untyped-def]
         try:
             self._set(strength=max(0, min(100, int(float(value)))))
         except (TypeError, ValueError):

@@ -87,6 +87,10 @@ def test_sign_up_verify_login_change_password_logout(browser, page, running_app:
 
     page.goto("/settings")
     page.get_by_test_id("session-row").nth(1).wait_for(timeout=30_000)  # both devices listed
+    assert page.get_by_test_id("plan-name").inner_text().strip() == "Free"  # the plan and what it allows
+    limits = {r.split("\t")[0]: r.split("\t")[1:] for r in page.get_by_test_id("limit-row").all_inner_texts()}
+    assert limits, "the Account page lists the plan's limits"
+    assert any("1 GB" in allowed[-1] for allowed in limits.values()), limits  # Free: 1 GB of storage
     page.fill("input[name=current_password]", OLD_PASSWORD)
     page.fill("input[name=new_password]", NEW_PASSWORD)
     page.get_by_role("button", name="Change password").click()

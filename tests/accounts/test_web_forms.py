@@ -10,7 +10,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from maxbooster.api.app import create_api
+from maxbooster.models.accounts import User
 from maxbooster.services.accounts import sessions
+from maxbooster.services.accounts.users import find_by_email
 from maxbooster.services.email.outbox import list_outbox
 from maxbooster.settings import get_settings
 from tests.support import accounts as fx
@@ -183,3 +185,36 @@ def test_logout_clears_cookie_and_session(session: Session, client: TestClient) 
     resp = client.post("/api/auth/logout", headers=ORIGIN)
     assert resp.headers["location"] == "http://localhost:3000/login?notice=logged_out"
     assert sessions.validate_session(raw, session=session) is None
+
+
+def test_resend_verification_form_sends_a_working_link_and_reveals_nothing(session: Session,
+                                                                           client: TestClient) -> None:
+    """The /verify form: a new link for an unconfirmed account; the same answer for any other email."""
+    make_user(session, "new@example.com", verified=False)
+    make_user(session, "done@example.com")
+    answers = [client.post("/api/auth/resend-verification", data={"email": email}, headers=ORIGIN)
+               for email in ("New@Example.com", "done@example.com", "nobody@example.com")]
+    assert {(r.status_code, r.headers["location"]) for r in answers} == {
+        (303, "http://localhost:3000/login?notice=verification_sent")}  # no way to tell accounts apart
+    assert list_outbox(session=session, to="done@example.com") == []
+    assert list_outbox(session=session, to="nobody@example.com") == []
+    mail = list_outbox(session=session, to="new@example.com")
+    assert len(mail) == 1
+    link = re.search(r"http://localhost:8000(/api/auth/verify-email\?token=\S+)", mail[0].text_body)
+    assert link is not None
+    resp = client.get(link.group(1))
+    assert resp.status_code == 303 and resp.headers["location"].endswith("/login?notice=verified")
+    session.expire_all()
+    assert _user(session, "new@example.com").email_verified
+
+    bad = client.post("/api/auth/resend-verification", data={"email": "not an email"}, headers=ORIGIN)
+    assert bad.status_code == 303 and "verification_sent" in bad.headers["location"]  # same answer
+    csrf = client.post("/api/auth/resend-verification", data={"email": "new@example.com"},
+                       headers={"Origin": "http://evil.example"})
+    assert csrf.status_code == 403 and len(list_outbox(session=session, to="new@example.com")) == 1
+
+
+def _user(session: Session, email: str) -> User:
+    user = find_by_email(session=session, email=email)
+    assert user is not None
+    return user

@@ -169,3 +169,54 @@ def test_not_found_page_offers_a_way_back(page) -> None:  # type: ignore[no-unty
     page.get_by_role("link", name="Go to the start page").click()
     page.wait_for_url(re.compile(r"/$"), timeout=30_000)
 
+
+
+FOCUSABLE = "a[href],button,input,select,textarea,[tabindex]:not([tabindex='-1'])"
+
+
+def _tab_stops(pg, count: int) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """Press Tab `count` times from the top; what each stop is and whether it wraps another stop."""
+    stops = []
+    for _ in range(count):
+        pg.keyboard.press("Tab")
+        stops.append(pg.evaluate("""(sel) => { const el = document.activeElement;
+            return {tag: el.tagName, text: (el.innerText || el.getAttribute('aria-label') || '').trim().slice(0, 40),
+                    wraps: !!el.querySelector(sel), inside: !!el.parentElement?.closest(sel)}; }""", FOCUSABLE))
+    return stops
+
+
+def test_skip_link_single_tab_stops_full_width_header_and_full_height_sidebar(browser, running_app: RunningApp,  # type: ignore[no-untyped-def]
+                                                                               admin_login: tuple[str, str],
+                                                                               track_path: str) -> None:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=running_app.url)
+    pg = ctx.new_page()
+    pg.goto(routes.LANDING)
+    pg.locator("main").first.wait_for(timeout=30_000)
+    pg.wait_for_timeout(500)
+    header = pg.locator("header").first.bounding_box()
+    assert header is not None and header["width"] >= 1440 - 16, header  # spans the window (minus a scrollbar)
+    first = _tab_stops(pg, 1)[0]
+    assert (first["tag"], first["text"]) == ("A", "Skip to content")
+    pg.keyboard.press("Enter")
+    assert pg.evaluate("location.hash") == "#main"
+
+    _login(pg, *admin_login)
+    for path in (routes.SETTINGS, track_path):  # every control is one Tab stop (no focusable wrappers)
+        pg.goto(path)
+        pg.locator("main").first.wait_for(timeout=30_000)
+        pg.wait_for_timeout(600)
+        pg.mouse.click(1, 1)
+        stops = [s for s in _tab_stops(pg, 30) if s["tag"] not in ("BODY", "HTML")]  # past the last: the window
+        assert len(stops) >= 8, stops
+        doubled = [s for s in stops if s["wraps"] or s["inside"]]
+        assert doubled == [], f"{path}: focusable elements nested in each other"
+
+    pg.goto(track_path)  # a page longer than the window: the sidebar reaches the bottom while scrolled
+    pg.locator("main").first.wait_for(timeout=30_000)
+    pg.wait_for_timeout(600)
+    assert pg.evaluate("document.documentElement.scrollHeight") > 900
+    pg.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    pg.wait_for_timeout(200)
+    nav = pg.get_by_role("navigation", name="Main").bounding_box()
+    assert nav is not None and nav["y"] <= 0 and nav["y"] + nav["height"] >= 900 - 1, nav
+    ctx.close()
