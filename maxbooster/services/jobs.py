@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import ColumnElement, Row, func, update
 from sqlmodel import Session, col, select
 
 from maxbooster.db import session_scope
@@ -221,6 +221,15 @@ def list_jobs(*, session: Session, actor: Actor, limit: int = 50) -> list[Job]:
     rows = session.exec(select(Job).where(col(Job.owner_id) == actor.require_user())
                         .order_by(col(Job.created_at).desc()).limit(limit))
     return list(rows.all())
+
+
+def list_job_summaries(*, session: Session, actor: Actor, limit: int = 50) -> list[Row[Any]]:
+    """`list_jobs` as plain rows of what the Jobs page shows (id, kind, status, progress, message,
+    attempts, created_at, error): it runs on every page event, so no ORM objects are built."""
+    t = Job.__table__.c  # type: ignore[attr-defined]
+    stmt = (select(t.id, t.kind, t.status, t.progress, t.message, t.attempts, t.created_at, t.error)
+            .where(t.owner_id == actor.require_user()).order_by(t.created_at.desc()).limit(limit))
+    return list(session.connection().execute(stmt))
 
 
 def beat(*, session: Session, worker_id: str, hostname: str, pid: int) -> None:

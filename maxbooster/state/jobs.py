@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import reflex as rx
 from sqlmodel import Session
@@ -33,7 +34,7 @@ class JobRow:
     error: str
 
 
-def _row(j: Job) -> JobRow:
+def _row(j: Job | Any) -> JobRow:  # a Job or a summary row with the same names
     return JobRow(id=str(j.id), kind=j.kind, label=job_kinds.label(j.kind), status=j.status, progress=j.progress,
                   message=j.message, attempts=j.attempts, created=j.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
                   error=j.error or "")
@@ -41,7 +42,7 @@ def _row(j: Job) -> JobRow:
 
 def job_rows(*, session: Session, actor: Actor) -> list[JobRow]:
     """The user's rows, converted in the worker thread (not on the event loop)."""
-    return [_row(j) for j in jobs.list_jobs(session=session, actor=actor)]
+    return [_row(j) for j in jobs.list_job_summaries(session=session, actor=actor)]
 
 
 def _active(rows: list[JobRow]) -> int:

@@ -18,7 +18,7 @@ import redis
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
-from maxbooster.models.accounts import AuthSession
+from maxbooster.models.accounts import AuthSession, User
 from maxbooster.settings import get_settings
 
 
@@ -35,11 +35,37 @@ class SessionRecord:
     remember: bool
 
 
+@dataclass(frozen=True)
+class UserFacts:
+    """What a session check needs of its user (read with the session, in one query where possible)."""
+
+    email: str
+    display_name: str
+    role: str
+    plan: str
+    email_verified: bool
+    is_active: bool
+
+
+_USER = User.__table__.c  # type: ignore[attr-defined]
+_SESS = AuthSession.__table__.c  # type: ignore[attr-defined]
+_USER_COLS = (_USER.email, _USER.display_name, _USER.role, _USER.plan, _USER.email_verified, _USER.is_active)
+_SESS_COLS = (_SESS.id_hash, _SESS.user_id, _SESS.created_at, _SESS.last_seen_at, _SESS.idle_expires_at,
+              _SESS.absolute_expires_at, _SESS.ip, _SESS.user_agent, _SESS.remember)
+
+
+def user_facts(session: Session, user_id: uuid.UUID) -> UserFacts | None:
+    """The user's session-relevant columns, by a plain SQL query (no ORM objects: this runs per event)."""
+    row = session.connection().execute(select(*_USER_COLS).where(_USER.id == user_id)).first()
+    return UserFacts(*row) if row else None
+
+
 class SessionStore(Protocol):
     """The one interface both backends implement; writes are durable when the call returns."""
 
     def put(self, rec: SessionRecord) -> None: ...
     def get(self, id_hash: str) -> SessionRecord | None: ...
+    def get_with_user(self, id_hash: str) -> tuple[SessionRecord, UserFacts | None] | None: ...
     def delete(self, id_hash: str) -> None: ...
     def list_for_user(self, user_id: uuid.UUID) -> list[SessionRecord]: ...
     def delete_for_user(self, user_id: uuid.UUID, *, keep: str | None = None) -> int: ...
@@ -58,6 +84,16 @@ class DbSessionStore:
     def get(self, id_hash: str) -> SessionRecord | None:
         row = self.s.get(AuthSession, id_hash, populate_existing=True)
         return _from_row(row) if row else None
+
+    def get_with_user(self, id_hash: str) -> tuple[SessionRecord, UserFacts | None] | None:
+        """The session and its user in one query (the per-event check)."""
+        stmt = select(*_SESS_COLS, *_USER_COLS).join_from(AuthSession.__table__, User.__table__,  # type: ignore[attr-defined]
+                                                          _SESS.user_id == _USER.id).where(_SESS.id_hash == id_hash)
+        row = self.s.connection().execute(stmt).first()
+        if row is None:
+            return None
+        n = len(_SESS_COLS)
+        return SessionRecord(*row[:n]), UserFacts(*row[n:])
 
     def delete(self, id_hash: str) -> None:
         self.s.execute(delete(AuthSession).where(col(AuthSession.id_hash) == id_hash))
@@ -91,8 +127,8 @@ def redis_client(url: str) -> redis.Redis:
 class RedisSessionStore:
     """Sessions in Redis with TTLs; a per-user set indexes them."""
 
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
-        self.r, self.prefix = client, prefix
+    def __init__(self, client: redis.Redis, prefix: str, db: Session) -> None:
+        self.r, self.prefix, self.db = client, prefix, db  # db: where the users are
 
     def _k(self, id_hash: str) -> str:
         return f"{self.prefix}:sess:{id_hash}"
@@ -114,6 +150,10 @@ class RedisSessionStore:
     def get(self, id_hash: str) -> SessionRecord | None:
         raw = self.r.get(self._k(id_hash))
         return _from_json(raw) if raw else None  # type: ignore[arg-type]
+
+    def get_with_user(self, id_hash: str) -> tuple[SessionRecord, UserFacts | None] | None:
+        rec = self.get(id_hash)
+        return (rec, user_facts(self.db, rec.user_id)) if rec else None
 
     def delete(self, id_hash: str) -> None:
         rec = self.get(id_hash)
@@ -154,5 +194,5 @@ def get_store(*, session: Session) -> SessionStore:
     """Redis when REDIS_URL is set, else the database behind `session`."""
     s = get_settings()
     if s.redis_url:
-        return RedisSessionStore(redis_client(s.redis_url), s.redis_key_prefix)
+        return RedisSessionStore(redis_client(s.redis_url), s.redis_key_prefix, session)
     return DbSessionStore(session)
