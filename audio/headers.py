@@ -137,7 +137,7 @@ def _identify(f: BinaryIO, name: str, suffix: str) -> str:
     else:
         kind = sniff(head)
     if kind is None:
-        known = any(suffix in exts for exts in _EXTENSIONS.values())
+        known = not suffix or any(suffix in exts for exts in _EXTENSIONS.values())
         what = "is not audio" if known else f"has unsupported extension {suffix!r}"
         raise (CorruptFile if known else UnsupportedFormat)(
             f"{name}: {what}: its first bytes match no supported format")

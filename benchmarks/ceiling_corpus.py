@@ -72,13 +72,13 @@ def run(*, quick: bool) -> list[dict]:
                         explained = any(p["name"] == "target_lufs" for p in report["parameters"])
                         row = {"material": name, "rate": rate, "preset": preset_key, "bits": bits,
                                "ceiling_dbtp": preset.ceiling_dbtp, "target_lufs": preset.target_lufs,
-                               "true_peak_dbtp": round(true_peak, 3), "lufs": round(lufs, 3),
-                               "margin_db": round(true_peak - preset.ceiling_dbtp, 3),
-                               "loudness_error_lu": round(lufs - preset.target_lufs, 3),
+                               "true_peak_dbtp": round(float(true_peak), 3), "lufs": round(float(lufs), 3),
+                               "margin_db": round(float(true_peak - preset.ceiling_dbtp), 3),
+                               "loudness_error_lu": round(float(lufs - preset.target_lufs), 3),
                                "target_out_of_reach": explained}
-                        row["ok"] = row["margin_db"] <= 0 and (
+                        row["ok"] = bool(row["margin_db"] <= 0 and (
                             (explained and lufs < preset.target_lufs)
-                            or abs(row["loudness_error_lu"]) <= LOUDNESS_TOLERANCE_LU)
+                            or abs(row["loudness_error_lu"]) <= LOUDNESS_TOLERANCE_LU))
                         rows.append(row)
                         print(f"{name:9} {rate:>6} Hz {preset_key:12} {bits}-bit  TP {true_peak:7.3f} dBTP "
                               f"(ceiling {preset.ceiling_dbtp:5.1f}, margin {row['margin_db']:+.3f})  "

@@ -81,6 +81,7 @@ def test_engine_refusal_fails_the_track_with_its_message(session: Session, acct_
     assert jobs_held.wait_idle(120)
     done = lib.fresh(session, track.id)
     assert done is not None and done.status == "failed" and "cannot be used" in done.status_message
+    assert "ok.wav" in done.status_message and "original" not in done.status_message  # the artist's name
     job = session.get(Job, done.job_id)
     assert job is not None and job.attempts == 1  # not retried: it would fail again
     listed = tracks.list_tracks(session=session, actor=actor_for(user)).tracks

@@ -175,7 +175,11 @@ def test_parallel_streams_of_unknown_size_never_end_above_the_quota(session: Ses
     for t in threads:
         t.join(120)
     rows, blobs, used = _state(session, user, get_settings().storage_dir)
-    assert used <= limit and 1 <= rows <= 3 and blobs == rows
+    # Streams of unknown size take quota as their bytes arrive, so at the edge they can share out
+    # the last space and all be refused (browsers send Content-Length: those are decided whole,
+    # see the test above); what must hold is that none ends above the quota or leaves bytes behind.
+    assert used <= limit and rows <= 3 and blobs == rows
+    assert used == rows * len(files[0]) + limit - 3 * len(files[0])  # refused streams gave back everything
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "a/b\\c.wav", "new\nline.wav", "\x00\x07bell.wav",

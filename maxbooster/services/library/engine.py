@@ -30,8 +30,19 @@ class UploadInfo:
     duration_s: float
 
 
-def _refused(exc: Exception) -> InvalidInput:
-    return InvalidInput(f"This file cannot be used: {exc}")
+_CLI_HINT = " (raise it with --max-samples or AUDIO_MAX_SAMPLES)"  # advice for the command line only
+
+
+def _refused(exc: Exception, stored: Path | None = None, shown: str = "") -> InvalidInput:
+    """The engine's message for the web: it names the file it read (our storage blob, e.g.
+    'original'), so the name the artist uploaded is put in its place, and command-line advice
+    becomes advice an artist can follow."""
+    text = str(exc)
+    if stored is not None and shown and text.startswith(f"{stored.name}: "):
+        text = f"{shown}: {text[len(stored.name) + 2:]}"
+    if text.endswith(_CLI_HINT):
+        text = text[: -len(_CLI_HINT)] + ". Upload a shorter file or one with fewer channels."
+    return InvalidInput(f"This file cannot be used: {text}")
 
 
 # Integer PCM in these containers needs no decode to be trusted: the engine's header checks
@@ -67,7 +78,7 @@ def inspect_upload(path: Path, name: str) -> UploadInfo:
             with Sandbox() as sandbox:
                 sandbox.decode(path)
     except AudioError as exc:
-        raise _refused(exc) from exc
+        raise _refused(exc, path, name) from exc
     return UploadInfo(format=info.format.lower(), subtype=info.subtype, sample_rate=info.sample_rate,
                       channels=info.channels, duration_s=round(info.frames / info.sample_rate, 3))
 
@@ -89,7 +100,7 @@ def _plain_pcm(info: Any) -> bool:
 
 
 def process(original: Path, workdir: Path, progress: Progress,
-            peaks_ready: Callable[[dict[int, Path]], None]) -> Processed:
+            peaks_ready: Callable[[dict[int, Path]], None], *, name: str = "") -> Processed:
     """Decode (sandboxed, measuring on the way), working copy, peaks, analysis, readiness, tags.
 
     The waveform comes first: `peaks_ready` gets the peak files as soon as they exist (for plain
@@ -121,7 +132,7 @@ def process(original: Path, workdir: Path, progress: Progress,
             progress(80, "Checking readiness for release")
             readiness = _readiness(original, analysis)
     except AudioError as exc:
-        raise _refused(exc) from exc
+        raise _refused(exc, original, name) from exc
     progress(90, "Reading tags")
     return Processed(working, peaks, analysis, readiness, series, read_tags(original))
 

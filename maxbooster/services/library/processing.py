@@ -33,7 +33,7 @@ def process_track(ctx: JobContext) -> str | None:
         track = session.get(Track, track_id)
         if track is None:
             return "deleted"
-        owner_id, original_key = track.owner_id, track.original_key
+        owner_id, original_key, shown_name = track.owner_id, track.original_key, track.original_name
     prefix = track_prefix(owner_id, track_id)
     try:
         with tempfile.TemporaryDirectory(prefix="mb-process-") as tmp, store.local_path(original_key) as original:
@@ -46,7 +46,7 @@ def process_track(ctx: JobContext) -> str | None:
                 _save_peaks(track_id, peaks)
 
             try:
-                result = engine.process(original, Path(tmp), ctx.progress, peaks_ready)
+                result = engine.process(original, Path(tmp), ctx.progress, peaks_ready, name=shown_name)
             except InvalidInput as exc:
                 return _finish_failed(track_id, exc.message)
             ctx.progress(94, "Saving")

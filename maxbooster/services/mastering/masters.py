@@ -95,19 +95,21 @@ def create_masters(*, session: Session, actor: Actor, track_id: uuid.UUID, prese
         if ref.status != TrackStatus.READY or ref.id == track.id:
             raise InvalidInput("The reference must be another track of yours that is ready.")
     owner = actor.require_user()
+    # All destinations or none: the month's masters are reserved together, the versions committed
+    # together (a request over the plan must not leave versions behind without a job).
+    plans.reserve(session=session, user_id=owner, resource="masters", amount=len(dests))
     created: list[Master] = []
-    for dest in dests:
-        plans.reserve(session=session, user_id=owner, resource="masters", amount=1)
-        version = _next_version(session, track.id)
-        master = Master(owner_id=owner, track_id=track.id, version=version, preset=dest.preset,
+    first_version = _next_version(session, track.id)
+    for offset, dest in enumerate(dests):
+        master = Master(owner_id=owner, track_id=track.id, version=first_version + offset, preset=dest.preset,
                         target_lufs=dest.target_lufs, ceiling_dbtp=dest.ceiling_dbtp, strength_pct=int(strength_pct),
                         genre=genre, reference_track_id=reference_track_id)
         session.add(master)
         session.flush()
         audit.record(session, actor, "master.create", target=f"master:{master.id}",
                      details={"track": str(track.id), "preset": dest.preset})
-        session.commit()
         created.append(master)
+    session.commit()
     for master in created:
         job = jobs.enqueue(session=session, kind=MASTER_KIND, owner_id=owner, params={"master_id": str(master.id)})
         master.job_id = job.id
