@@ -7,19 +7,23 @@ import reflex as rx
 from maxbooster import routes
 from maxbooster.components import theme
 from maxbooster.components.layout import app_page, panel
-from maxbooster.state.jobs import JobRow, JobsState
+from maxbooster.state.jobs import JobRow, JobsState, JobStatus
 
-STATUS_COLORS = {"pending": "gray", "running": "blue", "succeeded": "green", "failed": "red",
-                 "cancelled": "orange"}
+STATUS_COLORS = {JobStatus.PENDING: "gray", JobStatus.RUNNING: "blue", JobStatus.SUCCEEDED: "green",
+                 JobStatus.FAILED: "red", JobStatus.CANCELLED: "orange"}
+
+
+STATUS_WORDS = {JobStatus.PENDING: "Waiting", JobStatus.RUNNING: "Running", JobStatus.SUCCEEDED: "Done",
+                JobStatus.FAILED: "Failed", JobStatus.CANCELLED: "Cancelled"}
 
 
 def status_badge(status: rx.Var[str]) -> rx.Component:
-    return rx.match(status, *[(k, rx.badge(k, color_scheme=v, variant="soft")) for k, v in STATUS_COLORS.items()],
-                    rx.badge(status))
+    return rx.match(status, *[(k, rx.badge(STATUS_WORDS[k], color_scheme=v, variant="soft"))
+                              for k, v in STATUS_COLORS.items()], rx.badge(status))
 
 
 def job_card(row: JobRow) -> rx.Component:
-    active = (row.status == "pending") | (row.status == "running")
+    active = (row.status == JobStatus.PENDING) | (row.status == JobStatus.RUNNING)
     return panel(rx.vstack(
         rx.hstack(rx.text(row.label, size="2", weight="medium"), status_badge(row.status), rx.spacer(),
                   rx.text(row.created, size="1", color=theme.MUTED), width="100%", align="center", wrap="wrap"),

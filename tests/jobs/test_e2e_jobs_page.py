@@ -1,4 +1,4 @@
-"""Job monitor: a job started from the page shows live progress and ends succeeded."""
+"""Job monitor: a job started from the page shows live progress and ends done."""
 
 from __future__ import annotations
 
@@ -20,14 +20,14 @@ def test_self_test_job_progresses_live(page, running_app: RunningApp) -> None:  
     page.goto("/jobs")
     page.get_by_role("button", name="Run self-test").click()
     row = page.get_by_test_id("job-row").first
-    row.get_by_text("running").wait_for(timeout=60_000)  # picked up by the real worker
+    row.get_by_text("Running", exact=True).wait_for(timeout=60_000)  # picked up by the real worker
     seen = set()
     for _ in range(60):  # the bar moves while the page is open (no reload)
         seen.add(row.get_by_role("progressbar").get_attribute("aria-valuenow") or "")
-        if row.get_by_text("succeeded").count():
+        if row.get_by_text("Done", exact=True).count():
             break
         page.wait_for_timeout(500)
-    row.get_by_text("succeeded").wait_for(timeout=30_000)
+    row.get_by_text("Done", exact=True).wait_for(timeout=30_000)
     assert len(seen - {""}) >= 2, f"progress never moved live: {seen}"
     screenshot(page, "jobs")
     assert page.console_errors == []

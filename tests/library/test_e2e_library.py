@@ -111,3 +111,86 @@ def test_drop_process_play_master_compare_download(page, running_app: RunningApp
     stranger = httpx.get(running_app.url + href, timeout=30)  # the link is tied to its owner
     assert stranger.status_code == 404
     assert page.console_errors == []
+
+
+def _titles(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return [t.strip() for t in page.get_by_test_id("track-title").all_inner_texts()]
+
+
+def test_find_sort_edit_and_delete_tracks_and_see_their_jobs(browser, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]
+    """Three songs (via the API, as another device would); then the Library page: search, sort,
+    rename inline, delete with confirmation (space given back), and their jobs on the Jobs page."""
+    email, password = "library.organiser@example.com", "library organiser long password"
+    env = {"MAXBOOSTER_DATA_DIR": str(running_app.data_dir), "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-m", "maxbooster.cli", "create-admin", email, "--password-stdin"],
+                   input=password + "\n", text=True, capture_output=True, cwd=ROOT, env=env, check=True)
+    token = httpx.post(f"{running_app.url}/api/v1/auth/token", json={"email": email, "password": password}).json()
+    auth = {"Authorization": f"Bearer {token['access_token']}"}
+    for name, seconds in (("Blue Hour.wav", 4), ("Amber Lights.wav", 6), ("Cold Water.wav", 5)):
+        made = httpx.post(f"{running_app.url}/api/v1/tracks", headers=auth, timeout=60,
+                          files={"file": (name, music_bytes("WAV", seconds=seconds, seed=seconds))})
+        assert made.status_code == 201, made.text
+
+    ctx = browser.new_context(viewport={"width": 1366, "height": 860}, base_url=running_app.url)
+    page = ctx.new_page()
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/studio/?$"), timeout=30_000)
+    page.goto("/library")
+    page.get_by_test_id("track-card").nth(2).wait_for(timeout=30_000)
+    page.wait_for_function("document.querySelectorAll('[data-testid=track-card] .rt-Badge').length >= 3 && "
+                           "[...document.querySelectorAll('[data-testid=track-card]')].every(c => "
+                           "c.innerText.includes('Ready'))", timeout=90_000)
+    assert _titles(page) == ["Cold Water", "Amber Lights", "Blue Hour"]  # newest first
+
+    page.get_by_role("combobox", name="Sort").click()
+    page.get_by_role("option", name="Title A–Z").click()
+    page.wait_for_function("document.querySelector('[data-testid=track-title]').innerText.trim() === 'Amber Lights'")
+    assert _titles(page) == ["Amber Lights", "Blue Hour", "Cold Water"]
+    page.get_by_role("combobox", name="Sort").click()
+    page.get_by_role("option", name="Longest").click()
+    page.wait_for_function("document.querySelector('[data-testid=track-title]').innerText.trim() === 'Amber Lights'"
+                           " && document.querySelectorAll('[data-testid=track-title]')[1].innerText.trim() === "
+                           "'Cold Water'")
+
+    page.get_by_label("Search tracks").fill("water")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_function("document.querySelectorAll('[data-testid=track-card]').length === 1")
+    assert _titles(page) == ["Cold Water"]
+    page.get_by_label("Search tracks").fill("no such song")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_text("Nothing matches your search").wait_for(timeout=30_000)
+    page.get_by_label("Search tracks").fill("")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_test_id("track-card").nth(2).wait_for(timeout=30_000)
+
+    page.get_by_role("button", name="Edit Blue Hour").click()
+    page.get_by_label("Title").fill("Blue Hour (Night Version)")
+    page.get_by_label("Artist").fill("The Organisers")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Blue Hour (Night Version)").wait_for(timeout=30_000)
+    page.get_by_text("The Organisers").wait_for(timeout=30_000)
+    listed = httpx.get(f"{running_app.url}/api/v1/tracks", headers=auth).json()
+    stored = {t["title"]: t["artist"] for t in listed["items"]}
+    assert stored["Blue Hour (Night Version)"] == "The Organisers"  # what the page shows is what is stored
+
+    page.get_by_role("button", name="Delete Cold Water").click()
+    dialog = page.get_by_role("alertdialog")
+    dialog.get_by_text("“Cold Water” and all its masters will be deleted").wait_for(timeout=30_000)
+    dialog.get_by_role("button", name="Keep it").click()
+    assert page.get_by_test_id("track-card").count() == 3  # kept
+    page.get_by_role("button", name="Delete Cold Water").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    page.wait_for_function("document.querySelectorAll('[data-testid=track-card]').length === 2")
+    assert "Cold Water" not in _titles(page)
+    remaining = httpx.get(f"{running_app.url}/api/v1/tracks", headers=auth).json()
+    assert sorted(t["title"] for t in remaining["items"]) == ["Amber Lights", "Blue Hour (Night Version)"]
+    screenshot(page, "library-organised")
+
+    page.goto("/jobs")
+    page.get_by_test_id("job-row").nth(2).wait_for(timeout=30_000)
+    rows = page.get_by_test_id("job-row").all_inner_texts()
+    assert len(rows) == 3 and all("Done" in r for r in rows), rows  # each upload's processing job, finished
+    ctx.close()
