@@ -34,6 +34,7 @@ class _PartState:
     filename: str | None = None
     file_done: bool = False
     pending: list[memoryview] = field(default_factory=list)
+    pending_bytes: int = 0
 
 
 def _parser(boundary: bytes, state: _PartState) -> MultipartParser:
@@ -61,6 +62,7 @@ def _parser(boundary: bytes, state: _PartState) -> MultipartParser:
             # parser's own look-behind buffer is mutable, so that one is copied
             piece = memoryview(data)[start:end] if isinstance(data, bytes) else memoryview(bytes(data[start:end]))
             state.pending.append(piece)
+            state.pending_bytes += len(piece)
 
     def on_part_end() -> None:
         if state.in_file:
@@ -97,10 +99,12 @@ async def read_file_part(request: Request) -> tuple[str, AsyncIterator[bytes]]:
     async def chunks() -> AsyncIterator[bytes]:
         """The file's bytes in pieces of about BATCH_BYTES (fewer hops to the writing thread)."""
         while True:
-            if state.file_done or sum(map(len, state.pending)) >= BATCH_BYTES:  # few pieces: cheap
+            if state.file_done or state.pending_bytes >= BATCH_BYTES:
                 if state.pending:
-                    yield b"".join(state.pending)
+                    batch = b"".join(state.pending)
                     state.pending.clear()
+                    state.pending_bytes = 0
+                    yield batch
                 if state.file_done:
                     return
             try:
