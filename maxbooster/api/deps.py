@@ -92,7 +92,7 @@ def _bearer_user(request: Request, db: Session) -> tuple[uuid.UUID, str]:
 
 def admin_actor(request: Request, actor: Actor = Depends(api_actor), db: Session = Depends(get_db)) -> Actor:
     """Admin-only API routes: 403 (common body) for everyone else; denials are audited."""
-    require_admin_service(db, actor, f"api:{request.url.path}")
+    require_admin_service(session=db, actor=actor, action=f"api:{request.url.path}")
     return actor
 
 

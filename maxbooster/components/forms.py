@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_core.el.elements.base import BaseHTML
 
+from maxbooster import routes
 from maxbooster.components import theme
 
 
@@ -59,7 +60,7 @@ def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Componen
         rx.vstack(
             rx.link(rx.hstack(rx.icon("audio-waveform", size=20, color=theme.ACCENT, aria_hidden="true"),
                               rx.text("Max Booster", weight="bold"), align="center", spacing="2"),
-                    href="/", underline="none", color=theme.TEXT),
+                    href=routes.LANDING, underline="none", color=theme.TEXT),
             rx.vstack(
                 rx.heading(title, size="6", as_="h1"),
                 rx.text(subtitle, size="2", color=theme.MUTED),

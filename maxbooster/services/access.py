@@ -17,7 +17,7 @@ from maxbooster.services.errors import NotFound, PermissionDenied
 M = TypeVar("M")
 
 
-def get_owned(session: Session, model: type[M], obj_id: Any, actor: Actor, *, owner_field: str = "owner_id") -> M:
+def get_owned(*, session: Session, model: type[M], obj_id: Any, actor: Actor, owner_field: str = "owner_id") -> M:
     """The `model` row with `obj_id` owned by the acting user, else NotFound."""
     user_id = actor.require_user()
     obj = session.get(model, obj_id, populate_existing=True) if obj_id is not None else None
@@ -25,15 +25,15 @@ def get_owned(session: Session, model: type[M], obj_id: Any, actor: Actor, *, ow
         raise NotFound()
     if getattr(obj, owner_field) != user_id:
         table = getattr(model, "__tablename__", getattr(model, "__name__", "object"))
-        audit.record_detached(session, actor, "authz.denied", target=f"{table}:{obj_id}")
+        audit.record_detached(session=session, actor=actor, action="authz.denied", target=f"{table}:{obj_id}")
         raise NotFound()
     return obj
 
 
-def require_admin(session: Session | None, actor: Actor, action: str = "admin") -> None:
+def require_admin(*, session: Session | None, actor: Actor, action: str = "admin") -> None:
     """PermissionDenied unless the actor is an admin; denials are audited when a session is given."""
     if actor.is_admin:
         return
     if session is not None:
-        audit.record_detached(session, actor, "authz.denied", target=action)
+        audit.record_detached(session=session, actor=actor, action="authz.denied", target=action)
     raise PermissionDenied("Administrators only.")

@@ -86,7 +86,7 @@ def record(session: Session, actor: Actor, action: str, *, target: str = "",
     return row
 
 
-def record_detached(session: Session, actor: Actor, action: str, *, target: str = "",
+def record_detached(*, session: Session, actor: Actor, action: str, target: str = "",
                     details: dict[str, Any] | None = None) -> None:
     """Record and commit in a separate session (denials that must survive the caller's rollback)."""
     bind = session.get_bind()

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from maxbooster.db import session_scope
@@ -204,7 +205,7 @@ def reap(*, session: Session, now: datetime | None = None) -> list[uuid.UUID]:
 
 def cancel(*, session: Session, actor: Actor, job_id: uuid.UUID) -> Job:
     """Cancel a job that is not finished yet; a running handler stops at its next progress call."""
-    job = get_owned(session, Job, job_id, actor)
+    job = get_owned(session=session, model=Job, obj_id=job_id, actor=actor)
     if JobStatus(job.status).is_terminal:
         raise InvalidInput(f"That job has already {job.status}.", code=ErrorCode.JOB_FINISHED)
     job.status, job.finished_at, job.lease_expires_at = JobStatus.CANCELLED, utcnow(), None
@@ -214,7 +215,7 @@ def cancel(*, session: Session, actor: Actor, job_id: uuid.UUID) -> Job:
 
 
 def get_job(*, session: Session, actor: Actor, job_id: uuid.UUID) -> Job:
-    return get_owned(session, Job, job_id, actor)
+    return get_owned(session=session, model=Job, obj_id=job_id, actor=actor)
 
 
 def list_jobs(*, session: Session, actor: Actor, limit: int = 50) -> list[Job]:
@@ -227,7 +228,7 @@ def list_job_summaries(*, session: Session, actor: Actor, limit: int = 50) -> li
     """`list_jobs` as plain rows of what the Jobs page shows (id, kind, status, progress, message,
     attempts, created_at, error): it runs on every page event, so no ORM objects are built."""
     t = Job.__table__.c  # type: ignore[attr-defined]
-    stmt = (select(t.id, t.kind, t.status, t.progress, t.message, t.attempts, t.created_at, t.error)
+    stmt = (sa_select(t.id, t.kind, t.status, t.progress, t.message, t.attempts, t.created_at, t.error)
             .where(t.owner_id == actor.require_user()).order_by(t.created_at.desc()).limit(limit))
     return list(session.connection().execute(stmt))
 

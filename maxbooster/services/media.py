@@ -136,7 +136,7 @@ def authorize(*, session: Session, actor: Actor, token: str) -> MediaGrant:
     if actor.user_id is None:
         raise NotFound()
     if actor.user_id != grant.owner_id:
-        audit.record_detached(session, actor, "authz.denied", target=f"media:{grant.key}")
+        audit.record_detached(session=session, actor=actor, action="authz.denied", target=f"media:{grant.key}")
         raise NotFound()
     return grant
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import reflex as rx
 
-from maxbooster.models.accounts import PlanKey, User
+from maxbooster.models.accounts import PlanKey, Role, User
+from maxbooster.models.email import EmailStatus as EmailStatus  # the Outbox page colours rows by it
 from maxbooster.services.admin import outbox as outbox_service
 from maxbooster.services.admin import users as admin_users
 from maxbooster.services.errors import DomainError, ErrorCode, NotFound
@@ -53,6 +54,7 @@ class AdminUsersState(AuthState):
     rows: list[UserRow] = []
     query: str = ""
     plan_names: list[str] = [p.value for p in PlanKey]
+    role_names: list[str] = [r.value for r in Role]
     # a change to one's own role waits here until confirmed in a dialog
     pending_role: str = ""
 

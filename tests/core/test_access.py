@@ -62,25 +62,25 @@ def test_other_users_row_looks_missing(session: Session, acct_env: object, table
     row = FACTORIES[table](alice.id)
     session.add(row)
     session.commit()
-    assert get_owned(session, model, row.id, actor_for(alice)).id == row.id
+    assert get_owned(session=session, model=model, obj_id=row.id, actor=actor_for(alice)).id == row.id
     with pytest.raises(NotFound) as theirs:
-        get_owned(session, model, row.id, actor_for(mallory))
+        get_owned(session=session, model=model, obj_id=row.id, actor=actor_for(mallory))
     with pytest.raises(NotFound) as missing:
-        get_owned(session, model, uuid.uuid4(), actor_for(mallory))
+        get_owned(session=session, model=model, obj_id=uuid.uuid4(), actor=actor_for(mallory))
     assert theirs.value.message == missing.value.message  # nothing tells the two apart
     denied = session.execute(select(AuditLog).where(AuditLog.action == "authz.denied")).scalars().all()
     assert len(denied) == 1 and denied[0].actor_id == mallory.id and denied[0].target == f"{table}:{row.id}"
     with pytest.raises(LoginRequired):
-        get_owned(session, model, row.id, Actor.anonymous())
+        get_owned(session=session, model=model, obj_id=row.id, actor=Actor.anonymous())
 
 
 def test_require_admin_refuses_users_and_audits(session: Session, acct_env: object) -> None:
     user = make_user(session)
     admin = make_user(session, "boss@example.com", role="admin")
-    require_admin(session, actor_for(admin), "test")
+    require_admin(session=session, actor=actor_for(admin), action="test")
     with pytest.raises(PermissionDenied):
-        require_admin(session, actor_for(user), "test")
+        require_admin(session=session, actor=actor_for(user), action="test")
     with pytest.raises(PermissionDenied):
-        require_admin(session, Actor.anonymous(), "test")
+        require_admin(session=session, actor=Actor.anonymous(), action="test")
     rows = session.execute(select(AuditLog).where(AuditLog.action == "authz.denied")).scalars().all()
     assert [r.actor_id for r in rows] == [user.id, None]

@@ -75,3 +75,41 @@ def test_documented_maxbooster_commands_parse() -> None:
     parser = maxbooster_cli.build_parser()
     for line in found:
         parser.parse_args(shlex.split(line))
+
+
+def test_feature_map_names_every_feature_in_every_layer() -> None:
+    """The architecture table has a column per feature (one per `state/<feature>.py`); each cell names
+    that feature's module in the layer whenever it exists, and every path it names exists."""
+    section = README.split("**One feature, one name in every layer.**", 1)[1]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in section.split("\n\n", 1)[1].split("\n\n", 1)[0].splitlines()]
+    header, body = rows[0], {r[0]: r for r in rows[2:]}
+    features = sorted(p.stem for p in (ROOT / "maxbooster" / "state").glob("*.py")
+                      if p.stem not in {"__init__", "base"})
+    assert {"library", "mastering"} <= set(features)
+    assert set(features) <= set(header), f"features missing from the README map: {set(features) - set(header)}"
+
+    def where(token: str) -> Path:
+        return ROOT / token if token.startswith(("tests/", "benchmarks/")) else ROOT / "maxbooster" / token
+
+    canonical = {"pages": ["pages/{f}/", "pages/{f}.py"], "state": ["state/{f}.py"],
+                 "services": ["services/{f}/", "services/{f}.py"], "models": ["models/{f}.py"],
+                 "HTTP": ["api/v1/{f}.py"], "tests": ["tests/{f}/"]}
+    for feature in features:
+        column = header.index(feature)
+        for layer, row in body.items():
+            tokens = re.findall(r"`([^`]+)`", row[column])
+            folder = ""
+            for token in tokens:  # a bare `name.py` is in the folder of the path before it
+                if "/" in token.rstrip("/"):
+                    folder = token.rstrip("/").rsplit("/", 1)[0]
+                elif not token.endswith(".py"):
+                    continue  # a job kind such as `library.process`
+                else:
+                    token = f"{folder}/{token}"
+                assert where(token).exists(), f"README map, {layer} × {feature}: `{token}` does not exist"
+            present = [c.format(f=feature) for c in canonical.get(layer, []) if where(c.format(f=feature)).exists()]
+            if feature in {"library", "mastering"} and layer in canonical:
+                assert present, f"{feature} has no module in {layer}"
+            assert not present or present[0] in tokens, \
+                f"README map, {layer} × {feature}: `{present[0]}` exists but is not named"

@@ -57,7 +57,7 @@ def test_two_destinations_become_two_versions_on_target(session: Session, acct_e
         lufs, peak = _measure(done.files["wav24"])
         assert abs(lufs - target) <= 0.3, lufs  # pyloudnorm, independent of the engine
         assert peak <= -1.0 + 0.01
-        view = views.view(session, done, track, plans.PLANS["pro"].master_formats)
+        view = views.view(session=session, master=done, track=track, allowed=plans.PLANS["pro"].master_formats)
         assert [c.label for c in view.compare][:2] == ["Loudness", "True peak"] and view.reasons
         assert set(view.downloads) == {"wav24", "wav16", "flac", "mp3"} and not view.locked_formats
         # loudness-matched A/B: the louder side is turned down by the difference

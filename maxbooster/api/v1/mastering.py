@@ -64,7 +64,7 @@ class MasterOut(BaseModel):
 def _out(db: DbSession, actor: CallerActor, master: Any) -> MasterOut:
     track = db.get(Track, master.track_id)
     allowed = masters.allowed_formats(session=db, actor=actor)
-    v = views.view(db, master, track, allowed)  # type: ignore[arg-type]
+    v = views.view(session=db, master=master, track=track, allowed=allowed)  # type: ignore[arg-type]
     return MasterOut(**{**vars(v), "compare": [CompareOut(**vars(c)) for c in v.compare]})
 
 
@@ -102,6 +102,7 @@ def download_master(master_id: uuid.UUID, file_format: str, actor: CallerActor, 
     """Redirect to a short-lived download link of one format (wav24, wav16, flac, mp3)."""
     master, _ = masters.download_key(session=db, actor=actor, master_id=master_id, file_format=file_format)
     track = db.get(Track, master.track_id)
-    url = views.view(db, master, track, masters.allowed_formats(session=db, actor=actor)).downloads.get(  # type: ignore[arg-type]
+    url = views.view(session=db, master=master, track=track,  # type: ignore[arg-type]
+                     allowed=masters.allowed_formats(session=db, actor=actor)).downloads.get(
         file_format, "")
     return RedirectResponse(url, status_code=307)

@@ -7,7 +7,7 @@ import reflex as rx
 from maxbooster import routes
 from maxbooster.components import theme
 from maxbooster.components.layout import app_page, panel
-from maxbooster.state.admin import MailRow
+from maxbooster.state.admin import EmailStatus, MailRow
 from maxbooster.state.admin import OutboxState as S
 
 
@@ -17,7 +17,8 @@ def mail_row(row: MailRow) -> rx.Component:
                                 text_align="left", white_space="normal", height="auto")),
         rx.table.cell(rx.text(row.recipient, size="2")),
         rx.table.cell(rx.badge(row.status, variant="soft",
-                               color_scheme=rx.match(row.status, ("failed", "red"), ("sent", "green"), "gray"))),
+                               color_scheme=rx.match(row.status, (EmailStatus.FAILED, "red"),
+                                                     (EmailStatus.SENT, "green"), "gray"))),
         rx.table.cell(rx.text(row.created, size="1", color=theme.MUTED)),
         data_testid="mail-row",
     )

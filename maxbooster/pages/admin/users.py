@@ -37,7 +37,7 @@ def user_row(row: UserRow) -> rx.Component:
                                 rx.text(row.email, size="1", color=theme.MUTED), spacing="0")),
         rx.table.cell(labelled_select(S.plan_names, row.plan, "Plan of " + row.email,
                                       lambda plan: S.set_plan(row.id, plan))),
-        rx.table.cell(labelled_select(["user", "admin"], row.role, "Role of " + row.email,
+        rx.table.cell(labelled_select(S.role_names, row.role, "Role of " + row.email,
                                       lambda role: S.set_role(row.id, role))),
         rx.table.cell(email_cell(row)),
         rx.table.cell(rx.button(rx.cond(row.active, "Disable", "Enable"), size="1", variant="soft",

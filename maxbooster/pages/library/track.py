@@ -9,7 +9,7 @@ from maxbooster.components import theme
 from maxbooster.components.layout import app_page, panel
 from maxbooster.components.track_player import track_player
 from maxbooster.pages.mastering.panel import mastering_panel, versions
-from maxbooster.state.mastering import CheckRow
+from maxbooster.state.mastering import CheckRow, TrackStatus
 from maxbooster.state.mastering import TrackState as S
 
 CHECK_COLORS = {"PASS": "green", "WARN": "amber", "FAIL": "red"}
@@ -41,7 +41,7 @@ def header() -> rx.Component:
 
 
 def player() -> rx.Component:
-    ready = S.track["status"].to(str) == "ready"
+    ready = S.track["status"].to(str) == TrackStatus.READY
     return rx.cond(ready, panel(rx.vstack(
         track_player(peaks_urls=S.track["peaks"].to(str), audio_url=S.track["audio_url"].to(str),
                      duration_s=S.track["duration_s"].to(float), audio_url_b=S.compare["url"].to(str),
@@ -57,7 +57,7 @@ def player() -> rx.Component:
 
 
 def processing_note() -> rx.Component:
-    return rx.cond(S.track["status"].to(str) == "failed",
+    return rx.cond(S.track["status"].to(str) == TrackStatus.FAILED,
                    rx.hstack(rx.callout(S.track["message"].to(str), icon="triangle-alert", color_scheme="red"),
                              rx.button("Try again", on_click=S.retry, variant="soft"), align="center", wrap="wrap",
                              spacing="3"),
@@ -118,7 +118,7 @@ def metadata() -> rx.Component:
 
 
 def analysis() -> rx.Component:
-    return rx.cond(S.track["status"].to(str) == "ready", rx.grid(
+    return rx.cond(S.track["status"].to(str) == TrackStatus.READY, rx.grid(
         section("Loudness over time", rx.text("Short-term loudness (3 s windows) against the streaming target.",
                                               size="1", color=theme.MUTED), loudness_chart()),
         section("Tonal balance", rx.text("Each octave's level against the genre's target curve.", size="1",

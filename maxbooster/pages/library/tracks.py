@@ -10,17 +10,15 @@ from maxbooster.components.layout import app_page, panel
 from maxbooster.components.uploader import uploader
 from maxbooster.components.waveform_thumbnail import waveform_thumbnail
 from maxbooster.state.library import LibraryState as S
-from maxbooster.state.library import TrackRow
-
-STATUS_COLORS = {"processing": "blue", "ready": "green", "failed": "red"}
+from maxbooster.state.library import TrackRow, TrackStatus
 
 
 def status_badge(row: TrackRow) -> rx.Component:
     return rx.match(row.status,
-                    ("processing", rx.badge("Processing ", row.progress.to_string(), "%", color_scheme="blue",
-                                            variant="soft")),
-                    ("ready", rx.badge("Ready", color_scheme="green", variant="soft")),
-                    ("failed", rx.badge("Failed", color_scheme="red", variant="soft")),
+                    (TrackStatus.PROCESSING, rx.badge("Processing ", row.progress.to_string(), "%",
+                                                      color_scheme="blue", variant="soft")),
+                    (TrackStatus.READY, rx.badge("Ready", color_scheme="green", variant="soft")),
+                    (TrackStatus.FAILED, rx.badge("Failed", color_scheme="red", variant="soft")),
                     rx.badge(row.status))
 
 
@@ -51,7 +49,7 @@ def track_card(row: TrackRow) -> rx.Component:
             rx.cond(row.thumb_url != "",
                     rx.link(waveform_thumbnail(peaks_url=row.thumb_url, height=56), href=row.href, width="100%",
                             aria_label="Open " + row.title),
-                    rx.box(rx.cond(row.status == "processing",
+                    rx.box(rx.cond(row.status == TrackStatus.PROCESSING,
                                    rx.progress(value=row.progress, max=100, size="1", aria_label="Processing"),
                                    rx.text(row.message, size="1", color="var(--red-11)")),
                            height="56px", width="100%", display="flex", align_items="center")),
@@ -63,7 +61,8 @@ def track_card(row: TrackRow) -> rx.Component:
             figures(row),
             rx.hstack(
                 status_badge(row), rx.spacer(),
-                rx.cond(row.status == "failed", rx.button("Retry", size="1", variant="soft", on_click=S.retry(row.id))),
+                rx.cond(row.status == TrackStatus.FAILED,
+                        rx.button("Retry", size="1", variant="soft", on_click=S.retry(row.id))),
                 rx.icon_button(rx.icon("pencil", size=14), size="1", variant="ghost", color_scheme="gray",
                                aria_label="Edit " + row.title, on_click=S.start_edit(row.id)),
                 rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
@@ -81,8 +80,9 @@ def toolbar() -> rx.Component:
                           rx.button("Search", size="2", variant="soft", type="submit"), spacing="2"),
                 on_submit=S.search),
         rx.select.root(rx.select.trigger(aria_label="Show", variant="soft"), rx.select.content(
-            rx.select.item("All tracks", value="all"), rx.select.item("Ready", value="ready"),
-            rx.select.item("Processing", value="processing"), rx.select.item("Failed", value="failed")),
+            rx.select.item("All tracks", value="all"), rx.select.item("Ready", value=TrackStatus.READY),
+            rx.select.item("Processing", value=TrackStatus.PROCESSING),
+            rx.select.item("Failed", value=TrackStatus.FAILED)),
             value=rx.cond(S.status_filter == "", "all", S.status_filter), on_change=S.set_filter, size="2"),
         rx.select.root(rx.select.trigger(aria_label="Sort", variant="soft"), rx.select.content(
             rx.select.item("Newest first", value="newest"), rx.select.item("Oldest first", value="oldest"),

@@ -7,7 +7,7 @@ import reflex as rx
 
 from maxbooster.components import theme
 from maxbooster.components.layout import panel
-from maxbooster.state.mastering import MasterRow
+from maxbooster.state.mastering import MasterRow, MasterStatus, TrackStatus
 from maxbooster.state.mastering import TrackState as S
 
 
@@ -34,7 +34,7 @@ def custom_target() -> rx.Component:
 
 
 def mastering_panel() -> rx.Component:
-    return rx.cond(S.track["status"].to(str) == "ready", panel(rx.vstack(
+    return rx.cond(S.track["status"].to(str) == TrackStatus.READY, panel(rx.vstack(
         rx.heading("Master this track", size="3", as_="h2"),
         rx.text("Pick where it will be played. Each choice becomes its own version at that platform's loudness, "
                 "never louder than its peak ceiling.", size="2", color=theme.MUTED),
@@ -100,10 +100,11 @@ def version_card(row: MasterRow) -> rx.Component:
                                  aria_label="Delete this version", on_click=S.ask_delete_master(row.id)),
                   width="100%", align="center", wrap="wrap"),
         rx.match(row.status,
-                 ("processing", rx.vstack(rx.text("Mastering…", size="2", color=theme.MUTED),
-                                          rx.progress(value=row.progress, max=100, aria_label="Mastering progress"),
-                                          width="100%")),
-                 ("failed", rx.callout(row.message, icon="triangle-alert", color_scheme="red", width="100%")),
+                 (MasterStatus.PROCESSING,
+                  rx.vstack(rx.text("Mastering…", size="2", color=theme.MUTED),
+                            rx.progress(value=row.progress, max=100, aria_label="Mastering progress"), width="100%")),
+                 (MasterStatus.FAILED,
+                  rx.callout(row.message, icon="triangle-alert", color_scheme="red", width="100%")),
                  rx.vstack(
                      rx.grid(compare_table(row),
                              rx.vstack(rx.foreach(row.reasons, lambda r: rx.text("• ", r, size="1",

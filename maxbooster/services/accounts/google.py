@@ -129,7 +129,7 @@ def complete_login(
         return _resolve_account(session=session, settings=settings, claims=claims, actor=actor)
     except DomainError as exc:
         session.rollback()
-        audit.record_detached(session, actor, "login.failure",
+        audit.record_detached(session=session, actor=actor, action="login.failure",
                               details={"method": "google", "reason": exc.message})
         raise
 

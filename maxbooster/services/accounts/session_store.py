@@ -54,7 +54,7 @@ _SESS_COLS = (_SESS.id_hash, _SESS.user_id, _SESS.created_at, _SESS.last_seen_at
               _SESS.absolute_expires_at, _SESS.ip, _SESS.user_agent, _SESS.remember)
 
 
-def user_facts(session: Session, user_id: uuid.UUID) -> UserFacts | None:
+def user_facts(*, session: Session, user_id: uuid.UUID) -> UserFacts | None:
     """The user's session-relevant columns, by a plain SQL query (no ORM objects: this runs per event)."""
     row = session.connection().execute(select(*_USER_COLS).where(_USER.id == user_id)).first()
     return UserFacts(*row) if row else None
@@ -153,7 +153,7 @@ class RedisSessionStore:
 
     def get_with_user(self, id_hash: str) -> tuple[SessionRecord, UserFacts | None] | None:
         rec = self.get(id_hash)
-        return (rec, user_facts(self.db, rec.user_id)) if rec else None
+        return (rec, user_facts(session=self.db, user_id=rec.user_id)) if rec else None
 
     def delete(self, id_hash: str) -> None:
         rec = self.get(id_hash)

@@ -19,12 +19,12 @@ _LINK = re.compile(r"https?://[^\s<>\"']+")
 
 def latest(*, session: Session, actor: Actor, to: str = "", limit: int = 100) -> list[EmailOutbox]:
     """Newest emails first (optionally to one address)."""
-    require_admin(session, actor, "outbox.list")
+    require_admin(session=session, actor=actor, action="outbox.list")
     return list_outbox(session=session, to=to.strip() or None, limit=max(1, min(limit, 500)))
 
 
 def open_email(*, session: Session, actor: Actor, email_id: uuid.UUID) -> EmailOutbox:
-    require_admin(session, actor, "outbox.open")
+    require_admin(session=session, actor=actor, action="outbox.open")
     row = session.get(EmailOutbox, email_id)
     if row is None:
         raise NotFound("That email is no longer in the outbox.")

@@ -23,7 +23,7 @@ from maxbooster.services.errors import ErrorCode, invalid
 
 def list_users(*, session: Session, actor: Actor, query: str = "", limit: int = 200) -> list[User]:
     """Users for the admin page, newest first, optionally filtered by email or name."""
-    require_admin(session, actor, "list_users")
+    require_admin(session=session, actor=actor, action="list_users")
     stmt = select(User).order_by(col(User.created_at).desc()).limit(max(1, min(limit, 500)))
     needle = query.strip().lower()[:100]
     if needle:
@@ -33,13 +33,13 @@ def list_users(*, session: Session, actor: Actor, query: str = "", limit: int = 
 
 
 def get_user_for_admin(*, session: Session, actor: Actor, user_id: uuid.UUID) -> User:
-    require_admin(session, actor, "get_user")
+    require_admin(session=session, actor=actor, action="get_user")
     return get_user(session=session, user_id=user_id)
 
 
 def set_role(*, session: Session, actor: Actor, user_id: uuid.UUID, role: str) -> User:
     """Give a user the role `user` or `admin`; the last active admin keeps theirs."""
-    require_admin(session, actor, "set_role")
+    require_admin(session=session, actor=actor, action="set_role")
     if role not in set(Role):
         raise invalid(ErrorCode.INVALID_ROLE)
     user = get_user(session=session, user_id=user_id)
@@ -54,7 +54,7 @@ def set_role(*, session: Session, actor: Actor, user_id: uuid.UUID, role: str) -
 
 def set_active(*, session: Session, actor: Actor, user_id: uuid.UUID, active: bool) -> User:
     """Enable or disable an account; disabling revokes its sessions and API tokens at once."""
-    require_admin(session, actor, "set_active")
+    require_admin(session=session, actor=actor, action="set_active")
     user = get_user(session=session, user_id=user_id)
     if not active and is_last_active_admin(session=session, user=user):
         raise invalid(ErrorCode.LAST_ADMIN)
@@ -72,7 +72,7 @@ def set_active(*, session: Session, actor: Actor, user_id: uuid.UUID, active: bo
 
 def set_plan(*, session: Session, actor: Actor, user_id: uuid.UUID, plan: str) -> User:
     """Set a user's plan (a comp until payments arrive); audited."""
-    require_admin(session, actor, "set_plan")
+    require_admin(session=session, actor=actor, action="set_plan")
     key = plans.get_plan(plan).key
     user = get_user(session=session, user_id=user_id)
     old, user.plan = user.plan, key
@@ -84,7 +84,7 @@ def set_plan(*, session: Session, actor: Actor, user_id: uuid.UUID, plan: str) -
 
 def mark_verified(*, session: Session, actor: Actor, user_id: uuid.UUID) -> User:
     """Confirm a user's email on their behalf (e.g. a self-hosted install without email)."""
-    require_admin(session, actor, "mark_verified")
+    require_admin(session=session, actor=actor, action="mark_verified")
     user = get_user(session=session, user_id=user_id)
     if not user.email_verified:
         user.email_verified = True
@@ -96,7 +96,7 @@ def mark_verified(*, session: Session, actor: Actor, user_id: uuid.UUID) -> User
 
 def resend_verification(*, session: Session, actor: Actor, user_id: uuid.UUID) -> User:
     """Email the user a new verification link (older links stop working)."""
-    require_admin(session, actor, "resend_verification")
+    require_admin(session=session, actor=actor, action="resend_verification")
     user = get_user(session=session, user_id=user_id)
     if user.email_verified:
         raise invalid(ErrorCode.INVALID_INPUT, "That email address is already confirmed.")

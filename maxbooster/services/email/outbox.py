@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from maxbooster.models.base import utcnow
-from maxbooster.models.email import EmailOutbox
+from maxbooster.models.email import EmailOutbox, EmailStatus
 from maxbooster.services.email import EmailMessage
 
 
@@ -19,13 +19,13 @@ class OutboxBackend:
         self.session = session
 
     def send(self, message: EmailMessage) -> None:
-        record(session=self.session, message=message, status="stored")
+        record(session=self.session, message=message, status=EmailStatus.STORED)
 
 
-def record(*, session: Session, message: EmailMessage, status: str) -> uuid.UUID:
+def record(*, session: Session, message: EmailMessage, status: EmailStatus) -> uuid.UUID:
     row = EmailOutbox(to_addr=message.to, subject=message.subject[:300], text_body=message.text,
                       html_body=message.html, status=status,
-                      sent_at=utcnow() if status == "sent" else None)
+                      sent_at=utcnow() if status == EmailStatus.SENT else None)
     session.add(row)
     session.commit()
     return row.id

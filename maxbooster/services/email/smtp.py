@@ -9,6 +9,7 @@ import ssl
 
 from sqlmodel import Session
 
+from maxbooster.models.email import EmailStatus
 from maxbooster.services.email import EmailMessage
 from maxbooster.settings import get_settings
 
@@ -53,7 +54,7 @@ class SmtpBackend:
         except (smtplib.SMTPException, OSError):
             log.warning("SMTP delivery to %s:%s failed", self.host, self.port)
             if self.record_in is not None:
-                record(session=self.record_in, message=message, status="failed")
+                record(session=self.record_in, message=message, status=EmailStatus.FAILED)
             raise
         if self.record_in is not None:
-            record(session=self.record_in, message=message, status="sent")
+            record(session=self.record_in, message=message, status=EmailStatus.SENT)

@@ -98,7 +98,7 @@ def list_tracks(*, session: Session, actor: Actor, query: str = "", status: str 
 
 
 def get_track(*, session: Session, actor: Actor, track_id: uuid.UUID) -> Track:
-    track = get_owned(session, Track, track_id, actor)
+    track = get_owned(session=session, model=Track, obj_id=track_id, actor=actor)
     return _effective(session, [track])[0]
 
 
@@ -116,7 +116,7 @@ def _clean_text(value: str, field: str, *, required: bool) -> str:
 def update_track(*, session: Session, actor: Actor, track_id: uuid.UUID, title: str | None = None,
                  artist: str | None = None) -> Track:
     """Rename a track or set its artist (plain text, 1–200 characters)."""
-    track = get_owned(session, Track, track_id, actor)
+    track = get_owned(session=session, model=Track, obj_id=track_id, actor=actor)
     if title is not None:
         track.title = _clean_text(title, "title", required=True)
     if artist is not None:
@@ -140,7 +140,7 @@ def delete_track(*, session: Session, actor: Actor, track_id: uuid.UUID,
                  storage: StorageBackend | None = None) -> None:
     """Delete a track, its masters and every file of both; frees their quota. A processing job
     still running for it is cancelled (it stops at its next progress report)."""
-    track = get_owned(session, Track, track_id, actor)
+    track = get_owned(session=session, model=Track, obj_id=track_id, actor=actor)
     masters = session.exec(select(Master).where(col(Master.track_id) == track.id)).all()
     freed = track.size_bytes + sum(m.size_bytes for m in masters)
     running = [track.job_id, *(m.job_id for m in masters)]

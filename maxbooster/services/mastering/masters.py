@@ -130,12 +130,12 @@ def list_masters(*, session: Session, actor: Actor, track_id: uuid.UUID) -> list
 
 
 def get_master(*, session: Session, actor: Actor, master_id: uuid.UUID) -> Master:
-    return get_owned(session, Master, master_id, actor)
+    return get_owned(session=session, model=Master, obj_id=master_id, actor=actor)
 
 
 def delete_master(*, session: Session, actor: Actor, master_id: uuid.UUID,
                   storage: StorageBackend | None = None) -> None:
-    master = get_owned(session, Master, master_id, actor)
+    master = get_owned(session=session, model=Master, obj_id=master_id, actor=actor)
     if master.job_id and master.status == MasterStatus.PROCESSING:
         job = session.get(jobs.Job, master.job_id)
         if job is not None and job.status in ("pending", "running"):
@@ -159,7 +159,7 @@ def allowed_formats(*, session: Session, actor: Actor) -> tuple[str, ...]:
 
 def download_key(*, session: Session, actor: Actor, master_id: uuid.UUID, file_format: str) -> tuple[Master, str]:
     """The storage key of one rendered format, if the plan allows it and it exists."""
-    master = get_owned(session, Master, master_id, actor)
+    master = get_owned(session=session, model=Master, obj_id=master_id, actor=actor)
     try:
         fmt = MasterFormat(file_format)
     except ValueError as exc:
@@ -175,5 +175,5 @@ def download_key(*, session: Session, actor: Actor, master_id: uuid.UUID, file_f
     return master, key
 
 
-def reference_track(session: Session, master: Master) -> Track | None:
+def reference_track(*, session: Session, master: Master) -> Track | None:
     return session.get(Track, master.reference_track_id) if master.reference_track_id else None

@@ -94,7 +94,7 @@ def _tonal(analysis: dict[str, Any], genre: str) -> list[dict[str, Any]]:
 def _master_row(session: Any, master: Any, track: Any, allowed: tuple[str, ...], job: Job | None) -> MasterRow:
     progress = job.progress if job is not None else 0
     preparing = job is not None and JobStatus(job.status).is_active
-    v = master_views.view(session, master, track, allowed)
+    v = master_views.view(session=session, master=master, track=track, allowed=allowed)
     label = "Custom" if v.preset == "custom" else next(
         (d.label for d in masters.destinations() if d.preset == v.preset), v.preset)
     return MasterRow(

@@ -72,7 +72,7 @@ def reasons(report: dict[str, Any]) -> list[str]:
     return said
 
 
-def effective_status(session: Session, master: Master) -> tuple[str, str]:
+def effective_status(*, session: Session, master: Master) -> tuple[str, str]:
     if master.status == MasterStatus.PROCESSING and master.job_id:
         job = session.get(Job, master.job_id)
         if job is not None and job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
@@ -80,8 +80,8 @@ def effective_status(session: Session, master: Master) -> tuple[str, str]:
     return master.status, master.status_message
 
 
-def view(session: Session, master: Master, track: Track, allowed: tuple[str, ...]) -> MasterView:
-    status, message = effective_status(session, master)
+def view(*, session: Session, master: Master, track: Track, allowed: tuple[str, ...]) -> MasterView:
+    status, message = effective_status(session=session, master=master)
     report = master.report or {}
     before, after = report.get("before") or {}, report.get("after") or {}
     compare = [CompareRow(label, _fmt(before.get(key), unit), _fmt(after.get(key), unit))

@@ -91,5 +91,5 @@ def save_upload(*, session: Session, actor: Actor, filename: str, chunks: Iterab
 def open_file(*, session: Session, actor: Actor, file_id: uuid.UUID,
               storage: StorageBackend | None = None) -> tuple[StoredFile, BinaryIO]:
     """Open a stored file of the acting user (someone else's id reads as not found)."""
-    record = get_owned(session, StoredFile, file_id, actor)
+    record = get_owned(session=session, model=StoredFile, obj_id=file_id, actor=actor)
     return record, (storage or get_storage()).open(record.key)
