@@ -26,6 +26,8 @@ from audio.presets import get_preset
 from tests.audio.corpus import reference_true_peak_dbtp, speech_with_pauses, sub_bass_transients
 from tests.audio.signals import make_music, sine, write_wav
 
+pytestmark = pytest.mark.slow  # the corpus: in ./mb test and CI, not in the --fast loop
+
 LOUDNESS_TOLERANCE_LU = 0.3  # the product promise; pyloudnorm reads ~0.04 LU under libebur128
 MATERIALS = {"sub_bass": sub_bass_transients, "speech": speech_with_pauses,
              "music": lambda d, sr, seed=0: make_music(d, sr, seed)}
