@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, update
+from sqlalchemy import ColumnElement, Row, bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -224,13 +224,16 @@ def list_jobs(*, session: Session, actor: Actor, limit: int = 50) -> list[Job]:
     return list(rows.all())
 
 
+_T = Job.__table__.c  # type: ignore[attr-defined]
+_SUMMARIES = (sa_select(_T.id, _T.kind, _T.status, _T.progress, _T.message, _T.attempts, _T.created_at, _T.error)
+              .where(_T.owner_id == bindparam("owner")).order_by(_T.created_at.desc()).limit(bindparam("limit")))
+
+
 def list_job_summaries(*, session: Session, actor: Actor, limit: int = 50) -> list[Row[Any]]:
     """`list_jobs` as plain rows of what the Jobs page shows (id, kind, status, progress, message,
-    attempts, created_at, error): it runs on every page event, so no ORM objects are built."""
-    t = Job.__table__.c  # type: ignore[attr-defined]
-    stmt = (sa_select(t.id, t.kind, t.status, t.progress, t.message, t.attempts, t.created_at, t.error)
-            .where(t.owner_id == actor.require_user()).order_by(t.created_at.desc()).limit(limit))
-    return list(session.connection().execute(stmt))
+    attempts, created_at, error): it runs on every page event, so no ORM objects are built and
+    the statement is built once."""
+    return list(session.connection().execute(_SUMMARIES, {"owner": actor.require_user(), "limit": limit}))
 
 
 def beat(*, session: Session, worker_id: str, hostname: str, pid: int) -> None:

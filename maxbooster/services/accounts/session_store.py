@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Protocol
 
 import redis
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session, col
 
 from maxbooster.models.accounts import AuthSession, User
@@ -52,11 +52,16 @@ _SESS = AuthSession.__table__.c  # type: ignore[attr-defined]
 _USER_COLS = (_USER.email, _USER.display_name, _USER.role, _USER.plan, _USER.email_verified, _USER.is_active)
 _SESS_COLS = (_SESS.id_hash, _SESS.user_id, _SESS.created_at, _SESS.last_seen_at, _SESS.idle_expires_at,
               _SESS.absolute_expires_at, _SESS.ip, _SESS.user_agent, _SESS.remember)
+# Built once: SQLAlchemy then reuses their compiled form without rebuilding them on every event.
+_USER_BY_ID = select(*_USER_COLS).where(_USER.id == bindparam("user_id"))
+_SESSION_WITH_USER = (select(*_SESS_COLS, *_USER_COLS)
+                      .join_from(AuthSession.__table__, User.__table__, _SESS.user_id == _USER.id)  # type: ignore[attr-defined]
+                      .where(_SESS.id_hash == bindparam("id_hash")))
 
 
 def user_facts(*, session: Session, user_id: uuid.UUID) -> UserFacts | None:
     """The user's session-relevant columns, by a plain SQL query (no ORM objects: this runs per event)."""
-    row = session.connection().execute(select(*_USER_COLS).where(_USER.id == user_id)).first()
+    row = session.connection().execute(_USER_BY_ID, {"user_id": user_id}).first()
     return UserFacts(*row) if row else None
 
 
@@ -87,9 +92,7 @@ class DbSessionStore:
 
     def get_with_user(self, id_hash: str) -> tuple[SessionRecord, UserFacts | None] | None:
         """The session and its user in one query (the per-event check)."""
-        stmt = select(*_SESS_COLS, *_USER_COLS).join_from(AuthSession.__table__, User.__table__,  # type: ignore[attr-defined]
-                                                          _SESS.user_id == _USER.id).where(_SESS.id_hash == id_hash)
-        row = self.s.connection().execute(stmt).first()
+        row = self.s.connection().execute(_SESSION_WITH_USER, {"id_hash": id_hash}).first()
         if row is None:
             return None
         n = len(_SESS_COLS)
