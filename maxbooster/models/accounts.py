@@ -33,6 +33,7 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(one_of("role", Role), name="ck_users_role"),
+        CheckConstraint(one_of("plan", PlanKey), name="ck_users_plan"),
     )
 
     id: uuid.UUID = uuid_pk()
