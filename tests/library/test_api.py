@@ -3,35 +3,19 @@ origin) or a bearer token, pagination, edits, 404 for other users, documented er
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from maxbooster import routes
-from maxbooster.api.app import create_api
-from maxbooster.api.middleware import SecurityMiddleware
 from maxbooster.services.broker import InProcessBroker
 from maxbooster.settings import get_settings
 from tests.support import accounts as fx
 from tests.support import library as lib
 from tests.support.accounts import PASSWORD, make_user
 
-acct_env, jobs_run = fx.acct_env, lib.jobs_run
+acct_env, jobs_run, client, _bearer = fx.acct_env, lib.jobs_run, lib.api_client, lib.bearer
 ORIGIN = {"Origin": "http://localhost:3000"}
-
-
-@pytest.fixture
-def client(acct_env: object) -> Iterator[TestClient]:
-    with TestClient(SecurityMiddleware(create_api()), base_url="http://localhost:8000",
-                    follow_redirects=False) as c:
-        yield c
-
-
-def _bearer(client: TestClient, email: str) -> dict[str, str]:
-    token = client.post(routes.V1_TOKEN, json={"email": email, "password": PASSWORD}).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _cookie_login(client: TestClient, email: str) -> None:

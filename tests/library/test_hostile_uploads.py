@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import struct
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +20,6 @@ from audio.errors import AudioError
 from audio.headers import DEFAULT_MAX_SAMPLES
 from audio.io import probe, read_untrusted
 from maxbooster import routes
-from maxbooster.api.app import create_api
-from maxbooster.api.middleware import SecurityMiddleware
 from maxbooster.models.jobs import Job
 from maxbooster.models.library import Track
 from maxbooster.services import plans
@@ -32,21 +29,9 @@ from maxbooster.settings import get_settings
 from tests.audio.signals import make_music
 from tests.support import accounts as fx
 from tests.support import library as lib
-from tests.support.accounts import PASSWORD, make_user
+from tests.support.accounts import make_user
 
-acct_env, jobs_run = fx.acct_env, lib.jobs_run
-
-
-@pytest.fixture
-def client(acct_env: object) -> Iterator[TestClient]:
-    with TestClient(SecurityMiddleware(create_api()), base_url="http://localhost:8000",
-                    follow_redirects=False) as c:
-        yield c
-
-
-def _bearer(client: TestClient, email: str) -> dict[str, str]:
-    token = client.post(routes.V1_TOKEN, json={"email": email, "password": PASSWORD}).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
+acct_env, jobs_run, client, _bearer = fx.acct_env, lib.jobs_run, lib.api_client, lib.bearer
 
 
 def _audio(fmt: str, *, rate: int = lib.RATE, seconds: float = 3.0, subtype: str | None = None,

@@ -4,7 +4,6 @@ plan's limits (3 masters a month, MP3 only) with their messages, and the OpenAPI
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,8 +12,6 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from maxbooster import routes
-from maxbooster.api.app import create_api
-from maxbooster.api.middleware import SecurityMiddleware
 from maxbooster.models.accounts import User
 from maxbooster.models.mastering import Master
 from maxbooster.services import plans
@@ -25,28 +22,15 @@ from maxbooster.services.storage import get_storage
 from maxbooster.settings import get_settings
 from tests.support import accounts as fx
 from tests.support import library as lib
-from tests.support.accounts import PASSWORD, actor_for, make_user
+from tests.support.accounts import actor_for, make_user
 
-acct_env, jobs_run, jobs_held = fx.acct_env, lib.jobs_run, lib.jobs_held
+acct_env, jobs_run, jobs_held, client, bearer = fx.acct_env, lib.jobs_run, lib.jobs_held, lib.api_client, lib.bearer
 FORMATS = ("wav24", "wav16", "flac", "mp3")
 TYPES = {"wav24": "audio/wav", "wav16": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg"}
 NOT_FOUND = {"error": {"code": "not_found", "message": MESSAGES[ErrorCode.NOT_FOUND]}}
 MP3_ONLY = ("Your plan includes MP3 320 kbps downloads. See your plan under Account to get the other formats.")
 THREE_A_MONTH = ("Your Free plan allows masters per month: 3. See your plan under Account; delete something "
                  "or ask for a bigger plan.")
-
-
-@pytest.fixture
-def client(acct_env: object) -> Iterator[TestClient]:
-    with TestClient(SecurityMiddleware(create_api()), base_url="http://localhost:8000",
-                    follow_redirects=False) as c:
-        yield c
-
-
-def bearer(client: TestClient, email: str) -> dict[str, str]:
-    reply = client.post(routes.V1_TOKEN, json={"email": email, "password": PASSWORD})
-    assert reply.status_code == 200, reply.text
-    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
 
 
 def ready_track(client: TestClient, auth: dict[str, str], jobs: InProcessBroker, *, seconds: float = 6.0,

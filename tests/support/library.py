@@ -10,14 +10,18 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
+from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from maxbooster import routes
+from maxbooster.api.app import create_api
+from maxbooster.api.middleware import SecurityMiddleware
 from maxbooster.models.library import Track
 from maxbooster.services import broker as broker_service
 from maxbooster.services.broker import InProcessBroker
 from maxbooster.services.library import uploads
 from tests.audio.signals import make_music
-from tests.support.accounts import actor_for
+from tests.support.accounts import PASSWORD, actor_for
 
 RATE = 44100
 
@@ -74,3 +78,18 @@ def jobs_held(app_env: Path) -> Iterator[InProcessBroker]:
 def fresh(session: Session, track_id: uuid.UUID) -> Track | None:
     session.expire_all()
     return session.get(Track, track_id)
+
+
+@pytest.fixture
+def api_client(acct_env: object) -> Iterator[TestClient]:
+    """The HTTP app as the server runs it (security middleware included), without following redirects."""
+    with TestClient(SecurityMiddleware(create_api()), base_url="http://localhost:8000",
+                    follow_redirects=False) as c:
+        yield c
+
+
+def bearer(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    """An Authorization header for `email` from the real token endpoint."""
+    reply = client.post(routes.V1_TOKEN, json={"email": email, "password": password})
+    assert reply.status_code == 200, reply.text
+    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
