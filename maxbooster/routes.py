@@ -70,6 +70,10 @@ V1_TRACK_RETRY = f"{V1_TRACK}/retry"
 V1_TRACK_MASTERS = f"{V1_TRACK}/masters"
 V1_MASTER = f"{V1}/masters/{{master_id}}"
 V1_MASTER_DOWNLOAD = f"{V1_MASTER}/download/{{file_format}}"
+V1_PROJECTS = f"{V1}/projects"
+V1_PROJECT = f"{V1_PROJECTS}/{{project_id}}"
+V1_PROJECT_DUPLICATE = f"{V1_PROJECT}/duplicate"
+V1_PROJECT_EDITS = f"{V1_PROJECT}/edits"
 
 # Stored files for their owner, by signed URL (services/media.py makes them)
 MEDIA = "/api/media"

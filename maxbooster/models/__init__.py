@@ -19,6 +19,7 @@ from maxbooster.models.library import Track, TrackStatus
 from maxbooster.models.mastering import Master, MasterFormat, MasterStatus
 from maxbooster.models.plans import UsageCounter
 from maxbooster.models.storage import StoredFile
+from maxbooster.models.studio import Project, ProjectEdit
 
 metadata = SQLModel.metadata
 
@@ -36,6 +37,8 @@ __all__ = [
     "MasterFormat",
     "MasterStatus",
     "PlanKey",
+    "Project",
+    "ProjectEdit",
     "RefreshToken",
     "Role",
     "StoredFile",

@@ -41,6 +41,7 @@ class Plan:
     masters_per_month: int | None
     master_formats: tuple[str, ...]  # download formats of masters (MasterFormat values)
     marketplace_fee_bps: int
+    tracks_per_project: int = 8  # studio tracks in one project
 
     def __post_init__(self) -> None:
         if not 0 <= self.marketplace_fee_bps <= 10_000:
@@ -57,9 +58,10 @@ class Plan:
 
 _ALL_FORMATS = ("wav24", "wav16", "flac", "mp3")
 PLANS: dict[str, Plan] = {
-    PlanKey.FREE: Plan(PlanKey.FREE, "Free", 1 * GIB, 3, 2, 20, 3, ("mp3",), 1500),
-    PlanKey.PRO: Plan(PlanKey.PRO, "Pro", 50 * GIB, 50, None, 500, None, _ALL_FORMATS, 800),
-    PlanKey.LABEL: Plan(PlanKey.LABEL, "Label", 500 * GIB, None, None, 5000, None, _ALL_FORMATS, 500),
+    PlanKey.FREE: Plan(PlanKey.FREE, "Free", 1 * GIB, 3, 2, 20, 3, ("mp3",), 1500, tracks_per_project=8),
+    PlanKey.PRO: Plan(PlanKey.PRO, "Pro", 50 * GIB, 50, None, 500, None, _ALL_FORMATS, 800, tracks_per_project=64),
+    PlanKey.LABEL: Plan(PlanKey.LABEL, "Label", 500 * GIB, None, None, 5000, None, _ALL_FORMATS, 500,
+                        tracks_per_project=128),
 }
 # resource -> how its period is counted: lifetime (""), calendar year, calendar month (UTC)
 RESOURCES: dict[str, str] = {"storage_bytes": "", "projects": "", "releases": "year", "ai_credits": "month",

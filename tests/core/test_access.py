@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
-from maxbooster.models import Job, Master, StoredFile, Track
+from maxbooster.models import Job, Master, Project, StoredFile, Track
 from maxbooster.models.audit import AuditLog
 from maxbooster.services.access import get_owned, require_admin
 from maxbooster.services.actor import Actor
@@ -32,6 +32,7 @@ FACTORIES: dict[str, Callable[[uuid.UUID], Any]] = {
     "tracks": lambda owner: _track(owner),
     "masters": lambda owner: Master(owner_id=owner, track_id=_track(owner, commit=True).id, version=1,
                                     preset="spotify", target_lufs=-14.0, ceiling_dbtp=-1.0),
+    "studio_projects": lambda owner: Project(owner_id=owner, name="p", document={}),
 }
 _SESSION: list[Session] = []
 
