@@ -159,6 +159,7 @@ def test_find_sort_edit_and_delete_tracks_and_see_their_jobs(browser, running_ap
     page.get_by_role("button", name="Search").click()
     page.wait_for_function("document.querySelectorAll('[data-testid=track-card]').length === 1")
     assert _titles(page) == ["Cold Water"]
+    assert page.get_by_test_id("track-count").inner_text() == "1 track"
     page.get_by_label("Search tracks").fill("no such song")
     page.get_by_role("button", name="Search").click()
     page.get_by_text("Nothing matches your search").wait_for(timeout=30_000)

@@ -89,7 +89,8 @@ def toolbar() -> rx.Component:
             rx.select.item("Title A–Z", value="title"), rx.select.item("Loudest", value="loudest"),
             rx.select.item("Longest", value="longest")), value=S.sort, on_change=S.set_sort, size="2"),
         rx.spacer(),
-        rx.text(S.total.to_string() + " tracks", size="2", color=theme.MUTED),
+        rx.text(rx.cond(S.total == 1, "1 track", S.total.to_string() + " tracks"), size="2", color=theme.MUTED,
+                data_testid="track-count"),
         width="100%", align="center", wrap="wrap", spacing="3",
     )
 
