@@ -34,6 +34,14 @@ def _pro_artist(app: RunningApp) -> None:
         db.execute("UPDATE users SET plan = 'pro' WHERE email = ?", (EMAIL,))
 
 
+def _login(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/studio/?$"), timeout=30_000)
+
+
 def _drop(page, name: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
     """Drop a file on the Library's drop zone, as a browser drag-and-drop does."""
     page.get_by_role("button", name=re.compile("Drop audio files here")).evaluate("""(zone, [name, bytes]) => {
@@ -51,11 +59,7 @@ def _audio_time(page, which: str) -> float:  # type: ignore[no-untyped-def]
 
 def test_drop_process_play_master_compare_download(page, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]
     _pro_artist(running_app)
-    page.goto("/login")
-    page.fill("input[name=email]", EMAIL)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/studio/?$"), timeout=30_000)
+    _login(page, EMAIL, PASSWORD)
 
     page.goto("/library")
     page.get_by_text("Your library is empty").wait_for(timeout=30_000)
@@ -133,11 +137,7 @@ def test_find_sort_edit_and_delete_tracks_and_see_their_jobs(browser, running_ap
 
     ctx = browser.new_context(viewport={"width": 1366, "height": 860}, base_url=running_app.url)
     page = ctx.new_page()
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/studio/?$"), timeout=30_000)
+    _login(page, email, password)
     page.goto("/library")
     page.get_by_test_id("track-card").nth(2).wait_for(timeout=30_000)
     page.wait_for_function("document.querySelectorAll('[data-testid=track-card] .rt-Badge').length >= 3 && "
