@@ -74,6 +74,7 @@ V1_PROJECTS = f"{V1}/projects"
 V1_PROJECT = f"{V1_PROJECTS}/{{project_id}}"
 V1_PROJECT_DUPLICATE = f"{V1_PROJECT}/duplicate"
 V1_PROJECT_EDITS = f"{V1_PROJECT}/edits"
+V1_PROJECT_BOUNCE = f"{V1_PROJECT}/bounce"
 
 # Stored files for their owner, by signed URL (services/media.py makes them)
 MEDIA = "/api/media"

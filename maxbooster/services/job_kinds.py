@@ -10,6 +10,7 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.selftest",
     "maxbooster.services.library.processing",
     "maxbooster.services.mastering.processing",
+    "maxbooster.services.studio.bounce",
 )
 
 # What each kind is called on the Jobs page.
@@ -17,6 +18,7 @@ LABELS: dict[str, str] = {
     "system.selftest": "Self-test",
     "library.process": "Processing an upload",
     "mastering.render": "Mastering",
+    "studio.bounce": "Bouncing a project",
 }
 
 

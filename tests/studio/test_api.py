@@ -94,3 +94,13 @@ def test_openapi_documents_the_studio_routes(client: TestClient) -> None:
             op = paths[path][method]
             assert {"401", "404", "422"} <= set(op["responses"]) and op["summary"], (path, method)
     assert "409" in paths[routes.V1_PROJECT_EDITS]["post"]["responses"]
+
+
+def test_bounce_over_http_says_what_is_missing(session: Session, acct_env: Path, client: TestClient) -> None:
+    make_user(session)
+    alice = bearer(client, "alice@example.com")
+    project = client.post(routes.V1_PROJECTS, json={"name": "Empty"}, headers=alice).json()
+    reply = client.post(routes.V1_PROJECT_BOUNCE.format(project_id=project["id"]), headers=alice)
+    assert reply.status_code == 422 and "add a clip" in reply.json()["error"]["message"]
+    ops = client.get(routes.OPENAPI).json()["paths"][routes.V1_PROJECT_BOUNCE]["post"]
+    assert {"202", "401", "404", "422"} <= set(ops["responses"])

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from maxbooster import routes
 from maxbooster.api.deps import CallerActor, DbSession
 from maxbooster.models.studio import Project
-from maxbooster.services.studio import projects
+from maxbooster.services.studio import bounce, projects
 
 router = APIRouter(tags=["studio"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -143,3 +143,13 @@ def list_edits(project_id: uuid.UUID, actor: CallerActor, db: DbSession, after: 
     """The accepted edits after version `after`, oldest first."""
     return [HistoryItemOut(version=e.version, txn_id=e.txn_id, ops=e.ops, inverse=e.inverse, created_at=e.created_at)
             for e in projects.history(session=db, actor=actor, project_id=project_id, after_version=after)]
+
+
+class BounceOut(BaseModel):
+    job_id: uuid.UUID
+
+
+@router.post(routes.V1_PROJECT_BOUNCE, response_model=BounceOut, status_code=202, responses=ERRORS)
+def bounce_project(project_id: uuid.UUID, actor: CallerActor, db: DbSession) -> BounceOut:
+    """Render the arrangement on the server into a new library track (a job; its result is `track:<id>`)."""
+    return BounceOut(job_id=bounce.start_bounce(session=db, actor=actor, project_id=project_id).id)
