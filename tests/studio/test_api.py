@@ -51,6 +51,7 @@ def test_projects_and_edits_over_http(session: Session, acct_env: Path, client: 
 
     got = client.get(url, headers=alice).json()
     assert got["version"] == 2 and got["document"]["tracks"][0]["pan"] == 0.3 and got["tracks"] == 1
+    assert got["unplayable_clips"] == {}
     history = client.get(edits_url, headers=alice, params={"after": 1}).json()
     assert [h["version"] for h in history] == [2]
 

@@ -90,3 +90,35 @@ def test_missing_or_unready_files_are_refused_before_any_job(session: Session, a
         projects.commit_edit(session=session, actor=me, project_id=project.id, base_version=2 * n + 1,
                              edit=[{"op": "track.remove", "id": f"t{n}"}], txn_id=uuid.uuid4().hex)
     assert session.exec(select(Job).where(Job.kind == bounce.BOUNCE_KIND)).all() == []
+
+
+def test_a_deleted_track_makes_its_clips_missing_not_the_project_broken(session: Session, acct_env: Path,
+                                                                        jobs_run: InProcessBroker) -> None:
+    from maxbooster.services.library import tracks
+
+    alice = make_user(session)
+    me = actor_for(alice)
+    keep, gone = _ready(session, alice, 4, 2, jobs_run), _ready(session, alice, 5, 2, jobs_run)
+    project = projects.create_project(session=session, actor=me, name="Song")
+    projects.commit_edit(session=session, actor=me, project_id=project.id, base_version=0, txn_id=uuid.uuid4().hex,
+                         edit=[{"op": "track.add", "track": {"id": "t1", "name": "A"}},
+                               {"op": "clip.add", "track": "t1", "clip": {"id": "c1", "file": str(keep.id),
+                                                                          "start_s": 0, "length_s": 1}},
+                               {"op": "clip.add", "track": "t1", "clip": {"id": "c2", "file": str(gone.id),
+                                                                          "start_s": 1, "length_s": 1}},
+                               {"op": "clip.add", "track": "t1", "clip": {"id": "c3", "file": "not-a-track",
+                                                                          "start_s": 2, "length_s": 1}}])
+    stored = projects.get_project(session=session, actor=me, project_id=project.id)
+    assert bounce.clip_media(session=session, project=stored) == {"c3": "missing"}
+    tracks.delete_track(session=session, actor=me, track_id=gone.id)
+    stored = projects.get_project(session=session, actor=me, project_id=project.id)
+    assert bounce.clip_media(session=session, project=stored) == {"c2": "missing", "c3": "missing"}
+    with pytest.raises(InvalidInput, match="missing or still processing"):
+        bounce.start_bounce(session=session, actor=me, project_id=project.id)
+    # the project still opens and edits: the missing clip can be removed
+    after = projects.commit_edit(session=session, actor=me, project_id=project.id, base_version=1,
+                                 txn_id=uuid.uuid4().hex, edit=[{"op": "clip.remove", "id": "c2"},
+                                                                {"op": "clip.remove", "id": "c3"}])
+    assert after.version == 2
+    assert bounce.clip_media(session=session, project=projects.get_project(
+        session=session, actor=me, project_id=project.id)) == {}

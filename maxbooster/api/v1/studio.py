@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from maxbooster import routes
 from maxbooster.api.deps import CallerActor, DbSession
@@ -53,6 +54,8 @@ class ProjectOut(BaseModel):
 
 class ProjectDetailOut(ProjectOut):
     document: dict[str, Any]
+    unplayable_clips: dict[str, str] = Field(
+        default_factory=dict, description='clip id → "missing" (its library track is gone) or "processing"')
 
 
 class ProjectPageOut(BaseModel):
@@ -88,8 +91,9 @@ def _out(p: Project) -> ProjectOut:
                       version=p.version, created_at=p.created_at, updated_at=p.updated_at)
 
 
-def _detail(p: Project) -> ProjectDetailOut:
-    return ProjectDetailOut(**_out(p).model_dump(), document=p.document)
+def _detail(p: Project, db: Session) -> ProjectDetailOut:
+    return ProjectDetailOut(**_out(p).model_dump(), document=p.document,
+                            unplayable_clips=bounce.clip_media(session=db, project=p))
 
 
 @router.get(routes.V1_PROJECTS, response_model=ProjectPageOut, responses=ERRORS)
@@ -101,25 +105,25 @@ def list_projects(actor: CallerActor, db: DbSession) -> ProjectPageOut:
 @router.post(routes.V1_PROJECTS, response_model=ProjectDetailOut, status_code=201, responses=ERRORS)
 def create_project(body: ProjectIn, actor: CallerActor, db: DbSession) -> ProjectDetailOut:
     """A new empty project (counts against the plan's projects)."""
-    return _detail(projects.create_project(session=db, actor=actor, **body.model_dump()))
+    return _detail(projects.create_project(session=db, actor=actor, **body.model_dump()), db)
 
 
 @router.get(routes.V1_PROJECT, response_model=ProjectDetailOut, responses=ERRORS)
 def get_project(project_id: uuid.UUID, actor: CallerActor, db: DbSession) -> ProjectDetailOut:
     """One project with its current arrangement document."""
-    return _detail(projects.get_project(session=db, actor=actor, project_id=project_id))
+    return _detail(projects.get_project(session=db, actor=actor, project_id=project_id), db)
 
 
 @router.patch(routes.V1_PROJECT, response_model=ProjectDetailOut, responses=ERRORS)
 def update_project(project_id: uuid.UUID, body: ProjectPatch, actor: CallerActor, db: DbSession) -> ProjectDetailOut:
     """Rename, or change the time signature (tempo and everything else are edits)."""
-    return _detail(projects.update_project(session=db, actor=actor, project_id=project_id, **body.model_dump()))
+    return _detail(projects.update_project(session=db, actor=actor, project_id=project_id, **body.model_dump()), db)
 
 
 @router.post(routes.V1_PROJECT_DUPLICATE, response_model=ProjectDetailOut, status_code=201, responses=ERRORS)
 def duplicate_project(project_id: uuid.UUID, actor: CallerActor, db: DbSession) -> ProjectDetailOut:
     """A copy with the same arrangement and settings."""
-    return _detail(projects.duplicate_project(session=db, actor=actor, project_id=project_id))
+    return _detail(projects.duplicate_project(session=db, actor=actor, project_id=project_id), db)
 
 
 @router.delete(routes.V1_PROJECT, status_code=204, responses=ERRORS)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from maxbooster.db import session_scope
 from maxbooster.models.jobs import Job
@@ -32,6 +32,32 @@ from maxbooster.services.studio import projects
 
 BOUNCE_KIND = "studio.bounce"
 CHUNK = 4 * 1024 * 1024
+
+
+def clip_media(*, session: Session, project: Project) -> dict[str, str]:
+    """clip id → "missing" or "processing" for every clip whose library track cannot be played now
+    (deleted, another user's, not a track id, or still processing); playable clips are left out.
+    The project itself stays valid: the editor draws such clips as "missing file"."""
+    clips = [c for t in project.document.get("tracks", []) for c in t.get("clips", [])]
+    ids: dict[str, uuid.UUID | None] = {}
+    for clip in clips:
+        try:
+            ids[clip["file"]] = uuid.UUID(str(clip["file"]))
+        except ValueError:
+            ids[clip["file"]] = None
+    known = [i for i in ids.values() if i is not None]
+    rows = session.exec(select(Track).where(col(Track.id).in_(known), col(Track.owner_id) == project.owner_id)
+                        ).all() if known else []
+    status = {str(t.id): t.status for t in rows}
+    state: dict[str, str] = {}
+    for clip in clips:
+        track_id = ids[clip["file"]]
+        found = status.get(str(track_id)) if track_id is not None else None
+        if found is None or found == TrackStatus.FAILED:
+            state[clip["id"]] = "missing"
+        elif found != TrackStatus.READY:
+            state[clip["id"]] = "processing"
+    return state
 
 
 def _sources(session: Session, project: Project) -> dict[str, str]:
