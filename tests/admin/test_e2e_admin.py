@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.support.e2e import ROOT, RunningApp, screenshot
+from tests.support.e2e import ROOT, RunningApp, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -17,12 +17,6 @@ ADMIN_EMAIL = "boss@example.com"
 ADMIN_PASSWORD = "a long admin password 42"
 
 
-def _login(pg, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    pg.goto("/login")
-    pg.fill("input[name=email]", email)
-    pg.fill("input[name=password]", password)
-    pg.get_by_role("button", name="Log in").click()
-    pg.wait_for_url(re.compile(r"/studio/?$"), timeout=30_000)
 
 
 def test_admin_sets_plan_and_user_is_refused(browser, page, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]
@@ -32,12 +26,12 @@ def test_admin_sets_plan_and_user_is_refused(browser, page, running_app: Running
     assert made.returncode == 0, made.stderr
 
     user_page = browser.new_context(base_url=running_app.url).new_page()
-    _login(user_page, running_app.demo_email, running_app.demo_password)
+    sign_in(user_page, running_app.demo_email, running_app.demo_password)
     assert user_page.get_by_text("ADMIN").count() == 0  # no admin navigation for a normal user
     user_page.goto("/admin/users")
     user_page.wait_for_url(re.compile(r"/studio/?$"), timeout=30_000)
 
-    _login(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
     page.goto("/admin/users")
     row = page.get_by_test_id("user-row").filter(has_text=running_app.demo_email)
     row.wait_for(timeout=30_000)
@@ -57,7 +51,7 @@ def test_last_admin_keeps_their_role_and_outbox_shows_links(browser, page, runni
     env = {"MAXBOOSTER_DATA_DIR": str(running_app.data_dir), "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, "-m", "maxbooster.cli", "create-admin", ADMIN_EMAIL, "--password-stdin"],
                    input=ADMIN_PASSWORD + "\n", text=True, capture_output=True, cwd=ROOT, env=env, check=True)
-    _login(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
     page.goto("/admin/users")
     me = page.get_by_test_id("user-row").filter(has_text=ADMIN_EMAIL)
     me.wait_for(timeout=30_000)

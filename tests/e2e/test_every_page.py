@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from maxbooster import routes
-from tests.support.e2e import ROOT, RunningApp, screenshot
+from tests.support.e2e import ROOT, RunningApp, screenshot, sign_in
 from tests.support.library import music_bytes
 
 pytestmark = pytest.mark.e2e
@@ -27,12 +27,6 @@ VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}
 UNKNOWN = "/no-such-page"
 
 
-def _login(pg, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    pg.goto(routes.LOGIN)
-    pg.fill("input[name=email]", email)
-    pg.fill("input[name=password]", password)
-    pg.get_by_role("button", name="Log in").click()
-    pg.wait_for_url(re.compile(r"/studio/?$"), timeout=30_000)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +105,7 @@ def test_every_page_renders_fits_and_passes_axe(browser, running_app: RunningApp
                               bypass_csp=True)
     pg = ctx.new_page()
     if signed_in:
-        _login(pg, *admin_login)
+        sign_in(pg, *admin_login)
     problems = []
     for path in _pages(signed_in, track_path):
         slug = "track" if path == track_path else path.strip("/").replace("/", "_") or "home"
@@ -135,7 +129,7 @@ def test_pages_load_without_console_errors_under_the_real_csp(page, running_app:
     for path in _pages(False):
         page.goto(path)
         page.locator("main").first.wait_for(timeout=30_000)
-    _login(page, *admin_login)
+    sign_in(page, *admin_login)
     for path in _pages(True, track_path):
         page.goto(path)
         page.locator("main").first.wait_for(timeout=30_000)
@@ -148,7 +142,7 @@ def test_phone_menu_reaches_every_area_and_log_out(browser, running_app: Running
                                                    admin_login: tuple[str, str]) -> None:
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, base_url=running_app.url)
     pg = ctx.new_page()
-    _login(pg, *admin_login)
+    sign_in(pg, *admin_login)
     assert pg.get_by_role("navigation", name="Main").count() == 0 or \
         not pg.get_by_role("navigation", name="Main").first.is_visible()  # the sidebar is folded away
     pg.get_by_role("button", name="Open menu").click()
@@ -200,7 +194,7 @@ def test_skip_link_single_tab_stops_full_width_header_and_full_height_sidebar(br
     pg.keyboard.press("Enter")
     assert pg.evaluate("location.hash") == "#main"
 
-    _login(pg, *admin_login)
+    sign_in(pg, *admin_login)
     for path in (routes.SETTINGS, track_path):  # every control is one Tab stop (no focusable wrappers)
         pg.goto(path)
         pg.locator("main").first.wait_for(timeout=30_000)

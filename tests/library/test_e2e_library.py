@@ -16,7 +16,7 @@ import pyloudnorm
 import pytest
 import soundfile as sf
 
-from tests.support.e2e import ROOT, RunningApp, screenshot
+from tests.support.e2e import ROOT, RunningApp, screenshot, sign_in
 from tests.support.library import music_bytes
 
 pytestmark = pytest.mark.e2e
@@ -34,12 +34,6 @@ def _pro_artist(app: RunningApp) -> None:
         db.execute("UPDATE users SET plan = 'pro' WHERE email = ?", (EMAIL,))
 
 
-def _login(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/studio/?$"), timeout=30_000)
 
 
 def _drop(page, name: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
@@ -59,7 +53,7 @@ def _audio_time(page, which: str) -> float:  # type: ignore[no-untyped-def]
 
 def test_drop_process_play_master_compare_download(page, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]
     _pro_artist(running_app)
-    _login(page, EMAIL, PASSWORD)
+    sign_in(page, EMAIL, PASSWORD)
 
     page.goto("/library")
     page.get_by_text("Your library is empty").wait_for(timeout=30_000)
@@ -137,7 +131,7 @@ def test_find_sort_edit_and_delete_tracks_and_see_their_jobs(browser, running_ap
 
     ctx = browser.new_context(viewport={"width": 1366, "height": 860}, base_url=running_app.url)
     page = ctx.new_page()
-    _login(page, email, password)
+    sign_in(page, email, password)
     page.goto("/library")
     page.get_by_test_id("track-card").nth(2).wait_for(timeout=30_000)
     page.wait_for_function("document.querySelectorAll('[data-testid=track-card] .rt-Badge').length >= 3 && "

@@ -6,6 +6,7 @@ The app is started with the same `maxbooster run` the README's first command use
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -122,3 +123,12 @@ def screenshot(pg, name: str) -> Path:  # type: ignore[no-untyped-def]
 
 def cleanup_web_build() -> None:
     shutil.rmtree(ROOT / ".web" / "build", ignore_errors=True)
+
+
+def sign_in(pg, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Log in through the real form and wait for the signed-in home page."""
+    pg.goto("/login")
+    pg.fill("input[name=email]", email)
+    pg.fill("input[name=password]", password)
+    pg.get_by_role("button", name="Log in").click()
+    pg.wait_for_url(re.compile(r"/studio/?$"), timeout=30_000)
