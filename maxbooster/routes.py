@@ -19,6 +19,8 @@ LINK_GOOGLE = "/link-google"
 HOME = "/studio"
 LIBRARY = "/library"
 TRACK = "/library/[track_id]"
+PROJECTS = "/projects"  # the Studio: the list of projects
+PROJECT = "/projects/[project_id]"  # the Studio's editor of one project
 JOBS = "/jobs"
 SETTINGS = "/settings"
 
@@ -27,9 +29,9 @@ ADMIN_USERS = "/admin/users"
 ADMIN_OUTBOX = "/admin/outbox"
 
 PUBLIC_PAGES = (LANDING, LOGIN, SIGNUP, FORGOT, RESET, VERIFY, LINK_GOOGLE)
-USER_PAGES = (HOME, LIBRARY, JOBS, SETTINGS)
+USER_PAGES = (HOME, LIBRARY, PROJECTS, JOBS, SETTINGS)
 ADMIN_PAGES = (ADMIN_USERS, ADMIN_OUTBOX)
-DYNAMIC_PAGES = (TRACK,)  # pages of one object; the browser tests visit them with a real id
+DYNAMIC_PAGES = (TRACK, PROJECT)  # pages of one object; the browser tests visit them with a real id
 PAGES = PUBLIC_PAGES + USER_PAGES + ADMIN_PAGES + DYNAMIC_PAGES
 
 # Browser form endpoints (native POSTs that answer 303 and set the HttpOnly session cookie)
@@ -75,6 +77,12 @@ V1_PROJECT = f"{V1_PROJECTS}/{{project_id}}"
 V1_PROJECT_DUPLICATE = f"{V1_PROJECT}/duplicate"
 V1_PROJECT_EDITS = f"{V1_PROJECT}/edits"
 V1_PROJECT_BOUNCE = f"{V1_PROJECT}/bounce"
+V1_PROJECTS_IMPORT = f"{V1_PROJECTS}/import"  # a .dawproject upload becomes a new project
+V1_PROJECT_EXPORT = f"{V1_PROJECT}/export"  # starts a .dawproject export job
+V1_PROJECT_EXPORT_JOB = f"{V1_PROJECT_EXPORT}/{{job_id}}"  # its progress and download link
+V1_PROJECT_EXPORT_DOWNLOAD = f"{V1_PROJECT_EXPORT_JOB}/download"
+V1_BOUNCE = f"{V1}/bounces/{{job_id}}"  # a bounce job: its settings, library track and downloads
+V1_BOUNCE_DOWNLOAD = f"{V1_BOUNCE}/download/{{file}}"  # file: mix or stems
 
 # Stored files for their owner, by signed URL (services/media.py makes them)
 MEDIA = "/api/media"
@@ -87,6 +95,7 @@ NO_REFERRER_PAGES = (RESET, LINK_GOOGLE)
 NAV: list[tuple[str, str, str]] = [
     ("Home", HOME, "layout-dashboard"),
     ("Library", LIBRARY, "library"),
+    ("Studio", PROJECTS, "sliders-horizontal"),
     ("Jobs", JOBS, "activity"),
     ("Account", SETTINGS, "user-cog"),
 ]
@@ -100,6 +109,10 @@ ADMIN_NAV: list[tuple[str, str, str]] = [
 
 def track_page(track_id: object) -> str:
     return TRACK.replace("[track_id]", str(track_id))
+
+
+def project_page(project_id: object) -> str:
+    return PROJECT.replace("[project_id]", str(project_id))
 
 
 def with_query(path: str, **params: str) -> str:

@@ -36,7 +36,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 AUTH_BODY_BYTES = 64 * 1024
 API_BODY_BYTES = 1024 * 1024
 # Paths that stream uploads; they are capped at UPLOAD_MAX_BYTES instead.
-UPLOAD_PATHS: tuple[str, ...] = (routes.V1_TRACKS,)
+UPLOAD_PATHS: tuple[str, ...] = (routes.V1_TRACKS, routes.V1_PROJECTS_IMPORT)
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 
 
@@ -59,7 +59,9 @@ def content_security_policy(script_hashes: tuple[str, ...] = ()) -> str:
     # 'unsafe-eval': Reflex's client runs the functions our own server sends over the
     # websocket (toasts, call_script) with eval(); inline scripts stay limited to the hashes
     # of the document's own <script> blocks.
-    scripts = " ".join(["'self'", "'unsafe-eval'", *(f"'sha256-{h}'" for h in script_hashes)])
+    # blob: the studio's AudioWorklet processors are built from the engine module as a Blob, so live
+    # playback and the offline render run the very same code (worklets fall under script-src).
+    scripts = " ".join(["'self'", "'unsafe-eval'", "blob:", *(f"'sha256-{h}'" for h in script_hashes)])
     # With S3 storage, /api/media redirects to presigned URLs of the bucket: audio, images and
     # fetch() of stored files follow that redirect, so the bucket's origin is allowed for them.
     storage = "".join(f" {origin}" for origin in media_origins())

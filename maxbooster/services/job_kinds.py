@@ -11,6 +11,7 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.library.processing",
     "maxbooster.services.mastering.processing",
     "maxbooster.services.studio.bounce",
+    "maxbooster.services.studio.dawproject.export",
 )
 
 # What each kind is called on the Jobs page.
@@ -19,6 +20,7 @@ LABELS: dict[str, str] = {
     "library.process": "Processing an upload",
     "mastering.render": "Mastering",
     "studio.bounce": "Bouncing a project",
+    "studio.export_dawproject": "Exporting a project for a DAW",
 }
 
 

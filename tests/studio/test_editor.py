@@ -94,7 +94,8 @@ def test_projects_list_in_plain_words(acct_env) -> None:  # type: ignore[no-unty
 def test_ago() -> None:
     now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
     cases = {timedelta(seconds=5): "just now", timedelta(minutes=1): "1 minute ago",
-             timedelta(minutes=59): "59 minutes ago", timedelta(hours=1): "1 hour ago", timedelta(hours=5): "5 hours ago",
+             timedelta(minutes=59): "59 minutes ago", timedelta(hours=1): "1 hour ago",
+             timedelta(hours=5): "5 hours ago",
              timedelta(days=1): "yesterday", timedelta(days=6): "6 days ago", timedelta(days=40): "24 Oct 2026"}
     for delta, want in cases.items():
         assert editor.ago(now - delta, now) == want

@@ -1,5 +1,6 @@
 """/api/v1: studio projects — create, list, read, rename, duplicate, delete — and their edits
-(one committed gesture = one edit: a list of ops on the arrangement with the base version)."""
+(one committed gesture = one edit: a list of ops on the arrangement with the base version);
+bounces (a format, optional stems) with their progress and download links; DAWproject import and export."""
 
 from __future__ import annotations
 
@@ -7,14 +8,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field, StrictBool
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from maxbooster import routes
 from maxbooster.api.deps import CallerActor, DbSession
+from maxbooster.api.streams import blocking
+from maxbooster.api.uploads import read_file_part
+from maxbooster.db import session_scope
 from maxbooster.models.studio import Project
-from maxbooster.services.studio import bounce, projects
+from maxbooster.services.studio import bounce, dawproject, downloads, projects
 
 router = APIRouter(tags=["studio"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -149,11 +155,111 @@ def list_edits(project_id: uuid.UUID, actor: CallerActor, db: DbSession, after: 
             for e in projects.history(session=db, actor=actor, project_id=project_id, after_version=after)]
 
 
+class BounceIn(BaseModel):
+    format: str = Field(default="wav24", max_length=40,
+                        description="wav24 (24-bit WAV), wav16 (16-bit WAV), flac (24-bit FLAC) or mp3 (320 kbps)")
+    stems: StrictBool = Field(default=False, description="Also one pre-master 24-bit WAV per audible track, zipped")
+
+
 class BounceOut(BaseModel):
     job_id: uuid.UUID
+    project_id: uuid.UUID | None
+    status: str
+    progress: int
+    message: str
+    error: str
+    format: str
+    stems: bool
+    version: int | None = Field(description="The project version the bounce renders")
+    doc_hash: str = Field(description="sha256 of that version's document as canonical JSON")
+    track_id: uuid.UUID | None = Field(description="The mix in your library (lossless), once finished")
+    downloads: dict[str, str] = Field(description='"mix" (in the chosen format) and "stems" (zip) → short-lived URL')
+
+
+def _bounce(db: Session, actor: CallerActor, job_id: uuid.UUID) -> BounceOut:
+    return BounceOut(**vars(downloads.bounce_view(session=db, actor=actor, job_id=job_id)))
 
 
 @router.post(routes.V1_PROJECT_BOUNCE, response_model=BounceOut, status_code=202, responses=ERRORS)
-def bounce_project(project_id: uuid.UUID, actor: CallerActor, db: DbSession) -> BounceOut:
-    """Render the arrangement on the server into a new library track (a job; its result is `track:<id>`)."""
-    return BounceOut(job_id=bounce.start_bounce(session=db, actor=actor, project_id=project_id).id)
+def bounce_project(project_id: uuid.UUID, actor: CallerActor, db: DbSession, body: BounceIn | None = None) -> BounceOut:
+    """Render the arrangement on the server (a job): the mix goes to your library; an MP3 bounce and
+    stems are downloads (see the bounce's `downloads` once it finished)."""
+    body = body or BounceIn()
+    job = bounce.start_bounce(session=db, actor=actor, project_id=project_id, file_format=body.format,
+                              stems=body.stems)
+    return _bounce(db, actor, job.id)
+
+
+@router.get(routes.V1_BOUNCE, response_model=BounceOut, responses=ERRORS)
+def get_bounce(job_id: uuid.UUID, actor: CallerActor, db: DbSession) -> BounceOut:
+    """One bounce: progress, the version it renders, its library track and download links."""
+    return _bounce(db, actor, job_id)
+
+
+@router.get(routes.V1_BOUNCE_DOWNLOAD, status_code=307, responses={**ERRORS, 307: {"description": "To the file"}})
+def download_bounce(job_id: uuid.UUID, file: str, actor: CallerActor, db: DbSession) -> Response:
+    """Redirect to a short-lived download link of the bounce's `mix` or `stems` (zip)."""
+    return RedirectResponse(downloads.download_url(session=db, actor=actor, job_id=job_id, file=file),
+                            status_code=307)
+
+
+class ImportOut(ProjectDetailOut):
+    notes: list[str] = Field(default_factory=list,
+                             description="What a studio project cannot hold and was left out (MIDI tracks, plug-ins …)")
+
+
+@router.post(routes.V1_PROJECTS_IMPORT, response_model=ImportOut, status_code=201,
+             responses={**ERRORS, 400: {"description": "Not a multipart upload with a `file` field"},
+                        413: {"description": "Too large"}})
+async def import_project(request: Request, actor: CallerActor,
+                         name: str | None = Query(None, max_length=400, description="Default: the file's title")
+                         ) -> Response:
+    """Import a DAWproject file (.dawproject from Bitwig, Studio One, Cubase …) sent as multipart/form-data
+    (field `file`) as a new project; its audio files become library tracks (processed like uploads)."""
+    filename, chunks = await read_file_part(request)
+
+    def run() -> ImportOut:
+        with session_scope() as db:
+            result = dawproject.import_dawproject(session=db, actor=actor, data=blocking(chunks), name=name,
+                                                  filename=filename)
+            return ImportOut(**_detail(result.project, db).model_dump(), notes=list(result.notes))
+
+    body = await run_in_threadpool(run)
+    return JSONResponse(body.model_dump(mode="json"), status_code=201)
+
+
+class ExportOut(BaseModel):
+    job_id: uuid.UUID
+    project_id: uuid.UUID
+    status: str
+    progress: int
+    message: str = Field(description="Progress, then the inserts DAWproject cannot hold (not exported)")
+    error: str
+    download_url: str = Field(description="Short-lived link to the .dawproject once the export finished")
+
+
+def _export(db: Session, actor: CallerActor, project_id: uuid.UUID, job_id: uuid.UUID) -> ExportOut:
+    s = dawproject.export_status(session=db, actor=actor, project_id=project_id, job_id=job_id)
+    return ExportOut(job_id=s.job.id, project_id=project_id, status=s.job.status, progress=s.job.progress,
+                     message=s.message, error=s.job.error or "", download_url=s.download_url)
+
+
+@router.post(routes.V1_PROJECT_EXPORT, response_model=ExportOut, status_code=202, responses=ERRORS)
+def export_project(project_id: uuid.UUID, actor: CallerActor, db: DbSession) -> ExportOut:
+    """Export the project as a DAWproject file for desktop DAWs (a job; poll it for the download link)."""
+    job = dawproject.start_export(session=db, actor=actor, project_id=project_id)
+    return _export(db, actor, project_id, job.id)
+
+
+@router.get(routes.V1_PROJECT_EXPORT_JOB, response_model=ExportOut, responses=ERRORS)
+def get_export(project_id: uuid.UUID, job_id: uuid.UUID, actor: CallerActor, db: DbSession) -> ExportOut:
+    """One export of the project: progress, then its download link."""
+    return _export(db, actor, project_id, job_id)
+
+
+@router.get(routes.V1_PROJECT_EXPORT_DOWNLOAD, status_code=307,
+            responses={**ERRORS, 307: {"description": "To the file"}})
+def download_export(project_id: uuid.UUID, job_id: uuid.UUID, actor: CallerActor, db: DbSession) -> Response:
+    """Redirect to a short-lived download link of the finished .dawproject."""
+    return RedirectResponse(dawproject.export_download_url(session=db, actor=actor, project_id=project_id,
+                                                           job_id=job_id), status_code=307)

@@ -1,0 +1,209 @@
+"""The Studio in Chromium against the real app: start a project, drag two songs from the library
+panel onto the timeline, move a clip by dragging it (exactly one event), change a fader, undo and
+redo, see an impossible edit refused with the field path and rolled back, play without a single
+websocket event, reload and find exactly what was saved, and close the tab with edits still
+unsent: they are replayed once when the project is opened again.
+
+After every step the browser's document equals the one stored on the server (JSON equality),
+and the version counts the committed gestures."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from maxbooster import routes
+from tests.support.e2e import ROOT, RunningApp, screenshot, sign_in
+from tests.support.library import music_bytes
+
+pytestmark = pytest.mark.e2e
+
+EMAIL, PASSWORD = "studio.artist@example.com", "studio artist long password"
+
+
+def _artist(app: RunningApp) -> dict[str, str]:
+    """A confirmed artist on the Pro plan; returns bearer headers for the REST API."""
+    env = {"MAXBOOSTER_DATA_DIR": str(app.data_dir), "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-m", "maxbooster.cli", "create-admin", EMAIL, "--password-stdin",
+                    "--name", "Studio Artist"], input=PASSWORD + "\n", text=True, capture_output=True, cwd=ROOT,
+                   env=env, check=True)
+    with sqlite3.connect(app.data_dir / "maxbooster.db") as db:
+        db.execute("UPDATE users SET plan = 'pro' WHERE email = ?", (EMAIL,))
+    token = httpx.post(f"{app.url}{routes.V1_TOKEN}", json={"email": EMAIL, "password": PASSWORD}).json()
+    return {"Authorization": f"Bearer {token['access_token']}"}
+
+
+def _ready_track(app: RunningApp, auth: dict[str, str], name: str, seed: int, seconds: float) -> str:
+    made = httpx.post(f"{app.url}{routes.V1_TRACKS}", headers=auth, timeout=60,
+                      files={"file": (name, music_bytes("WAV", seconds=seconds, seed=seed, level=0.2))}).json()
+    url = f"{app.url}{routes.V1_TRACK.format(track_id=made['track']['id'])}"
+    deadline = time.monotonic() + 120
+    while httpx.get(url, headers=auth).json()["status"] != "ready":
+        assert time.monotonic() < deadline, "the track was not processed in time"
+        time.sleep(0.5)
+    return str(made["track"]["id"])
+
+
+def _server(app: RunningApp, auth: dict[str, str], project_id: str) -> dict[str, Any]:
+    return httpx.get(f"{app.url}{routes.V1_PROJECT.format(project_id=project_id)}", headers=auth).json()
+
+
+def _settled(page, app: RunningApp, auth: dict[str, str], project_id: str, version: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Wait until the browser has no unsent edit and the server is at `version`; both documents."""
+    page.wait_for_function(f"() => window.__studio && window.__studio.pending() === 0 "
+                           f"&& window.__studio.version() === {version}", timeout=30_000)
+    stored = _server(app, auth, project_id)
+    assert stored["version"] == version
+    assert page.evaluate("window.__studio.doc()") == stored["document"]
+    return stored["document"]
+
+
+def _drag_library_item(page, index: int, x: float, y: float) -> None:  # type: ignore[no-untyped-def]
+    """Drag the library panel's item `index` onto the timeline at (x, y) px inside the lane."""
+    page.evaluate("""([index, x, y]) => {
+        const item = document.querySelectorAll('[data-testid=library-item]')[index];
+        const lane = document.querySelector('[data-testid=timeline]');
+        const r = lane.getBoundingClientRect();
+        const dt = new DataTransfer();
+        item.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: dt}));
+        for (const type of ['dragenter', 'dragover', 'drop'])
+            lane.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: dt,
+                                                    clientX: r.left + x, clientY: r.top + y}));
+    }""", [index, x, y])
+
+
+def test_studio_edit_play_undo_reload_and_replay(browser, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]
+    auth = _artist(running_app)
+    _ready_track(running_app, auth, "Drums.wav", seed=31, seconds=6)
+    _ready_track(running_app, auth, "Bass.wav", seed=32, seconds=5)
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=running_app.url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sent: list[str] = []  # every frame the page sends on Reflex's websocket
+    commits: list[str] = []  # the edit events among them
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: (
+        sent.append(frame), commits.append(frame) if isinstance(frame, str) and "commit" in frame else None)))
+    sign_in(page, EMAIL, PASSWORD)
+
+    page.goto(routes.PROJECTS)
+    page.get_by_text("No projects yet").wait_for(timeout=30_000)
+    screenshot(page, "studio-projects-empty")
+    page.get_by_test_id("new-project").click()
+    page.get_by_label("Name").fill("First Beat")
+    page.get_by_test_id("create-project").click()
+    page.wait_for_url(re.compile(r"/projects/[0-9a-f-]{36}/?$"), timeout=30_000)
+    project_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    page.get_by_test_id("timeline").wait_for(timeout=60_000)
+    page.locator("[data-testid=library-item]").nth(1).wait_for(timeout=30_000)
+    start = _settled(page, running_app, auth, project_id, 0)
+    assert start["tracks"] == []
+
+    # Two songs dragged from the library: each drop is one edit (a new track with its clip).
+    _drag_library_item(page, 0, 40 * 2, 40)  # 2 s at the default 40 px/s, below the ruler: a new track
+    _settled(page, running_app, auth, project_id, 1)
+    _drag_library_item(page, 1, 40 * 1, 26 + 76 + 30)  # second lane row: another new track
+    doc = _settled(page, running_app, auth, project_id, 2)
+    assert [len(t["clips"]) for t in doc["tracks"]] == [1, 1]
+    assert doc["tracks"][0]["clips"][0]["start_s"] == 2.0 and doc["tracks"][1]["clips"][0]["start_s"] == 1.0
+    page.wait_for_timeout(800)  # peaks drawn
+    screenshot(page, "studio-arrange")
+
+    # Move the first clip by dragging it 2 s to the right: exactly one event, sample-exact seconds.
+    before = len(commits)
+    lane = page.get_by_test_id("timeline").bounding_box()
+    x0, y0 = lane["x"] + 40 * 3, lane["y"] + 26 + 40
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x0 + 8 * step, y0)
+    page.mouse.up()
+    doc = _settled(page, running_app, auth, project_id, 3)
+    assert len(commits) - before == 1
+    assert doc["tracks"][0]["clips"][0]["start_s"] == 4.0  # snapped to the beat grid (0.5 s at 120 BPM)
+
+    # A fader gesture commits once, on release.
+    before = len(commits)
+    fader = page.get_by_label(f"{doc['tracks'][0]['name']} volume")
+    fader.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowLeft")  # keyboard: each key release commits, like a mouse release
+    page.wait_for_function("() => window.__studio.pending() === 0", timeout=30_000)
+    version = _server(running_app, auth, project_id)["version"]
+    doc = _settled(page, running_app, auth, project_id, version)
+    assert version - 3 == len(commits) - before == 5  # one event per key release, nothing while held
+    assert doc["tracks"][0]["volume_db"] == pytest.approx(-0.5)
+
+    # Undo puts back the document before the fader moves and the drag, redo brings the last one back.
+    version = _server(running_app, auth, project_id)["version"]
+    page.get_by_test_id("timeline").focus()
+    undos = 0
+    while page.evaluate("window.__studio.doc()")["tracks"][0]["clips"][0]["start_s"] != 2.0:
+        page.keyboard.press("Control+z")
+        undos += 1
+        _settled(page, running_app, auth, project_id, version + undos)
+        assert undos < 60
+    doc = _settled(page, running_app, auth, project_id, version + undos)
+    assert doc["tracks"][0]["volume_db"] == 0.0
+    page.keyboard.press("Control+Shift+z")
+    doc = _settled(page, running_app, auth, project_id, version + undos + 1)
+    assert doc["tracks"][0]["clips"][0]["start_s"] == 4.0
+
+    # An impossible edit (fades longer than the clip) is refused with the field path and rolled back.
+    version = _server(running_app, auth, project_id)["version"]
+    clip_id = doc["tracks"][0]["clips"][0]["id"]
+    page.evaluate("id => window.__studio.commit([{op: 'clip.set', id, field: 'fade_in_s', value: 1000}], 'x')",
+                  clip_id)
+    page.get_by_test_id("studio-message").filter(has_text="fade_in_s").wait_for(timeout=30_000)
+    assert _settled(page, running_app, auth, project_id, version) == doc  # nothing stored, browser back in step
+
+    # Playing sends nothing to the server: the playhead moves on the audio clock in the browser.
+    page.get_by_test_id("play").click()
+    page.wait_for_function("() => window.__studio.playing()", timeout=30_000)
+    before = len(sent)
+    page.wait_for_function("() => window.__studio.playing() && window.__studio.position() > 1.0", timeout=30_000)
+    screenshot(page, "studio-playing")
+    page.wait_for_timeout(1500)
+    position = page.evaluate("window.__studio.position()")
+    assert len(sent) == before  # not one websocket frame while playing: playhead and meters stay local
+    page.get_by_test_id("play").click()
+    assert position > 1.5
+
+    # Reload: exactly what was saved.
+    saved = _server(running_app, auth, project_id)
+    page.reload()
+    page.get_by_test_id("timeline").wait_for(timeout=60_000)
+    assert _settled(page, running_app, auth, project_id, saved["version"]) == saved["document"]
+
+    # Edits made just before the tab closes are kept in the browser and sent once on the next visit.
+    tracks = saved["document"]["tracks"]
+    page.evaluate("""(ids) => { for (const [i, id] of ids.entries())
+        window.__studio.commit([{op: 'track.set', id, field: 'name', value: 'Renamed ' + i}], 'Rename'); }""",
+                  [t["id"] for t in tracks])
+    page.close()
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(routes.project_page(project_id))
+    page.get_by_test_id("timeline").wait_for(timeout=60_000)
+    doc = _settled(page, running_app, auth, project_id, saved["version"] + len(tracks))
+    assert [t["name"] for t in doc["tracks"]] == [f"Renamed {i}" for i in range(len(tracks))]
+    page.wait_for_timeout(500)
+    assert _server(running_app, auth, project_id)["version"] == saved["version"] + len(tracks)  # once each
+
+    # The mixer and a phone-width view, for the record.
+    page.get_by_role("tab", name="Mixer").click()
+    screenshot(page, "studio-mixer")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(400)
+    screenshot(page, "studio-phone")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    assert errors == []
+    context.close()
