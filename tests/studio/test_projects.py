@@ -170,3 +170,30 @@ def test_the_plan_caps_tracks_per_project(session: Session, acct_env: Path) -> N
                              txn_id=_txn())
     assert projects.get_project(session=session, actor=me, project_id=project.id).version == 1
     assert [plans.PLANS[k].tracks_per_project for k in ("free", "pro", "label")] == [8, 64, 128]
+
+
+def test_deleting_a_project_removes_the_files_made_for_it_and_gives_back_their_storage(
+        session: Session, acct_env: Path, tmp_path: Path) -> None:
+    from maxbooster.models.storage import StoredFile
+    from maxbooster.services.storage import get_storage
+    from maxbooster.services.studio import bounce
+    from maxbooster.services.studio.dawproject.export import export_key
+
+    alice = make_user(session)
+    me = actor_for(alice)
+    keep = projects.create_project(session=session, actor=me, name="Keep")
+    gone = projects.create_project(session=session, actor=me, name="Gone")
+    made = tmp_path / "stems.zip"
+    made.write_bytes(b"z" * 5000)
+    for project in (keep, gone):
+        bounce.store_export(session=session, owner_id=alice.id, key=f"{projects.files_prefix(alice.id, project.id)}"
+                            "bounce-1/stems.zip", path=made, filename="stems.zip", content_type="application/zip")
+        get_storage().put_file(export_key(alice.id, project.id), made)
+    used = plans.usage(session=session, user_id=alice.id, resource="storage_bytes")
+    projects.delete_project(session=session, actor=me, project_id=gone.id)
+    assert plans.usage(session=session, user_id=alice.id, resource="storage_bytes") == used - 5000
+    keys = [f.key for f in session.exec(select(StoredFile)).all()]
+    assert keys == [f"{projects.files_prefix(alice.id, keep.id)}bounce-1/stems.zip"]
+    store = get_storage()
+    assert not store.exists(export_key(alice.id, gone.id))
+    assert store.exists(export_key(alice.id, keep.id)) and store.exists(keys[0])  # the other project's stay

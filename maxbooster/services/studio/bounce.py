@@ -212,7 +212,8 @@ def bounce_project(ctx: JobContext) -> str | None:
         document = document_at(session=session, project=project, version=int(ctx.params["version"]),
                                expected_hash=ctx.params.get("doc_hash"))
         keys = _sources(session, project.owner_id, document)  # a track deleted since: fails with that reason
-        name, owner, folder = project.name, project.owner_id, f"{project.owner_id}/{project.id}/bounce-{ctx.job_id}/"
+        name, owner = project.name, project.owner_id
+        folder = f"{projects.files_prefix(project.owner_id, project.id)}bounce-{ctx.job_id}/"
     arrangement = Arrangement.from_dict(document)
     rate = arrangement.sample_rate
     ctx.progress(5, "Reading the clips' audio")

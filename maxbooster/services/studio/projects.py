@@ -21,11 +21,13 @@ from sqlmodel import Session, col, select
 
 from maxbooster.models.accounts import User
 from maxbooster.models.base import utcnow
+from maxbooster.models.storage import StoredFile
 from maxbooster.models.studio import BEAT_UNITS, SAMPLE_RATES, Project, ProjectEdit
 from maxbooster.services import audit, plans
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import Conflict, InvalidInput, NotFound, PlanLimitReached
+from maxbooster.services.storage import get_storage
 from maxbooster.services.studio import ops
 
 PROJECT = "projects"  # the plan resource counted per user
@@ -112,12 +114,27 @@ def duplicate_project(*, session: Session, actor: Actor, project_id: uuid.UUID, 
     return made
 
 
+def files_prefix(owner_id: uuid.UUID, project_id: uuid.UUID) -> str:
+    """Where the files made for a project (bounces, stems, exports) are stored: removed with it."""
+    return f"{owner_id}/{project_id}/"
+
+
 def delete_project(*, session: Session, actor: Actor, project_id: uuid.UUID) -> None:
+    """Delete the project, its history and the files made for it (their storage is given back);
+    the library tracks its clips use stay."""
     project = get_project(session=session, actor=actor, project_id=project_id)
+    prefix = files_prefix(project.owner_id, project.id)
+    made = session.exec(select(StoredFile).where(col(StoredFile.owner_id) == project.owner_id,
+                                                 col(StoredFile.key).startswith(prefix))).all()
+    for record in made:
+        plans.release(session=session, user_id=record.owner_id, resource="storage_bytes", amount=record.size_bytes)
+        session.delete(record)
     session.delete(project)
     plans.release(session=session, user_id=project.owner_id, resource=PROJECT)
-    audit.record(session, actor, "project.delete", target=f"project:{project.id}")
+    audit.record(session, actor, "project.delete", target=f"project:{project.id}",
+                 details={"files": len(made)} if made else None)
     session.commit()
+    get_storage().delete_prefix(prefix)  # after the commit: a crash here leaves files, never dangling rows
 
 
 def history(*, session: Session, actor: Actor, project_id: uuid.UUID, after_version: int = 0) -> list[ProjectEdit]:

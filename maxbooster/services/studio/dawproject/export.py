@@ -62,7 +62,7 @@ class _Snapshot:
 
 
 def export_key(owner_id: uuid.UUID, project_id: uuid.UUID) -> str:
-    return f"{owner_id}/{project_id}/project.dawproject"
+    return f"{projects.files_prefix(owner_id, project_id)}project.dawproject"
 
 
 def _snapshot(session: Session, project: Project) -> _Snapshot:
