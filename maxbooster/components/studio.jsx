@@ -41,13 +41,16 @@ const CSS = `
 .mbst-btn svg{width:15px;height:15px;flex:none}
 .mbst-play{width:34px;height:34px;min-width:34px;padding:0;border-radius:50%;background:var(--st-solid);border-color:var(--st-solid);color:#fff}
 .mbst-lcd{display:flex;gap:10px;align-items:baseline;padding:4px 10px;border-radius:6px;background:#0e1013;border:1px solid var(--st-border);font-variant-numeric:tabular-nums;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
-.mbst-lcd b{font-size:15px;color:#9fd0ff;font-weight:600;min-width:7.5em}
-.mbst-lcd span{font-size:12px;color:var(--st-muted);min-width:6.5em}
+.mbst-lcd b{font-size:15px;color:#9fd0ff;font-weight:600;min-width:6.6em}
+.mbst-lcd span{font-size:12px;color:var(--st-muted);min-width:5.6em}
 .mbst-field{display:inline-flex;align-items:center;gap:4px;color:var(--st-muted);font-size:12px}
 .mbst-field input[type=number]{width:62px;height:28px;border-radius:6px;border:1px solid var(--st-border);background:var(--st-panel);color:var(--st-text);padding:0 6px;font:inherit;font-size:12px}
-.mbst-zoom{width:110px;accent-color:var(--st-accent)}
+.mbst-zoom{width:84px;accent-color:var(--st-accent)}
 .mbst-sep{width:1px;height:22px;background:var(--st-border);margin:0 2px}
 .mbst-grow{flex:1 1 0}
+.mbst-advice{display:flex;flex-wrap:wrap;gap:10px 16px;align-items:center;padding:10px 12px;border-bottom:1px solid var(--st-border);background:color-mix(in srgb,var(--st-accent) 10%,var(--st-panel));font-size:12px}
+.mbst-advice ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:4px 16px;flex:1;min-width:0}
+.mbst-advice em{font-style:normal;color:#9fd0ff}
 .mbst-body{display:flex;min-height:0;position:relative}
 .mbst-lib{width:210px;min-width:210px;border-right:1px solid var(--st-border);display:flex;flex-direction:column;background:var(--st-panel);max-height:calc(var(--st-lanes) + ${RULER}px)}
 .mbst-lib h2{font-size:11px;letter-spacing:.08em;text-transform:uppercase;color:var(--st-muted);margin:0;padding:10px 10px 6px;font-weight:600}
@@ -121,6 +124,7 @@ const ICONS = {
   magnet: <path d="M4 2v6a4 4 0 0 0 8 0V2M4 5h3M9 5h3" stroke="currentColor" strokeWidth="1.5" fill="none" />,
   bounce: <path d="M8 2v8M5 7l3 3 3-3M3 12v2h10v-2" stroke="currentColor" strokeWidth="1.5" fill="none" strokeLinecap="round" strokeLinejoin="round" />,
   keys: <path d="M2 4h12v8H2zM4 6h1M7 6h1M10 6h2M4 9h8" stroke="currentColor" strokeWidth="1.3" fill="none" />,
+  wand: <path d="m3 13 7-7M11 2v2M14 5h-2M13.5 2.5 12 4M8 3l.5 1M12.5 8l-1-.5" stroke="currentColor" strokeWidth="1.5" fill="none" strokeLinecap="round" />,
 };
 
 function Icon({ name }) {
@@ -213,7 +217,7 @@ function defaultsOf(effect) {
 }
 
 export function Studio(props) {
-  const { boot, ack, uploadUrl, uploadMaxBytes = 0, onCommit, onBounce, onMedia } = props;
+  const { boot, ack, suggestion, uploadUrl, uploadMaxBytes = 0, onCommit, onBounce, onMedia, onAssistant } = props;
   const colors = { ...DEFAULT_COLORS, ...(props.colors || {}) };
   const opened = useMemo(() => parseJson(boot, null), [boot]);
   const [, setTick] = useState(0);
@@ -231,6 +235,8 @@ export function Studio(props) {
   const [panel, setPanel] = useState("mixer");
   const [help, setHelp] = useState(false);
   const [bounceOpen, setBounceOpen] = useState(false);
+  const [dismissed, setDismissed] = useState("");
+  const advice = useMemo(() => parseJson(suggestion, null), [suggestion]);
   const [bounceFormat, setBounceFormat] = useState("wav24");
   const [bounceStems, setBounceStems] = useState(false);
   const [message, setMessage] = useState("");
@@ -1139,6 +1145,9 @@ export function Studio(props) {
         <button type="button" className="mbst-btn" onClick={redo} disabled={!session.canRedo} aria-label="Redo" title="Redo (Ctrl+Shift+Z)"><Icon name="redo" /></button>
         <button type="button" className="mbst-btn" onClick={addTrack} data-testid="add-track"><Icon name="plus" />Track</button>
         <span className="mbst-grow" />
+        <button type="button" className="mbst-btn" onClick={() => { setDismissed(""); onAssistant && onAssistant("ask"); }}
+          disabled={!!(advice && advice.busy) || !tracks.some((t) => t.clips.length)} title="Suggest levels and pans for every track"
+          data-testid="assistant"><Icon name="wand" />{advice && advice.busy ? "Listening…" : "Mix assistant"}</button>
         <button type="button" className="mbst-btn" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)"><Icon name="keys" /></button>
         <button type="button" className="mbst-btn" style={{ background: colors.solid, borderColor: colors.solid, color: "#fff" }}
           aria-expanded={bounceOpen} onClick={() => setBounceOpen((v) => !v)} title="Render the mix on the server (Ctrl+E)" data-testid="bounce"><Icon name="bounce" />Bounce</button>
@@ -1158,6 +1167,34 @@ export function Studio(props) {
           </div>
         )}
       </div>
+      {advice && advice.tracks && advice.id !== dismissed && (() => {
+        const rows = advice.tracks.filter((a) => tracks.some((t) => t.id === a.track_id));
+        const fmtPan = (p) => (Math.abs(p) < 0.005 ? "C" : p < 0 ? `L${Math.round(-p * 100)}` : `R${Math.round(p * 100)}`);
+        const apply = () => {
+          const ops = [];
+          for (const a of rows) {
+            const t = tracks.find((x) => x.id === a.track_id);
+            if (t.volume_db !== a.volume_db) ops.push({ op: "track.set", id: t.id, field: "volume_db", value: a.volume_db });
+            if (t.pan !== a.pan) ops.push({ op: "track.set", id: t.id, field: "pan", value: a.pan });
+          }
+          if (ops.length) commit(ops, "Mix assistant");
+          setDismissed(advice.id);
+        };
+        return (
+          <div className="mbst-advice" role="region" aria-label="Mix assistant suggestion" data-testid="assistant-panel">
+            <strong>Mix assistant</strong>
+            {rows.length === 0 ? <span>Your levels and pans already match what it would suggest.</span> : (
+              <ul>{rows.map((a) => (
+                <li key={a.track_id} title={a.reason}><b>{a.name}</b> volume {a.previous_volume_db.toFixed(1)} → <em>{a.volume_db.toFixed(1)} dB</em>, pan {fmtPan(a.previous_pan)} → <em>{fmtPan(a.pan)}</em></li>
+              ))}</ul>
+            )}
+            <div style={{ display: "flex", gap: 6 }}>
+              {rows.length > 0 && <button type="button" className="mbst-btn" style={{ background: colors.solid, borderColor: colors.solid, color: "#fff" }} onClick={apply} data-testid="assistant-apply">Apply (you can undo it)</button>}
+              <button type="button" className="mbst-btn" onClick={() => setDismissed(advice.id)}>Dismiss</button>
+            </div>
+          </div>
+        );
+      })()}
       <div className="mbst-body">
         <aside className="mbst-lib" aria-label="Library">
           <h2>Library</h2>

@@ -28,6 +28,7 @@ class Studio(rx.NoSSRComponent):
 
     boot: rx.Var[str]
     ack: rx.Var[str]
+    suggestion: rx.Var[str]
     upload_url: rx.Var[str]
     upload_max_bytes: rx.Var[int]
     colors: rx.Var[dict[str, str]]
@@ -35,15 +36,16 @@ class Studio(rx.NoSSRComponent):
     on_commit: rx.EventHandler[rx.event.passthrough_event_spec(str)]
     on_bounce: rx.EventHandler[rx.event.passthrough_event_spec(str)]
     on_media: rx.EventHandler[rx.event.passthrough_event_spec(str)]
+    on_assistant: rx.EventHandler[rx.event.passthrough_event_spec(str)]
 
 
-def studio(boot: rx.Var[str], ack: rx.Var[str], upload_url: str, on_commit: object, on_bounce: object,
-           on_media: object, **props: object) -> rx.Component:
+def studio(boot: rx.Var[str], ack: rx.Var[str], suggestion: rx.Var[str], upload_url: str, on_commit: object,
+           on_bounce: object, on_media: object, on_assistant: object, **props: object) -> rx.Component:
     """The editor for the project in `boot` (see maxbooster.services.studio.editor.open_project)."""
-    return rx.box(Studio.create(boot=boot, ack=ack, upload_url=upload_url,
+    return rx.box(Studio.create(boot=boot, ack=ack, suggestion=suggestion, upload_url=upload_url,
                                 upload_max_bytes=get_settings().upload_max_bytes,
                                 colors=theme.PALETTE, on_commit=on_commit, on_bounce=on_bounce,
-                                on_media=on_media, data_testid="studio"),
+                                on_media=on_media, on_assistant=on_assistant, data_testid="studio"),
                   min_height="560px", width="100%", **props)
 
 

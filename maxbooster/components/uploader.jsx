@@ -72,7 +72,8 @@ function statusText(row) {
 export function Uploader(props) {
   const {
     uploadUrl, accept = "audio/*", maxBytes = 0, maxParallel = 3, onUploaded, onFailed, colors: colorsProp,
-    id, className,
+    id, className, title = "Drop audio files here or choose files", hint = "WAV, FLAC, AIFF, MP3…", multiple = true,
+    addedText = "added",
   } = props;
   const colors = { ...DEFAULT_COLORS, ...(colorsProp || {}) };
   const inputRef = useRef(null);
@@ -83,7 +84,7 @@ export function Uploader(props) {
   const [over, setOver] = useState(false);
   const [announce, setAnnounce] = useState("");
   const live = useRef(null);
-  live.current = { uploadUrl, accept, maxBytes, maxParallel, onUploaded, onFailed };
+  live.current = { uploadUrl, accept, maxBytes, maxParallel, onUploaded, onFailed, addedText };
 
   // progress events come fast: at most one render per animation frame for them
   function renderSoon() {
@@ -122,10 +123,10 @@ export function Uploader(props) {
     } catch {
       body = null;
     }
-    if (xhr.status >= 200 && xhr.status < 300 && body && typeof body === "object" && body.track) {
+    if (xhr.status >= 200 && xhr.status < 300 && body && typeof body === "object" && (body.track || body.id)) {
       row.status = body.duplicate ? "duplicate" : "added";
       row.percent = 100;
-      setAnnounce(`${row.name}: ${body.duplicate ? "already in your library" : "added"}`);
+      setAnnounce(`${row.name}: ${body.duplicate ? "already in your library" : live.current.addedText || "added"}`);
       live.current.onUploaded?.(JSON.stringify(body));
     } else {
       const error = (body && typeof body === "object" && body.error) || {};
@@ -237,14 +238,14 @@ export function Uploader(props) {
         <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round">
           <path d="M12 15V4M7.5 8.5 12 4l4.5 4.5M5 14v4a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-4" />
         </svg>
-        <span className="mbup-title">Drop audio files here or choose files</span>
-        <span className="mbup-pick" aria-hidden="true">Choose files</span>
-        <span className="mbup-hint" id={`${id || "mbup"}-hint`}>WAV, FLAC, AIFF, MP3…{limitText}</span>
+        <span className="mbup-title">{title}</span>
+        <span className="mbup-pick" aria-hidden="true">{multiple ? "Choose files" : "Choose a file"}</span>
+        <span className="mbup-hint" id={`${id || "mbup"}-hint`}>{hint}{limitText}</span>
       </button>
       <input
         ref={inputRef}
         type="file"
-        multiple
+        multiple={multiple}
         accept={accept || undefined}
         hidden
         tabIndex={-1}

@@ -9,17 +9,21 @@ Playhead, meters, zoom and drag previews never reach the server.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 from typing import Any
 
 import reflex as rx
 
 from maxbooster import routes
+from maxbooster.db import session_scope
 from maxbooster.models.jobs import JobStatus
 from maxbooster.services.errors import Conflict, DomainError, NotFound
 from maxbooster.services.library.overview import parse_id
-from maxbooster.services.studio import bounce, downloads, editor, projects
+from maxbooster.services.studio import assistant, bounce, dawproject, downloads, editor, projects
 from maxbooster.services.studio.editor import ProjectRow
+from maxbooster.settings import get_settings
 from maxbooster.state.base import AuthState
 
 POLL_S = 1.5
@@ -69,6 +73,29 @@ class ProjectsState(AuthState):
             return self._error(exc)
         self._set(creating=False)
         return rx.redirect(routes.project_page(made.id))
+
+    @rx.var
+    def import_url(self) -> str:
+        return routes.V1_PROJECTS_IMPORT
+
+    @rx.var
+    def import_max_bytes(self) -> int:
+        return get_settings().upload_max_bytes
+
+    @rx.event
+    def imported(self, payload: str):  # type: ignore[no-untyped-def]
+        """The DAWproject upload made a project (the import endpoint's JSON reply): open it."""
+        try:
+            reply = json.loads(payload)
+            project_id = str(reply["id"])
+            notes = [str(n) for n in reply.get("notes", [])][:5]
+        except (TypeError, ValueError, KeyError):
+            return rx.toast.error("The import finished but its answer could not be read. Reload the page.")
+        events = [rx.redirect(routes.project_page(project_id))]
+        if notes:
+            events.insert(0, rx.toast.info("Imported. Not everything could come along: " + " ".join(notes),
+                                           duration=12000))
+        return events
 
     @rx.event
     def start_rename(self, project_id: str):  # type: ignore[no-untyped-def]
@@ -122,6 +149,7 @@ class ProjectsState(AuthState):
 class StudioState(AuthState):
     boot: str = ""  # JSON from editor.open_project, sent once per opened project
     ack: str = ""  # JSON answer to the last edit
+    suggestion: str = ""  # JSON: the mix assistant's last answer ({"busy": true} while it listens)
     name: str = ""
     not_found: bool = False
     bounce_job: str = ""
@@ -132,6 +160,11 @@ class StudioState(AuthState):
     bounce_links: dict[str, str] = {}
     bounce_track: str = ""  # the mix's page in the library (where it is mastered)
     watching: bool = False
+    export_job: str = ""
+    export_status: str = ""
+    export_url: str = ""
+    export_message: str = ""
+    watching_export: bool = False
     _project_id: str = ""
 
     def _route_id(self) -> str:
@@ -216,6 +249,56 @@ class StudioState(AuthState):
     async def watch_bounce(self):  # type: ignore[no-untyped-def]
         await self._poll_loop(flag="watching", interval_s=POLL_S, fetch=downloads.bounce_view,
                               params=lambda: {"job_id": parse_id(self.bounce_job)}, apply=self._show_bounce)
+
+    @rx.event(background=True)
+    async def ask_assistant(self, _payload: str = ""):  # type: ignore[no-untyped-def]
+        """The mix assistant listens to the project's clips (outside the state lock: it takes a few
+        seconds) and answers with suggested fader/pan changes; the editor shows them as a diff."""
+        async with self:
+            actor = await self._actor()
+            project_id = self._project_id
+            if actor is None:
+                return rx.redirect(routes.LOGIN)
+            self._set(suggestion=json.dumps({"busy": True}))
+
+        def run() -> list[dict[str, Any]]:
+            with session_scope() as session:
+                found = assistant.suggest(session=session, actor=actor, project_id=parse_id(project_id))
+                return [s.to_dict() for s in found]
+
+        try:
+            found = await asyncio.to_thread(run)
+        except DomainError as exc:
+            async with self:
+                self._set(suggestion="")
+            return self._error(exc)
+        async with self:
+            self._set(suggestion=json.dumps({"id": uuid.uuid4().hex, "tracks": found}, separators=(",", ":")))
+        return None
+
+    @rx.event
+    async def export_dawproject(self):  # type: ignore[no-untyped-def]
+        try:
+            job = await self._call(dawproject.start_export, project_id=parse_id(self._project_id))
+        except DomainError as exc:
+            return self._error(exc)
+        self._set(export_job=str(job.id), export_status=JobStatus.PENDING, export_url="", export_message="")
+        return StudioState.watch_export
+
+    def _show_export(self, status: dawproject.ExportStatus) -> bool:
+        self._set(export_status=status.job.status, export_url=status.download_url, export_message=status.message)
+        return status.job.status in (JobStatus.PENDING, JobStatus.RUNNING)
+
+    @rx.event(background=True)
+    async def watch_export(self):  # type: ignore[no-untyped-def]
+        await self._poll_loop(flag="watching_export", interval_s=POLL_S, fetch=dawproject.export_status,
+                              params=lambda: {"project_id": parse_id(self._project_id),
+                                              "job_id": parse_id(self.export_job)},
+                              apply=self._show_export)
+
+    @rx.event
+    def dismiss_export(self):  # type: ignore[no-untyped-def]
+        self._set(export_job="", export_status="", export_url="", export_message="")
 
     @rx.event
     def dismiss_bounce(self):  # type: ignore[no-untyped-def]

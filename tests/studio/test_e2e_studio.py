@@ -28,15 +28,15 @@ pytestmark = pytest.mark.e2e
 EMAIL, PASSWORD = "studio.artist@example.com", "studio artist long password"
 
 
-def _artist(app: RunningApp) -> dict[str, str]:
+def _artist(app: RunningApp, email: str = EMAIL) -> dict[str, str]:
     """A confirmed artist on the Pro plan; returns bearer headers for the REST API."""
     env = {"MAXBOOSTER_DATA_DIR": str(app.data_dir), "PATH": "/usr/bin:/bin"}
-    subprocess.run([sys.executable, "-m", "maxbooster.cli", "create-admin", EMAIL, "--password-stdin",
+    subprocess.run([sys.executable, "-m", "maxbooster.cli", "create-admin", email, "--password-stdin",
                     "--name", "Studio Artist"], input=PASSWORD + "\n", text=True, capture_output=True, cwd=ROOT,
                    env=env, check=True)
     with sqlite3.connect(app.data_dir / "maxbooster.db") as db:
-        db.execute("UPDATE users SET plan = 'pro' WHERE email = ?", (EMAIL,))
-    token = httpx.post(f"{app.url}{routes.V1_TOKEN}", json={"email": EMAIL, "password": PASSWORD}).json()
+        db.execute("UPDATE users SET plan = 'pro' WHERE email = ?", (email,))
+    token = httpx.post(f"{app.url}{routes.V1_TOKEN}", json={"email": email, "password": PASSWORD}).json()
     return {"Authorization": f"Bearer {token['access_token']}"}
 
 
@@ -205,5 +205,82 @@ def test_studio_edit_play_undo_reload_and_replay(browser, running_app: RunningAp
     screenshot(page, "studio-phone")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+    assert errors == []
+    context.close()
+
+
+def test_studio_assistant_bounce_export_and_import(browser, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]
+    email = "studio.mixer@example.com"
+    auth = _artist(running_app, email)
+    quiet = _ready_track(running_app, auth, "Soft Keys.wav", seed=41, seconds=4)
+    loud = _ready_track(running_app, auth, "Big Drums.wav", seed=42, seconds=4)
+    made = httpx.post(f"{running_app.url}{routes.V1_PROJECTS}", headers=auth, json={"name": "Mixdown"}).json()
+    project_id = made["id"]
+    clip = {"offset_s": 0.0, "length_s": 3.0, "gain_db": 0.0, "fade_in_s": 0.1, "fade_out_s": 0.5}
+    edit = httpx.post(f"{running_app.url}{routes.V1_PROJECT_EDITS.format(project_id=project_id)}", headers=auth, json={
+        "base_version": 0, "txn_id": "e2e-mixdown-1", "ops": [
+            {"op": "track.add", "track": {"id": "keys", "name": "Keys", "role": "music"}},
+            {"op": "track.add", "track": {"id": "drums", "name": "Drums", "role": "drums", "volume_db": 0.0}},
+            {"op": "clip.add", "track": "keys", "clip": {"id": "k1", "file": quiet, "start_s": 0.0, **clip}},
+            {"op": "clip.add", "track": "drums", "clip": {"id": "d1", "file": loud, "start_s": 1.0, **clip}}]})
+    assert edit.status_code == 200, edit.text
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=running_app.url,
+                                  accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, email, PASSWORD)
+    page.goto(routes.project_page(project_id))
+    page.get_by_test_id("timeline").wait_for(timeout=60_000)
+    before = _settled(page, running_app, auth, project_id, 1)
+
+    # The mix assistant's suggestion is shown as a diff; applying it is one undoable edit.
+    page.get_by_test_id("assistant").click()
+    page.get_by_test_id("assistant-panel").wait_for(timeout=60_000)
+    screenshot(page, "studio-assistant")
+    page.get_by_test_id("assistant-apply").click()
+    doc = _settled(page, running_app, auth, project_id, 2)
+    assert doc["tracks"][0]["volume_db"] != 0.0 or doc["tracks"][1]["volume_db"] != 0.0
+    page.get_by_test_id("timeline").focus()
+    page.keyboard.press("Control+z")
+    assert _settled(page, running_app, auth, project_id, 3) == before
+
+    # Bounce to MP3 with stems: the mix lands in the library (to master it), MP3 and stems download.
+    page.get_by_test_id("bounce").click()
+    page.get_by_label("MP3, 320 kbps (to share)").check()
+    page.get_by_label("Also stems: one file per track, before the master bus").check()
+    page.get_by_test_id("bounce-start").click()
+    panel = page.get_by_test_id("bounce-panel")
+    panel.get_by_text("Your mix is ready.").wait_for(timeout=120_000)
+    screenshot(page, "studio-bounced")
+    mp3 = page.request.get(panel.get_by_role("link", name="Download the mix").get_attribute("href"))
+    assert mp3.ok and (mp3.body()[:3] == b"ID3" or mp3.body()[:2] in (b"\xff\xfb", b"\xff\xf3"))
+    stems = page.request.get(panel.get_by_role("link", name="Download the stems").get_attribute("href"))
+    assert stems.ok and stems.body()[:2] == b"PK"
+
+    # Export for another DAW, then import that file as a new project from the projects page.
+    page.get_by_test_id("export-dawproject").click()
+    link = page.get_by_test_id("export-download")
+    link.wait_for(timeout=120_000)
+    package = page.request.get(link.get_attribute("href")).body()
+    assert package[:2] == b"PK"
+    panel.get_by_test_id("send-to-mastering").click()
+    page.wait_for_url(re.compile(r"/library/[0-9a-f-]{36}/?$"), timeout=30_000)  # the track page masters it
+    page.goto(routes.PROJECTS)
+    page.get_by_test_id("import-dawproject").wait_for(timeout=30_000)
+    page.get_by_role("button", name=re.compile("Drop a .dawproject file here")).evaluate("""(zone, bytes) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], 'Mixdown.dawproject', {type: 'application/zip'}));
+        for (const type of ['dragenter', 'dragover', 'drop'])
+            zone.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: dt}));
+    }""", list(package))
+    page.wait_for_url(re.compile(r"/projects/[0-9a-f-]{36}/?$"), timeout=120_000)
+    imported = page.url.rstrip("/").rsplit("/", 1)[-1]
+    assert imported != project_id
+    page.get_by_test_id("timeline").wait_for(timeout=60_000)
+    got = _server(running_app, auth, imported)["document"]
+    assert [(t["name"], [(c["start_s"], c["length_s"], c["fade_in_s"], c["fade_out_s"]) for c in t["clips"]])
+            for t in got["tracks"]] == [("Keys", [(0.0, 3.0, 0.1, 0.5)]), ("Drums", [(1.0, 3.0, 0.1, 0.5)])]
+    screenshot(page, "studio-imported")
     assert errors == []
     context.close()

@@ -51,6 +51,25 @@ def bounce_panel() -> rx.Component:
         data_testid="bounce-panel"))
 
 
+def export_panel() -> rx.Component:
+    running = (S.export_status == JobStatus.PENDING) | (S.export_status == JobStatus.RUNNING)
+    return rx.cond(S.export_job != "", rx.callout.root(
+        rx.callout.icon(rx.icon(rx.cond(running, "loader", "file-archive"), size=16)),
+        rx.hstack(
+            rx.cond(running, rx.text("Packing the project for another DAW…", size="2"),
+                    rx.cond(S.export_url != "",
+                            rx.hstack(rx.link("Download the .dawproject", href=S.export_url, size="2",
+                                              data_testid="export-download"),
+                                      rx.text(S.export_message, size="1", color=theme.MUTED), spacing="3",
+                                      align="center", wrap="wrap"),
+                            rx.text("The export did not finish: ", S.export_message, size="2"))),
+            rx.spacer(),
+            rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", color_scheme="gray",
+                           aria_label="Hide", on_click=S.dismiss_export),
+            width="100%", align="center"),
+        color_scheme=rx.cond(running | (S.export_url != ""), "blue", "red"), size="1", width="100%"))
+
+
 @app_page(routes.PROJECT, "Studio", on_load=S.load)
 def editor_page() -> rx.Component:
     return rx.cond(
@@ -59,11 +78,16 @@ def editor_page() -> rx.Component:
             rx.hstack(rx.link(rx.hstack(rx.icon("chevron-left", size=16, aria_hidden="true"), rx.text("Projects"),
                                         align="center", spacing="1"),
                               href=routes.PROJECTS, color=theme.MUTED, underline="none", size="2"),
-                      rx.heading(S.name, size="3", as_="h2", weight="medium"), align="center", spacing="3"),
+                      rx.heading(S.name, size="3", as_="h2", weight="medium"), rx.spacer(),
+                      rx.button(rx.icon("file-archive", size=14), "Export for another DAW", size="1", variant="soft",
+                                color_scheme="gray", on_click=S.export_dawproject, data_testid="export-dawproject"),
+                      align="center", spacing="3", width="100%"),
             bounce_panel(),
+            export_panel(),
             rx.cond(S.boot != "",
-                    studio(boot=S.boot, ack=S.ack, upload_url=routes.V1_TRACKS, on_commit=S.commit,
-                           on_bounce=S.bounce, on_media=S.refresh_media),
+                    studio(boot=S.boot, ack=S.ack, suggestion=S.suggestion, upload_url=routes.V1_TRACKS,
+                           on_commit=S.commit, on_bounce=S.bounce, on_media=S.refresh_media,
+                           on_assistant=S.ask_assistant),
                     rx.center(rx.spinner(size="3"), min_height="420px", width="100%")),
             spacing="3", width="100%"),
     )

@@ -7,6 +7,7 @@ import reflex as rx
 from maxbooster import routes
 from maxbooster.components import theme
 from maxbooster.components.layout import app_page, panel
+from maxbooster.components.uploader import uploader
 from maxbooster.state.studio import ProjectRow
 from maxbooster.state.studio import ProjectsState as S
 
@@ -111,6 +112,15 @@ def projects_page() -> rx.Component:
         rx.cond(S.loaded & (S.rows.length() == 0), empty_state(),
                 rx.grid(rx.foreach(S.rows, project_card), columns=rx.breakpoints(initial="1", sm="2", lg="3"),
                         spacing="3", width="100%")),
+        rx.box(
+            rx.heading("Bring a project from another DAW", size="3", as_="h2", weight="medium"),
+            rx.text("Export from Bitwig, Studio One, Cubase or Reaper as DAWproject (.dawproject) and drop it "
+                    "here: its audio goes into your Library and its tracks, clips, fades and mix become a new project.",
+                    size="2", color=theme.MUTED, padding_bottom="10px"),
+            uploader(upload_url=S.import_url, accept=".dawproject", max_bytes=S.import_max_bytes,
+                     on_uploaded=S.imported, multiple=False, title="Drop a .dawproject file here",
+                     hint="DAWproject from Bitwig, Studio One, Cubase…", data_testid="import-dawproject"),
+            width="100%", padding_top="12px"),
         create_dialog(),
         delete_dialog(),
         spacing="4", width="100%",

@@ -122,6 +122,17 @@ def _sources(session: Session, owner_id: uuid.UUID, document: dict[str, Any]) ->
     return keys
 
 
+def clip_sources(*, session: Session, owner_id: uuid.UUID, document: dict[str, Any]) -> dict[str, str]:
+    """clip file → storage key of its library track's working copy; InvalidInput when one is missing
+    or still processing (what to do is in the message)."""
+    return _sources(session, owner_id, document)
+
+
+def local_files(keys: dict[str, str]) -> contextlib.AbstractContextManager[dict[str, Path]]:
+    """The files behind `keys` as local paths while the context is open (downloaded when stored remotely)."""
+    return _local(keys)
+
+
 def start_bounce(*, session: Session, actor: Actor, project_id: uuid.UUID, file_format: str = "wav24",
                  stems: bool = False) -> Job:
     """Check the format and that the project can be rendered, then queue its bounce (one job;
