@@ -19,6 +19,7 @@ sin((pan + 1)·π/4), so the centre is −3 dB on each side.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,8 @@ from audio.errors import InvalidParameter
 from audio.fields import fail, flag, items, number, obj, text
 
 __all__ = ["ARRANGEMENT_JSON_SCHEMA", "ROLES", "Arrangement", "Clip", "MasterBus", "Track"]
+
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class Track:
     solo: bool = False
     inserts: tuple[Effect, ...] = ()
     clips: tuple[Clip, ...] = ()
+    color: str = ""  # "#rrggbb" chosen in the studio, or "" for the role's colour
 
     @classmethod
     def from_dict(cls, d: Any, path: str) -> Track:
@@ -91,7 +95,10 @@ class Track:
         role = d.get("role", "other")
         if role not in ROLES:
             raise fail(f"{path}.role", f"must be one of {'|'.join(ROLES)}, got {role!r}")
-        return cls(
+        color = d.get("color") or ""  # absent, null (an undo back to no colour) or ""
+        if not isinstance(color, str) or (color and not _COLOR.match(color)):
+            raise fail(f"{path}.color", f"must be a colour like #3d8bfd, got {color!r}")
+        return cls(color=color,
             id=text(d, "id", path), name=text(d, "name", path, default=d.get("id")), role=role,
             volume_db=number(d, "volume_db", path, default=0.0, low=-96.0, high=12.0),
             pan=number(d, "pan", path, default=0.0, low=-1.0, high=1.0),
@@ -100,9 +107,12 @@ class Track:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "role": self.role, "volume_db": self.volume_db,
-                "pan": self.pan, "mute": self.mute, "solo": self.solo,
-                "inserts": [i.to_dict() for i in self.inserts], "clips": [c.to_dict() for c in self.clips]}
+        d = {"id": self.id, "name": self.name, "role": self.role, "volume_db": self.volume_db,
+             "pan": self.pan, "mute": self.mute, "solo": self.solo,
+             "inserts": [i.to_dict() for i in self.inserts], "clips": [c.to_dict() for c in self.clips]}
+        if self.color:  # only when chosen: documents from before colours read back unchanged
+            d["color"] = self.color
+        return d
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ def _build_schema() -> dict[str, Any]:
                             "volume_db": _num(-96.0, 12.0, 0.0), "pan": _num(-1.0, 1.0, 0.0),
                             "mute": {"type": "boolean", "default": False},
                             "solo": {"type": "boolean", "default": False},
+                            "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
                             "inserts": inserts, "clips": {"type": "array", "items": {"$ref": "#/$defs/clip"}}}}
     defs: dict[str, Any] = {"clip": clip, "eq_band": band, "track": track, **_insert_schemas()}
     return {

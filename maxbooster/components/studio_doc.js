@@ -10,7 +10,7 @@
 
 const clone = (x) => (x === undefined ? undefined : JSON.parse(JSON.stringify(x)));
 
-export const TRACK_FIELDS = ["name", "role", "volume_db", "pan", "mute", "solo"];
+export const TRACK_FIELDS = ["name", "role", "volume_db", "pan", "mute", "solo", "color"];
 export const CLIP_FIELDS = ["start_s", "offset_s", "length_s", "gain_db", "fade_in_s", "fade_out_s"];
 
 export class EditRefused extends Error {}
@@ -64,8 +64,9 @@ function applyOne(doc, op, where) {
       const [, track] = findTrack(doc, op.id, where);
       const f = field(op, TRACK_FIELDS, where);
       const old = track[f];
-      track[f] = clone(op.value);
-      return [{ op: "track.set", id: track.id, field: f, value: old }];
+      if (op.value === null || op.value === undefined) delete track[f]; // e.g. undo back to no colour
+      else track[f] = clone(op.value);
+      return [{ op: "track.set", id: track.id, field: f, value: old === undefined ? null : old }];
     }
     case "clip.add": {
       const [, track] = findTrack(doc, op.track, where);

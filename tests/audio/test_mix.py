@@ -49,7 +49,7 @@ def _impulse(n: int = SR, at: int = 0) -> np.ndarray:
 
 FULL = _session([
     _track("vox", [_clip("c1", "vox.wav", 1.5, 2.0, gain_db=-3.0, fade_in_s=0.1, fade_out_s=0.2)],
-           role="vocals", pan=-0.25, inserts=[
+           role="vocals", pan=-0.25, color="#e0719a", inserts=[
                {"type": "eq", "bands": [{"kind": "highpass", "freq_hz": 80.0, "gain_db": 0.0, "q": 0.707},
                                         {"kind": "peak", "freq_hz": 3000.0, "gain_db": 2.0, "q": 1.0}]},
                {"type": "compressor", "threshold_db": -20.0, "ratio": 3.0, "attack_ms": 5.0, "release_ms": 100.0},

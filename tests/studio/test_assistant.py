@@ -33,7 +33,8 @@ def test_suggestions_move_each_track_to_its_target_and_apply_as_an_undoable_edit
         other = lib.upload(session, alice, lib.music_bytes(seconds=5, seed=9, level=0.1), "more drums.wav").track
         assert jobs_run.wait_idle(120)
         project = projects.create_project(session=session, actor=me, name="Mix")
-        projects.commit_edit(session=session, actor=me, project_id=project.id, base_version=0, txn_id="txn-mix-1", edit=[
+        projects.commit_edit(session=session, actor=me, project_id=project.id, base_version=0, txn_id="txn-mix-1",
+                             edit=[
             {"op": "track.add", "track": {"id": "keys", "name": "Keys", "role": "music"}},
             {"op": "track.add", "track": {"id": "d1", "name": "Drums 1", "role": "drums"}},
             {"op": "track.add", "track": {"id": "d2", "name": "Drums 2", "role": "drums"}},
@@ -66,7 +67,8 @@ def test_a_clip_without_its_file_is_refused_plainly(acct_env) -> None:  # type: 
         project = projects.create_project(session=session, actor=me, name="Mix")
         with pytest.raises(InvalidInput, match="add a clip"):
             assistant.suggest(session=session, actor=me, project_id=project.id)
-        projects.commit_edit(session=session, actor=me, project_id=project.id, base_version=0, txn_id="txn-mix-4", edit=[
+        projects.commit_edit(session=session, actor=me, project_id=project.id, base_version=0, txn_id="txn-mix-4",
+                             edit=[
             {"op": "track.add", "track": {"id": "t", "name": "T"}},
             {"op": "clip.add", "track": "t", "clip": _clip("c", "3f0c8a8e-0000-4000-8000-000000000000")}])
         with pytest.raises(InvalidInput, match="missing or still processing"):

@@ -31,6 +31,7 @@ EVERY_KIND = [
     [{"op": "track.move", "id": "t2", "index": 0}],
     [{"op": "track.set", "id": "t1", "field": "volume_db", "value": -6.0}],
     [{"op": "track.set", "id": "t1", "field": "mute", "value": True}],
+    [{"op": "track.set", "id": "t1", "field": "color", "value": "#3dbb8a"}],
     [{"op": "clip.add", "track": "t2", "clip": {"id": "c3", "file": "c.wav", "start_s": 9.0, "length_s": 1.0}}],
     [{"op": "clip.remove", "id": "c1"}],
     [{"op": "clip.set", "id": "c1", "field": "start_s", "value": 1.5}],
@@ -159,3 +160,14 @@ def test_conflicts_are_same_field_or_a_replaced_entity() -> None:
     assert ops.conflicts(move, [{"op": "clip.remove", "id": "c1"}])
     assert ops.conflicts([{"op": "track.remove", "id": "t1"}], [{"op": "track.set", "id": "t1", "field": "pan",
                                                                 "value": 0.5}])
+
+
+def test_a_track_colour_is_set_and_undone_back_to_none() -> None:
+    before = _doc()
+    after, inverse = ops.apply(before, [{"op": "track.set", "id": "t1", "field": "color", "value": "#e0719a"}])
+    assert after["tracks"][0]["color"] == "#e0719a"
+    assert inverse == [{"op": "track.set", "id": "t1", "field": "color", "value": None}]
+    restored, _ = ops.apply(after, inverse)
+    assert restored == before and "color" not in restored["tracks"][0]
+    with pytest.raises(EditRefused, match=r"tracks\[0\]\.color"):
+        ops.apply(before, [{"op": "track.set", "id": "t1", "field": "color", "value": "red"}])

@@ -26,7 +26,7 @@ from audio.arrangement import Arrangement
 from audio.errors import AudioError
 from maxbooster.services.errors import InvalidInput
 
-TRACK_FIELDS = {"name", "role", "volume_db", "pan", "mute", "solo"}
+TRACK_FIELDS = {"name", "role", "volume_db", "pan", "mute", "solo", "color"}
 CLIP_FIELDS = {"start_s", "offset_s", "length_s", "gain_db", "fade_in_s", "fade_out_s"}
 MAX_OPS = 500  # per edit
 Op = dict[str, Any]
