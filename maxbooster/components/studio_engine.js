@@ -11,6 +11,8 @@
 // Blob URL once per context). Inserts with look-ahead declare an integer latency in frames; the
 // scheduler starts that track's sources earlier by its chain latency plus the master chain's (§3.3 of
 // the design note), and the offline render drops the same number of leading frames.
+// Two Chromium behaviours are worked around (both measured, see clipEnvelope and MixGraph): automation
+// events land one frame late when frame/sr·sr rounds up, and biquads stop ringing 33 ms into silence.
 //
 // Plain ES module, no imports (served from the assets and imported by the studio component).
 
@@ -33,11 +35,11 @@ const EFFECT_DEFAULTS = {
 };
 
 /**
- * What the browser matches of each insert, measured by tests/studio/test_engine_parity.py against
- * audio.mix (peak residual of the insert alone on noise + drum hits, 48 kHz):
- * "exact"       same algorithm and arithmetic; residual at float32 rounding level (≤ −100 dBFS);
- * "close"       same algorithm, float32 vs float64 filter state (≤ −80 dBFS);
- * "approximate" same algorithm family, known differences (see INSERT_INFO[type].note).
+ * What the browser matches of each insert type, measured by tests/studio/test_engine_parity.py
+ * against audio.mix (peak residual of the insert alone on noise + drum hits, mono and stereo, 48 kHz):
+ * "exact"  same algorithm and arithmetic: residual at float32 rounding level (≤ −110 dBFS);
+ * "close"  same filters, Chromium's float32 biquad recursion vs the server's float64 (≤ −80 dBFS).
+ * Nothing is bypassed. The limiter's one known difference is in INSERT_INFO.limiter.note.
  */
 export const INSERT_PARITY = {
   eq: "close",
@@ -46,21 +48,42 @@ export const INSERT_PARITY = {
   delay: "exact",
   gate: "exact",
   reverb: "exact",
-  limiter: "approximate",
+  limiter: "exact",
 };
 
-/** Per insert type: how it is rendered, its latency and what differs from the server render. */
+/** Per insert type: how it is rendered, its latency (frames) and what differs from the server render. */
 export const INSERT_INFO = {
-  eq: { node: "BiquadFilterNode chain", latencyFrames: 0, note: "Chromium runs the biquads in float32 with double coefficients; the server in float64" },
-  gain: { node: "GainNode", latencyFrames: 0, note: "gain 10^(dB·0.05) in float32, as pedalboard.Gain" },
-  compressor: { node: "AudioWorklet mb-compressor", latencyFrames: 2 * BLOCK, note: "port of audio/dynamics.py; output block b needs the peak of block b+1, hence 32 frames" },
-  delay: { node: "AudioWorklet mb-delay", latencyFrames: 0, note: "integer delay floor(float32(delay_s)·sr), feedback inside the line, linear dry/wet (pedalboard.Delay's measured behaviour)" },
-  gate: { node: "AudioWorklet mb-gate", latencyFrames: 0, note: "per-channel RMS (50 ms release) → attack/release follower → expander below threshold (pedalboard.NoiseGate's measured behaviour)" },
-  reverb: { node: "AudioWorklet mb-reverb", latencyFrames: 0, note: "Freeverb (public-domain structure and constants), comb/allpass lengths scaled by sr/44100" },
+  eq: {
+    node: "BiquadFilterNode chain", latencyFrames: 0,
+    note: "Chromium runs each biquad's recursion in float32 (the server: one float64 cascade); "
+      + "−86 dBFS on a 0 dBFS signal through a 5-band chain with a 40 Hz high-pass, −96 dBFS in a 10-track mix",
+  },
+  gain: { node: "GainNode", latencyFrames: 0, note: "10^(dB·0.05) in float32, as pedalboard.Gain" },
+  compressor: {
+    node: "AudioWorklet mb-compressor", latencyFrames: 2 * BLOCK,
+    note: "port of audio/dynamics.py; output block b needs block b+1's peak: 32 frames of latency",
+  },
+  delay: {
+    node: "AudioWorklet mb-delay", latencyFrames: 0,
+    note: "pedalboard.Delay's measured behaviour: delay floor(float32(delay_s)·sr) frames, "
+      + "feedback inside the line, dry 1−mix / wet mix",
+  },
+  gate: {
+    node: "AudioWorklet mb-gate", latencyFrames: 0,
+    note: "pedalboard.NoiseGate's measured behaviour: per channel, RMS follower (50 ms release) → "
+      + "attack/release follower → gain (env/threshold)^(ratio−1) below the threshold",
+  },
+  reverb: {
+    node: "AudioWorklet mb-reverb", latencyFrames: 0,
+    note: "Freeverb (public-domain design and constants), comb/allpass lengths scaled by sr/44100, "
+      + "as pedalboard.Reverb measures",
+  },
   limiter: {
-    node: "AudioWorklet mb-limiter",
-    latencyFrames: null, // depends on the sample rate: insertLatencyFrames({type: "limiter"}, sr)
-    note: "first pass of audio/limiter.py streamed (8x true-peak envelope, hold, release, look-ahead average); the server's verification passes and last-resort scaling need the whole signal and are not run",
+    node: "AudioWorklet mb-limiter", latencyFrames: null, // latency: insertLatencyFrames
+    note: "audio/limiter.py's gain curve streamed (8x true-peak envelope, hold, release, look-ahead "
+      + "average; 16·(window+3) frames of latency, 192 at 48 kHz). The server re-limits where its "
+      + "verification still finds an over (then a global scale); the browser does not. No test "
+      + "signal triggered that pass; if one does, expect differences of a few hundredths of a dB there",
   },
 };
 
@@ -135,7 +158,9 @@ export function arrangementLengthFrames(doc) {
   const sr = doc.sample_rate;
   let end = 0;
   for (const t of doc.tracks || []) {
-    for (const c of t.clips || []) end = Math.max(end, pyRound(num(c.start_s, 0) * sr) + pyRound(num(c.length_s, 0) * sr));
+    for (const c of t.clips || []) {
+      end = Math.max(end, pyRound(num(c.start_s, 0) * sr) + pyRound(num(c.length_s, 0) * sr));
+    }
   }
   return end;
 }
@@ -172,8 +197,10 @@ export function chainLatencyFrames(inserts, sampleRate) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// AudioWorklet processors. This function is never called on the main thread: its source text is
-// loaded into the audio thread (see workletUrl), so it must not refer to anything outside itself.
+// AudioWorklet processors. This function is never called on the main thread: its source text
+// (Function.prototype.toString) is loaded into the audio thread by ensureWorklets, so it must not
+// refer to anything outside itself (a bundler keeps it whole: it only sees a function).
+// Arithmetic is float32 where the server's is (Math.fround at the same points), so the ports null.
 
 function workletMain() {
   const BLOCK = 16;
@@ -598,6 +625,16 @@ function bufferFor(buffers, file) {
   return b;
 }
 
+const bufferIds = new WeakMap();
+let nextBufferId = 1;
+
+function bufferId(buffers, file) {
+  const b = bufferFor(buffers, file);
+  if (!b) return 0;
+  if (!bufferIds.has(b)) bufferIds.set(b, nextBufferId++);
+  return bufferIds.get(b);
+}
+
 function trackChannels(track, buffers) {
   let channels = 0;
   for (const c of track.clips || []) {
@@ -607,18 +644,27 @@ function trackChannels(track, buffers) {
   return channels || 1;
 }
 
+/** A summing GainNode with a fixed channel count (mono tracks stay mono up to the pan). */
+function busNode(ctx, channels) {
+  return new GainNode(ctx, { channelCount: channels, channelCountMode: "explicit", channelInterpretation: "speakers" });
+}
+
 function setParam(param, value, ctx, smooth) {
   if (smooth) param.setTargetAtTime(value, ctx.currentTime, 0.005);
   else param.value = value;
 }
 
+const BIQUAD_TYPES = {
+  peak: "peaking", low_shelf: "lowshelf", high_shelf: "highshelf", highpass: "highpass", lowpass: "lowpass",
+};
+
 function biquadSettings(band, sr) {
-  const types = { peak: "peaking", low_shelf: "lowshelf", high_shelf: "highshelf", highpass: "highpass", lowpass: "lowpass" };
-  const type = types[band.kind];
+  const type = BIQUAD_TYPES[band.kind];
   if (!type) throw new Error(`unknown EQ band kind ${JSON.stringify(band.kind)}`);
   const pass = type === "highpass" || type === "lowpass";
   // Web Audio takes highpass/lowpass Q in dB (audio/biquad.py: q is linear there)
-  return { type, frequency: Math.min(band.freq_hz, 0.49 * sr), Q: pass ? 20 * Math.log10(band.q) : band.q, gain: band.gain_db };
+  const Q = pass ? 20 * Math.log10(band.q) : band.q;
+  return { type, frequency: Math.min(band.freq_hz, 0.49 * sr), Q, gain: band.gain_db };
 }
 
 function pedalboardGain(db) {
@@ -656,7 +702,10 @@ function createInsert(ctx, insert, channels, origin) {
     const node = new GainNode(ctx, { gain: pedalboardGain(p.gain_db) });
     return {
       type: "gain", input: node, output: node, latency,
-      update(next, smooth) { setParam(node.gain, pedalboardGain(effectParams(next).gain_db), ctx, smooth); return true; },
+      update(next, smooth) {
+        setParam(node.gain, pedalboardGain(effectParams(next).gain_db), ctx, smooth);
+        return true;
+      },
       setOrigin() {},
       dispose() { node.disconnect(); },
     };
@@ -672,8 +721,7 @@ function createInsert(ctx, insert, channels, origin) {
       update(next) {
         const q = effectParams(next);
         if (insertLatencyFrames(q, sr) !== latency) return false;
-        if (p.type === "delay" || p.type === "reverb") return false; // line lengths: rebuild
-        node.port.postMessage({ type: "params", params: q });
+        node.port.postMessage({ type: "params", params: q }); // a new delay time restarts the line
         return true;
       },
       setOrigin(frame) { node.port.postMessage({ type: "origin", origin: frame }); },
@@ -725,8 +773,8 @@ class Strip {
     this.graph = graph;
     this.id = track.id;
     this.channels = channels;
-    this.input = new GainNode(ctx, { channelCount: channels, channelCountMode: "explicit", channelInterpretation: "speakers" });
-    this.post = new GainNode(ctx, { channelCount: channels, channelCountMode: "explicit", channelInterpretation: "speakers" });
+    this.input = busNode(ctx, channels);
+    this.post = busNode(ctx, channels);
     this.left = new GainNode(ctx, { channelCount: 1, channelCountMode: "explicit" });
     this.right = new GainNode(ctx, { channelCount: 1, channelCountMode: "explicit" });
     this.merger = new ChannelMergerNode(ctx, { numberOfInputs: 2 });
@@ -750,7 +798,8 @@ class Strip {
   setInserts(inserts) {
     if (this.chain) this.chain.dispose();
     const g = this.graph;
-    this.chain = new InsertChain(g.ctx, inserts, this.channels, this.input, this.post, g.origin - g.masterChain.latency);
+    const origin = g.origin - g.masterChain.latency;
+    this.chain = new InsertChain(g.ctx, inserts, this.channels, this.input, this.post, origin);
   }
   get latency() {
     return this.chain.latency;
@@ -801,8 +850,8 @@ export class MixGraph {
     this.ctx = ctx;
     this.sr = ctx.sampleRate;
     this.meters = meters;
-    this.masterIn = new GainNode(ctx, { channelCount: 2, channelCountMode: "explicit", channelInterpretation: "speakers" });
-    this.masterFader = new GainNode(ctx, { channelCount: 2, channelCountMode: "explicit", channelInterpretation: "speakers" });
+    this.masterIn = busNode(ctx, 2);
+    this.masterFader = busNode(ctx, 2);
     this.masterFader.connect(destination);
     this.masterMeter = meters ? new Meter(ctx, this.masterFader) : null;
     // Chromium stops a BiquadFilterNode ~33 ms after its input turns silent (measured: a 40 Hz
@@ -822,7 +871,7 @@ export class MixGraph {
 
   /** Bring the graph to `doc`; returns true if clip scheduling must be redone (latency or strips changed). */
   sync(doc, buffers, { smooth = false } = {}) {
-    let reschedule = !this.doc || buffers !== this.buffers;
+    let reschedule = !this.doc;
     const master = doc.master || {};
     if (!this.masterChain || !this.masterChain.update(master.inserts, smooth)) {
       const before = this.masterChain ? this.masterChain.latency : 0;
@@ -858,7 +907,10 @@ export class MixGraph {
         this.strips.delete(id);
       }
     }
-    const clips = JSON.stringify((doc.tracks || []).map((t) => [t.id, t.clips]));
+    // clips and the decoded buffer each one plays (a file decoded later, or replaced, reschedules)
+    const clips = JSON.stringify((doc.tracks || []).map((t) => [
+      t.id, (t.clips || []).map((c) => [c, bufferId(buffers, c.file)]),
+    ]));
     reschedule = reschedule || clips !== this.clipKey;
     this.clipKey = clips;
     this.doc = doc;
@@ -1125,13 +1177,13 @@ export class Transport {
     this.emit();
   }
 
+  /** Move the playhead; while playing, playback restarts there (effect tails are flushed). */
   seek(seconds) {
     const frame = Math.max(0, pyRound(seconds * this.sr));
-    if (this.play_) this.play(frame / this.sr);
-    else {
-      this.stoppedAt = frame;
-      this.emit();
-    }
+    if (this.play_) return this.play(frame / this.sr);
+    this.stoppedAt = frame;
+    this.emit();
+    return Promise.resolve();
   }
 
   setLoop(on, startS, endS) {
@@ -1144,9 +1196,10 @@ export class Transport {
       const origin0 = switchAt + this.graph.maxLatency();
       const from = this.timelineAt(Math.max(origin0, this.play_.origin0));
       this.graph.stopSources(switchAt);
-      this.stopClicks(switchAt);
-      this.play_ = { from, origin0: Math.max(origin0, this.play_.origin0), start: switchAt, scheduledTo: switchAt, countIn: 0 };
-      this.plan();
+      this.stopClicks(Math.max(switchAt, this.play_.origin0)); // a running count-in keeps its clicks
+      const o = Math.max(origin0, this.play_.origin0);
+      this.play_ = { from, origin0: o, start: switchAt, scheduledTo: switchAt, countIn: 0 };
+      this.plan(true);
       this.tick();
     }
     this.emit();
@@ -1154,6 +1207,7 @@ export class Transport {
 
   setMetronome(on) {
     this.metronome = !!on;
+    if (!on && this.play_) this.stopClicks(Math.max(Math.ceil(this.ctx.currentTime * this.sr), this.play_.origin0));
   }
 
   /** Playhead in seconds from the audio clock (loop-aware). `nowMs`: performance.now() of the frame being drawn. */
@@ -1167,8 +1221,9 @@ export class Transport {
   }
 
   dispose() {
-    if (this.play_) this.halt();
+    if (this.play_) this.halt(false);
     if (this.graph) this.graph.dispose();
+    this.graph = null;
     this.clickGain.disconnect();
   }
 
@@ -1208,13 +1263,18 @@ export class Transport {
     return p.from;
   }
 
-  /** Passes: timeline ranges and the context frame where each starts (extended lazily when looping). */
-  plan() {
+  /**
+   * Passes: timeline ranges and the context frame where each starts (extended lazily when looping).
+   * `preroll`: the first pass also covers the frames before `from` that the tracks with less than
+   * the maximum latency must be fed (when the plan changes under a playing transport).
+   */
+  plan(preroll = false) {
     const p = this.play_;
     const { on, start, end } = this.loop;
     const loops = on && p.from < end;
     p.loops = loops;
-    p.passes = [{ a: p.from, b: loops ? end : Infinity, ctxA: p.origin0 }];
+    const a = preroll ? Math.max(0, p.from - this.graph.maxLatency()) : p.from;
+    p.passes = [{ a, b: loops ? end : Infinity, ctxA: p.origin0 - (p.from - a) }];
     p.endFrame = renderLengthFrames(this.doc || { sample_rate: this.sr, tracks: [] });
     p.loopStart = start;
     p.loopEnd = end;
@@ -1236,7 +1296,7 @@ export class Transport {
     const p = this.play_;
     if (!p || !this.graph || !this.doc) return;
     const now = Math.floor(this.ctx.currentTime * this.sr);
-    if (!p.loops && p.from < p.endFrame && p.passes[0].ctxA + (p.endFrame - p.from) <= now) {
+    if (!p.loops && p.from < p.endFrame && p.origin0 + (p.endFrame - p.from) <= now) {
       this.stoppedAt = Math.max(p.from, p.endFrame);
       this.halt();
       this.emit();
@@ -1285,7 +1345,8 @@ export class Transport {
   reschedule() {
     // clips changed while playing: keep the pass plan, replace the sources from a frame just ahead
     const p = this.play_;
-    const switchAt = Math.max(p.start, Math.ceil(this.ctx.currentTime * this.sr) + Math.round(START_MARGIN_S * this.sr));
+    const ahead = Math.ceil(this.ctx.currentTime * this.sr) + Math.round(START_MARGIN_S * this.sr);
+    const switchAt = Math.max(p.start, ahead);
     this.graph.stopSources(switchAt);
     this.graph.setOrigin(this.graph.origin); // chains rebuilt by sync() learn the grid
     p.start = switchAt;
@@ -1294,14 +1355,14 @@ export class Transport {
     this.tick();
   }
 
-  halt() {
+  halt(rebuild = true) {
     clearInterval(this.timer);
     this.timer = null;
     this.play_ = null;
     this.stopClicks();
+    if (!rebuild) return;
     // flush effect tails: a fresh graph (same document) replaces the one that was playing
-    const old = this.graph;
-    old.dispose();
+    this.graph.dispose();
     this.graph = new MixGraph(this.ctx, this.destination, { meters: true });
     if (this.doc) this.graph.sync(this.doc, this.buffers);
   }
