@@ -15,9 +15,10 @@ const DEFAULT_COLORS = {
   bg: "#16181c", panel: "#1e2126", raised: "#262a30", border: "#30353d", text: "#e6e8eb",
   muted: "#9aa1ab", accent: "#3d8bfd", wave: "#56606e", solid: "#1f6feb",
 };
-const ROLE_COLORS = {
-  vocals: "#e0719a", drums: "#e8a23d", bass: "#7c6cf0", music: "#3dbb8a", fx: "#40b4d8", other: "#6f8fb8",
+const ROLE_COLORS = { // the kinds of track the engine knows (audio.arrangement_schema.ROLES)
+  vocals: "#e0719a", drums: "#e8a23d", bass: "#7c6cf0", music: "#3dbb8a", other: "#6f8fb8",
 };
+const PALETTE = ["#e0719a", "#e8a23d", "#e8d13d", "#3dbb8a", "#40b4d8", "#3d8bfd", "#7c6cf0", "#b36cf0", "#6f8fb8", "#a0a7b1"];
 const RULER = 26; // css px of the bar ruler above the tracks
 const TRACK_H = 76; // css px per track lane
 const HEADER_W = 188; // css px of the track headers column
@@ -34,7 +35,7 @@ const CSS = `
 .mbst-pop .opt{display:flex;gap:8px;align-items:center;font-size:12px;cursor:pointer}
 .mbst-pop input{accent-color:var(--st-accent)}
 .mbst-bar{position:relative;display:flex;flex-wrap:wrap;align-items:center;gap:6px;padding:8px 10px;border-bottom:1px solid var(--st-border);background:var(--st-raised)}
-.mbst-btn{appearance:none;display:inline-flex;align-items:center;justify-content:center;gap:6px;height:30px;min-width:30px;padding:0 9px;border-radius:6px;border:1px solid var(--st-border);background:var(--st-panel);color:var(--st-text);font:inherit;font-size:12px;line-height:1;cursor:pointer;white-space:nowrap}
+.mbst-btn{appearance:none;display:inline-flex;align-items:center;justify-content:center;gap:5px;height:30px;min-width:30px;padding:0 8px;border-radius:6px;border:1px solid var(--st-border);background:var(--st-panel);color:var(--st-text);font:inherit;font-size:12px;line-height:1;cursor:pointer;white-space:nowrap}
 .mbst-btn:hover:not(:disabled){border-color:var(--st-accent)}
 .mbst-btn:disabled{opacity:.45;cursor:default}
 .mbst-btn[aria-pressed="true"]{background:color-mix(in srgb,var(--st-accent) 25%,var(--st-panel));border-color:var(--st-accent)}
@@ -48,6 +49,7 @@ const CSS = `
 .mbst-zoom{width:84px;accent-color:var(--st-accent)}
 .mbst-sep{width:1px;height:22px;background:var(--st-border);margin:0 2px}
 .mbst-grow{flex:1 1 0}
+.mbst-right{display:flex;gap:6px;align-items:center;margin-left:auto}
 .mbst-advice{display:flex;flex-wrap:wrap;gap:10px 16px;align-items:center;padding:10px 12px;border-bottom:1px solid var(--st-border);background:color-mix(in srgb,var(--st-accent) 10%,var(--st-panel));font-size:12px}
 .mbst-advice ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:4px 16px;flex:1;min-width:0}
 .mbst-advice em{font-style:normal;color:#9fd0ff}
@@ -69,6 +71,10 @@ const CSS = `
 .mbst-head input.name{width:100%;background:transparent;border:1px solid transparent;color:var(--st-text);font:inherit;font-size:13px;font-weight:600;padding:2px 4px;border-radius:4px}
 .mbst-head input.name:hover,.mbst-head input.name:focus{border-color:var(--st-border);background:var(--st-bg)}
 .mbst-head .row{display:flex;gap:4px;align-items:center}
+.mbst-swatch{appearance:none;width:16px;height:16px;border-radius:50%;border:2px solid rgba(255,255,255,.25);cursor:pointer;padding:0;flex:none}
+.mbst-palette{position:absolute;left:12px;top:${TRACK_H - 8}px;z-index:6;display:grid;grid-template-columns:repeat(5,20px);gap:6px;padding:8px;background:var(--st-panel);border:1px solid var(--st-border);border-radius:8px;box-shadow:0 8px 24px rgba(0,0,0,.5)}
+.mbst-palette button{appearance:none;width:20px;height:20px;border-radius:50%;border:2px solid transparent;cursor:pointer;padding:0}
+.mbst-palette button[aria-pressed="true"]{border-color:#fff}
 .mbst-ms{height:22px;min-width:24px;padding:0 6px;font-size:11px;font-weight:700}
 .mbst-ms.m[aria-pressed="true"]{background:#8a6d1f;border-color:#c79b2a}
 .mbst-ms.s[aria-pressed="true"]{background:#1f6b4a;border-color:#2fa36f}
@@ -189,10 +195,9 @@ function headWidth(scroller) {
   return heads ? heads.offsetWidth : HEADER_W;
 }
 
-const ROLE_LABELS = { vocals: "Vocals", drums: "Drums", bass: "Bass", music: "Music", fx: "FX", other: "Other" };
-const ROLE_WORDS = [["vocals", /vox|vocal|voice|sing|lead|adlib|choir/i], ["drums", /drum|kick|snare|hat|perc|beat|loop/i],
-  ["bass", /bass|808|sub/i], ["fx", /fx|sfx|riser|impact|sweep|noise/i],
-  ["music", /key|piano|synth|pad|guitar|string|chord|lead|music|inst/i]];
+const ROLE_LABELS = { vocals: "Vocals", drums: "Drums", bass: "Bass", music: "Music", other: "Other" };
+const ROLE_WORDS = [["vocals", /vox|vocal|voice|sing|adlib|choir/i], ["drums", /drum|kick|snare|hat|perc|beat|loop/i],
+  ["bass", /bass|808|sub/i], ["music", /key|piano|synth|pad|guitar|string|chord|lead|music|inst/i]];
 
 /** A track kind guessed from a file's title ("Kick loop" → drums), else "other". */
 export function guessRole(title) {
@@ -201,7 +206,7 @@ export function guessRole(title) {
 }
 
 function trackColor(track, index) {
-  return ROLE_COLORS[track.role] || Object.values(ROLE_COLORS)[index % 6];
+  return track.color || ROLE_COLORS[track.role] || PALETTE[index % PALETTE.length];
 }
 
 function emptyTrack(n) {
@@ -235,6 +240,8 @@ export function Studio(props) {
   const [panel, setPanel] = useState("mixer");
   const [help, setHelp] = useState(false);
   const [bounceOpen, setBounceOpen] = useState(false);
+  const [colorFor, setColorFor] = useState("");
+  const [countIn, setCountIn] = useState(false);
   const [dismissed, setDismissed] = useState("");
   const advice = useMemo(() => parseJson(suggestion, null), [suggestion]);
   const [bounceFormat, setBounceFormat] = useState("wav24");
@@ -318,6 +325,7 @@ export function Studio(props) {
       position: () => currentPosition(),
       playing: () => !!engineRef.current.transport?.playing,
       zoom: () => pxPerS,
+      media: () => media,
       lastError: () => sessionRef.current.lastError,
     };
     return () => { delete window.__studio; };
@@ -440,9 +448,9 @@ export function Studio(props) {
     eng.transport.setDocument(playDoc(sessionRef.current.doc), eng.buffers);
     eng.transport.setLoop(loop.on, loop.start, loop.end);
     eng.transport.setMetronome(metronome);
-    eng.transport.play(positionRef.current, { countInBars: 0 });
+    eng.transport.play(positionRef.current, { countInBars: countIn ? 1 : 0 });
     setPlaying(true);
-  }, [ensureEngine, playDoc, loop, metronome]);
+  }, [ensureEngine, playDoc, loop, metronome, countIn]);
 
   const stop = useCallback(() => {
     const tr = engineRef.current.transport;
@@ -1130,6 +1138,7 @@ export function Studio(props) {
           <Icon name={playing ? "stop" : "play"} /></button>
         <button type="button" className="mbst-btn" aria-pressed={loop.on} onClick={() => setLoop((l) => ({ ...l, on: !l.on }))} title="Loop (L). Drag on the ruler to set the loop." aria-label="Loop"><Icon name="loop" /></button>
         <button type="button" className="mbst-btn" aria-pressed={metronome} onClick={() => setMetronome((v) => !v)} title="Metronome (C)" aria-label="Metronome"><Icon name="click" /></button>
+        <button type="button" className="mbst-btn" aria-pressed={countIn} onClick={() => setCountIn((v) => !v)} title="Count one bar in before playing or recording">1 bar in</button>
         <div className="mbst-lcd" ref={lcdRef} aria-label="Playhead position" role="timer"><b>001|1|000</b><span>0:00.000</span></div>
         <label className="mbst-field">Tempo
           <input type="number" min={20} max={400} step={0.01} defaultValue={bpm} key={`bpm-${bpm}`} aria-label="Tempo in BPM"
@@ -1144,13 +1153,14 @@ export function Studio(props) {
         <button type="button" className="mbst-btn" onClick={undo} disabled={!session.canUndo} aria-label="Undo" title="Undo (Ctrl+Z)"><Icon name="undo" /></button>
         <button type="button" className="mbst-btn" onClick={redo} disabled={!session.canRedo} aria-label="Redo" title="Redo (Ctrl+Shift+Z)"><Icon name="redo" /></button>
         <button type="button" className="mbst-btn" onClick={addTrack} data-testid="add-track"><Icon name="plus" />Track</button>
-        <span className="mbst-grow" />
+        <div className="mbst-right">
         <button type="button" className="mbst-btn" onClick={() => { setDismissed(""); onAssistant && onAssistant("ask"); }}
           disabled={!!(advice && advice.busy) || !tracks.some((t) => t.clips.length)} title="Suggest levels and pans for every track"
           data-testid="assistant"><Icon name="wand" />{advice && advice.busy ? "Listening…" : "Mix assistant"}</button>
         <button type="button" className="mbst-btn" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)"><Icon name="keys" /></button>
         <button type="button" className="mbst-btn" style={{ background: colors.solid, borderColor: colors.solid, color: "#fff" }}
           aria-expanded={bounceOpen} onClick={() => setBounceOpen((v) => !v)} title="Render the mix on the server (Ctrl+E)" data-testid="bounce"><Icon name="bounce" />Bounce</button>
+        </div>
         {bounceOpen && (
           <div className="mbst-pop" role="dialog" aria-label="Bounce the mix">
             <strong>Bounce the mix</strong>
@@ -1223,6 +1233,14 @@ export function Studio(props) {
                 <div className="row">
                   <button type="button" className="mbst-btn mbst-ms m" aria-pressed={t.mute} onClick={() => setTrack(t, "mute", !t.mute, "Mute")} aria-label={`Mute ${t.name}`}>M</button>
                   <button type="button" className="mbst-btn mbst-ms s" aria-pressed={t.solo} onClick={() => setTrack(t, "solo", !t.solo, "Solo")} aria-label={`Solo ${t.name}`}>S</button>
+                  <button type="button" className="mbst-swatch" style={{ background: trackColor(t, i) }} aria-label={`Colour of ${t.name}`}
+                    aria-expanded={colorFor === t.id} onClick={() => setColorFor(colorFor === t.id ? "" : t.id)} />
+                  {colorFor === t.id && (
+                    <div className="mbst-palette" role="group" aria-label={`Pick a colour for ${t.name}`}>
+                      {PALETTE.map((c) => <button type="button" key={c} style={{ background: c }} aria-label={`Colour ${c}`} aria-pressed={t.color === c}
+                        onClick={() => { setColorFor(""); setTrack(t, "color", c, "Track colour"); }} />)}
+                    </div>
+                  )}
                   <select aria-label={`Kind of track ${t.name}`} value={t.role} style={{ height: 22, background: colors.panel, color: colors.text, border: `1px solid ${colors.border}`, borderRadius: 5, fontSize: 11 }}
                     onChange={(e) => setTrack(t, "role", e.target.value, "Track kind")}>
                     {Object.keys(ROLE_COLORS).map((r) => <option key={r} value={r}>{ROLE_LABELS[r]}</option>)}

@@ -284,3 +284,111 @@ def test_studio_assistant_bounce_export_and_import(browser, running_app: Running
     screenshot(page, "studio-imported")
     assert errors == []
     context.close()
+
+
+RULER_PX, TRACK_PX = 26, 76  # studio.jsx: ruler height and lane height (css px)
+
+
+def _expected_rows(dat: bytes, start_sample: float, per: float, columns: list[int], top: float,
+                   height: float) -> list[tuple[float, float]]:
+    """(y of the max, y of the min) per device column, as studio.jsx draws them, from the .dat itself."""
+    from audio.waveform_files import read_dat
+
+    path = RESULTS_TMP / "level.dat"
+    path.write_bytes(dat)
+    peaks = read_dat(path)
+    scale = 1 / 128 if peaks.bits == 8 else 1 / 32768
+    mins = peaks.data[:, :, 0].min(axis=0) * scale
+    maxs = peaks.data[:, :, 1].max(axis=0) * scale
+    spp = peaks.samples_per_pixel
+    mid, amp = top + height / 2, height / 2
+    rows = []
+    for x in columns:
+        s0 = start_sample + x * per
+        i0, i1 = int(s0 // spp), int((s0 + per) // spp)
+        i1 = max(i1, i0 + 1)
+        lo, hi = float(mins[i0:i1].min()), float(maxs[i0:i1].max())
+        rows.append((mid - hi * amp, mid - lo * amp))
+    return rows
+
+
+RESULTS_TMP = ROOT / "test-results"
+
+
+def test_waveform_drawn_from_the_peaks_and_zoom_picks_the_level(browser, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]
+    email = "studio.waves@example.com"
+    auth = _artist(running_app, email)
+    song = _ready_track(running_app, auth, "Loud Song.wav", seed=51, seconds=6)
+    made = httpx.post(f"{running_app.url}{routes.V1_PROJECTS}", headers=auth, json={"name": "Waves"}).json()
+    project_id = made["id"]
+    edit = httpx.post(f"{running_app.url}{routes.V1_PROJECT_EDITS.format(project_id=project_id)}", headers=auth, json={
+        "base_version": 0, "txn_id": "e2e-waves-1", "ops": [
+            {"op": "track.add", "track": {"id": "t", "name": "Song", "role": "music", "color": "#e8d13d"}},
+            {"op": "clip.add", "track": "t", "clip": {"id": "c", "file": song, "start_s": 2.0, "offset_s": 0.5,
+                                                     "length_s": 5.0, "gain_db": 0.0, "fade_in_s": 0.0,
+                                                     "fade_out_s": 0.0}}]})
+    assert edit.status_code == 200, edit.text
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=running_app.url,
+                                  device_scale_factor=1)
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url.removeprefix(running_app.url)))
+    sign_in(page, email, PASSWORD)
+    page.goto(routes.project_page(project_id))
+    page.get_by_test_id("timeline").wait_for(timeout=60_000)
+    levels = {url: int(spp) for spp, url in page.evaluate(f"window.__studio.media()['{song}'].peaks_urls").items()}
+    rate = page.evaluate(f"window.__studio.media()['{song}'].sample_rate")
+    wanted = max(spp for spp in levels.values() if spp <= rate / 40)  # 40 px/s: the coarsest level still fine enough
+    page.wait_for_function("() => { const c = document.querySelector('.mbst-lane canvas');"
+                           "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                           "for (let i = 0; i < d.length; i += 4) if (d[i] === 232 && d[i+1] === 209) return true;"
+                           "return false; }", timeout=30_000)
+    fetched = {levels[u.split("#")[0]] for u in requested if u.split("#")[0] in levels}
+    assert fetched == {wanted}, f"fetched peaks levels {fetched}, wanted only {wanted}"
+    url = next(u for u, spp in levels.items() if spp == wanted)
+
+    # 20 columns of the drawn waveform against the .dat: top and bottom pixel within ±1 px.
+    clip_x = 2.0 * 40  # css px from the lane's left edge (no scroll)
+    top = RULER_PX + 3 + 14
+    height = (TRACK_PX - 7) - 16
+    columns = [10 + 9 * k for k in range(20)]
+    drawn = page.evaluate("""([x0, cols, top, height]) => {
+        const c = document.querySelector('.mbst-lane canvas');
+        const g = c.getContext('2d');
+        const img = g.getImageData(0, 0, c.width, c.height);
+        const wave = [232, 209, 61];
+        const out = [];
+        for (const col of cols) {
+            const x = x0 + col;
+            let first = -1, last = -1;
+            for (let y = Math.floor(top) - 2; y <= Math.ceil(top + height) + 2; y++) {
+                const i = (y * img.width + x) * 4;
+                const d = Math.abs(img.data[i] - wave[0]) + Math.abs(img.data[i + 1] - wave[1])
+                    + Math.abs(img.data[i + 2] - wave[2]);
+                if (d < 150) { if (first < 0) first = y; last = y; }
+            }
+            out.push([first, last]);
+        }
+        return out;
+    }""", [clip_x, columns, top, height])
+    dat = page.request.get(running_app.url + url if url.startswith("/") else url).body()
+    expected = _expected_rows(dat, 0.5 * rate, rate / 40, columns, top, height)
+    for col, (first, last), (y_max, y_min) in zip(columns, drawn, expected, strict=True):
+        assert first >= 0, f"column {col}: no waveform pixel"
+        assert abs(first - y_max) <= 1.0 and abs(last - max(y_min, y_max + 1) + 1) <= 1.0, \
+            f"column {col}: drawn rows {first}..{last}, peaks say {y_max:.1f}..{y_min:.1f}"
+
+    # Zooming in asks for a finer level (and only the one the zoom needs); no canvas is wider than 4,096 px.
+    requested.clear()
+    page.get_by_test_id("timeline").focus()
+    for _ in range(4):
+        page.keyboard.press("+")
+    zoom = page.evaluate("window.__studio.zoom()")
+    finer = max((spp for spp in levels.values() if spp <= rate / zoom), default=min(levels.values()))
+    page.wait_for_timeout(1000)
+    fetched = {levels[u.split("#")[0]] for u in requested if u.split("#")[0] in levels}
+    # each zoom step may fetch its own level on the way in; never one finer than the final zoom needs
+    assert finer in fetched and min(fetched) == finer, f"after zooming to {zoom:.0f} px/s fetched {fetched}"
+    assert page.evaluate("Math.max(...[...document.querySelectorAll('canvas')].map(c => c.width))") <= 4096
+    screenshot(page, "studio-zoomed")
+    context.close()

@@ -488,3 +488,118 @@ def test_live_reschedule_is_seamless(bench: EngineBench) -> None:
     residual = peak_dbfs(audio[:, origin : origin + n] - render[:, :n])
     print(f"\nlive across two reschedules vs offline render: {residual:.1f} dBFS over {n} frames")
     assert residual <= -100.0
+
+
+def _sixteen_track_doc(bench: EngineBench) -> dict[str, Any]:
+    """Sixteen tracks of seeded music-like material (make_music and drum/noise stems, 13-16 s files,
+    every clip ≥ 10 s): mono and stereo clips, overlapping crossfaded clips, trims, fades, clip gains,
+    pans, faders, one muted track; every insert type several times, in different orders; a master
+    chain (EQ, compressor, limiter) and a master fader."""
+    from tests.audio.signals import make_music
+
+    rng = np.random.default_rng(1616)
+    files = {
+        "mix_a.wav": make_music(16.0, SR, seed=11),
+        "mix_b.wav": make_music(16.0, SR, seed=12),
+        "mix_c.wav": make_music(14.0, SR, seed=13),
+        "mix_d.wav": make_music(14.0, SR, seed=14) * np.float32(0.7),
+        "mono_a.wav": make_music(16.0, SR, seed=15)[:1],
+        "mono_b.wav": make_music(14.0, SR, seed=16)[1:],
+        "kit_mono.wav": _drums(1, 14.0, every_s=0.25, level=0.8) + _noise(rng, 1, 14.0, 0.02),
+        "kit.wav": _drums(2, 14.0, every_s=0.125, level=0.7) + _noise(rng, 2, 14.0, 0.03),
+    }
+    for name, x in files.items():
+        bench.write(name, x, SR)
+    comp = {"type": "compressor", "threshold_db": -24.0, "ratio": 4.0, "attack_ms": 5.0, "release_ms": 120.0}
+    comp_hard = {"type": "compressor", "threshold_db": -30.0, "ratio": 12.0, "attack_ms": 0.5, "release_ms": 40.0}
+    gate = {"type": "gate", "threshold_db": -30.0, "ratio": 8.0, "attack_ms": 1.0, "release_ms": 80.0}
+    gate_soft = {"type": "gate", "threshold_db": -42.0, "ratio": 3.0, "attack_ms": 5.0, "release_ms": 200.0}
+    room = {"type": "reverb", "room_size": 0.3, "damping": 0.6, "wet_level": 0.2, "dry_level": 0.8, "width": 0.8}
+    hall = {"type": "reverb", "room_size": 0.6, "damping": 0.3, "wet_level": 0.35, "dry_level": 0.65}
+    echo = {"type": "delay", "delay_s": 0.375, "feedback": 0.25, "mix": 0.2}
+    slap = {"type": "delay", "delay_s": 0.09, "feedback": 0.1, "mix": 0.3}
+    lim = {"type": "limiter", "ceiling_dbtp": -6.0, "release_ms": 60.0}
+    lim_fast = {"type": "limiter", "ceiling_dbtp": -3.0, "release_ms": 10.0}
+
+    def gain(db: float) -> dict[str, Any]:
+        return {"type": "gain", "gain_db": db}
+
+    tracks = [
+        _track("kit", [_clip("k1", "kit.wav", 0.0, 12.0, offset_s=0.5, fade_out_s=0.5)],
+               [gate, _eq(("highpass", 30.0, 0.0, 0.707), ("peak", 3500.0, 3.0, 1.2)), comp_hard], volume_db=2.0),
+        _track("bass", [_clip("b1", "mono_a.wav", 0.25, 14.0, offset_s=1.0, gain_db=-3.0, fade_in_s=0.01)],
+               [_eq(("highpass", 35.0, 0.0, 0.707), ("lowpass", 1800.0, 0.0, 0.9)), comp, gain(2.0)], pan=-0.05),
+        _track("keys", [_clip("c1", "mix_a.wav", 0.0, 10.0, fade_out_s=2.0),
+                        _clip("c2", "mix_a.wav", 8.0, 10.0, offset_s=4.5, fade_in_s=2.0, gain_db=-1.5)],
+               [_eq(("low_shelf", 180.0, -3.0, 0.707), ("high_shelf", 7000.0, 2.0, 0.707)), room, gain(-3.0)],
+               pan=-0.3, volume_db=0.0),
+        _track("synth", [_clip("s1", "mix_b.wav", 1.5, 12.0, offset_s=2.25, gain_db=-2.0, fade_in_s=0.3)],
+               [comp, echo, _eq(("peak", 900.0, -4.0, 2.0))], pan=0.4, volume_db=1.0),
+        _track("vox", [_clip("v1", "mono_b.wav", 0.5, 11.0, offset_s=1.0, fade_in_s=0.05, fade_out_s=1.0)],
+               [slap, hall, lim], pan=-0.7, volume_db=3.0),
+        _track("perc", [_clip("p1", "kit_mono.wav", 2.0, 11.5, offset_s=0.7, gain_db=2.0)],
+               [lim_fast, gate_soft, gain(-4.5)], pan=0.6, volume_db=0.0),
+        _track("pad", [_clip("pd1", "mix_c.wav", 0.75, 12.5, offset_s=0.4, fade_in_s=1.5, fade_out_s=1.5)],
+               [gain(-6.0), _eq(("highpass", 120.0, 0.0, 0.5), ("peak", 2500.0, 4.0, 1.0)), comp_hard, lim],
+               pan=0.15),
+        _track("strings", [_clip("st1", "mix_d.wav", 3.0, 10.5, offset_s=1.2, fade_in_s=0.8, fade_out_s=0.8)],
+               [room, _eq(("lowpass", 9000.0, 0.0, 0.707))], pan=0.2, volume_db=2.0),
+        _track("gtr", [_clip("g1", "mono_a.wav", 1.0, 12.0, offset_s=3.3, gain_db=-6.0, fade_out_s=0.25)],
+               [gate, echo, comp], pan=1.0, volume_db=-2.0),
+        _track("fx", [_clip("f1", "mix_a.wav", 4.0, 11.0, offset_s=0.123456789, gain_db=-9.0, fade_in_s=3.0)],
+               [lim_fast, room, gain(1.5)], pan=-1.0, volume_db=-1.0),
+        _track("lead", [_clip("l1", "mono_b.wav", 2.5, 10.0, offset_s=2.0, fade_in_s=0.02, fade_out_s=0.5)],
+               [_eq(("highpass", 90.0, 0.0, 0.5), ("low_shelf", 150.0, -2.0, 0.707), ("peak", 1000.0, 5.0, 1.0),
+                    ("high_shelf", 8000.0, -3.0, 0.707), ("lowpass", 15000.0, 0.0, 0.707)), gain(-2.0), gate_soft],
+               pan=0.35, volume_db=1.0),
+        _track("loop", [_clip("lp1", "kit.wav", 0.0, 10.0, fade_out_s=0.1),
+                        _clip("lp2", "kit.wav", 6.0, 10.0, offset_s=3.0, gain_db=-4.0)],  # overlap, no crossfade
+               [comp, lim, _eq(("peak", 120.0, 4.0, 0.8))], pan=-0.5, volume_db=-3.0),
+        _track("bgv", [_clip("bg1", "mix_b.wav", 0.3, 13.0, offset_s=1.7, gain_db=-3.0, fade_out_s=2.0)],
+               [echo, gate_soft, room], pan=0.7, volume_db=-4.0),
+        _track("muted", [_clip("mu1", "mix_c.wav", 0.0, 13.0)], [hall, comp_hard, echo], mute=True),
+        _track("stab", [_clip("sb1", "kit_mono.wav", 0.5, 13.0, offset_s=0.5, gain_db=4.0, fade_in_s=0.005)],
+               [gain(6.0), comp, lim_fast, _eq(("peak", 200.0, -3.0, 1.5))], pan=-0.15, volume_db=-2.0),
+        _track("wide", [_clip("w1", "mix_d.wav", 2.0, 11.0, offset_s=2.5, fade_in_s=0.4, fade_out_s=0.4)],
+               [gate, gain(-2.0), _eq(("low_shelf", 250.0, 2.0, 0.707)), slap], pan=-0.85, volume_db=0.0),
+    ]
+    master = {"volume_db": -1.5, "inserts": [
+        _eq(("highpass", 25.0, 0.0, 0.707), ("peak", 3000.0, -1.5, 0.8), ("high_shelf", 10000.0, 1.0, 0.707)),
+        {"type": "compressor", "threshold_db": -14.0, "ratio": 2.5, "attack_ms": 15.0, "release_ms": 200.0},
+        {"type": "limiter", "ceiling_dbtp": -1.0, "release_ms": 80.0}]}
+    return _doc(tracks, master)
+
+
+def test_sixteen_track_mix_with_every_insert(bench: EngineBench) -> None:
+    """The issue's acceptance criterion: a 16-track mix with every insert type, browser vs server:
+    identical length, RMS residual ≤ −60 dBFS, integrated loudness within 0.1 LU (audio.loudness)."""
+    from audio.effects import EFFECTS
+    from audio.loudness import integrated_loudness
+    from tests.studio.engine_harness import rms_dbfs
+
+    doc = _sixteen_track_doc(bench)
+    assert len(doc["tracks"]) == 16
+    assert sum(bool(t.get("mute")) for t in doc["tracks"]) == 1
+    audible = [t for t in doc["tracks"] if not t.get("mute")]
+    assert {i["type"] for t in audible for i in t["inserts"]} == set(EFFECTS)  # every insert type, audible
+    assert {i["type"] for i in doc["master"]["inserts"]} == {"eq", "compressor", "limiter"}
+    assert min(c["length_s"] for t in doc["tracks"] for c in t["clips"]) >= 10.0
+
+    browser, ms, length = bench.browser_render(doc)
+    server = bench.server_render(doc)
+    n = render_length(Arrangement.from_dict(doc))
+    assert length == n and browser.shape == server.shape == (2, n)  # identical length
+
+    residual = browser - server
+    peak, rms = peak_dbfs(residual), rms_dbfs(residual)
+    lufs_browser, lufs_server = integrated_loudness(browser, SR), integrated_loudness(server, SR)
+    print(f"\n16-track mix: {n} frames ({n / SR:.2f} s), browser render {ms:.0f} ms; "
+          f"peak residual {peak:.1f} dBFS, RMS residual {rms:.1f} dBFS; signal peak {peak_dbfs(server):.1f} dBFS; "
+          f"integrated loudness browser {lufs_browser:.3f} LUFS, server {lufs_server:.3f} LUFS "
+          f"(difference {lufs_browser - lufs_server:+.4f} LU)")
+    assert peak_dbfs(server) > -20.0 and lufs_server > -30.0  # a real mix, not silence
+    unlimited = copy.deepcopy(doc)
+    unlimited["master"]["inserts"].pop()
+    assert peak_dbfs(bench.server_render(unlimited) - server) > -30.0  # the master limiter really acts
+    assert rms <= INSERT_MAX_DBFS
+    assert abs(lufs_browser - lufs_server) <= 0.1
