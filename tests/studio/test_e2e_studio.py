@@ -392,3 +392,38 @@ def test_waveform_drawn_from_the_peaks_and_zoom_picks_the_level(browser, running
     assert page.evaluate("Math.max(...[...document.querySelectorAll('canvas')].map(c => c.width))") <= 4096
     screenshot(page, "studio-zoomed")
     context.close()
+
+
+def test_a_file_dropped_on_the_timeline_is_uploaded_placed_and_drawn(browser, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]
+    email = "studio.dropper@example.com"
+    auth = _artist(running_app, email)
+    made = httpx.post(f"{running_app.url}{routes.V1_PROJECTS}", headers=auth, json={"name": "Drops"}).json()
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=running_app.url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, email, PASSWORD)
+    page.goto(routes.project_page(made["id"]))
+    page.get_by_test_id("timeline").wait_for(timeout=60_000)
+    page.get_by_text("Drag a song from your library").wait_for()
+    page.get_by_test_id("timeline").evaluate("""(lane, bytes) => {
+        const r = lane.getBoundingClientRect();
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], 'Vocal take.wav', {type: 'audio/wav'}));
+        for (const type of ['dragenter', 'dragover', 'drop'])
+            lane.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: dt,
+                                                    clientX: r.left + 120, clientY: r.top + 60}));
+    }""", list(music_bytes("WAV", seconds=4, seed=61, level=0.3)))
+    doc = _settled(page, running_app, auth, made["id"], 1)  # the clip is placed as soon as the upload answers
+    track = doc["tracks"][0]
+    assert (track["name"], track["role"]) == ("Vocal take", "vocals")
+    clip = track["clips"][0]
+    assert clip["start_s"] == 3.0 and clip["length_s"] == pytest.approx(4.0, abs=1e-3)
+    page.wait_for_function(f"() => window.__studio.media()['{clip['file']}']?.state === 'ready'", timeout=90_000)
+    page.wait_for_function("() => { const c = document.querySelector('.mbst-lane canvas');"
+                           "const d = c.getContext('2d').getImageData(120, 26 + 20, 80, 40).data;"
+                           "for (let i = 0; i < d.length; i += 4) if (d[i] === 224 && d[i+1] === 113) return true;"
+                           "return false; }", timeout=30_000)  # the waveform in the vocals colour
+    screenshot(page, "studio-dropped")
+    assert errors == []
+    context.close()
