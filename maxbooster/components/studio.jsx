@@ -306,7 +306,8 @@ export function Studio(props) {
   }, [session]);
 
   useEffect(() => { // clips whose audio is still processing: ask for fresh media every few seconds
-    const waiting = Object.values(media).some((m) => m.state === "processing") || uploads.some((u) => u.state === "processing");
+    const waiting = Object.values(media).some((m) => m.state === "processing")
+      || uploads.some((u) => u.state === "processing" && !(media[u.trackId] && media[u.trackId].state === "ready"));
     if (!waiting || !onMedia) return undefined;
     const timer = setTimeout(() => onMedia("processing"), 3000);
     return () => clearTimeout(timer);
@@ -972,10 +973,9 @@ export function Studio(props) {
         const item = { id: tr.id, title: tr.title || file.name, duration_s: tr.duration_s || 0,
           state: tr.status === "ready" ? "ready" : "processing", audio_url: tr.audio_url || "", peaks_urls: tr.peaks_urls || {},
           sample_rate: tr.sample_rate || 0, channels: tr.channels || 2 };
-        setUploads((u) => u.map((x2) => (x2.id === id ? { ...x2, state: "processing", progress: 1 } : x2)));
+        setUploads((u) => u.map((x2) => (x2.id === id ? { ...x2, state: "processing", progress: 1, trackId: tr.id } : x2)));
         placeTrack(item, x, row);
         onMedia && onMedia("uploaded");
-        setTimeout(() => setUploads((u) => u.filter((x2) => x2.id !== id)), 4000);
       } else {
         const msg = (reply.error && reply.error.message) || `The upload of ${file.name} failed. Try again.`;
         setUploads((u) => u.filter((x2) => x2.id !== id));
@@ -1219,7 +1219,8 @@ export function Studio(props) {
               </li>
             ))}
           </ul>
-          {uploads.map((u) => <p key={u.id}>{u.name}: {u.state === "uploading" ? `${Math.round(u.progress * 100)} %` : "processing…"}</p>)}
+          {uploads.filter((u) => !(u.trackId && media[u.trackId] && media[u.trackId].state === "ready")).map((u) => (
+            <p key={u.id}>{u.name}: {u.state === "uploading" ? `${Math.round(u.progress * 100)} %` : "processing…"}</p>))}
         </aside>
         <div className="mbst-arr" onDragOver={onDragOver} onDragLeave={() => setDropping(false)} onDrop={onDrop}>
           <div className="mbst-heads">
