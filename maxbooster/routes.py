@@ -84,6 +84,19 @@ V1_PROJECT_EXPORT_DOWNLOAD = f"{V1_PROJECT_EXPORT_JOB}/download"
 V1_BOUNCE = f"{V1}/bounces/{{job_id}}"  # a bounce job: its settings, library track and downloads
 V1_BOUNCE_DOWNLOAD = f"{V1_BOUNCE}/download/{{file}}"  # file: mix or stems
 
+# Releases (distribution): drafts, their tracks, artwork, codes, pre-flight, submission, takedown
+V1_RELEASES = f"{V1}/releases"
+V1_RELEASE = f"{V1_RELEASES}/{{release_id}}"
+V1_RELEASE_TRACKS = f"{V1_RELEASE}/tracks"
+V1_RELEASE_TRACKS_ORDER = f"{V1_RELEASE_TRACKS}/order"
+V1_RELEASE_TRACK = f"{V1_RELEASE_TRACKS}/{{track_id}}"
+V1_RELEASE_ARTWORK = f"{V1_RELEASE}/artwork"
+V1_RELEASE_CODES = f"{V1_RELEASE}/codes"  # allocate ISRCs and a UPC from the owner's prefixes
+V1_RELEASE_VALIDATE = f"{V1_RELEASE}/validate"  # the pre-flight findings
+V1_RELEASE_SUBMIT = f"{V1_RELEASE}/submit"
+V1_RELEASE_TAKEDOWN = f"{V1_RELEASE}/takedown"
+V1_CODE_SETTINGS = f"{V1}/code-settings"  # ISRC prefix, GS1 company prefix, DDEX party id
+
 # Stored files for their owner, by signed URL (services/media.py makes them)
 MEDIA = "/api/media"
 MEDIA_TOKEN = f"{MEDIA}/{{token}}"

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     web_workers_raw: int = Field(default=0, alias="WEB_WORKERS")
     trusted_proxies_raw: str = Field(default="", alias="TRUSTED_PROXIES")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    ddex_xsd_dir_raw: str = Field(default="", alias="MAXBOOSTER_DDEX_XSD_DIR")
 
     # file storage: a local folder unless S3_BUCKET names a bucket of an S3-compatible service
     s3_endpoint_url_raw: str = Field(default="", alias="S3_ENDPOINT_URL")
@@ -150,6 +151,21 @@ class Settings(BaseSettings):
     @property
     def storage_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def delivery_dir(self) -> Path:
+        """Where the folder destination writes release packages (DDEX batches)."""
+        return self.data_dir / "deliveries"
+
+    @property
+    def ddex_xsd_dir(self) -> Path | None:
+        """The folder with DDEX's ERN 4.3 schema (`ern43/release-notification.xsd` and
+        `allowed-value-sets.xsd`): MAXBOOSTER_DDEX_XSD_DIR, else `../shared/ddex` beside the checkout
+        when it is there (DDEX's licence: validate against it, never copy it into the repository)."""
+        if self.ddex_xsd_dir_raw:
+            return Path(self.ddex_xsd_dir_raw).expanduser().resolve()
+        sibling = PROJECT_ROOT.parent / "shared" / "ddex"
+        return sibling if (sibling / "ern43" / "release-notification.xsd").is_file() else None
 
     @property
     def storage_is_s3(self) -> bool:

@@ -18,6 +18,21 @@ from maxbooster.models.jobs import Job, JobAttempt, JobStatus, WorkerHeartbeat
 from maxbooster.models.library import Track, TrackStatus
 from maxbooster.models.mastering import Master, MasterFormat, MasterStatus
 from maxbooster.models.plans import UsageCounter
+from maxbooster.models.releases import (
+    AllocatedCode,
+    ArtistRole,
+    CodeCounter,
+    CodeKind,
+    CodeSource,
+    ContributorRole,
+    Delivery,
+    DeliveryState,
+    PriceTier,
+    RegistrantSettings,
+    Release,
+    ReleaseTrack,
+    ReleaseType,
+)
 from maxbooster.models.storage import StoredFile
 from maxbooster.models.studio import Project, ProjectEdit
 
@@ -25,9 +40,17 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "AccountToken",
+    "AllocatedCode",
+    "ArtistRole",
     "AuditHead",
     "AuditLog",
     "AuthSession",
+    "CodeCounter",
+    "CodeKind",
+    "CodeSource",
+    "ContributorRole",
+    "Delivery",
+    "DeliveryState",
     "EmailOutbox",
     "ExternalIdentity",
     "Job",
@@ -37,9 +60,14 @@ __all__ = [
     "MasterFormat",
     "MasterStatus",
     "PlanKey",
+    "PriceTier",
     "Project",
     "ProjectEdit",
     "RefreshToken",
+    "RegistrantSettings",
+    "Release",
+    "ReleaseTrack",
+    "ReleaseType",
     "Role",
     "StoredFile",
     "TokenPurpose",

@@ -12,6 +12,7 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.mastering.processing",
     "maxbooster.services.studio.bounce",
     "maxbooster.services.studio.dawproject.export",
+    "maxbooster.services.releases.delivery",
 )
 
 # What each kind is called on the Jobs page.
@@ -21,6 +22,7 @@ LABELS: dict[str, str] = {
     "mastering.render": "Mastering",
     "studio.bounce": "Bouncing a project",
     "studio.export_dawproject": "Exporting a project for a DAW",
+    "releases.deliver": "Delivering a release",
 }
 
 

@@ -14,7 +14,17 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
-from maxbooster.models import Job, Master, Project, StoredFile, Track
+from maxbooster.models import (
+    AllocatedCode,
+    Delivery,
+    Job,
+    Master,
+    Project,
+    RegistrantSettings,
+    Release,
+    StoredFile,
+    Track,
+)
 from maxbooster.models.audit import AuditLog
 from maxbooster.services.access import get_owned, require_admin
 from maxbooster.services.actor import Actor
@@ -33,6 +43,11 @@ FACTORIES: dict[str, Callable[[uuid.UUID], Any]] = {
     "masters": lambda owner: Master(owner_id=owner, track_id=_track(owner, commit=True).id, version=1,
                                     preset="spotify", target_lufs=-14.0, ceiling_dbtp=-1.0),
     "studio_projects": lambda owner: Project(owner_id=owner, name="p", document={}),
+    "releases": lambda owner: Release(owner_id=owner, title="r"),
+    "deliveries": lambda owner: Delivery(owner_id=owner, release_id=_release(owner).id, destination="folder"),
+    "registrant_settings": lambda owner: RegistrantSettings(owner_id=owner, isrc_country="US", isrc_registrant="AB1"),
+    "allocated_codes": lambda owner: AllocatedCode(owner_id=owner, kind="isrc",
+                                                   code=f"USAB126{uuid.uuid4().int % 10**5:05d}"),
 }
 _SESSION: list[Session] = []
 
@@ -44,6 +59,13 @@ def _track(owner: uuid.UUID, *, commit: bool = False) -> Track:
         _SESSION[0].add(track)
         _SESSION[0].commit()
     return track
+
+
+def _release(owner: uuid.UUID) -> Release:
+    release = Release(owner_id=owner, title="r")
+    _SESSION[0].add(release)
+    _SESSION[0].commit()
+    return release
 
 
 def _owned_tables() -> dict[str, type]:
@@ -83,5 +105,6 @@ def test_require_admin_refuses_users_and_audits(session: Session, acct_env: obje
         require_admin(session=session, actor=actor_for(user), action="test")
     with pytest.raises(PermissionDenied):
         require_admin(session=session, actor=Actor.anonymous(), action="test")
-    rows = session.execute(select(AuditLog).where(AuditLog.action == "authz.denied")).scalars().all()
+    denied = select(AuditLog).where(AuditLog.action == "authz.denied").order_by(AuditLog.seq)  # chain order
+    rows = session.execute(denied).scalars().all()
     assert [r.actor_id for r in rows] == [user.id, None]
