@@ -10,6 +10,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { drawColumns, fillColumns, loadPeaks, observeResize } from "$/public/external/maxbooster/components/peaks_dat/peaks_dat.js";
 import { EditSession, newId, snapToSample } from "$/public/external/maxbooster/components/studio/studio_doc.js";
 import { Transport } from "$/public/external/maxbooster/components/studio/studio_engine.js";
+import { Recorder, calibrateLatency, openInput, placeTake } from "$/public/external/maxbooster/components/studio/studio_record.js";
 
 const DEFAULT_COLORS = {
   bg: "#16181c", panel: "#1e2126", raised: "#262a30", border: "#30353d", text: "#e6e8eb",
@@ -78,8 +79,15 @@ const CSS = `
 .mbst-ms{height:22px;min-width:24px;padding:0 6px;font-size:11px;font-weight:700}
 .mbst-ms.m[aria-pressed="true"]{background:#8a6d1f;border-color:#c79b2a}
 .mbst-ms.s[aria-pressed="true"]{background:#1f6b4a;border-color:#2fa36f}
+.mbst-ms.a{color:#e0574f}
+.mbst-ms.a[aria-pressed="true"]{background:#8a2a26;border-color:#e0574f;color:#fff}
+.mbst-rec{color:#e0574f}
+.mbst-rec[aria-pressed="true"]{background:#c7372f;border-color:#e0574f;color:#fff;animation:mbst-pulse 1s infinite}
+@keyframes mbst-pulse{50%{opacity:.6}}
 .mbst-lane{position:relative;flex:1;min-width:0}
-.mbst-lane canvas{position:absolute;left:0;top:0;display:block}
+.mbst-lane canvas{position:absolute;left:0;top:0;display:block;transform-origin:0 0}
+.mbst-playhead{position:absolute;left:0;top:0;width:2px;margin-left:-1px;background:#ff5a52;pointer-events:none;z-index:2;will-change:transform}
+.mbst-playhead::before{content:"";position:absolute;left:-5px;top:0;border:6px solid transparent;border-top:8px solid #ff5a52;border-bottom:0}
 .mbst-lane .hit{position:absolute;left:0;top:0;outline:none}
 .mbst-lane .hit:focus-visible{box-shadow:inset 0 0 0 2px #6ea8fe}
 .mbst-drop{position:absolute;inset:0;border:2px dashed var(--st-accent);background:color-mix(in srgb,var(--st-accent) 10%,transparent);pointer-events:none;display:flex;align-items:center;justify-content:center;font-weight:600;z-index:5}
@@ -94,7 +102,7 @@ const CSS = `
 .mbst-strip label{font-size:11px;color:var(--st-muted);display:flex;justify-content:space-between;gap:4px}
 .mbst-strip input[type=range]{width:100%;accent-color:var(--st-accent)}
 .mbst-meter{height:8px;border-radius:3px;background:#0e1013;position:relative;overflow:hidden}
-.mbst-meter i{position:absolute;left:0;top:0;bottom:0;width:0;background:linear-gradient(90deg,#2fa36f 0%,#2fa36f 70%,#e8c23d 85%,#e0574f 100%);background-size:140px 100%}
+.mbst-meter i{position:absolute;left:0;top:0;bottom:0;width:100%;transform:scaleX(0);transform-origin:0 0;will-change:transform;background:linear-gradient(90deg,#2fa36f 0%,#2fa36f 70%,#e8c23d 85%,#e0574f 100%)}
 .mbst-ins{display:flex;flex-direction:column;gap:4px;border-top:1px solid var(--st-border);padding-top:6px}
 .mbst-ins .fx{background:var(--st-raised);border:1px solid var(--st-border);border-radius:6px;padding:5px}
 .mbst-ins .fx header{display:flex;justify-content:space-between;align-items:center;font-size:11px;font-weight:600}
@@ -107,6 +115,7 @@ const CSS = `
 .mbst-status{display:flex;gap:12px;align-items:center;padding:6px 10px;border-top:1px solid var(--st-border);font-size:12px;color:var(--st-muted);min-height:30px}
 .mbst-status .err{color:#ff8a80}
 .mbst-status .ok{color:#7fd6a5}
+.mbst-status .info{color:var(--st-text)}
 .mbst-over{position:absolute;inset:0;background:rgba(10,12,15,.78);z-index:20;display:flex;align-items:center;justify-content:center;padding:16px}
 .mbst-over .card{background:var(--st-panel);border:1px solid var(--st-border);border-radius:10px;padding:18px 20px;max-width:560px;width:100%;max-height:100%;overflow:auto}
 .mbst-over h2{margin:0 0 10px;font-size:15px}
@@ -120,6 +129,7 @@ const CSS = `
 const ICONS = {
   play: <path d="M5 3.2v9.6a.6.6 0 0 0 .9.5l7.6-4.8a.6.6 0 0 0 0-1L5.9 2.7a.6.6 0 0 0-.9.5z" fill="currentColor" />,
   stop: <path d="M4 4h8v8H4z" fill="currentColor" />,
+  rec: <circle cx="8" cy="8" r="4.5" fill="currentColor" />,
   start: <path d="M3 3v10M13 3.5v9L6 8z" stroke="currentColor" strokeWidth="1.5" fill="currentColor" strokeLinejoin="round" />,
   loop: <path d="M3 7V6a2 2 0 0 1 2-2h7l-2-2M13 9v1a2 2 0 0 1-2 2H4l2 2" stroke="currentColor" strokeWidth="1.5" fill="none" strokeLinecap="round" strokeLinejoin="round" />,
   click: <path d="M6 2h4l3 12H3zM8 5v5l3-4" stroke="currentColor" strokeWidth="1.4" fill="none" strokeLinejoin="round" />,
@@ -141,7 +151,7 @@ const SHORTCUTS = [
   ["Space", "Play / stop"], ["Enter or Home", "Back to the start"], ["S", "Split the selected clip at the playhead"],
   ["Delete", "Delete the selected clip"], ["Ctrl+D", "Duplicate the selected clip"], ["Ctrl+Z", "Undo"],
   ["Ctrl+Shift+Z or Ctrl+Y", "Redo"], ["M", "Mute the selected track"], ["Shift+S", "Solo the selected track"],
-  ["L", "Loop on / off"], ["C", "Metronome on / off"], ["G", "Snap to the grid on / off"], ["+ / −", "Zoom in / out"],
+  ["R", "Record on the armed track / stop"], ["L", "Loop on / off"], ["C", "Metronome on / off"], ["G", "Snap to the grid on / off"], ["+ / −", "Zoom in / out"],
   ["← / →", "Move the selected clip by one beat"], ["Ctrl+E", "Bounce the mix"], ["?", "Show this list"],
 ];
 
@@ -242,11 +252,17 @@ export function Studio(props) {
   const [bounceOpen, setBounceOpen] = useState(false);
   const [colorFor, setColorFor] = useState("");
   const [countIn, setCountIn] = useState(false);
+  const [armed, setArmed] = useState(""); // the track a recording goes to
+  const [recording, setRecording] = useState(false);
+  const recRef = useRef({ input: null, recorder: null, origin: 0, track: "" });
   const [dismissed, setDismissed] = useState("");
   const advice = useMemo(() => parseJson(suggestion, null), [suggestion]);
   const [bounceFormat, setBounceFormat] = useState("wav24");
   const [bounceStems, setBounceStems] = useState(false);
-  const [message, setMessage] = useState("");
+  const [message, setMessageText] = useState("");
+  const [tone, setTone] = useState("err");
+  const setMessage = (text) => { setMessageText(text); setTone("err"); };
+  const inform = (text) => { setMessageText(text); setTone("info"); };
   const [dropping, setDropping] = useState(false);
   const [uploads, setUploads] = useState([]);
   const [width, setWidth] = useState(800);
@@ -256,10 +272,11 @@ export function Studio(props) {
   const peaksRef = useRef(new Map()); // url -> parsed peaks
   const laneRef = useRef(null);
   const baseCanvas = useRef(null);
-  const overCanvas = useRef(null);
   const lcdRef = useRef(null);
   const meterRefs = useRef(new Map());
   const dragRef = useRef(null);
+  const columnsRef = useRef({ min: new Float32Array(4096), max: new Float32Array(4096) }); // reused per draw
+  const playheadRef = useRef(null);
   const sentAtRef = useRef(0);
   const rootRef = useRef(null);
 
@@ -327,6 +344,7 @@ export function Studio(props) {
       playing: () => !!engineRef.current.transport?.playing,
       zoom: () => pxPerS,
       media: () => media,
+      recording: () => recording,
       lastError: () => sessionRef.current.lastError,
     };
     return () => { delete window.__studio; };
@@ -415,7 +433,7 @@ export function Studio(props) {
     for (const t of sessionRef.current.doc.tracks) for (const c of t.clips) files.add(c.file);
     const missing = [...files].filter((f) => !eng.buffers.has(f));
     if (missing.length) {
-      setMessage("Loading audio…");
+      inform("Loading audio…");
       await Promise.all(missing.map(loadBuffer));
       setMessage("");
     }
@@ -468,7 +486,10 @@ export function Studio(props) {
     if (tr && tr.playing) tr.seek(positionRef.current);
   }, []);
 
-  const toggle = useCallback(() => (engineRef.current.transport?.playing ? stop() : play()), [play, stop]);
+  const toggle = useCallback(() => {
+    if (recRef.current.recorder && recRef.current.recorder.recording) return stopRecording();
+    return engineRef.current.transport?.playing ? stop() : play();
+  });
 
   useEffect(() => {
     const tr = engineRef.current.transport;
@@ -510,23 +531,30 @@ export function Studio(props) {
     const dpr = window.devicePixelRatio || 1;
     const viewLeft = Math.max(0, scroller.scrollLeft);
     const viewW = Math.min(Math.max(120, scroller.clientWidth - headWidth(scroller)), 4096 / dpr);
-    const h = RULER + lanesH;
-    // The canvas covers only the visible part of the lane (never wider than 4,096 device px).
-    canvas.style.left = `${viewLeft}px`;
-    canvas.style.width = `${viewW}px`;
-    canvas.style.height = `${h}px`;
-    if (canvas.width !== Math.round(viewW * dpr) || canvas.height !== Math.round(h * dpr)) {
+    const h = RULER + Math.max(lanesH, TRACK_H);
+    // The canvas covers only the visible part of the lane (never wider than 4,096 device px, never
+    // taller than the view): drawing and uploading it stay proportional to what is on screen.
+    const viewTop = clamp(scroller.scrollTop, 0, Math.max(0, h - 1));
+    const viewH = Math.max(1, Math.min(h, viewTop + Math.max(scroller.clientHeight, RULER + TRACK_H)) - viewTop);
+    const geometry = `${viewLeft},${viewTop},${viewW},${viewH},${dpr}`;
+    if (canvas.dataset.geometry !== geometry) {
+      canvas.dataset.geometry = geometry;
+      canvas.style.transform = `translate(${viewLeft}px, ${viewTop}px)`;
+      canvas.style.width = `${viewW}px`;
+      canvas.style.height = `${viewH}px`;
       canvas.width = Math.round(viewW * dpr);
-      canvas.height = Math.round(h * dpr);
+      canvas.height = Math.round(viewH * dpr);
     }
     const g = canvas.getContext("2d");
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.setTransform(dpr, 0, 0, dpr, 0, -viewTop * dpr);
     g.fillStyle = colors.bg;
-    g.fillRect(0, 0, viewW, h);
+    g.fillRect(0, viewTop, viewW, viewH);
     const t0 = viewLeft / pxPerS;
     const t1 = (viewLeft + viewW) / pxPerS;
+    const rowVisible = (row) => RULER + (row + 1) * TRACK_H >= viewTop && RULER + row * TRACK_H <= viewTop + viewH;
     // lanes
     tracks.forEach((t, i) => {
+      if (!rowVisible(i)) return;
       g.fillStyle = t.id === selTrack ? "#1b1f25" : (i % 2 ? "#17191d" : "#191c20");
       g.fillRect(0, RULER + i * TRACK_H, viewW, TRACK_H);
       g.fillStyle = colors.border;
@@ -572,7 +600,7 @@ export function Studio(props) {
           c = drag.preview.clip;
           row = drag.preview.row;
         }
-        if (c.start_s > t1 || c.start_s + c.length_s < t0) continue;
+        if (c.start_s > t1 || c.start_s + c.length_s < t0 || !rowVisible(row)) continue;
         const x = c.start_s * pxPerS - viewLeft;
         const w = Math.max(2, c.length_s * pxPerS);
         const y = RULER + row * TRACK_H + 3;
@@ -602,8 +630,11 @@ export function Studio(props) {
             const colEnd = Math.min(Math.ceil(w), Math.ceil(viewW - x));
             const count = Math.max(0, colEnd - colStart) * dpr;
             if (count > 0) {
-              const mins = new Float32Array(count);
-              const maxs = new Float32Array(count);
+              if (columnsRef.current.min.length < count) {
+                columnsRef.current = { min: new Float32Array(count * 2), max: new Float32Array(count * 2) };
+              }
+              const mins = columnsRef.current.min;
+              const maxs = columnsRef.current.max;
               const per = rate / pxPerS / dpr;
               const startSample = (c.offset_s + colStart / pxPerS) * rate;
               fillColumns(peaks, startSample, per, count, mins, maxs, (c.offset_s + c.length_s) * rate);
@@ -648,55 +679,56 @@ export function Studio(props) {
 
   useEffect(() => { draw(); }, [draw, width]);
 
-  // playhead + meters + time display: every animation frame, no React render
+  // playhead + meters + time display on animation frames, no React render; each writes the DOM only
+  // when what it shows changed (a stopped transport costs nothing per frame)
   useEffect(() => {
     let raf = 0;
+    let frameNo = 0;
+    const last = { x: NaN, bars: "", clock: "", meters: new Map(), zeroed: false };
     const frame = () => {
       raf = requestAnimationFrame(frame);
-      const canvas = overCanvas.current;
+      frameNo += 1;
       const lane = laneRef.current;
-      if (!canvas || !lane) return;
-      const scroller = lane.closest(".mbst-arr");
-      const dpr = window.devicePixelRatio || 1;
-      const viewLeft = Math.max(0, scroller.scrollLeft);
-      const viewW = Math.min(Math.max(120, scroller.clientWidth - headWidth(scroller)), 4096 / dpr);
-      const h = RULER + lanesH;
-      canvas.style.left = `${viewLeft}px`;
-      canvas.style.width = `${viewW}px`;
-      canvas.style.height = `${h}px`;
-      if (canvas.width !== Math.round(viewW * dpr) || canvas.height !== Math.round(h * dpr)) {
-        canvas.width = Math.round(viewW * dpr);
-        canvas.height = Math.round(h * dpr);
-      }
-      const g = canvas.getContext("2d");
-      g.setTransform(dpr, 0, 0, dpr, 0, 0);
-      g.clearRect(0, 0, viewW, h);
-      const pos = currentPosition();
-      const x = Math.round(pos * pxPerS - viewLeft) + 0.5;
-      g.fillStyle = "#ff5a52";
-      g.fillRect(x - 0.5, 0, 1.5, h);
-      g.beginPath(); g.moveTo(x - 5, 0); g.lineTo(x + 5, 0); g.lineTo(x, 7); g.fill();
+      const head = playheadRef.current;
+      if (!lane || !head) return;
       const tr = engineRef.current.transport;
-      if (tr && tr.playing && pos * pxPerS > viewLeft + viewW - 40) scroller.scrollLeft = pos * pxPerS - 80; // follow
-      if (lcdRef.current) {
-        lcdRef.current.children[0].textContent = barsBeats(pos, bpm, beatsPerBar, beatUnit);
-        lcdRef.current.children[1].textContent = clock(pos);
+      const playing = !!(tr && tr.playing);
+      const pos = currentPosition();
+      const x = Math.round(pos * pxPerS * 2) / 2;
+      if (x !== last.x) {
+        last.x = x;
+        head.style.transform = `translateX(${x}px)`;
+        if (playing) {
+          const scroller = lane.closest(".mbst-arr");
+          const viewW = scroller.clientWidth - headWidth(scroller);
+          if (x > scroller.scrollLeft + viewW - 40 || x < scroller.scrollLeft) scroller.scrollLeft = Math.max(0, x - 80); // follow
+        }
       }
-      if (tr && tr.playing && meterRefs.current.size) {
+      if (lcdRef.current && (playing ? frameNo % 4 === 0 : true)) {
+        const bars = barsBeats(pos, bpm, beatsPerBar, beatUnit);
+        const time = clock(pos);
+        if (bars !== last.bars) { last.bars = bars; lcdRef.current.children[0].textContent = bars; }
+        if (time !== last.clock) { last.clock = time; lcdRef.current.children[1].textContent = time; }
+      }
+      if (playing && frameNo % 2 === 0 && meterRefs.current.size) { // meters at ~30 Hz
+        last.zeroed = false;
         const levels = tr.meters() || {};
         for (const [id, el] of meterRefs.current) {
           const lv = levels[id];
           const peak = lv ? Math.max(lv.peakL || 0, lv.peakR || 0) : 0;
           const db = peak > 0 ? 20 * Math.log10(peak) : -90;
-          el.style.width = `${clamp((db + 60) / 60, 0, 1) * 100}%`;
+          const v = Math.round(clamp((db + 60) / 60, 0, 1) * 120) / 120; // 0.5 dB steps
+          if (last.meters.get(id) !== v) { last.meters.set(id, v); el.style.transform = `scaleX(${v})`; }
         }
-      } else if (!(tr && tr.playing)) {
-        for (const el of meterRefs.current.values()) el.style.width = "0%";
+      } else if (!playing && !last.zeroed) {
+        last.zeroed = true;
+        last.meters.clear();
+        for (const el of meterRefs.current.values()) el.style.transform = "scaleX(0)";
       }
     };
     raf = requestAnimationFrame(frame);
     return () => cancelAnimationFrame(raf);
-  }, [pxPerS, lanesH, bpm, beatsPerBar, beatUnit]);
+  }, [pxPerS, bpm, beatsPerBar, beatUnit]);
 
   // ---- gestures on the timeline ----
   const pointFrom = (event) => {
@@ -849,6 +881,112 @@ export function Studio(props) {
     return () => { scroller.removeEventListener("scroll", onScroll); cancelAnimationFrame(pending); };
   }, [draw]);
 
+  // ---- recording ----
+  const latencyKey = `mb-studio-latency-${sr}`;
+  const latencyFrames = () => {
+    const saved = Number(window.localStorage.getItem(latencyKey));
+    if (Number.isFinite(saved) && saved > 0) return saved;
+    const ctx = engineRef.current.ctx; // not calibrated: what the browser reports (often too little)
+    return ctx ? Math.round(((ctx.baseLatency || 0) + (ctx.outputLatency || 0)) * sr) : 0;
+  };
+
+  const disarm = () => {
+    const r = recRef.current;
+    if (r.recorder) r.recorder.dispose();
+    if (r.input && r.input.close) r.input.close();
+    recRef.current = { input: null, recorder: null, origin: 0, track: "" };
+    setArmed("");
+  };
+
+  const arm = async (t) => {
+    if (armed === t.id) { disarm(); return; }
+    if (recording) return;
+    disarm();
+    try {
+      const eng = await ensureEngine();
+      const input = await openInput(eng.ctx);
+      // made when the track is armed, not at Record: the input settles before the take starts
+      recRef.current = { input, recorder: new Recorder(eng.ctx, input, { chunkSeconds: 5 }), origin: 0, track: t.id };
+      setArmed(t.id);
+      inform(`Ready to record on ${t.name} from ${input.label || "your microphone"}. Press Record (R).`);
+    } catch (err) {
+      setMessage(err && err.message ? err.message : "The microphone could not be opened.");
+    }
+  };
+
+  const calibrate = async () => {
+    const r = recRef.current;
+    if (!r.input) { setMessage("Arm a track first (the ● button on it), then measure the delay."); return; }
+    inform("Measuring the delay: keep the speakers on and the microphone near them for a few seconds…");
+    try {
+      const result = await calibrateLatency(engineRef.current.ctx, r.input);
+      window.localStorage.setItem(latencyKey, String(result.latencyFrames));
+      inform(`Recording delay measured: ${result.latencyMs.toFixed(1)} ms. Takes are placed with it from now on.`);
+    } catch (err) {
+      setMessage(err && err.message ? err.message : "The delay could not be measured.");
+    }
+  };
+
+  const uploadTake = (take, trackId, placement) => {
+    const t = sessionRef.current.doc.tracks.find((x) => x.id === trackId);
+    const n = (t ? t.clips.length : 0) + 1;
+    const name = `${t ? t.name : "Take"} take ${n}.wav`;
+    const file = new File([take.wav], name, { type: "audio/wav" });
+    setUploads((u) => [...u, { id: `take-${n}-${Date.now()}`, name, progress: 0, state: "uploading" }]);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", uploadUrl);
+    xhr.withCredentials = true;
+    xhr.onload = () => {
+      const reply = parseJson(xhr.responseText, {});
+      if (xhr.status >= 200 && xhr.status < 300 && reply.track) {
+        const tr = reply.track;
+        const length = snapToSample(take.frames / sr - placement.offsetSeconds, sr);
+        if (length <= 0) { setMessage("The take was shorter than the count-in: nothing to place."); return; }
+        setMedia((m) => ({ ...m, [tr.id]: { id: tr.id, title: tr.title || name, duration_s: take.frames / sr, state: "processing", peaks_urls: {}, audio_url: "" } }));
+        const clip = { id: newId("cl"), file: tr.id, start_s: placement.seconds, offset_s: placement.offsetSeconds,
+          length_s: length, gain_db: 0.0, fade_in_s: 0.0, fade_out_s: 0.0 };
+        if (sessionRef.current.doc.tracks.some((x) => x.id === trackId)) commit([{ op: "clip.add", track: trackId, clip }], "Record take");
+        setUploads((u) => u.map((x2) => (x2.name === name ? { ...x2, state: "processing", trackId: tr.id } : x2)));
+        onMedia && onMedia("take");
+      } else {
+        setMessage((reply.error && reply.error.message) || "The take could not be saved. Check your connection and record again.");
+      }
+    };
+    xhr.onerror = () => setMessage("The take could not be uploaded: check your connection and record again.");
+    const form = new FormData();
+    form.append("file", file, name);
+    xhr.send(form);
+  };
+
+  const startRecording = async () => {
+    const r = recRef.current;
+    if (!r.recorder) { setMessage("Arm a track first: press the ● button on the track you want to record onto."); return; }
+    const eng = await ensureEngine();
+    eng.transport.setDocument(playDoc(sessionRef.current.doc), eng.buffers);
+    eng.transport.setMetronome(metronome);
+    await eng.transport.play(positionRef.current, { countInBars: countIn ? 1 : 0 });
+    await r.recorder.ready;
+    r.origin = eng.transport.originFrame;
+    r.start = await r.recorder.start();
+    setRecording(true);
+    setPlaying(true);
+    inform(countIn ? "Recording after the count-in…" : "Recording…");
+  };
+
+  const stopRecording = async () => {
+    const r = recRef.current;
+    const tr = engineRef.current.transport;
+    const take = await r.recorder.stop();
+    if (tr && tr.playing) { positionRef.current = tr.positionSeconds(); tr.stop(); }
+    setPlaying(false);
+    setRecording(false);
+    const placement = placeTake(take.startFrame, r.origin, latencyFrames(), sr);
+    setMessage(take.dropouts ? "The browser missed a bit of audio during this take (the computer was busy). Listen back, and record again if you hear a gap." : "");
+    uploadTake(take, r.track, placement);
+  };
+
+  const toggleRecord = () => (recording ? stopRecording() : startRecording());
+
   // ---- edits from buttons and keys ----
   const findClip = (id) => {
     for (const t of tracks) for (const c of t.clips) if (c.id === id) return [t, c];
@@ -921,6 +1059,7 @@ export function Studio(props) {
       case "Delete": case "Backspace": handled(); removeClip(); break;
       case "l": case "L": handled(); setLoop((l) => ({ ...l, on: !l.on, end: l.end > l.start ? l.end : l.start + beatS * beatsPerBar * 4 })); break;
       case "c": case "C": handled(); setMetronome((v) => !v); break;
+      case "r": case "R": handled(); toggleRecord(); break;
       case "g": case "G": handled(); setSnap((v) => !v); break;
       case "+": case "=": handled(); setPxPerS((v) => clamp(v * 1.5, MIN_PX_PER_S, MAX_PX_PER_S)); break;
       case "-": case "_": handled(); setPxPerS((v) => clamp(v / 1.5, MIN_PX_PER_S, MAX_PX_PER_S)); break;
@@ -1136,6 +1275,8 @@ export function Studio(props) {
         <button type="button" className="mbst-btn" onClick={() => seek(0)} aria-label="Back to the start" title="Back to the start (Home)"><Icon name="start" /></button>
         <button type="button" className="mbst-btn mbst-play" onClick={toggle} aria-label={playing ? "Stop" : "Play"} title="Play / stop (Space)" data-testid="play">
           <Icon name={playing ? "stop" : "play"} /></button>
+        <button type="button" className="mbst-btn mbst-rec" aria-pressed={recording} onClick={toggleRecord} aria-label={recording ? "Stop recording" : "Record"}
+          title={armed ? "Record onto the armed track (R)" : "Arm a track (● on the track) to record"} data-testid="record"><Icon name="rec" /></button>
         <button type="button" className="mbst-btn" aria-pressed={loop.on} onClick={() => setLoop((l) => ({ ...l, on: !l.on }))} title="Loop (L). Drag on the ruler to set the loop." aria-label="Loop"><Icon name="loop" /></button>
         <button type="button" className="mbst-btn" aria-pressed={metronome} onClick={() => setMetronome((v) => !v)} title="Metronome (C)" aria-label="Metronome"><Icon name="click" /></button>
         <button type="button" className="mbst-btn" aria-pressed={countIn} onClick={() => setCountIn((v) => !v)} title="Count one bar in before playing or recording">1 bar in</button>
@@ -1234,6 +1375,7 @@ export function Studio(props) {
                 <div className="row">
                   <button type="button" className="mbst-btn mbst-ms m" aria-pressed={t.mute} onClick={() => setTrack(t, "mute", !t.mute, "Mute")} aria-label={`Mute ${t.name}`}>M</button>
                   <button type="button" className="mbst-btn mbst-ms s" aria-pressed={t.solo} onClick={() => setTrack(t, "solo", !t.solo, "Solo")} aria-label={`Solo ${t.name}`}>S</button>
+                  <button type="button" className="mbst-btn mbst-ms a" aria-pressed={armed === t.id} onClick={() => arm(t)} aria-label={`Record on ${t.name}`} title="Arm for recording" data-testid="arm">●</button>
                   <button type="button" className="mbst-swatch" style={{ background: trackColor(t, i) }} aria-label={`Colour of ${t.name}`}
                     aria-expanded={colorFor === t.id} onClick={() => setColorFor(colorFor === t.id ? "" : t.id)} />
                   {colorFor === t.id && (
@@ -1256,7 +1398,7 @@ export function Studio(props) {
           </div>
           <div className="mbst-lane" ref={laneRef} style={{ width: laneW, minWidth: laneW, height: RULER + Math.max(lanesH, TRACK_H) }}>
             <canvas ref={baseCanvas} aria-hidden="true" />
-            <canvas ref={overCanvas} aria-hidden="true" style={{ pointerEvents: "none" }} />
+            <div ref={playheadRef} className="mbst-playhead" aria-hidden="true" style={{ height: RULER + Math.max(lanesH, TRACK_H) }} />
             <div className="hit" tabIndex={0} role="application" aria-label="Timeline: click to place the playhead, drag clips to move them, drag their edges to trim, press ? for shortcuts"
               style={{ width: laneW, height: RULER + Math.max(lanesH, TRACK_H), touchAction: "pan-x pan-y" }}
               onPointerDown={onPointerDown} onPointerMove={onPointerMove} onPointerUp={onPointerUp} onPointerCancel={() => { dragRef.current = null; draw(); }}
@@ -1281,7 +1423,8 @@ export function Studio(props) {
       <div className="mbst-status" role="status" aria-live="polite">
         {status}
         <span>Version {session.version}</span>
-        {message && <span className="err" data-testid="studio-message">{message}</span>}
+        {armed && !recording && <button type="button" className="mbst-btn" onClick={calibrate} title="Play a few clicks and listen for them to measure your recording delay">Measure recording delay</button>}
+        {message && <span className={tone} data-testid="studio-message">{message}</span>}
       </div>
       {help && (
         <div className="mbst-over" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" onClick={() => setHelp(false)}>

@@ -1,6 +1,7 @@
 """The Studio editor: `studio.jsx` (arrange view on canvas, transport, mixer, library panel, undo)
-with its two plain modules: `studio_doc.js` (the edit ops, undo stack and queue of unsent edits)
-and `studio_engine.js` (the Web Audio port of the server's mixdown).
+with its plain modules: `studio_doc.js` (the edit ops, undo stack and queue of unsent edits),
+`studio_engine.js` (the Web Audio port of the server's mixdown) and `studio_record.js` (microphone
+capture, latency calibration, take placement).
 
 The page hands it one JSON string when the project opens (`boot`) and the answer to each edit
 (`ack`); it sends one `on_commit` per committed gesture (pointer-up, knob release) and nothing for
@@ -18,6 +19,7 @@ from maxbooster.settings import get_settings
 _JSX = rx.asset("studio.jsx", shared=True)
 STUDIO_DOC_JS = rx.asset("studio_doc.js", shared=True)
 STUDIO_ENGINE_JS = rx.asset("studio_engine.js", shared=True)
+STUDIO_RECORD_JS = rx.asset("studio_record.js", shared=True)
 
 
 class Studio(rx.NoSSRComponent):
@@ -49,4 +51,4 @@ def studio(boot: rx.Var[str], ack: rx.Var[str], suggestion: rx.Var[str], upload_
                   min_height="560px", width="100%", **props)
 
 
-__all__ = ["PEAKS_DAT_JS", "STUDIO_DOC_JS", "STUDIO_ENGINE_JS", "Studio", "studio"]
+__all__ = ["PEAKS_DAT_JS", "STUDIO_DOC_JS", "STUDIO_ENGINE_JS", "STUDIO_RECORD_JS", "Studio", "studio"]

@@ -427,3 +427,56 @@ def test_a_file_dropped_on_the_timeline_is_uploaded_placed_and_drawn(browser, ru
     screenshot(page, "studio-dropped")
     assert errors == []
     context.close()
+
+
+def test_record_a_take_onto_an_armed_track(browser, running_app: RunningApp, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Chromium's fake microphone plays a click track; the take is captured, uploaded through the
+    library path and placed on the armed track as one edit."""
+    import numpy as np
+    import soundfile as sf
+
+    from tests.support.e2e import CHROMIUM, CHROMIUM_FLAGS
+
+    clicks = np.zeros((48000 * 4, 2), dtype=np.float32)
+    for k in range(8):
+        clicks[k * 24000 : k * 24000 + 240] = 0.5
+    wav = tmp_path / "clicks.wav"
+    sf.write(wav, clicks, 48000, subtype="PCM_16")
+    email = "studio.singer@example.com"
+    auth = _artist(running_app, email)
+    made = httpx.post(f"{running_app.url}{routes.V1_PROJECTS}", headers=auth, json={"name": "Takes"}).json()
+    httpx.post(f"{running_app.url}{routes.V1_PROJECT_EDITS.format(project_id=made['id'])}", headers=auth, json={
+        "base_version": 0, "txn_id": "e2e-takes-1",
+        "ops": [{"op": "track.add", "track": {"id": "vox", "name": "Vocals", "role": "vocals"}}]}).raise_for_status()
+    mic = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[
+        *CHROMIUM_FLAGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}", "--autoplay-policy=no-user-gesture-required"])
+    try:
+        context = mic.new_context(viewport={"width": 1440, "height": 900}, base_url=running_app.url)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        sign_in(page, email, PASSWORD)
+        page.goto(routes.project_page(made["id"]))
+        page.get_by_test_id("timeline").wait_for(timeout=60_000)
+        page.get_by_test_id("record").click()
+        page.get_by_test_id("studio-message").filter(has_text="Arm a track first").wait_for()
+        page.get_by_test_id("arm").click()
+        page.get_by_test_id("studio-message").filter(has_text="Ready to record on Vocals").wait_for(timeout=30_000)
+        page.wait_for_timeout(600)  # the input settles (the recorder is made when the track is armed)
+        page.get_by_test_id("record").click()
+        page.wait_for_function("() => window.__studio.recording() && window.__studio.position() > 2.5",
+                               timeout=30_000)
+        screenshot(page, "studio-recording")
+        page.get_by_test_id("record").click()
+        doc = _settled(page, running_app, auth, made["id"], 2)
+        clip = doc["tracks"][0]["clips"][0]
+        assert clip["start_s"] == 0.0 and 2.4 < clip["length_s"] < 4.0
+        take = httpx.get(f"{running_app.url}{routes.V1_TRACK.format(track_id=clip['file'])}", headers=auth).json()
+        assert take["title"].startswith("Vocals take")
+        page.wait_for_function(f"() => window.__studio.media()['{clip['file']}']?.state === 'ready'",
+                               timeout=90_000)
+        assert errors == []
+        context.close()
+    finally:
+        mic.close()
