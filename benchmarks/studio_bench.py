@@ -252,9 +252,11 @@ READY_JS = """([tracks, version, ruler, trackH]) => {
     if (!c || !c.width || !c.height) return false;
     const g = c.getContext('2d');
     const dpr = window.devicePixelRatio || 1;
-    for (let i = 0; i < tracks; i++) {  // the middle row of every lane: waveform pixels, not just boxes
+    // the canvas covers the lanes in view: each of them shows waveform pixels in its middle row
+    const visible = Math.min(tracks, Math.floor((c.height / dpr - ruler) / trackH));
+    if (tracks > 0 && visible < 1) return false;
+    for (let i = 0; i < visible; i++) {
         const y = Math.round((ruler + i * trackH + 3 + 14 + (trackH - 7 - 16) / 2) * dpr);
-        if (y >= c.height) return false;
         const row = g.getImageData(0, y, c.width, 1).data;
         let bright = 0;
         for (let k = 0; k < row.length; k += 4) if (Math.max(row[k], row[k + 1], row[k + 2]) > 110) bright++;

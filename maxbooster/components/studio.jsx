@@ -22,7 +22,7 @@ const ROLE_COLORS = { // the kinds of track the engine knows (audio.arrangement_
 const PALETTE = ["#e0719a", "#e8a23d", "#e8d13d", "#3dbb8a", "#40b4d8", "#3d8bfd", "#7c6cf0", "#b36cf0", "#6f8fb8", "#a0a7b1"];
 const RULER = 26; // css px of the bar ruler above the tracks
 const TRACK_H = 76; // css px per track lane
-const HEADER_W = 188; // css px of the track headers column
+const HEADER_W = 222; // css px of the track headers column
 const EDGE = 7; // css px near a clip edge that trims instead of moving
 const FADE_HANDLE = 8; // css px square of the fade handles at the clip's top corners
 const MIN_PX_PER_S = 2;
@@ -945,7 +945,28 @@ export function Studio(props) {
         setMedia((m) => ({ ...m, [tr.id]: { id: tr.id, title: tr.title || name, duration_s: take.frames / sr, state: "processing", peaks_urls: {}, audio_url: "" } }));
         const clip = { id: newId("cl"), file: tr.id, start_s: placement.seconds, offset_s: placement.offsetSeconds,
           length_s: length, gain_db: 0.0, fade_in_s: 0.0, fade_out_s: 0.0 };
-        if (sessionRef.current.doc.tracks.some((x) => x.id === trackId)) commit([{ op: "clip.add", track: trackId, clip }], "Record take");
+        const doc2 = sessionRef.current.doc;
+        const target = doc2.tracks.find((x) => x.id === trackId);
+        if (!target) return;
+        // Earlier takes under the new one move to a muted "takes" track below it: kept, not heard.
+        const end = clip.start_s + clip.length_s;
+        const under = target.clips.filter((c) => c.start_s < end && c.start_s + c.length_s > clip.start_s);
+        const ops = [];
+        if (under.length) {
+          const takesName = `${target.name} takes`.slice(0, 200);
+          let takes = doc2.tracks.find((x) => x.name === takesName && x.mute);
+          if (!takes && doc2.tracks.length >= limits.tracks) {
+            setMessage(`The earlier take stays on ${target.name}: your plan has no room for a takes track. Mute or delete it to hear only the new one.`);
+          } else {
+            if (!takes) {
+              takes = { ...emptyTrack(doc2.tracks.length + 1), name: takesName, role: target.role, mute: true };
+              ops.push({ op: "track.add", track: takes, index: doc2.tracks.indexOf(target) + 1 });
+            }
+            for (const c of under) ops.push({ op: "clip.move_to_track", id: c.id, track: takes.id });
+          }
+        }
+        ops.push({ op: "clip.add", track: trackId, clip });
+        commit(ops, "Record take");
         setUploads((u) => u.map((x2) => (x2.name === name ? { ...x2, state: "processing", trackId: tr.id } : x2)));
         onMedia && onMedia("take");
       } else {

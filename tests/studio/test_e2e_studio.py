@@ -476,7 +476,116 @@ def test_record_a_take_onto_an_armed_track(browser, running_app: RunningApp, tmp
         assert take["title"].startswith("Vocals take")
         page.wait_for_function(f"() => window.__studio.media()['{clip['file']}']?.state === 'ready'",
                                timeout=90_000)
+
+        # A second take over the first: the new one plays, the first is kept on a muted takes track.
+        page.get_by_role("button", name="Back to the start").click()
+        page.get_by_test_id("record").click()
+        page.wait_for_function("() => window.__studio.recording() && window.__studio.position() > 1.5",
+                               timeout=30_000)
+        page.get_by_test_id("record").click()
+        doc = _settled(page, running_app, auth, made["id"], 3)
+        vocals, takes = doc["tracks"]
+        assert [c["id"] for c in takes["clips"]] == [clip["id"]] and takes["mute"] and takes["name"] == "Vocals takes"
+        assert len(vocals["clips"]) == 1 and vocals["clips"][0]["file"] != clip["file"]
         assert errors == []
         context.close()
     finally:
         mic.close()
+
+
+def test_every_edit_kind_from_the_ui_keeps_browser_and_server_equal(browser, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]
+    email = "studio.editor@example.com"
+    auth = _artist(running_app, email)
+    _ready_track(running_app, auth, "Guitar.wav", seed=71, seconds=6)
+    made = httpx.post(f"{running_app.url}{routes.V1_PROJECTS}", headers=auth, json={"name": "Every edit"}).json()
+    pid = made["id"]
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=running_app.url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, email, PASSWORD)
+    page.goto(routes.project_page(pid))
+    page.get_by_test_id("timeline").wait_for(timeout=60_000)
+    page.locator("[data-testid=library-item]").first.wait_for(timeout=30_000)
+    version = 0
+
+    def step(action) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+        nonlocal version
+        action()
+        version += 1
+        return _settled(page, running_app, auth, pid, version)
+
+    lane = page.get_by_test_id("timeline")
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        box = lane.bounding_box()
+        return box["x"] + x, box["y"] + y
+
+    def drag(x0: float, y0: float, dx: float, dy: float = 0) -> None:
+        page.mouse.move(*at(x0, y0))
+        page.mouse.down()
+        for k in range(1, 9):
+            page.mouse.move(*at(x0 + dx * k / 8, y0 + dy * k / 8))
+        page.mouse.up()
+
+    doc = step(lambda: _drag_library_item(page, 0, 40, 40))  # track.add + clip.add (at 1 s)
+    name = doc["tracks"][0]["name"]
+    doc = step(lambda: page.get_by_test_id("add-track").click())  # track.add
+    assert len(doc["tracks"]) == 2
+    doc = step(lambda: (page.get_by_label("Name of track 1").fill("Lead"), page.keyboard.press("Enter")))
+    assert doc["tracks"][0]["name"] == "Lead"
+    name = "Lead"
+    doc = step(lambda: (page.get_by_label(f"Colour of {name}").click(),
+                        page.get_by_label("Colour #e8a23d").click()))
+    assert doc["tracks"][0]["color"] == "#e8a23d"
+    doc = step(lambda: page.get_by_label(f"Kind of track {name}").select_option("music"))
+    assert doc["tracks"][0]["role"] == "music"
+    clip_y = 26 + 40
+    doc = step(lambda: drag(40 + 100, clip_y, 40))  # move by 1 s
+    assert doc["tracks"][0]["clips"][0]["start_s"] == 2.0
+    doc = step(lambda: drag(80 + 240 - 3, clip_y, -40))  # trim right by 1 s
+    assert doc["tracks"][0]["clips"][0]["length_s"] == pytest.approx(5.0)
+    doc = step(lambda: drag(80 + 2, clip_y + 10, 40))  # trim left by 1 s: start, offset and length
+    c = doc["tracks"][0]["clips"][0]
+    assert (c["start_s"], c["offset_s"], c["length_s"]) == (3.0, pytest.approx(1.0), pytest.approx(4.0))
+    doc = step(lambda: drag(120 + 2, 26 + 5, 20))  # fade-in handle
+    assert doc["tracks"][0]["clips"][0]["fade_in_s"] == pytest.approx(0.5)
+    page.mouse.click(*at(200, 10))  # the ruler: playhead to 5 s (no edit)
+    page.mouse.click(*at(250, clip_y))  # select the clip
+    doc = step(lambda: page.keyboard.press("s"))  # split at the playhead
+    assert [round(x["start_s"], 3) for x in doc["tracks"][0]["clips"]] == [3.0, 5.0]
+    doc = step(lambda: page.keyboard.press("Control+d"))  # duplicate the selected clip
+    assert len(doc["tracks"][0]["clips"]) == 3
+    doc = step(lambda: page.keyboard.press("Delete"))  # delete it again
+    assert len(doc["tracks"][0]["clips"]) == 2
+    doc = step(lambda: drag(250, clip_y, 0, 76))  # to the second track
+    assert len(doc["tracks"][1]["clips"]) == 1
+    page.mouse.click(*at(130, clip_y))  # select the first track's clip (and its track)
+    doc = step(lambda: page.keyboard.press("m"))
+    assert doc["tracks"][0]["mute"] is True
+    doc = step(lambda: page.keyboard.press("Shift+S"))
+    assert doc["tracks"][0]["solo"] is True
+    doc = step(lambda: (page.get_by_label(f"{name} pan").focus(), page.keyboard.press("ArrowRight")))
+    assert doc["tracks"][0]["pan"] == pytest.approx(0.01)
+    doc = step(lambda: page.get_by_label(f"Add an effect to {name}").select_option("compressor"))
+    assert doc["tracks"][0]["inserts"][0]["type"] == "compressor"
+    doc = step(lambda: (page.get_by_label(f"{name} Compressor Threshold").focus(), page.keyboard.press("ArrowLeft")))
+    assert doc["tracks"][0]["inserts"][0]["threshold_db"] < -18.0
+    doc = step(lambda: page.get_by_label(f"Remove Compressor from {name}").click())
+    assert doc["tracks"][0]["inserts"] == []
+    doc = step(lambda: (page.get_by_label("Master volume").focus(), page.keyboard.press("ArrowLeft")))
+    assert doc["master"]["volume_db"] == pytest.approx(-0.1)
+    doc = step(lambda: (page.get_by_label("Tempo in BPM").fill("96"), page.keyboard.press("Enter")))
+    assert doc["tempo_bpm"] == 96
+    page.get_by_role("tab", name="Clip").click()
+    page.mouse.click(*at(130, clip_y))
+    doc = step(lambda: (page.get_by_label("Clip Gain").fill("-3"), page.keyboard.press("Enter")))
+    assert doc["tracks"][0]["clips"][0]["gain_db"] == -3
+    second = doc["tracks"][1]["name"]
+    doc = step(lambda: page.get_by_label(f"Move {second} up").click())
+    assert doc["tracks"][0]["name"] == second
+    doc = step(lambda: page.get_by_label(f"Delete track {second}").click())
+    assert [t["name"] for t in doc["tracks"]] == [name]
+    screenshot(page, "studio-every-edit")
+    assert errors == []
+    context.close()
