@@ -538,8 +538,9 @@ def test_every_edit_kind_from_the_ui_keeps_browser_and_server_equal(browser, run
     doc = step(lambda: (page.get_by_label(f"Colour of {name}").click(),
                         page.get_by_label("Colour #e8a23d").click()))
     assert doc["tracks"][0]["color"] == "#e8a23d"
-    doc = step(lambda: page.get_by_label(f"Kind of track {name}").select_option("music"))
-    assert doc["tracks"][0]["role"] == "music"
+    assert doc["tracks"][0]["role"] == "music"  # guessed from "Guitar"
+    doc = step(lambda: page.get_by_label(f"Kind of track {name}").select_option("vocals"))
+    assert doc["tracks"][0]["role"] == "vocals"
     clip_y = 26 + 40
     doc = step(lambda: drag(40 + 100, clip_y, 40))  # move by 1 s
     assert doc["tracks"][0]["clips"][0]["start_s"] == 2.0
