@@ -58,7 +58,7 @@ def _server(app: RunningApp, auth: dict[str, str], project_id: str) -> dict[str,
 def _settled(page, app: RunningApp, auth: dict[str, str], project_id: str, version: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Wait until the browser has no unsent edit and the server is at `version`; both documents."""
     page.wait_for_function(f"() => window.__studio && window.__studio.pending() === 0 "
-                           f"&& window.__studio.version() === {version}", timeout=30_000)
+                           f"&& window.__studio.version() === {version}", timeout=60_000)
     stored = _server(app, auth, project_id)
     assert stored["version"] == version
     assert page.evaluate("window.__studio.doc()") == stored["document"]
