@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     ddex_xsd_dir_raw: str = Field(default="", alias="MAXBOOSTER_DDEX_XSD_DIR")
 
+    # SFTP delivery destination ("sftp"): key auth only, the server's host key must be known
+    sftp_host: str = Field(default="", alias="DELIVERY_SFTP_HOST")
+    sftp_port: int = Field(default=22, alias="DELIVERY_SFTP_PORT")
+    sftp_user: str = Field(default="", alias="DELIVERY_SFTP_USER")
+    sftp_key_path: str = Field(default="", alias="DELIVERY_SFTP_KEY_PATH")
+    sftp_host_key: str = Field(default="", alias="DELIVERY_SFTP_HOST_KEY")
+    sftp_remote_dir: str = Field(default=".", alias="DELIVERY_SFTP_REMOTE_DIR")
+    sftp_timeout_s: float = Field(default=30, alias="DELIVERY_SFTP_TIMEOUT")
+
     # file storage: a local folder unless S3_BUCKET names a bucket of an S3-compatible service
     s3_endpoint_url_raw: str = Field(default="", alias="S3_ENDPOINT_URL")
     s3_bucket: str = Field(default="", alias="S3_BUCKET")

@@ -10,10 +10,11 @@ from maxbooster.services.releases.providers.base import (
     DestinationProfile,
 )
 from maxbooster.services.releases.providers.folder import FolderProvider
+from maxbooster.services.releases.providers.sftp import SftpProvider, SftpTarget
 from maxbooster.settings import get_settings
 
 __all__ = ["AckStatus", "Acknowledgement", "DeliveryProvider", "DestinationProfile", "FolderProvider",
-           "PROFILES", "profile", "provider_for"]
+           "PROFILES", "SftpProvider", "SftpTarget", "profile", "provider_for"]
 
 # The local DDEX party id used while an owner has none of their own (their messages are then marked
 # TestMessage): syntactically a DPID, registered to nobody.
@@ -26,6 +27,10 @@ PROFILES: dict[str, DestinationProfile] = {
     "partner_folder": DestinationProfile(
         key="partner_folder", name="Distributor drop folder (acknowledged by the distributor)", adapter="folder",
         recipient_dpid=LOCAL_DPID, recipient_name="Distributor", self_acknowledges=False, purge_on_takedown=True),
+    # a distributor's SFTP drop box (DELIVERY_SFTP_*); the distributor writes the acknowledgements
+    "sftp": DestinationProfile(
+        key="sftp", name="Distributor SFTP server", adapter="sftp", recipient_dpid=LOCAL_DPID,
+        recipient_name="Distributor", self_acknowledges=False, purge_on_takedown=True),
 }
 DEFAULT_DESTINATIONS = ("folder",)
 
@@ -37,8 +42,10 @@ def profile(key: str) -> DestinationProfile:
 
 
 def provider_for(dest: DestinationProfile) -> DeliveryProvider:
-    """The adapter of a destination (only the folder adapter exists so far)."""
+    """The adapter of a destination."""
     if dest.adapter == "folder":
         return FolderProvider(get_settings().delivery_dir / (dest.folder or dest.key),
                               self_acknowledges=dest.self_acknowledges)
+    if dest.adapter == "sftp":
+        return SftpProvider(SftpTarget.from_settings(get_settings()))
     raise InvalidInput(f"Delivery to {dest.name} is not available yet.")

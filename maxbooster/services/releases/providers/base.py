@@ -1,8 +1,8 @@
 """What a delivery provider offers and how each destination is described.
 
 A provider moves a finished package (a batch folder on local disk) to a destination and reads the
-destination's acknowledgement back. The folder adapter is the embedded default; SFTP or an HTTP API
-are further adapters behind the same interface (not built yet).
+destination's acknowledgement back. The folder adapter is the embedded default; the SFTP adapter
+reaches a distributor's server; an HTTP API would be one more adapter behind the same interface.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class DestinationProfile:
 
     key: str
     name: str
-    adapter: str  # "folder" (built), "sftp" (interface ready, adapter not built)
+    adapter: str  # "folder" or "sftp"
     recipient_dpid: str  # the DDEX party id of the recipient (MessageRecipient)
     recipient_name: str
     audio_format: str = "flac"  # which master file goes in the package: flac (24-bit) or wav24

@@ -69,9 +69,20 @@ class FolderProvider:
             return None
         try:
             with open(path, "rb") as fh:
-                body = json.loads(fh.read(MAX_ACK_BYTES + 1)[:MAX_ACK_BYTES])
-            status = AckStatus(str(body.get("status", "")).lower())
-        except (OSError, ValueError, AttributeError) as exc:
+                raw = fh.read(MAX_ACK_BYTES)
+        except OSError as exc:
             log.warning("unreadable acknowledgement %s: %s", path, exc)
             return None
-        return Acknowledgement(status, " ".join(str(body.get("reason", "")).split())[:900])
+        return parse_ack(raw, where=str(path))
+
+
+def parse_ack(raw: bytes, *, where: str) -> Acknowledgement | None:
+    """An acknowledgement file's answer ({"status": …, "reason": …}), or None when it cannot be read
+    (logged; the job keeps waiting). Shared by every adapter that reads acknowledgement files."""
+    try:
+        body = json.loads(raw[:MAX_ACK_BYTES])
+        status = AckStatus(str(body.get("status", "")).lower())
+    except (ValueError, AttributeError) as exc:
+        log.warning("unreadable acknowledgement %s: %s", where, exc)
+        return None
+    return Acknowledgement(status, " ".join(str(body.get("reason", "")).split())[:900])
