@@ -46,6 +46,7 @@ def test_split_invite_statement_and_earnings_over_http(client: TestClient, sessi
     accepted = client.get(link)  # the emailed link, no sign-in
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     assert client.get(link).json()["error"]["code"] == "invalid_token"
+    assert client.post(link).json()["error"]["code"] == "invalid_token"
     assert client.get(split_url, headers=owner).json()["shares"][1]["status"] == "accepted"
 
     data = csv_bytes([["USMB12600001", "2026-11", "Spotify", "DE", "1000", "10.00", "USD"],

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from maxbooster import routes
@@ -151,14 +152,24 @@ def get_invite(token: str, db: DbSession) -> InviteOut:
         view.share.share_bps), track_title=view.track_title, owner_name=view.owner_name, status=view.share.status)
 
 
-@router.api_route(routes.V1_ROYALTY_INVITE_ANSWER, methods=["GET", "POST"], response_model=InviteOut,
-                  responses={422: ERRORS[422]})
-def answer_invite(token: str, answer: Literal["accept", "decline"], request: Request, db: DbSession) -> InviteOut:
-    """Accept or decline (the emailed links; GET like the email verification link). Works once."""
+def _answer(token: str, answer: str, request: Request, db: Session) -> InviteOut:
     share = splits.answer_invitation(session=db, actor=request_actor(request, via="api"), token=token,
                                      accept=answer == "accept")
     return InviteOut(email=share.email, share_bps=share.share_bps, percent=splits.percent(share.share_bps),
                      track_title="", owner_name="", status=share.status)
+
+
+@router.get(routes.V1_ROYALTY_INVITE_ANSWER, response_model=InviteOut, responses={422: ERRORS[422]})
+def answer_invite_link(token: str, answer: Literal["accept", "decline"], request: Request,
+                       db: DbSession) -> InviteOut:
+    """The emailed accept/decline links (a GET, like the email verification link). Works once."""
+    return _answer(token, answer, request, db)
+
+
+@router.post(routes.V1_ROYALTY_INVITE_ANSWER, response_model=InviteOut, responses={422: ERRORS[422]})
+def answer_invite(token: str, answer: Literal["accept", "decline"], request: Request, db: DbSession) -> InviteOut:
+    """Accept or decline an invitation by its token (no sign-in: the token is the proof). Works once."""
+    return _answer(token, answer, request, db)
 
 
 @router.post(routes.V1_ROYALTY_STATEMENTS, response_model=StatementOut, status_code=201,
