@@ -97,6 +97,16 @@ V1_RELEASE_SUBMIT = f"{V1_RELEASE}/submit"
 V1_RELEASE_TAKEDOWN = f"{V1_RELEASE}/takedown"
 V1_CODE_SETTINGS = f"{V1}/code-settings"  # ISRC prefix, GS1 company prefix, DDEX party id
 
+# Royalties: splits per release track, invitations answered by emailed link, statements, earnings
+V1_RELEASE_TRACK_SPLIT = f"{V1_RELEASE_TRACK}/split"
+V1_ROYALTIES = f"{V1}/royalties"
+V1_ROYALTY_INVITE = f"{V1_ROYALTIES}/invites/{{token}}"  # what the invitation offers
+V1_ROYALTY_INVITE_ANSWER = f"{V1_ROYALTY_INVITE}/{{answer}}"  # answer: accept or decline (the emailed links)
+V1_ROYALTY_STATEMENTS = f"{V1_ROYALTIES}/statements"  # multipart upload of a distributor CSV; the list
+V1_ROYALTY_STATEMENT = f"{V1_ROYALTY_STATEMENTS}/{{statement_id}}"  # its report: malformed and unmatched lines
+V1_ROYALTY_EARNINGS = f"{V1_ROYALTIES}/earnings"  # balances per collaborator (yours and your catalogue's)
+V1_ROYALTY_EARNINGS_CSV = f"{V1_ROYALTY_EARNINGS}/statement.csv"  # one collaborator's ledger as CSV
+
 # Stored files for their owner, by signed URL (services/media.py makes them)
 MEDIA = "/api/media"
 MEDIA_TOKEN = f"{MEDIA}/{{token}}"

@@ -36,7 +36,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 AUTH_BODY_BYTES = 64 * 1024
 API_BODY_BYTES = 1024 * 1024
 # Paths that stream uploads; they are capped at UPLOAD_MAX_BYTES instead.
-UPLOAD_PATHS: tuple[str, ...] = (routes.V1_TRACKS, routes.V1_PROJECTS_IMPORT)
+UPLOAD_PATHS: tuple[str, ...] = (routes.V1_TRACKS, routes.V1_PROJECTS_IMPORT, routes.V1_ROYALTY_STATEMENTS)
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 
 

@@ -33,6 +33,15 @@ from maxbooster.models.releases import (
     ReleaseTrack,
     ReleaseType,
 )
+from maxbooster.models.royalties import (
+    InviteStatus,
+    LedgerEntry,
+    LedgerKind,
+    RoyaltySplit,
+    SplitShare,
+    Statement,
+    StatementLine,
+)
 from maxbooster.models.storage import StoredFile
 from maxbooster.models.studio import Project, ProjectEdit
 
@@ -53,9 +62,12 @@ __all__ = [
     "DeliveryState",
     "EmailOutbox",
     "ExternalIdentity",
+    "InviteStatus",
     "Job",
     "JobAttempt",
     "JobStatus",
+    "LedgerEntry",
+    "LedgerKind",
     "Master",
     "MasterFormat",
     "MasterStatus",
@@ -69,6 +81,10 @@ __all__ = [
     "ReleaseTrack",
     "ReleaseType",
     "Role",
+    "RoyaltySplit",
+    "SplitShare",
+    "Statement",
+    "StatementLine",
     "StoredFile",
     "TokenPurpose",
     "Track",

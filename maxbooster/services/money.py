@@ -18,6 +18,11 @@ _CODE = re.compile(r"^[A-Z]{3}$")
 BPS_WHOLE = 10_000
 
 
+def exponent(currency: str) -> int:
+    """Decimals of the currency's minor unit: 2 for USD/EUR, 0 for JPY, 3 for KWD."""
+    return _EXPONENT.get(currency, 2)
+
+
 @dataclass(frozen=True, order=True)
 class Money:
     amount_minor: int

@@ -18,10 +18,14 @@ from maxbooster.models import (
     AllocatedCode,
     Delivery,
     Job,
+    LedgerEntry,
     Master,
     Project,
     RegistrantSettings,
     Release,
+    ReleaseTrack,
+    RoyaltySplit,
+    Statement,
     StoredFile,
     Track,
 )
@@ -48,6 +52,10 @@ FACTORIES: dict[str, Callable[[uuid.UUID], Any]] = {
     "registrant_settings": lambda owner: RegistrantSettings(owner_id=owner, isrc_country="US", isrc_registrant="AB1"),
     "allocated_codes": lambda owner: AllocatedCode(owner_id=owner, kind="isrc",
                                                    code=f"USAB126{uuid.uuid4().int % 10**5:05d}"),
+    "royalty_splits": lambda owner: RoyaltySplit(owner_id=owner, release_track_id=_release_track(owner).id),
+    "royalty_statements": lambda owner: Statement(owner_id=owner, layout="generic", sha256=uuid.uuid4().hex),
+    "royalty_ledger": lambda owner: LedgerEntry(owner_id=owner, party_email="a@example.com", kind="income",
+                                                amount_minor=1, currency="USD"),
 }
 _SESSION: list[Session] = []
 
@@ -58,6 +66,13 @@ def _track(owner: uuid.UUID, *, commit: bool = False) -> Track:
     if commit:
         _SESSION[0].add(track)
         _SESSION[0].commit()
+    return track
+
+
+def _release_track(owner: uuid.UUID) -> ReleaseTrack:
+    track = ReleaseTrack(release_id=_release(owner).id, position=1, title="t")
+    _SESSION[0].add(track)
+    _SESSION[0].commit()
     return track
 
 

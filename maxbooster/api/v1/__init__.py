@@ -8,6 +8,7 @@ from maxbooster.api.v1.accounts import router as accounts_router
 from maxbooster.api.v1.library import router as library_router
 from maxbooster.api.v1.mastering import router as mastering_router
 from maxbooster.api.v1.releases import router as releases_router
+from maxbooster.api.v1.royalties import router as royalties_router
 from maxbooster.api.v1.studio import router as studio_router
 
 router = APIRouter()
@@ -15,4 +16,5 @@ router.include_router(accounts_router)
 router.include_router(library_router)
 router.include_router(mastering_router)
 router.include_router(releases_router)
+router.include_router(royalties_router)
 router.include_router(studio_router)

@@ -25,6 +25,7 @@ from maxbooster.services.releases import artwork, codes, lifecycle
 from maxbooster.services.releases.findings import Finding, Severity, error, warning
 from maxbooster.services.releases.providers import profile
 from maxbooster.services.releases.releases import tracks_of
+from maxbooster.services.royalties import splits
 from maxbooster.services.storage import get_storage
 
 _FEAT_BRACKETED = re.compile(r"\s*[(\[]\s*(?:feat\.?|ft\.?|featuring|with)\s+(?P<who>[^)\]]+)[)\]]", re.I)
@@ -212,9 +213,20 @@ def _codes(session: Session, release: Release, destinations: list[str]) -> list[
 
 
 def split_findings(*, session: Session, release: Release, tracks: list[ReleaseTrack]) -> list[Finding]:
-    """Royalty splits of each track must add up to exactly 100 %. Hook for the royalties feature: it
-    has no splits table yet, so there is nothing to check; when it lands, its check plugs in here."""
-    return []
+    """Royalty splits of each track must add up to exactly 100 % (a track without a split pays its
+    owner everything, which is fine)."""
+    out: list[Finding] = []
+    for track in tracks:
+        split = splits.split_for_track(session=session, release_track_id=track.id)
+        if split is None:
+            continue
+        total = sum(s.share_bps for s in splits.shares_of(session=session, split_id=split.id))
+        if total != 10_000:
+            out.append(error("splits.total", f"tracks.{track.position}.split",
+                             f"The royalty split of track {track.position} (“{track.title}”) adds up to "
+                             f"{splits.percent(total)} %, not 100 %.",
+                             "Change the shares so that they add up to exactly 100 %."))
+    return out
 
 
 def _artwork(release: Release) -> list[Finding]:
