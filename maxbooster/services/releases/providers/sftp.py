@@ -131,7 +131,7 @@ class SftpProvider:
 
     def __init__(self, target: SftpTarget) -> None:
         self.target = target
-        self.root = target.remote_dir.rstrip("/") or "/"
+        self.root = target.remote_dir.rstrip(posixpath.sep) or posixpath.sep
 
     def _path(self, *parts: str) -> str:
         return posixpath.join(self.root, *parts)
