@@ -25,8 +25,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,7 +33,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,84 +45,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from app_runner import App, Result  # noqa: E402  (beside this script)
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
 EMAIL, PASSWORD = "bench@example.com", "bench password that is long"
 MB = 1024 * 1024
 
-
-@dataclass
-class Result:
-    rows: list[tuple[str, str, str, bool]] = field(default_factory=list)
-    figures: dict[str, Any] = field(default_factory=dict)
-
-    def add(self, name: str, value: str, goal: str, met: bool) -> None:
-        self.rows.append((name, value, goal, met))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class App:
-    """The app started as users start it, in a temp data dir; stopped with its process group."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir, self.port = data_dir, _free_port()
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.url = f"http://localhost:{self.port}"
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
-        env.update(MAXBOOSTER_DATA_DIR=str(data_dir), APP_URL=self.url, MAXBOOSTER_ENV="development",
-                   RATE_LIMIT_IP="100000/minute", UPLOAD_MAX_BYTES=str(2048 * MB), WORKER_CONCURRENCY="1")
-        env["PATH"] = f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{env['PATH']}"
-        self.env = env
-        self.log = open(data_dir / "run.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen([sys.executable, "-m", "maxbooster.cli", "run", "--port", str(self.port)],
-                                     cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-
-    def wait_ready(self, timeout_s: float = 600) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError((self.data_dir / "run.log").read_text(errors="replace")[-3000:])
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/api/health/ready", timeout=3).status_code == 200:
-                    return
-            time.sleep(1)
-        raise RuntimeError("the app did not become ready")
-
-    def web_processes(self) -> list[psutil.Process]:
-        """The `reflex run` process and everything under it (granian workers serving HTTP)."""
-        for child in psutil.Process(self.proc.pid).children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                if "reflex" in " ".join(child.cmdline()):
-                    return [child, *child.children(recursive=True)]
-        raise RuntimeError("the web server's processes were not found")
-
-    def stop(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGINT)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.log.close()
-
-
-def _make_user(app: App) -> dict[str, str]:
-    subprocess.run([sys.executable, "-m", "maxbooster.cli", "create-admin", EMAIL, "--password-stdin"],
-                   input=PASSWORD + "\n", text=True, capture_output=True, cwd=ROOT, env=app.env, check=True)
-    import sqlite3
-
-    with sqlite3.connect(app.data_dir / "maxbooster.db") as db:  # Label: room for the big uploads
-        db.execute("UPDATE users SET plan = 'label' WHERE email = ?", (EMAIL,))
-    token = httpx.post(f"{app.url}/api/v1/auth/token", json={"email": EMAIL, "password": PASSWORD}).json()
-    return {"Authorization": f"Bearer {token['access_token']}"}
 
 
 def _write_wav(path: Path, seconds: float, *, seed: int = 0) -> None:
@@ -329,11 +256,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mb-library-bench-", dir=ROOT / "data" if (ROOT / "data").exists()
                                      else None) as tmp:
         work = Path(tmp)
-        app = App(work / "app")
+        app = App(work / "app", UPLOAD_MAX_BYTES=str(2048 * MB), WORKER_CONCURRENCY="1")
         try:
             print("starting the app (first run builds the frontend)…", flush=True)
             app.wait_ready()
-            auth = _make_user(app)
+            auth = app.make_user(EMAIL, PASSWORD, plan="label")
             # The worker is idle for the two timed jobs: peaks and mastering run before the big
             # upload, whose own processing (47 minutes of audio) would otherwise be ahead in the queue.
             print("1/4 peaks", flush=True)

@@ -33,14 +33,10 @@ Needs bun in .tools/ (./mb run installs it) and Debian's chromium.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import signal
-import socket
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,6 +54,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from app_runner import App, Result  # noqa: E402  (beside this script)
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
@@ -70,76 +68,6 @@ WINDOW_S = 10.0
 ZOOM_KEYS = 4  # "+" presses on the timeline: 40 px/s x 1.5^4 = 202.5 px/s
 RULER, TRACK_H = 26, 76  # css px, as in studio.jsx
 
-
-@dataclass
-class Result:
-    rows: list[tuple[str, str, str, bool | None]] = field(default_factory=list)
-    figures: dict[str, Any] = field(default_factory=dict)
-
-    def add(self, name: str, value: str, goal: str = "-", met: bool | None = None) -> None:
-        self.rows.append((name, value, goal, met))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class App:
-    """The app started as users start it, in a temp data dir; stopped with its process group."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir, self.port = data_dir, _free_port()
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.url = f"http://localhost:{self.port}"
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
-        env.update(MAXBOOSTER_DATA_DIR=str(data_dir), APP_URL=self.url, MAXBOOSTER_ENV="development",
-                   RATE_LIMIT_IP="100000/minute", REFLEX_TELEMETRY_ENABLED="false")
-        env["PATH"] = f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{env['PATH']}"
-        self.env = env
-        self.log = open(data_dir / "run.log", "wb")  # noqa: SIM115  (lives as long as the app)
-        self.proc = subprocess.Popen([sys.executable, "-m", "maxbooster.cli", "run", "--port", str(self.port)],
-                                     cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-
-    def wait_ready(self, timeout_s: float = 900) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError((self.data_dir / "run.log").read_text(errors="replace")[-3000:])
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/api/health/ready", timeout=3).status_code == 200:
-                    return
-            time.sleep(1)
-        raise RuntimeError("the app did not become ready")
-
-    def db(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.data_dir / "maxbooster.db")
-
-    def stop(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGINT)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.log.close()
-
-
-# ---------------------------------------------------------------------------------------------
-# data: an account, uploaded music, three projects
-
-
-def _make_user(app: App) -> dict[str, str]:
-    subprocess.run([sys.executable, "-m", "maxbooster.cli", "create-admin", EMAIL, "--password-stdin",
-                    "--name", "Studio Bench"], input=PASSWORD + "\n", text=True, capture_output=True, cwd=ROOT,
-                   env=app.env, check=True)
-    with app.db() as db:  # Pro: 64 tracks in a project, room for the stems
-        db.execute("UPDATE users SET plan = 'pro' WHERE email = ?", (EMAIL,))
-    token = httpx.post(f"{app.url}/api/v1/auth/token", json={"email": EMAIL, "password": PASSWORD}).json()
-    return {"Authorization": f"Bearer {token['access_token']}"}
 
 
 def _write_files(work: Path) -> tuple[list[Path], list[Path]]:
@@ -543,14 +471,14 @@ def _print(result: Result) -> list[str]:
 
 def run(args: argparse.Namespace, work: Path) -> Result:
     result = Result()
-    app = App(work / "app")
+    app = App(work / "app", REFLEX_TELEMETRY_ENABLED="false")
     try:
         print("starting the app (the first run builds the frontend)…", flush=True)
         started = time.perf_counter()
         app.wait_ready()
         print(f"app ready at {app.url} after {time.perf_counter() - started:.0f} s; writing and uploading audio…",
               flush=True)
-        auth = _make_user(app)
+        auth = app.make_user(EMAIL, PASSWORD, plan="pro", name="Studio Bench")
         play_files, stems = _write_files(work)
         play_ids = [_upload(app, auth, p) for p in play_files]
         stem_ids = [_upload(app, auth, p) for p in stems]
