@@ -14,6 +14,7 @@ FORGOT = "/forgot"
 RESET = "/reset"
 VERIFY = "/verify"  # "resend the verification email" form
 LINK_GOOGLE = "/link-google"
+SMART_LINK = "/r/[slug]"  # a release's public smart link / pre-save page (no sign-in)
 
 # Pages for signed-in users
 HOME = "/studio"
@@ -31,7 +32,7 @@ ADMIN_OUTBOX = "/admin/outbox"
 PUBLIC_PAGES = (LANDING, LOGIN, SIGNUP, FORGOT, RESET, VERIFY, LINK_GOOGLE)
 USER_PAGES = (HOME, LIBRARY, PROJECTS, JOBS, SETTINGS)
 ADMIN_PAGES = (ADMIN_USERS, ADMIN_OUTBOX)
-DYNAMIC_PAGES = (TRACK, PROJECT)  # pages of one object; the browser tests visit them with a real id
+DYNAMIC_PAGES = (TRACK, PROJECT, SMART_LINK)  # pages of one object; the browser tests visit them with a real id
 PAGES = PUBLIC_PAGES + USER_PAGES + ADMIN_PAGES + DYNAMIC_PAGES
 
 # Browser form endpoints (native POSTs that answer 303 and set the HttpOnly session cookie)
@@ -107,6 +108,15 @@ V1_ROYALTY_STATEMENT = f"{V1_ROYALTY_STATEMENTS}/{{statement_id}}"  # its report
 V1_ROYALTY_EARNINGS = f"{V1_ROYALTIES}/earnings"  # balances per collaborator (yours and your catalogue's)
 V1_ROYALTY_EARNINGS_CSV = f"{V1_ROYALTY_EARNINGS}/statement.csv"  # one collaborator's ledger as CSV
 
+# Smart links: the public click-through to a platform (counts the click, then redirects), fan sign-up
+# and its emailed confirm link (no sign-in), and the owner's link, click counts and confirmed fans as CSV
+SMART_LINK_GO = "/l/{slug}/{platform}"
+V1_SMART_LINK_FANS = f"{V1}/smart-links/{{slug}}/fans"
+V1_SMART_LINK_CONFIRM = f"{V1}/smart-links/confirm/{{token}}"
+V1_RELEASE_SMART_LINK = f"{V1_RELEASE}/smart-link"
+V1_RELEASE_SMART_LINK_CLICKS = f"{V1_RELEASE_SMART_LINK}/clicks"
+V1_RELEASE_SMART_LINK_FANS = f"{V1_RELEASE_SMART_LINK}/fans.csv"
+
 # Stored files for their owner, by signed URL (services/media.py makes them)
 MEDIA = "/api/media"
 MEDIA_TOKEN = f"{MEDIA}/{{token}}"
@@ -136,6 +146,14 @@ def track_page(track_id: object) -> str:
 
 def project_page(project_id: object) -> str:
     return PROJECT.replace("[project_id]", str(project_id))
+
+
+def smart_link_page(slug: str) -> str:
+    return SMART_LINK.replace("[slug]", slug)
+
+
+def smart_link_go(slug: str, platform: str) -> str:
+    return SMART_LINK_GO.format(slug=slug, platform=platform)
 
 
 def with_query(path: str, **params: str) -> str:

@@ -210,3 +210,67 @@ class Delivery(SQLModel, table=True):
     batches: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+
+
+class Platform(StrEnum):
+    """Where a fan can listen to a release: one button each on the smart link page, in this order."""
+
+    SPOTIFY = "spotify"
+    APPLE_MUSIC = "apple_music"
+    YOUTUBE_MUSIC = "youtube_music"
+    DEEZER = "deezer"
+    TIDAL = "tidal"
+    AMAZON_MUSIC = "amazon_music"
+    BANDCAMP = "bandcamp"
+    SOUNDCLOUD = "soundcloud"
+
+
+class SmartLink(SQLModel, table=True):
+    """The public page of one release (`/r/<slug>`): `links` maps a Platform value to an https URL."""
+
+    __tablename__ = "smart_links"
+    __table_args__ = (
+        UniqueConstraint("slug", name="uq_smart_links_slug"),
+        UniqueConstraint("release_id", name="uq_smart_links_release"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    owner_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    release_id: uuid.UUID = Field(foreign_key="releases.id", ondelete="CASCADE")
+    slug: str = Field(max_length=60)
+    links: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class SmartLinkFan(SQLModel, table=True):
+    """A fan who asked to be told about the owner's releases: the consent they gave (its words and
+    when), confirmed by the emailed link (double opt-in). One row per owner and email."""
+
+    __tablename__ = "smart_link_fans"
+    __table_args__ = (UniqueConstraint("owner_id", "email", name="uq_smart_link_fans_email"),)
+
+    id: uuid.UUID = uuid_pk()
+    owner_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    release_id: uuid.UUID | None = Field(default=None, foreign_key="releases.id", ondelete="SET NULL")
+    email: str = Field(max_length=320)
+    consent_text: str = Field(max_length=1000)
+    consented_at: datetime = created_at_field()
+    confirmed_at: datetime | None = ts_field()
+    token_hash: str | None = Field(default=None, max_length=64, index=True)  # sha256 of the emailed token
+    created_at: datetime = created_at_field()
+
+
+class SmartLinkClick(SQLModel, table=True):
+    """Clicks on one platform button of a smart link on one UTC day; bumped by one atomic UPDATE."""
+
+    __tablename__ = "smart_link_clicks"
+    __table_args__ = (
+        CheckConstraint(one_of("platform", Platform), name="ck_smart_link_clicks_platform"),
+        CheckConstraint("clicks >= 0", name="ck_smart_link_clicks_clicks"),
+    )
+
+    smart_link_id: uuid.UUID = Field(foreign_key="smart_links.id", primary_key=True, ondelete="CASCADE")
+    platform: str = Field(primary_key=True, max_length=20)
+    day: date = Field(primary_key=True)
+    clicks: int = Field(default=0, sa_type=BigInteger)

@@ -34,6 +34,7 @@ MAX_TOKEN_CHARS = 4096
 SEND_CHUNK = 64 * 1024
 MAX_EXPIRES_S = 7 * 24 * 3600
 PAGE_TTL_S = 3600  # URLs shown on pages (the owner's session is needed as well)
+PUBLIC = "*"  # in a token's owner field: served to anyone (public=True)
 DEFAULT_CACHE = "private, max-age=300"
 IMMUTABLE_CACHE = "private, max-age=31536000, immutable"  # for content-addressed keys
 _CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
@@ -55,6 +56,7 @@ class MediaGrant:
     content_type: str
     disposition: Disposition
     cache: str
+    public: bool = False  # anyone may fetch it (a release's cover on its public smart link page)
 
     def seconds_left(self, now: float | None = None) -> float:
         return self.expires_at - (time.time() if now is None else now)
@@ -89,7 +91,8 @@ def check_cache(cache: str) -> str:
 
 
 def media_url(*, owner_id: uuid.UUID, key: str, filename: str, content_type: str,
-              disposition: Disposition = "inline", expires_s: int = 900, cache: str = DEFAULT_CACHE) -> str:
+              disposition: Disposition = "inline", expires_s: int = 900, cache: str = DEFAULT_CACHE,
+              public: bool = False) -> str:
     """A same-origin URL (`/api/media/<token>`) that serves `key` to `owner_id` for at least `expires_s`
     seconds. The expiry is rounded up to a quarter of the lifetime, so URLs made moments apart for the
     same file are identical: a page that refreshes its data does not swap (and restart) its audio."""
@@ -98,8 +101,8 @@ def media_url(*, owner_id: uuid.UUID, key: str, filename: str, content_type: str
     if not 0 < expires_s <= MAX_EXPIRES_S:
         raise InvalidInput(f"media URLs live 1 s to 7 days, not {expires_s} s")
     ctype, disposition = safe_content_type(content_type, disposition)
-    payload = [1, owner_id.hex, check_key(key), _expiry(expires_s), clean_filename(filename), ctype,
-               disposition[0], check_cache(cache)]
+    payload = [1, PUBLIC if public else owner_id.hex, check_key(key), _expiry(expires_s), clean_filename(filename),
+               ctype, disposition[0], check_cache(cache)]
     body = _b64(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     signature = _b64(hmac.new(_signing_key(), body.encode("ascii"), hashlib.sha256).digest())
     return f"{routes.MEDIA}/{body}.{signature}"
@@ -121,8 +124,8 @@ def read_token(token: str, *, now: float | None = None) -> MediaGrant:
         if not hmac.compare_digest(_unb64(signature), expected):
             raise NotFound()
         version, owner, key, expires_at, filename, ctype, disp, cache = json.loads(_unb64(body))
-        grant = MediaGrant(uuid.UUID(hex=owner), key, int(expires_at), filename, ctype,
-                           "attachment" if disp == "a" else "inline", cache)
+        grant = MediaGrant(uuid.UUID(int=0) if owner == PUBLIC else uuid.UUID(hex=owner), key, int(expires_at),
+                           filename, ctype, "attachment" if disp == "a" else "inline", cache, owner == PUBLIC)
     except (ValueError, TypeError, AttributeError, binascii.Error) as exc:  # JSON, base64, UUID, shape
         raise NotFound() from exc
     if version != 1 or grant.seconds_left(now) <= 0:
@@ -133,6 +136,8 @@ def read_token(token: str, *, now: float | None = None) -> MediaGrant:
 def authorize(*, session: Session, actor: Actor, token: str) -> MediaGrant:
     """The token's grant when the acting user owns it; NotFound otherwise (another user is audited)."""
     grant = read_token(token)
+    if grant.public:
+        return grant
     if actor.user_id is None:
         raise NotFound()
     if actor.user_id != grant.owner_id:

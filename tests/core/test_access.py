@@ -25,6 +25,8 @@ from maxbooster.models import (
     Release,
     ReleaseTrack,
     RoyaltySplit,
+    SmartLink,
+    SmartLinkFan,
     Statement,
     StoredFile,
     Track,
@@ -54,6 +56,9 @@ FACTORIES: dict[str, Callable[[uuid.UUID], Any]] = {
                                                    code=f"USAB126{uuid.uuid4().int % 10**5:05d}"),
     "royalty_splits": lambda owner: RoyaltySplit(owner_id=owner, release_track_id=_release_track(owner).id),
     "royalty_statements": lambda owner: Statement(owner_id=owner, layout="generic", sha256=uuid.uuid4().hex),
+    "smart_links": lambda owner: SmartLink(owner_id=owner, release_id=_release(owner).id, slug=uuid.uuid4().hex[:20]),
+    "smart_link_fans": lambda owner: SmartLinkFan(owner_id=owner, email=f"{uuid.uuid4().hex[:8]}@example.com",
+                                                  consent_text="yes"),
     "royalty_ledger": lambda owner: LedgerEntry(owner_id=owner, party_email="a@example.com", kind="income",
                                                 amount_minor=1, currency="USD"),
 }

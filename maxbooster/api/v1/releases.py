@@ -1,6 +1,7 @@
 """/api/v1/releases: drafts (create, list, read, change, delete), their tracks (add, change, reorder,
-remove), cover art, ISRC/UPC allocation, the pre-flight validator, submission and takedown; and the
-owner's code settings (ISRC prefix, GS1 company prefix, DDEX party id)."""
+remove), cover art, ISRC/UPC allocation, the pre-flight validator, submission and takedown; the
+owner's code settings (ISRC prefix, GS1 company prefix, DDEX party id); the smart link (set, clicks, fans
+CSV) and its public side: the counting redirect per platform, fan sign-up and the emailed confirm link."""
 
 from __future__ import annotations
 
@@ -9,22 +10,25 @@ from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, StrictBool
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from maxbooster import routes
-from maxbooster.api.deps import CallerActor, DbSession
+from maxbooster.api.deps import CallerActor, DbSession, request_actor
 from maxbooster.api.streams import blocking
 from maxbooster.api.uploads import read_file_part
 from maxbooster.db import session_scope
 from maxbooster.models.releases import Delivery, DeliveryState, Release, ReleaseTrack
 from maxbooster.services import media
 from maxbooster.services.actor import Actor
-from maxbooster.services.releases import artwork, codes, delivery, lifecycle, releases, tracks, validator
+from maxbooster.services.errors import NotFound
+from maxbooster.services.releases import artwork, codes, delivery, lifecycle, releases, smartlinks, tracks, validator
 from maxbooster.services.releases.findings import Finding
 from maxbooster.services.releases.providers import PROFILES
+from maxbooster.services.storage.names import content_disposition
+from maxbooster.settings import get_settings
 
 router = APIRouter(tags=["releases"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -360,3 +364,82 @@ def put_code_settings(body: CodeSettingsIn, actor: CallerActor, db: DbSession) -
     """Set your ISRC prefix (country + registrant code), GS1 company prefix and DDEX party id."""
     row = codes.update_registrant(session=db, actor=actor, data=codes.RegistrantIn(**body.model_dump()))
     return _settings_out(row)
+
+
+class SmartLinkIn(BaseModel):
+    slug: str | None = Field(default=None, max_length=60,
+                             description="The page's name in /r/<slug>; omitted: keep it (or make one from the title)")
+    links: dict[str, str] = Field(default_factory=dict, max_length=20,
+                                  description="platform → https URL; platforms: " + ", ".join(smartlinks.Platform))
+
+
+class SmartLinkOut(BaseModel):
+    slug: str
+    page: str = Field(description="The public page's path")
+    links: dict[str, str]
+
+
+class FanIn(BaseModel):
+    email: str = Field(max_length=400)
+    consent: StrictBool = Field(description="The fan ticked the box agreeing to receive emails")
+
+
+class FanOut(BaseModel):
+    message: str
+
+
+def _smart_link_out(link: Any) -> SmartLinkOut:
+    return SmartLinkOut(slug=link.slug, page=routes.smart_link_page(link.slug), links=link.links)
+
+
+@router.get(routes.V1_RELEASE_SMART_LINK, response_model=SmartLinkOut, responses=ERRORS)
+def get_smart_link(release_id: uuid.UUID, actor: CallerActor, db: DbSession) -> SmartLinkOut:
+    """The release's smart link (404 when it has none yet)."""
+    link = smartlinks.get_smart_link(session=db, actor=actor, release_id=release_id)
+    if link is None:
+        raise NotFound()
+    return _smart_link_out(link)
+
+
+@router.put(routes.V1_RELEASE_SMART_LINK, response_model=SmartLinkOut, responses=ERRORS)
+def put_smart_link(release_id: uuid.UUID, body: SmartLinkIn, actor: CallerActor, db: DbSession) -> SmartLinkOut:
+    """Create or replace the release's smart link: a https URL per platform, optionally its name."""
+    return _smart_link_out(smartlinks.set_smart_link(session=db, actor=actor, release_id=release_id,
+                                                     data=smartlinks.SmartLinkIn(body.slug, body.links)))
+
+
+@router.get(routes.V1_RELEASE_SMART_LINK_CLICKS, response_model=dict[str, int], responses=ERRORS)
+def smart_link_clicks(release_id: uuid.UUID, actor: CallerActor, db: DbSession) -> dict[str, int]:
+    """Clicks per platform on the release's smart link (all days)."""
+    return smartlinks.click_counts(session=db, actor=actor, release_id=release_id)
+
+
+@router.get(routes.V1_RELEASE_SMART_LINK_FANS, responses={**ERRORS, 200: {"content": {"text/csv": {}}}})
+def smart_link_fans(release_id: uuid.UUID, actor: CallerActor, db: DbSession) -> Response:
+    """The confirmed fans who signed up on this release's page, as CSV (email, consent, when)."""
+    text = smartlinks.fans_csv(session=db, actor=actor, release_id=release_id)
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": content_disposition("attachment", "fans.csv")})
+
+
+@router.get(routes.SMART_LINK_GO, status_code=307, responses={404: {"description": "Unknown link or platform"}})
+def smart_link_go(slug: str, platform: str, db: DbSession) -> RedirectResponse:
+    """A fan's click on a platform button: counted, then redirected to the platform (no sign-in)."""
+    url = smartlinks.record_click(session=db, slug=slug, platform=platform)
+    return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
+
+
+@router.post(routes.V1_SMART_LINK_FANS, response_model=FanOut, status_code=202, responses={422: ERRORS[422]})
+def smart_link_sign_up(slug: str, body: FanIn, request: Request, db: DbSession) -> FanOut:
+    """A fan asks to be told about the artist's releases; a confirm link is emailed (no sign-in)."""
+    smartlinks.sign_up_fan(session=db, actor=request_actor(request, via="api"), slug=slug, email=body.email,
+                           consent=body.consent)
+    return FanOut(message=smartlinks.SIGNED_UP)
+
+
+@router.get(routes.V1_SMART_LINK_CONFIRM, status_code=303, responses={422: ERRORS[422]})
+def smart_link_confirm(token: str, request: Request, db: DbSession) -> RedirectResponse:
+    """The emailed confirm link: confirms the fan, then shows the release's page saying so. Works once."""
+    slug = smartlinks.confirm_fan(session=db, actor=request_actor(request, via="api"), token=token)
+    target = routes.with_query(routes.smart_link_page(slug), confirmed="1") if slug else routes.LANDING
+    return RedirectResponse(get_settings().app_url.rstrip("/") + target, status_code=303)
