@@ -65,6 +65,18 @@ def _settled(page, app: RunningApp, auth: dict[str, str], project_id: str, versi
     return stored["document"]
 
 
+def _open_editor(browser, app: RunningApp, email: str, project_id: str, **options):  # type: ignore[no-untyped-def]
+    """A new 1440×900 context signed in as `email` with the project open; (context, page, page errors)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=app.url, **options)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, email, PASSWORD)
+    page.goto(routes.project_page(project_id))
+    page.get_by_test_id("timeline").wait_for(timeout=60_000)
+    return context, page, errors
+
+
 def _drag_library_item(page, index: int, x: float, y: float) -> None:  # type: ignore[no-untyped-def]
     """Drag the library panel's item `index` onto the timeline at (x, y) px inside the lane."""
     page.evaluate("""([index, x, y]) => {
@@ -224,14 +236,7 @@ def test_studio_assistant_bounce_export_and_import(browser, running_app: Running
             {"op": "clip.add", "track": "keys", "clip": {"id": "k1", "file": quiet, "start_s": 0.0, **clip}},
             {"op": "clip.add", "track": "drums", "clip": {"id": "d1", "file": loud, "start_s": 1.0, **clip}}]})
     assert edit.status_code == 200, edit.text
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=running_app.url,
-                                  accept_downloads=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in(page, email, PASSWORD)
-    page.goto(routes.project_page(project_id))
-    page.get_by_test_id("timeline").wait_for(timeout=60_000)
+    context, page, errors = _open_editor(browser, running_app, email, project_id, accept_downloads=True)
     before = _settled(page, running_app, auth, project_id, 1)
 
     # The mix assistant's suggestion is shown as a diff; applying it is one undoable edit.
@@ -398,13 +403,7 @@ def test_a_file_dropped_on_the_timeline_is_uploaded_placed_and_drawn(browser, ru
     email = "studio.dropper@example.com"
     auth = _artist(running_app, email)
     made = httpx.post(f"{running_app.url}{routes.V1_PROJECTS}", headers=auth, json={"name": "Drops"}).json()
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=running_app.url)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in(page, email, PASSWORD)
-    page.goto(routes.project_page(made["id"]))
-    page.get_by_test_id("timeline").wait_for(timeout=60_000)
+    context, page, errors = _open_editor(browser, running_app, email, made["id"])
     page.get_by_text("Drag a song from your library").wait_for()
     page.get_by_test_id("timeline").evaluate("""(lane, bytes) => {
         const r = lane.getBoundingClientRect();
@@ -452,13 +451,7 @@ def test_record_a_take_onto_an_armed_track(browser, running_app: RunningApp, tmp
         *CHROMIUM_FLAGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-audio-capture={wav}", "--autoplay-policy=no-user-gesture-required"])
     try:
-        context = mic.new_context(viewport={"width": 1440, "height": 900}, base_url=running_app.url)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        sign_in(page, email, PASSWORD)
-        page.goto(routes.project_page(made["id"]))
-        page.get_by_test_id("timeline").wait_for(timeout=60_000)
+        context, page, errors = _open_editor(mic, running_app, email, made["id"])
         page.get_by_test_id("record").click()
         page.get_by_test_id("studio-message").filter(has_text="Arm a track first").wait_for()
         page.get_by_test_id("arm").click()
@@ -499,13 +492,7 @@ def test_every_edit_kind_from_the_ui_keeps_browser_and_server_equal(browser, run
     _ready_track(running_app, auth, "Guitar.wav", seed=71, seconds=6)
     made = httpx.post(f"{running_app.url}{routes.V1_PROJECTS}", headers=auth, json={"name": "Every edit"}).json()
     pid = made["id"]
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=running_app.url)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in(page, email, PASSWORD)
-    page.goto(routes.project_page(pid))
-    page.get_by_test_id("timeline").wait_for(timeout=60_000)
+    context, page, errors = _open_editor(browser, running_app, email, pid)
     page.locator("[data-testid=library-item]").first.wait_for(timeout=30_000)
     version = 0
 
