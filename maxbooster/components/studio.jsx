@@ -123,7 +123,7 @@ const CSS = `
 .mbst-over td{padding:4px 6px;border-bottom:1px solid var(--st-border)}
 .mbst-over kbd{background:var(--st-raised);border:1px solid var(--st-border);border-radius:4px;padding:1px 6px;font-family:inherit;font-size:11px}
 .mbst :focus-visible{outline:2px solid #6ea8fe;outline-offset:2px}
-@media (max-width:900px){.mbst-lib{display:none}.mbst-zoom{width:80px}.mbst-heads{width:128px;min-width:128px}.mbst-empty{left:150px}}
+@media (max-width:900px){.mbst-lib{display:none}.mbst-zoom{width:80px}.mbst-heads{width:152px;min-width:152px}.mbst-head select,.mbst-head .up{display:none}.mbst-empty{left:170px}}
 `;
 
 const ICONS = {
@@ -1409,7 +1409,7 @@ export function Studio(props) {
                     onChange={(e) => setTrack(t, "role", e.target.value, "Track kind")}>
                     {Object.keys(ROLE_COLORS).map((r) => <option key={r} value={r}>{ROLE_LABELS[r]}</option>)}
                   </select>
-                  <button type="button" className="mbst-x" title="Move up" aria-label={`Move ${t.name} up`} disabled={i === 0}
+                  <button type="button" className="mbst-x up" title="Move up" aria-label={`Move ${t.name} up`} disabled={i === 0}
                     onClick={() => commit([{ op: "track.move", id: t.id, index: i - 1 }], "Move track")}>↑</button>
                   <button type="button" className="mbst-x" aria-label={`Delete track ${t.name}`} title="Delete track"
                     onClick={() => commit([{ op: "track.remove", id: t.id }], "Delete track")}>×</button>

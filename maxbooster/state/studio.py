@@ -9,7 +9,6 @@ Playhead, meters, zoom and drag previews never reach the server.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from typing import Any
@@ -17,7 +16,6 @@ from typing import Any
 import reflex as rx
 
 from maxbooster import routes
-from maxbooster.db import session_scope
 from maxbooster.models.jobs import JobStatus
 from maxbooster.services.errors import Conflict, DomainError, NotFound
 from maxbooster.services.library.overview import parse_id
@@ -261,13 +259,9 @@ class StudioState(AuthState):
                 return rx.redirect(routes.LOGIN)
             self._set(suggestion=json.dumps({"busy": True}))
 
-        def run() -> list[dict[str, Any]]:
-            with session_scope() as session:
-                found = assistant.suggest(session=session, actor=actor, project_id=parse_id(project_id))
-                return [s.to_dict() for s in found]
-
         try:
-            found = await asyncio.to_thread(run)
+            found = [s.to_dict() for s in await self._call(assistant.suggest, actor=actor,
+                                                             project_id=parse_id(project_id))]
         except DomainError as exc:
             async with self:
                 self._set(suggestion="")
