@@ -232,7 +232,7 @@ function defaultsOf(effect) {
 }
 
 export function Studio(props) {
-  const { boot, ack, suggestion, uploadUrl, uploadMaxBytes = 0, onCommit, onBounce, onMedia, onAssistant } = props;
+  const { boot, ready = true, ack, suggestion, uploadUrl, uploadMaxBytes = 0, onCommit, onBounce, onMedia, onAssistant } = props;
   const colors = { ...DEFAULT_COLORS, ...(props.colors || {}) };
   const opened = useMemo(() => parseJson(boot, null), [boot]);
   const [, setTick] = useState(0);
@@ -281,7 +281,9 @@ export function Studio(props) {
   const rootRef = useRef(null);
 
   // ---- the editing session (one per opened project) ----
-  if (opened && (!sessionRef.current || sessionRef.current.projectId !== opened.project.id)) {
+  // Not before the page's load has run: a reloaded tab first gets its earlier state back, whose
+  // `boot` can be versions behind; a session started on it would stay behind.
+  if (opened && ready && (!sessionRef.current || sessionRef.current.projectId !== opened.project.id)) {
     const p = opened.project;
     sessionRef.current = new EditSession({
       projectId: p.id, doc: p.document, version: p.version,
@@ -332,7 +334,7 @@ export function Studio(props) {
 
   // ---- test hook: the document as this tab sees it ----
   useEffect(() => {
-    if (typeof window === "undefined") return undefined;
+    if (typeof window === "undefined" || !sessionRef.current) return undefined;
     window.__studio = {
       doc: () => JSON.parse(JSON.stringify(sessionRef.current.doc)),
       version: () => sessionRef.current.version,

@@ -29,6 +29,7 @@ class Studio(rx.NoSSRComponent):
     tag = "Studio"
 
     boot: rx.Var[str]
+    ready: rx.Var[bool]  # the page's load has run: `boot` is fresh, not the snapshot from an earlier visit
     ack: rx.Var[str]
     suggestion: rx.Var[str]
     upload_url: rx.Var[str]
@@ -41,10 +42,14 @@ class Studio(rx.NoSSRComponent):
     on_assistant: rx.EventHandler[rx.event.passthrough_event_spec(str)]
 
 
-def studio(boot: rx.Var[str], ack: rx.Var[str], suggestion: rx.Var[str], upload_url: str, on_commit: object,
-           on_bounce: object, on_media: object, on_assistant: object, **props: object) -> rx.Component:
-    """The editor for the project in `boot` (see maxbooster.services.studio.editor.open_project)."""
-    return rx.box(Studio.create(boot=boot, ack=ack, suggestion=suggestion, upload_url=upload_url,
+def studio(boot: rx.Var[str], ready: rx.Var[bool], ack: rx.Var[str], suggestion: rx.Var[str], upload_url: str,
+           on_commit: object, on_bounce: object, on_media: object, on_assistant: object,
+           **props: object) -> rx.Component:
+    """The editor for the project in `boot` (see maxbooster.services.studio.editor.open_project).
+
+    `ready` is false while the state is the snapshot a reconnecting tab gets back (its `boot` may be
+    from an earlier visit); the editing session starts only on a fresh `boot`."""
+    return rx.box(Studio.create(boot=boot, ready=ready, ack=ack, suggestion=suggestion, upload_url=upload_url,
                                 upload_max_bytes=get_settings().upload_max_bytes,
                                 colors=theme.PALETTE, on_commit=on_commit, on_bounce=on_bounce,
                                 on_media=on_media, on_assistant=on_assistant, data_testid="studio"),

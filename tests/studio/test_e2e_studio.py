@@ -577,3 +577,57 @@ def test_every_edit_kind_from_the_ui_keeps_browser_and_server_equal(browser, run
     screenshot(page, "studio-every-edit")
     assert errors == []
     context.close()
+
+
+def test_a_reloaded_tab_edits_the_saved_version_not_the_one_it_first_opened(  # type: ignore[no-untyped-def]
+        browser, running_app: RunningApp) -> None:
+    """A reloaded tab first gets its earlier state back (with the document as it was when it first
+    opened) and only then the fresh one. Here the fresh answer is held back on the websocket for a
+    while: the editor must wait for it rather than start on the old version."""
+    email = "studio.reload@example.com"
+    auth = _artist(running_app, email)
+    made = httpx.post(f"{running_app.url}{routes.V1_PROJECTS}", headers=auth, json={"name": "Reload"})
+    project_id = made.json()["id"]
+    context, page, errors = _open_editor(browser, running_app, email, project_id)
+    _settled(page, running_app, auth, project_id, 0)
+    # Elsewhere (another device), the project moves on by two edits.
+    for n in (1, 2):
+        made = httpx.post(f"{running_app.url}{routes.V1_PROJECT_EDITS.format(project_id=project_id)}", headers=auth,
+                          json={"base_version": n - 1, "txn_id": f"elsewhere-{n}",
+                                "ops": [{"op": "track.add", "track": {"id": f"t{n}", "name": f"Track {n}"}}]})
+        assert made.status_code == 200, made.text
+
+    held: list[str] = []
+    hold = {"on": False}
+
+    def relay(ws) -> None:  # type: ignore[no-untyped-def]
+        server = ws.connect_to_server()
+        ws.on_message(server.send)
+
+        def to_page(message: str | bytes) -> None:
+            if hold["on"]:
+                held.append(message)  # type: ignore[arg-type]
+                return
+            ws.send(message)
+            if isinstance(message, str) and '"boot_rx_state_"' in message:  # the snapshot; hold what follows
+                hold["on"] = True
+        server.on_message(to_page)
+        hold["ws"] = ws  # type: ignore[assignment]
+
+    page.route_web_socket(re.compile(r"/_event"), relay)
+    page.reload()
+    deadline = time.monotonic() + 60
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert held, "the page's load answer never came"
+    page.wait_for_timeout(1500)  # the tab sits on its old snapshot
+    assert page.evaluate("window.__studio === undefined")  # no editing session on a stale document
+    hold["on"] = False
+    for message in held:
+        hold["ws"].send(message)  # type: ignore[attr-defined]
+    doc = _settled(page, running_app, auth, project_id, 2)
+    assert [t["name"] for t in doc["tracks"]] == ["Track 1", "Track 2"]
+    page.evaluate("id => window.__studio.commit([{op: 'track.set', id, field: 'name', value: 'Lead'}], 'Rename')", "t1")
+    assert [t["name"] for t in _settled(page, running_app, auth, project_id, 3)["tracks"]] == ["Lead", "Track 2"]
+    assert errors == []
+    context.close()

@@ -85,9 +85,9 @@ def editor_page() -> rx.Component:
             bounce_panel(),
             export_panel(),
             rx.cond(S.boot != "",
-                    studio(boot=S.boot, ack=S.ack, suggestion=S.suggestion, upload_url=routes.V1_TRACKS,
-                           on_commit=S.commit, on_bounce=S.bounce, on_media=S.refresh_media,
-                           on_assistant=S.ask_assistant),
+                    studio(boot=S.boot, ready=S.is_hydrated, ack=S.ack, suggestion=S.suggestion,
+                           upload_url=routes.V1_TRACKS, on_commit=S.commit, on_bounce=S.bounce,
+                           on_media=S.refresh_media, on_assistant=S.ask_assistant),
                     rx.center(rx.spinner(size="3"), min_height="420px", width="100%")),
             spacing="3", width="100%"),
     )
