@@ -107,6 +107,7 @@ class Release(SQLModel, table=True):
     artwork_format: str = Field(default="", max_length=10)  # JPEG, PNG
     artwork_bytes: int | None = Field(default=None, sa_type=BigInteger)
     artwork_sha256: str = Field(default="", max_length=64)
+    artwork_detail_px: int | None = Field(default=None)  # the resolution its detail really has (enlarged covers)
     upc: str | None = Field(default=None, max_length=13)  # GTIN-13 digits (a 12-digit UPC-A gets a leading 0)
     submitted_at: datetime | None = ts_field()  # first submission (counts against the plan's releases per year)
     created_at: datetime = created_at_field()

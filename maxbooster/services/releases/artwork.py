@@ -3,7 +3,17 @@
 Store rules (FIELD_NOTES): square, at least 3000×3000, RGB, JPEG or PNG, at most 20 MB. Files are
 untrusted: Pillow opens only JPEG/PNG/GIF/WebP/TIFF/BMP, the pixel count is checked from the header
 before any decoding (a PNG "bomb" of 20,000×20,000 pixels is a few KB of zeros), and the picture is
-decoded once in full (JPEG at 1/8 scale) so a truncated file is refused at upload, not at a store.
+decoded once in full (JPEG at half scale) so a truncated file is refused at upload, not at a store.
+
+Enlarged covers: a picture blown up from a small one has no detail finer than its source. We measure
+that on a 1500-pixel grey copy: shrink it to s pixels and enlarge it back; what is lost, relative to
+what a 64-pixel copy loses, is the detail between s and 1500 pixels. The smallest probe s that loses
+almost nothing (< DETAIL_RATIO) is the picture's real resolution (`detail_px`). A plain picture
+(little to lose even at 64 px) is not judged. Measured on designs enlarged with bicubic, Lanczos and
+bilinear filters (tests/releases/test_artwork.py): enlarged from 300 px they read 500, from 500-1000 px
+they read 750-1000; drawn at 1500 px or more they read their full size (a drawn cover loses 12-17 %
+at 1000 px, an enlarged one at most 8 %). Pixel art enlarged by repeating pixels keeps its sharp
+edges and is not flagged.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -23,7 +34,7 @@ from maxbooster.services import audit
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import InvalidInput
 from maxbooster.services.releases import lifecycle
-from maxbooster.services.releases.findings import Finding, error
+from maxbooster.services.releases.findings import Finding, error, warning
 from maxbooster.services.storage import StorageBackend, get_storage
 
 MIN_SIDE_PX = 3000
@@ -32,6 +43,12 @@ MAX_PIXELS = MAX_SIDE_PX * MAX_SIDE_PX
 MAX_BYTES = 20 * 1024 * 1024
 OPENABLE = ["JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP"]
 ACCEPTED_FORMATS = ("JPEG", "PNG")
+DETAIL_SIDE_PX = 1500  # the grey copy the detail is measured on
+DETAIL_PROBES = (375, 500, 750, 1000)
+DETAIL_RATIO = 0.1  # lost detail at a probe / lost detail at 64 px below which nothing real was lost
+PLAIN_RMS = 4.0  # grey levels lost at 64 px below which the picture is too plain to judge
+BLURRY_PX = 500  # real detail of this size or less: refused (stores reject blurry covers)
+ENLARGED_PX = 1000  # real detail of this size or less: a warning
 FATAL = frozenset({"artwork.not_an_image", "artwork.too_many_pixels", "artwork.broken", "artwork.too_large"})
 
 
@@ -43,6 +60,35 @@ class ArtworkFacts:
     format: str
     size_bytes: int
     sha256: str
+    detail_px: int | None = None  # the resolution its detail really has (None: too plain to judge)
+
+
+def detail_px(img: Any, full_side: int) -> int | None:
+    """The resolution of the finest detail in a decoded Pillow image (see the module's notes): a probe
+    size in pixels (a picture's detail is as many pixels as its source had, whatever it is scaled to),
+    or `full_side` (the file's own size) when it has finer detail than every probe."""
+    import numpy as np
+    from PIL import Image
+
+    side = min(img.width, img.height)
+    if side < DETAIL_SIDE_PX:
+        return None
+    grey = img.convert("L").crop((0, 0, side, side))
+    if side > DETAIL_SIDE_PX:
+        grey = grey.resize((DETAIL_SIDE_PX, DETAIL_SIDE_PX), Image.Resampling.BOX)
+    a = np.asarray(grey, dtype=np.float32)
+
+    def lost(s: int) -> float:
+        back = grey.resize((s, s), Image.Resampling.LANCZOS).resize(grey.size, Image.Resampling.BICUBIC)
+        return float(np.sqrt(np.mean((a - np.asarray(back, dtype=np.float32)) ** 2)))
+
+    coarse = lost(64)
+    if coarse < PLAIN_RMS:
+        return None
+    for probe in DETAIL_PROBES:
+        if lost(probe) < DETAIL_RATIO * coarse:
+            return probe
+    return full_side
 
 
 def rule_findings(facts: ArtworkFacts) -> list[Finding]:
@@ -69,6 +115,14 @@ def rule_findings(facts: ArtworkFacts) -> list[Finding]:
         out.append(error("artwork.colour_mode", "artwork", f"The artwork's colour mode is {facts.mode}; stores need "
                          "plain RGB (no transparency, no grayscale or palette).",
                          "Flatten it and export it as RGB (sRGB)."))
+    enlarged = facts.detail_px is not None and facts.detail_px <= ENLARGED_PX
+    if enlarged and min(facts.width, facts.height) >= MIN_SIDE_PX:
+        says = (f"The artwork looks enlarged from a small picture: it has the detail of about {facts.detail_px}×"
+                f"{facts.detail_px} pixels, so it looks blurry at {facts.width}×{facts.height}.")
+        fix = ("Export it again from the original design at 3000×3000 pixels or more, or use a sharper photo; "
+               "stores reject blurry covers.")
+        out.append(error("artwork.upscaled", "artwork", says, fix) if (facts.detail_px or 0) <= BLURRY_PX
+                   else warning("artwork.upscaled", "artwork", says, fix))
     return out
 
 
@@ -89,8 +143,9 @@ def measure(path: Path) -> tuple[ArtworkFacts | None, list[Finding]]:
                 if width * height > MAX_PIXELS:
                     return None, [_too_many(width, height)]
                 if fmt == "JPEG":
-                    img.draft(img.mode, (max(1, width // 8), max(1, height // 8)))
+                    img.draft(img.mode, (max(1, width // 2), max(1, height // 2)))
                 img.load()
+                detail = detail_px(img, min(width, height))
     except (UnidentifiedImageError, ValueError):
         return None, [error("artwork.not_an_image", "artwork", "This file is not a picture we can read.",
                             "Upload the cover as a JPEG or PNG file.")]
@@ -99,7 +154,7 @@ def measure(path: Path) -> tuple[ArtworkFacts | None, list[Finding]]:
     except (OSError, SyntaxError, EOFError) as exc:
         return None, [error("artwork.broken", "artwork", f"The picture is damaged or cut off ({exc}).",
                             "Export it again and upload the new file.")]
-    facts = ArtworkFacts(width, height, mode, fmt, size, sha)
+    facts = ArtworkFacts(width, height, mode, fmt, size, sha, detail)
     return facts, rule_findings(facts)
 
 
@@ -113,7 +168,8 @@ def stored_facts(release: Release) -> ArtworkFacts | None:
     if not release.artwork_key:
         return None
     return ArtworkFacts(release.artwork_width or 0, release.artwork_height or 0, release.artwork_mode,
-                        release.artwork_format, release.artwork_bytes or 0, release.artwork_sha256)
+                        release.artwork_format, release.artwork_bytes or 0, release.artwork_sha256,
+                        release.artwork_detail_px)
 
 
 def upload_artwork(*, session: Session, actor: Actor, release_id: uuid.UUID, chunks: Iterable[bytes],
@@ -134,6 +190,7 @@ def upload_artwork(*, session: Session, actor: Actor, release_id: uuid.UUID, chu
         release.artwork_key, release.artwork_width, release.artwork_height = key, facts.width, facts.height
         release.artwork_mode, release.artwork_format = facts.mode, facts.format
         release.artwork_bytes, release.artwork_sha256 = facts.size_bytes, facts.sha256
+        release.artwork_detail_px = facts.detail_px
         lifecycle.edited(session=session, actor=actor, release=release)
         audit.record(session, actor, "release.artwork", target=f"release:{release.id}",
                      details={"width": facts.width, "height": facts.height, "mode": facts.mode})
