@@ -9,8 +9,9 @@ from sqlmodel import Session
 
 from maxbooster import routes
 from maxbooster.api.middleware import API_BODY_BYTES, body_limit
+from maxbooster.models.releases import DeliveryState
 from maxbooster.services.errors import InvalidInput, NotFound
-from maxbooster.services.releases import artwork, checks, overview, releases, tracks
+from maxbooster.services.releases import artwork, checks, lifecycle, overview, releases, tracks
 from tests.releases.support import complete_release, image_bytes, in_days, make_master
 from tests.support import accounts as fx
 from tests.support.accounts import actor_for, make_user
@@ -62,7 +63,7 @@ def test_a_tracks_title_rule_moves_into_the_tracks_fields(session: Session, acct
     track = tracks.add_track(session=session, actor=actor, release_id=release.id,
                              data=tracks.TrackIn(master_id=master.id))
     [item] = overview.editor_view(session=session, actor=actor, release_id=release.id).tracks
-    assert item.title == "Glow ft. Cy" and len(item.hints) == 1 and "Glow ft. Cy · Spotify master v1" == item.source
+    assert item.title == "Glow ft. Cy" and len(item.hints) == 1 and item.source == "Glow ft. Cy · Spotify master v1"
     overview.apply_style_fix(session=session, actor=actor, release_id=release.id, track_id=track.id)
     [item] = overview.editor_view(session=session, actor=actor, release_id=release.id).tracks
     assert (item.title, item.featured, item.hints) == ("Glow", "Cy", [])
@@ -113,3 +114,19 @@ def test_cover_uploads_may_be_up_to_20_mb_other_api_bodies_1_mb() -> None:
     assert body_limit(art) > 20 * 1024 * 1024
     assert body_limit(routes.V1_RELEASE.format(release_id="3f1c")) == API_BODY_BYTES
     assert body_limit(art + "/x") == API_BODY_BYTES
+
+
+def test_a_locked_release_says_why_and_what_to_do(session: Session, acct_env: object) -> None:
+    actor = actor_for(make_user(session))
+    release = releases.create_release(session=session, actor=actor, data=releases.ReleaseIn(title="Locked"))
+    assert overview.editor_view(session=session, actor=actor, release_id=release.id).locked == ""
+    [delivery] = lifecycle.deliveries_of(session=session, release_id=release.id)
+    for state, words in ((DeliveryState.DELIVERED, "Take it down to change them"),
+                         (DeliveryState.DELIVERING, "wait for the answer"),
+                         (DeliveryState.TAKEN_DOWN, "start a new release")):
+        delivery.state = state
+        session.add(delivery)
+        session.commit()
+        view = overview.editor_view(session=session, actor=actor, release_id=release.id)
+        assert words in view.locked and view.busy == (state == DeliveryState.DELIVERING)
+        assert view.delivered == (state == DeliveryState.DELIVERED)

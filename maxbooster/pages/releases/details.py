@@ -94,7 +94,7 @@ def where_and_when() -> rx.Component:
                                                (PriceTier.FRONT, "Front line"), (PriceTier.PREMIUM, "Premium")]),
                 columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%"),
         rx.vstack(
-            rx.el.label(rx.hstack(rx.checkbox(checked=S.view.worldwide, disabled=LOCKED,
+            rx.el.label(rx.hstack(rx.checkbox(checked=S.view.worldwide, disabled=LOCKED, aria_label="Sold worldwide",
                                               on_change=lambda on: S.edit_territories(on, S.view.territories)),
                                   rx.text("Sold worldwide", size="2"), spacing="2", align="center")),
             rx.cond(~S.view.worldwide, rx.input(

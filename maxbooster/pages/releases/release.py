@@ -30,8 +30,10 @@ def header() -> rx.Component:
 
 def tabs() -> rx.Component:
     def trigger(value: str, text: str, icon: str) -> rx.Component:
-        return rx.tabs.trigger(rx.hstack(rx.icon(icon, size=14, aria_hidden="true"), rx.text(text), spacing="2",
-                                         align="center"), value=value)
+        return rx.tabs.trigger(rx.hstack(rx.icon(icon, size=14, aria_hidden="true",
+                                                 display=rx.breakpoints(initial="none", sm="block")),
+                                         rx.text(text, white_space="nowrap"), spacing="2", align="center"),
+                               value=value)
 
     return rx.tabs.root(
         rx.box(rx.tabs.list(trigger("details", "Details", "file-pen-line"), trigger("tracks", "Tracks", "list-music"),

@@ -99,7 +99,7 @@ def delivery_row(d: DeliveryRow) -> rx.Component:
 
 def destination(key: str, name: str) -> rx.Component:
     return rx.el.label(rx.hstack(
-        rx.checkbox(checked=S.view.destinations.contains(key), disabled=LOCKED,  # type: ignore[attr-defined]
+        rx.checkbox(checked=S.view.destinations.contains(key), disabled=LOCKED, aria_label=name,  # type: ignore[attr-defined]
                     on_change=lambda on: S.toggle_destination(key, on)),
         rx.text(name, size="2"), spacing="2", align="center"), cursor="pointer")
 

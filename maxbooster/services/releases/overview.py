@@ -15,7 +15,7 @@ from maxbooster import routes
 from maxbooster.models.jobs import Job
 from maxbooster.models.library import Track, TrackStatus
 from maxbooster.models.mastering import Master, MasterStatus
-from maxbooster.models.releases import DeliveryState, Platform, Release, ReleaseTrack, ReleaseType
+from maxbooster.models.releases import Delivery, DeliveryState, Platform, Release, ReleaseTrack, ReleaseType
 from maxbooster.services import media
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import InvalidInput, NotFound
@@ -214,9 +214,7 @@ def editor_view(*, session: Session, actor: Actor, release_id: uuid.UUID) -> Edi
     deliveries = _deliveries(session, r.id)
     rows = lifecycle.deliveries_of(session=session, release_id=r.id)
     busy = [d for d in rows if S(d.state) not in lifecycle.EDITABLE]
-    locked = (f"This release is {lifecycle.STATE_WORDS[S(busy[0].state)].lower()} at "
-              f"{PROFILES[busy[0].destination].name if busy[0].destination in PROFILES else busy[0].destination}: "
-              "its details can't change now. Take it down to change them.") if busy else ""
+    locked = _lock_reason(busy[0]) if busy else ""
     return EditorView(
         fields=text, artists=[dict(a) for a in r.artists], worldwide=not r.territories,
         territories=", ".join(r.territories),
@@ -230,6 +228,18 @@ def editor_view(*, session: Session, actor: Actor, release_id: uuid.UUID) -> Edi
         artwork_findings=_hints(artwork.rule_findings(facts)) if facts else [],
         locked=locked, heading=r.title, busy=any(d.busy for d in deliveries),
         delivered=any(S(d.state) in (S.DELIVERED, S.LIVE) for d in rows))
+
+
+def _lock_reason(d: Delivery) -> str:
+    """Why the release cannot be changed while `d` is in its state, and what to do."""
+    where = PROFILES[d.destination].name if d.destination in PROFILES else d.destination
+    state = S(d.state)
+    if state == S.TAKEN_DOWN:
+        return (f"Taken down at {where}. A taken-down release stays as it was sent; to put this music out again, "
+                "start a new release (its recordings keep their ISRCs).")
+    if state in (S.SCHEDULED, S.DELIVERING, S.TAKEDOWN_REQUESTED):
+        return f"{lifecycle.STATE_WORDS[state]} at {where}: wait for the answer below before changing anything."
+    return f"{lifecycle.STATE_WORDS[state]} at {where}: its details can't change now. Take it down to change them."
 
 
 def deliveries_view(*, session: Session, actor: Actor, release_id: uuid.UUID) -> list[DeliveryRow]:
