@@ -8,6 +8,7 @@ editor and the check view at 1440 and 390 px; nothing scrolls sideways on a phon
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -94,6 +95,7 @@ def test_release_from_draft_to_taken_down(browser, running_app: RunningApp) -> N
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     sign_in(page, EMAIL, PASSWORD)
 
     page.goto(routes.RELEASES)
@@ -186,6 +188,9 @@ def test_release_from_draft_to_taken_down(browser, running_app: RunningApp) -> N
     state = page.get_by_test_id("delivery-state").first
     _until(lambda: state.inner_text() == "Delivered", "delivered to the folder", timeout_s=180)
     assert page.get_by_test_id("locked").is_visible()  # delivered: details can't change now
+    with sqlite3.connect(app.data_dir / "maxbooster.db") as db:
+        [batches] = db.execute("SELECT batches FROM deliveries").fetchone()
+    assert json.loads(batches)[0]["schema_validated"] is True  # the ERN message passed DDEX's XSD
     screenshot(page, "releases-delivered-desktop")
 
     page.get_by_test_id("take-down").click()
