@@ -35,7 +35,7 @@ def check_panel() -> rx.Component:
                 "with how to fix it.", size="2", color=theme.MUTED),
         rx.button(rx.icon("list-checks", size=16), "Check release", on_click=S.run_check, loading=S.checking,
                   disabled=LOCKED, data_testid="check-release"),
-        rx.cond(S.checked, rx.vstack(
+        rx.cond(S.checked & ~LOCKED, rx.vstack(
             rx.callout(S.check.summary, icon=rx.cond(S.check.ok, "circle-check", "circle-alert"),  # type: ignore[arg-type]
                        color_scheme=rx.cond(S.check.ok, "green", "red"), width="100%", data_testid="check-summary"),
             rx.foreach(S.check.groups, group), spacing="4", width="100%")),

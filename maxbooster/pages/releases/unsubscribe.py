@@ -7,13 +7,14 @@ import reflex as rx
 
 from maxbooster import routes
 from maxbooster.components import theme
-from maxbooster.components.layout import public_page
+from maxbooster.components.layout import logo, public_page
 from maxbooster.state.releases import UnsubscribeState as S
 
 
 @public_page(routes.FAN_UNSUBSCRIBE, "Unsubscribe", on_load=S.load)
 def unsubscribe() -> rx.Component:
     return rx.el.main(rx.center(rx.vstack(
+        rx.box(logo(), padding_bottom="24px"),
         rx.cond(S.done, rx.icon(rx.cond(S.ok, "mail-x", "link-2-off"), size=40, color=theme.MUTED,  # type: ignore[arg-type]
                                 aria_hidden="true"), rx.spinner(size="3")),
         rx.heading(rx.cond(S.done, rx.cond(S.ok, "You're unsubscribed", "This unsubscribe link doesn't work"),
