@@ -133,11 +133,16 @@ def test_release_from_draft_to_taken_down(browser, running_app: RunningApp) -> N
     hint.wait_for(state="detached", timeout=10_000)
     assert page.locator("#rel-title").input_value() == "Night Drive"
 
+    # Typing alone saves too (no need to leave the field): the change goes out once typing pauses.
+    page.locator("#rel-subgenre").press_sequentially("Synthwave", delay=40)
+    _until(lambda: _stored(app, auth, release_id)["subgenre"] == "Synthwave", "a save while typing")
+
     # A reload shows exactly what was saved.
     page.reload()
     page.locator("#rel-title").wait_for(timeout=30_000)
     assert page.locator("#rel-title").input_value() == "Night Drive"
     assert page.locator("#rel-label").input_value() == "North Records"
+    assert page.locator("#rel-subgenre").input_value() == "Synthwave"
     assert page.locator("#rel-release_date").input_value() == str(in_days(30))
     assert page.locator("#rel-price_tier").input_value() == "front"
     assert [page.locator("[aria-label='Artist name']").nth(i).input_value() for i in range(2)] == ["Ava North", "Bo"]
