@@ -224,7 +224,7 @@ class ReleaseState(AuthState):
         except DomainError as exc:
             self._set(save_state="error", save_message=exc.message)
             return False
-        self._set(save_state="saved", save_message="")
+        self._set(save_state="saved", save_message="", checked=False)  # a change makes the last check stale
         return True
 
     @rx.event
