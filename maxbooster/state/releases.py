@@ -258,7 +258,8 @@ class ReleaseState(AuthState):
             return
         artists = [dict(a) for a in self.view.artists]
         artists[index][key] = str(value)[:400]
-        await self._save_artists(artists)
+        if artists != self.view.artists:  # the blur after a debounced save sends the same value again
+            await self._save_artists(artists)
 
     @rx.event
     async def add_artist(self):  # type: ignore[no-untyped-def]
@@ -359,6 +360,8 @@ class ReleaseState(AuthState):
             return
         people = [dict(c) for c in self.view.tracks[index].contributors]
         change(people)
+        if people == self.view.tracks[index].contributors:  # the same value again (blur after a debounced save)
+            return
         local = [replace(t, contributors=people) if i == index else t for i, t in enumerate(self.view.tracks)]
         self._set(view=replace(self.view, tracks=local))
         named = [p for p in people if p.get("name", "").strip()]

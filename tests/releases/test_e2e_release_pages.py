@@ -122,7 +122,7 @@ def test_release_from_draft_to_taken_down(browser, running_app: RunningApp) -> N
     assert (stored["label"], stored["genre"], stored["release_date"], stored["p_year"]) == \
         ("North Records", "Electronic", str(in_days(30)), 2026)
     assert stored["artists"] == [{"name": "Ava North", "role": "primary"}]
-    assert page.get_by_test_id("save-state").inner_text() == "Saved"
+    _until(lambda: page.get_by_test_id("save-state").inner_text() == "Saved", "the indicator says Saved")
 
     # The style rule: "feat." in the title; "Move it" moves Bo into the artists.
     hint = page.get_by_test_id("style-hint-release")
