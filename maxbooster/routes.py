@@ -15,6 +15,10 @@ RESET = "/reset"
 VERIFY = "/verify"  # "resend the verification email" form
 LINK_GOOGLE = "/link-google"
 SMART_LINK = "/r/[slug]"  # a release's public smart link / pre-save page (no sign-in)
+# releases pages
+RELEASES = "/releases"  # the artist's releases: calendar of upcoming and past ones, "New release"
+RELEASE = "/releases/[release_id]"  # one release: editor, check and submit, delivery states, smart link
+FAN_UNSUBSCRIBE = "/unsubscribe"  # a fan's emailed unsubscribe link (?token=…; no sign-in)
 
 # Pages for signed-in users
 HOME = "/studio"
@@ -29,10 +33,11 @@ SETTINGS = "/settings"
 ADMIN_USERS = "/admin/users"
 ADMIN_OUTBOX = "/admin/outbox"
 
-PUBLIC_PAGES = (LANDING, LOGIN, SIGNUP, FORGOT, RESET, VERIFY, LINK_GOOGLE)
-USER_PAGES = (HOME, LIBRARY, PROJECTS, JOBS, SETTINGS)
+PUBLIC_PAGES = (LANDING, LOGIN, SIGNUP, FORGOT, RESET, VERIFY, LINK_GOOGLE, FAN_UNSUBSCRIBE)
+USER_PAGES = (HOME, LIBRARY, PROJECTS, RELEASES, JOBS, SETTINGS)
 ADMIN_PAGES = (ADMIN_USERS, ADMIN_OUTBOX)
-DYNAMIC_PAGES = (TRACK, PROJECT, SMART_LINK)  # pages of one object; the browser tests visit them with a real id
+# pages of one object; the browser tests visit them with a real id
+DYNAMIC_PAGES = (TRACK, PROJECT, SMART_LINK, RELEASE)
 PAGES = PUBLIC_PAGES + USER_PAGES + ADMIN_PAGES + DYNAMIC_PAGES
 
 # Browser form endpoints (native POSTs that answer 303 and set the HttpOnly session cookie)
@@ -122,13 +127,14 @@ MEDIA = "/api/media"
 MEDIA_TOKEN = f"{MEDIA}/{{token}}"
 
 # Pages whose URL carries a secret (a reset token): never leak it through Referer.
-NO_REFERRER_PAGES = (RESET, LINK_GOOGLE)
+NO_REFERRER_PAGES = (RESET, LINK_GOOGLE, FAN_UNSUBSCRIBE)
 
 # (label, route, lucide icon) for the sidebar: only areas that are built appear here.
 NAV: list[tuple[str, str, str]] = [
     ("Home", HOME, "layout-dashboard"),
     ("Library", LIBRARY, "library"),
     ("Studio", PROJECTS, "sliders-horizontal"),
+    ("Releases", RELEASES, "disc-3"),
     ("Jobs", JOBS, "activity"),
     ("Account", SETTINGS, "user-cog"),
 ]
@@ -146,6 +152,10 @@ def track_page(track_id: object) -> str:
 
 def project_page(project_id: object) -> str:
     return PROJECT.replace("[project_id]", str(project_id))
+
+
+def release_page(release_id: object) -> str:
+    return RELEASE.replace("[release_id]", str(release_id))
 
 
 def smart_link_page(slug: str) -> str:

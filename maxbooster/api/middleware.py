@@ -37,6 +37,10 @@ AUTH_BODY_BYTES = 64 * 1024
 API_BODY_BYTES = 1024 * 1024
 # Paths that stream uploads; they are capped at UPLOAD_MAX_BYTES instead.
 UPLOAD_PATHS: tuple[str, ...] = (routes.V1_TRACKS, routes.V1_PROJECTS_IMPORT, routes.V1_ROYALTY_STATEMENTS)
+# Cover art (at most 20 MB, checked again by the service) + the multipart framing around it.
+ARTWORK_BODY_BYTES = 21 * 1024 * 1024
+_ARTWORK_PATH = re.compile("^" + re.escape(routes.V1_RELEASE_ARTWORK).replace(re.escape("{release_id}"), "[^/]+")
+                           + "$")
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 
 
@@ -45,6 +49,8 @@ def body_limit(path: str) -> int:
         return AUTH_BODY_BYTES
     if path.rstrip("/") in UPLOAD_PATHS:
         return get_settings().upload_max_bytes
+    if _ARTWORK_PATH.match(path.rstrip("/")):
+        return ARTWORK_BODY_BYTES
     return API_BODY_BYTES
 
 

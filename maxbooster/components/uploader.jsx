@@ -73,7 +73,7 @@ export function Uploader(props) {
   const {
     uploadUrl, accept = "audio/*", maxBytes = 0, maxParallel = 3, onUploaded, onFailed, colors: colorsProp,
     id, className, title = "Drop audio files here or choose files", hint = "WAV, FLAC, AIFF, MP3…", multiple = true,
-    addedText = "added",
+    addedText = "added", method = "POST", rejectText = "Not an audio file this app accepts.",
   } = props;
   const colors = { ...DEFAULT_COLORS, ...(colorsProp || {}) };
   const inputRef = useRef(null);
@@ -84,7 +84,7 @@ export function Uploader(props) {
   const [over, setOver] = useState(false);
   const [announce, setAnnounce] = useState("");
   const live = useRef(null);
-  live.current = { uploadUrl, accept, maxBytes, maxParallel, onUploaded, onFailed, addedText };
+  live.current = { uploadUrl, accept, maxBytes, maxParallel, onUploaded, onFailed, addedText, method, rejectText };
 
   // progress events come fast: at most one render per animation frame for them
   function renderSoon() {
@@ -123,7 +123,7 @@ export function Uploader(props) {
     } catch {
       body = null;
     }
-    if (xhr.status >= 200 && xhr.status < 300 && body && typeof body === "object" && (body.track || body.id)) {
+    if (xhr.status >= 200 && xhr.status < 300 && body && typeof body === "object" && (body.track || body.id || body.release)) {
       row.status = body.duplicate ? "duplicate" : "added";
       row.percent = 100;
       setAnnounce(`${row.name}: ${body.duplicate ? "already in your library" : live.current.addedText || "added"}`);
@@ -143,7 +143,7 @@ export function Uploader(props) {
     const xhr = new XMLHttpRequest();
     row.xhr = xhr;
     row.status = "uploading";
-    xhr.open("POST", live.current.uploadUrl);
+    xhr.open(live.current.method || "POST", live.current.uploadUrl);
     xhr.setRequestHeader("Accept", "application/json");
     xhr.upload.onprogress = (ev) => {
       if (!ev.lengthComputable || row.status !== "uploading") return;
@@ -178,7 +178,7 @@ export function Uploader(props) {
   }
 
   function addFiles(fileList) {
-    const { maxBytes: limit, accept: rule } = live.current;
+    const { maxBytes: limit, accept: rule, rejectText: refused } = live.current;
     for (const file of Array.from(fileList || [])) {
       const row = {
         key: ++seqRef.current, name: file.name, size: file.size, loaded: 0, percent: 0, status: "queued",
@@ -190,7 +190,7 @@ export function Uploader(props) {
         failed(row, "body_too_large", `Too large: ${mb(file.size)} MB. Files up to ${mb(limit)} MB can be uploaded.`);
       } else if (!accepts(file, rule)) {
         row.file = null;
-        failed(row, "invalid_input", "Not an audio file this app accepts.");
+        failed(row, "invalid_input", refused);
       }
     }
     pump();

@@ -1,5 +1,6 @@
-"""Release pages: the public smart link / pre-save page."""
+"""Release pages: the calendar, one release (editor, check and send, smart link), and the public smart
+link / pre-save page and fan unsubscribe page."""
 
-from maxbooster.pages.releases import smart_link
+from maxbooster.pages.releases import calendar, release, smart_link, unsubscribe
 
-__all__ = ["smart_link"]
+__all__ = ["calendar", "release", "smart_link", "unsubscribe"]

@@ -178,7 +178,8 @@ def upload_artwork(*, session: Session, actor: Actor, release_id: uuid.UUID, chu
     Returns the release and what the store rules still say about the picture."""
     release = lifecycle.editable_release(session=session, actor=actor, release_id=release_id)
     store = storage or get_storage()
-    key = f"{release.owner_id}/releases/{release.id}/artwork-{secrets.token_hex(8)}"
+    # <owner>/releases/<release>/artwork-<random> (joined: "/releases" is also a page path)
+    key = "/".join([str(release.owner_id), "releases", str(release.id), f"artwork-{secrets.token_hex(8)}"])
     store.write(key, chunks, max_bytes=MAX_BYTES)
     try:
         with store.local_path(key) as path:

@@ -29,6 +29,7 @@ from maxbooster.services.accounts.common import hash_token, new_token, normalise
 from maxbooster.services.actor import Actor
 from maxbooster.services.email import render, send_email
 from maxbooster.services.errors import ErrorCode, InvalidInput, NotFound, invalid
+from maxbooster.services.releases import fans
 from maxbooster.settings import get_settings
 
 LABELS: dict[Platform, str] = {
@@ -232,7 +233,8 @@ def sign_up_fan(*, session: Session, actor: Actor, slug: str, email: str, consen
         session.rollback()
         return sign_up_fan(session=session, actor=actor, slug=slug, email=email, consent=consent)
     send_email(session=session, message=render(  # the outbox commits the fan with the message
-        "smart_link_confirm", to=address, artist=_artists(release), title=release.title, link=_confirm_url(raw)))
+        "smart_link_confirm", to=address, artist=_artists(release), title=release.title, link=_confirm_url(raw),
+        unsubscribe=fans.unsubscribe_url(fan.id)))
     session.commit()
     return fan
 
