@@ -29,9 +29,19 @@ SETTINGS = "/settings"
 ADMIN_USERS = "/admin/users"
 ADMIN_OUTBOX = "/admin/outbox"
 
-PUBLIC_PAGES = (LANDING, LOGIN, SIGNUP, FORGOT, RESET, VERIFY, LINK_GOOGLE)
-USER_PAGES = (HOME, LIBRARY, PROJECTS, JOBS, SETTINGS)
+PUBLIC_PAGES: tuple[str, ...] = (LANDING, LOGIN, SIGNUP, FORGOT, RESET, VERIFY, LINK_GOOGLE)
+USER_PAGES: tuple[str, ...] = (HOME, LIBRARY, PROJECTS, JOBS, SETTINGS)
 ADMIN_PAGES = (ADMIN_USERS, ADMIN_OUTBOX)
+
+# royalties pages
+EARNINGS = "/earnings"  # balances per collaborator, payouts, CSV
+ROYALTY_SPLITS = "/earnings/splits"  # each release track's split: shares, invitations, recoupment, history
+ROYALTY_STATEMENTS = "/earnings/statements"  # distributor statement upload and import reports
+ROYALTY_PRINT = "/earnings/print"  # ?party=email: one collaborator's printable statement
+ROYALTY_INVITE = "/earnings/invite"  # ?token=…: the emailed invitation (what is offered, accept/decline)
+USER_PAGES = (*USER_PAGES, EARNINGS, ROYALTY_SPLITS, ROYALTY_STATEMENTS, ROYALTY_PRINT)
+PUBLIC_PAGES = (*PUBLIC_PAGES, ROYALTY_INVITE)
+
 DYNAMIC_PAGES = (TRACK, PROJECT, SMART_LINK)  # pages of one object; the browser tests visit them with a real id
 PAGES = PUBLIC_PAGES + USER_PAGES + ADMIN_PAGES + DYNAMIC_PAGES
 
@@ -122,13 +132,14 @@ MEDIA = "/api/media"
 MEDIA_TOKEN = f"{MEDIA}/{{token}}"
 
 # Pages whose URL carries a secret (a reset token): never leak it through Referer.
-NO_REFERRER_PAGES = (RESET, LINK_GOOGLE)
+NO_REFERRER_PAGES = (RESET, LINK_GOOGLE, ROYALTY_INVITE)
 
 # (label, route, lucide icon) for the sidebar: only areas that are built appear here.
 NAV: list[tuple[str, str, str]] = [
     ("Home", HOME, "layout-dashboard"),
     ("Library", LIBRARY, "library"),
     ("Studio", PROJECTS, "sliders-horizontal"),
+    ("Earnings", EARNINGS, "hand-coins"),
     ("Jobs", JOBS, "activity"),
     ("Account", SETTINGS, "user-cog"),
 ]
