@@ -132,7 +132,7 @@ MEDIA = "/api/media"
 MEDIA_TOKEN = f"{MEDIA}/{{token}}"
 
 # Pages whose URL carries a secret (a reset token): never leak it through Referer.
-NO_REFERRER_PAGES = (RESET, LINK_GOOGLE, ROYALTY_INVITE)
+NO_REFERRER_PAGES = (RESET, LINK_GOOGLE)
 
 # (label, route, lucide icon) for the sidebar: only areas that are built appear here.
 NAV: list[tuple[str, str, str]] = [

@@ -210,22 +210,15 @@ class InviteState(AuthState):
     busy: bool = False
     _token: str = ""
 
-    @rx.var
-    def here(self) -> str:
-        """This page's address, for the sign-in and sign-up pages to come back to."""
-        return routes.with_query(routes.ROYALTY_INVITE, token=_query(self, "token")[:200])
-
-    @rx.var
-    def login_href(self) -> str:
-        return routes.with_query(routes.LOGIN, next=self.here)
-
-    @rx.var
-    def signup_href(self) -> str:
-        return routes.with_query(routes.SIGNUP, next=self.here)
+    login_href: str = ""  # log in (or sign up), then come back to this page
+    signup_href: str = ""
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
         self._token = _query(self, "token")[:200]
+        here = routes.with_query(routes.ROYALTY_INVITE, token=self._token)
+        self._set(login_href=routes.with_query(routes.LOGIN, next=here),
+                  signup_href=routes.with_query(routes.SIGNUP, next=here))
         await self._signed_in()
         view = await asyncio.to_thread(_invite_view, self._token) if self._token else None
         self._set(loaded=True, found=view is not None, answer="", busy=False)
@@ -255,7 +248,7 @@ class StatementRow:
     layout: str
     created: str
     total: int
-    imported: int
+    credited: int  # imported and matched to a track (unknown ISRCs are kept but credit nobody)
     malformed: int
     unmatched: int
 
@@ -281,8 +274,9 @@ class StatementsState(AuthState):
             return self._error(exc)
         self._set(rows=[StatementRow(str(s.id), s.filename or "statement.csv",
                                      LAYOUTS[s.layout].name if s.layout in LAYOUTS else s.layout,
-                                     s.created_at.strftime("%Y-%m-%d %H:%M"), s.lines_total, s.lines_imported,
-                                     s.lines_malformed, s.lines_unmatched) for s in found], loaded=True)
+                                     s.created_at.strftime("%Y-%m-%d %H:%M"), s.lines_total,
+                                     s.lines_imported - s.lines_unmatched, s.lines_malformed, s.lines_unmatched)
+                        for s in found], loaded=True)
         return None
 
     @rx.event

@@ -28,7 +28,7 @@ def report() -> rx.Component:
     return rx.cond(S.report_id != "", panel(rx.vstack(
         rx.hstack(rx.heading("Import report: ", r.filename, size="3", as_="h2", word_break="break-all"),
                   rx.spacer(), rx.badge(r.layout, variant="soft"), width="100%", align="center", wrap="wrap"),
-        rx.flex(figure("Lines", r.total), figure("Imported", r.imported, "var(--green-11)"),
+        rx.flex(figure("Lines", r.total), figure("Credited", r.credited, "var(--green-11)"),
                 figure("Malformed", r.malformed, rx.cond(r.malformed > 0, "var(--red-11)", theme.TEXT)),
                 figure("Unknown ISRC", r.unmatched, rx.cond(r.unmatched > 0, "var(--amber-11)", theme.TEXT)),
                 gap="8px", wrap="wrap", width="100%"),
@@ -55,7 +55,7 @@ def statement_row(row: StatementRow) -> rx.Component:
         rx.table.cell(rx.button(row.filename, variant="ghost", size="2", on_click=S.show(row.id),
                                 white_space="normal", height="auto", text_align="left", word_break="break-all")),
         rx.table.cell(rx.text(row.created, size="1", color=theme.MUTED, white_space="nowrap")),
-        rx.table.cell(row.imported.to_string(), " of ", row.total.to_string()),
+        rx.table.cell(row.credited.to_string(), " of ", row.total.to_string(), " credited", white_space="nowrap"),
         rx.table.cell(rx.cond((row.malformed + row.unmatched) > 0,
                               rx.badge(row.malformed.to_string(), " malformed · ", row.unmatched.to_string(),
                                        " unknown", color_scheme="amber", variant="soft"),
