@@ -31,6 +31,7 @@ class Uploader(rx.NoSSRComponent):
     title: rx.Var[str]
     hint: rx.Var[str]
     multiple: rx.Var[bool]
+    added_text: rx.Var[str]
 
     on_uploaded: rx.EventHandler[rx.event.passthrough_event_spec(str)]
     on_failed: rx.EventHandler[rx.event.passthrough_event_spec(str)]
@@ -39,7 +40,7 @@ class Uploader(rx.NoSSRComponent):
 def uploader(upload_url: str | rx.Var[str], accept: str = AUDIO_ACCEPT, max_bytes: int | None = None,
              on_uploaded: object = None, on_failed: object = None, data_testid: str | None = None,
              max_parallel: int = 3, title: str | None = None, hint: str | None = None, multiple: bool = True,
-             **props: object) -> rx.Component:
+             added_text: str | None = None, **props: object) -> rx.Component:
     """Upload widget posting to `upload_url` (same origin). `max_bytes` defaults to UPLOAD_MAX_BYTES.
 
     Events (each a JSON string, parse it in the handler):
@@ -48,11 +49,13 @@ def uploader(upload_url: str | rx.Var[str], accept: str = AUDIO_ACCEPT, max_byte
     `on_failed` — `{"name", "code", "message"}`: the server's `error` object; or, decided in the
     browser, `body_too_large` (over `max_bytes`, never sent), `invalid_input` (a dropped file that
     does not match `accept`), `network_error` (connection lost), `http_<status>` (a reply without
-    an error object). A cancelled upload fires nothing.
+    an error object). A cancelled upload fires nothing. `added_text` is the row's word for a
+    finished upload ("added" by default).
     """
     kwargs: dict[str, object] = {
         "upload_url": upload_url, "accept": accept, "max_parallel": max_parallel, "colors": theme.PALETTE,
         "multiple": multiple, **({"title": title} if title else {}), **({"hint": hint} if hint else {}),
+        **({"added_text": added_text} if added_text else {}),
         "max_bytes": get_settings().upload_max_bytes if max_bytes is None else max_bytes,
     }
     if on_uploaded is not None:

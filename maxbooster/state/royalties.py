@@ -143,11 +143,13 @@ class SplitsState(AuthState):
     def set_email(self, index: int, value: str):  # type: ignore[no-untyped-def]
         if 0 <= index < len(self.rows):
             self.rows[index] = EditRow(value[:320], self.rows[index].percent)
+            self._set(error="")  # the message was about what was there before
 
     @rx.event
     def set_percent(self, index: int, value: str):  # type: ignore[no-untyped-def]
         if 0 <= index < len(self.rows):
             self.rows[index] = EditRow(self.rows[index].email, value[:12])
+            self._set(error="")
 
     @rx.event
     def add_row(self):  # type: ignore[no-untyped-def]
@@ -326,7 +328,7 @@ class BalanceRow:
     currency: str
     amount: str
     plain: str  # the balance as typed in the payout form
-    positive: bool
+    payable: bool  # someone else's positive balance: a payout can be recorded
     print_href: str
     csv_href: str
 
@@ -359,11 +361,14 @@ class EarningsState(AuthState):
             assert isinstance(b, ledger.Balance)
             q = {"party": b.party_email} if party else {}
             return BalanceRow(who or b.party_email, b.party_email, b.currency, b.money.format(), _plain(b.money),
-                              b.amount_minor > 0, routes.with_query(routes.ROYALTY_PRINT, **q),
+                              party and b.amount_minor > 0 and b.party_email != self.email,
+                              routes.with_query(routes.ROYALTY_PRINT, **q),
                               routes.with_query(routes.V1_ROYALTY_EARNINGS_CSV, **q))
 
-        self._set(mine=[row(w, b, False) for w, b in found.mine], loaded=True,
-                  catalogue=[row(w, b, True) for w, b in found.catalogue])
+        self._set(mine=[row("Your releases" if w == "You" else f"{w}'s releases", b, False) for w, b in found.mine],
+                  loaded=True,
+                  catalogue=[row(w + (" (you)" if b.party_email == self.email else ""), b, True)
+                             for w, b in found.catalogue])
         return None
 
     @rx.event

@@ -171,7 +171,7 @@ def _owner_imports(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def
     assert re.search(r"\b5\s+territory “GERMANY” is not a two-letter country code",
                      page.get_by_test_id("problems").inner_text())
     assert page.get_by_test_id("statement-notice").inner_text().strip() == "Statement imported."
-    screenshot(page, "royalties-statements-desktop")
+    screenshot(page, "royalties-statement-report-desktop")
     uploader.set_input_files(str(_statement(tmp_path)))
     page.wait_for_function("() => (document.querySelector('[data-testid=statement-notice]') || {}).innerText"
                            "?.includes('already imported')", timeout=30_000)

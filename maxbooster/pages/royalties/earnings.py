@@ -20,7 +20,7 @@ def actions(row: BalanceRow, pay: bool) -> rx.Component:
         rx.button(rx.el.a(rx.hstack(rx.icon("download", size=14, aria_hidden="true"), rx.text("CSV"), spacing="1",
                                     align="center"), href=row.csv_href, download="royalty-statement.csv"),
                   as_child=True, size="1", variant="soft", color_scheme="gray"),
-        *([rx.cond(row.positive, rx.button("Record payout", size="1", variant="soft",
+        *([rx.cond(row.payable, rx.button("Record payout", size="1", variant="soft",
                                            on_click=S.open_payout(row.email, row.currency, row.plain)))]
           if pay else []),
         spacing="2", wrap="wrap", justify="end")

@@ -12,6 +12,7 @@ from maxbooster.state.base import AuthState
 from maxbooster.state.royalties import PrintState as S
 
 HEADERS = ("Date", "Period", "Kind", "Track", "ISRC", "Amount")
+OPTIONAL = {"Period": "mb-opt", "ISRC": "mb-opt"}  # left out on phone screens (printed in full)
 
 
 def totals() -> rx.Component:
@@ -26,10 +27,11 @@ def totals() -> rx.Component:
 
 def lines() -> rx.Component:
     return rx.box(rx.el.table(
-        rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in HEADERS])),
+        rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col", class_name=OPTIONAL.get(h, "")) for h in HEADERS])),
         rx.el.tbody(rx.foreach(S.lines, lambda ln: rx.el.tr(
-            rx.el.td(ln["date"]), rx.el.td(ln["period"]), rx.el.td(ln["kind"]), rx.el.td(ln["track"]),
-            rx.el.td(ln["isrc"]), rx.el.td(ln["amount"], class_name="mb-num"), data_testid="print-line"))),
+            rx.el.td(ln["date"], class_name="mb-nowrap"), rx.el.td(ln["period"], class_name="mb-opt"),
+            rx.el.td(ln["kind"]), rx.el.td(ln["track"]), rx.el.td(ln["isrc"], class_name="mb-opt"),
+            rx.el.td(ln["amount"], class_name="mb-num"), data_testid="print-line"))),
         class_name="mb-print-table"), width="100%", overflow_x="auto")
 
 

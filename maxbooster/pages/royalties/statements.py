@@ -51,28 +51,30 @@ def report() -> rx.Component:
 
 
 def statement_row(row: StatementRow) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.button(row.filename, variant="ghost", size="2", on_click=S.show(row.id),
-                                white_space="normal", height="auto", text_align="left", word_break="break-all")),
-        rx.table.cell(rx.text(row.created, size="1", color=theme.MUTED, white_space="nowrap")),
-        rx.table.cell(row.credited.to_string(), " of ", row.total.to_string(), " credited", white_space="nowrap"),
-        rx.table.cell(rx.cond((row.malformed + row.unmatched) > 0,
-                              rx.badge(row.malformed.to_string(), " malformed · ", row.unmatched.to_string(),
-                                       " unknown", color_scheme="amber", variant="soft"),
-                              rx.badge("All matched", color_scheme="green", variant="soft"))),
-        data_testid="statement-row",
+    return rx.flex(
+        rx.vstack(
+            rx.button(row.filename, on_click=S.show(row.id), variant="ghost", size="2", white_space="normal",
+                      height="auto", text_align="left", word_break="break-word", margin="0", padding="2px 0",
+                      title="Show the report of " + row.filename),
+            rx.text("Imported ", row.created, size="1", color=theme.MUTED),
+            spacing="0", flex="1", min_width="0"),
+        rx.text(row.credited.to_string(), " of ", row.total.to_string(), " lines credited", size="2",
+                white_space="nowrap"),
+        rx.cond((row.malformed + row.unmatched) > 0,
+                rx.badge(row.malformed.to_string(), " malformed · ", row.unmatched.to_string(), " unknown ISRC",
+                         color_scheme="amber", variant="soft"),
+                rx.badge("All lines matched", color_scheme="green", variant="soft")),
+        gap=rx.breakpoints(initial="4px", sm="16px"), align=rx.breakpoints(initial="start", sm="center"),
+        direction=rx.breakpoints(initial="column", sm="row"), width="100%", padding="10px 0",
+        border_bottom=f"1px solid {theme.BORDER}", data_testid="statement-row",
     )
 
 
 def history() -> rx.Component:
     return panel(rx.vstack(
         rx.heading("Past statements", size="3", as_="h2"),
-        rx.cond(S.rows.length() > 0, rx.box(rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("File", "Imported on",
-                                                                                   "Lines", "Check")])),
-            rx.table.body(rx.foreach(S.rows, statement_row)), variant="ghost", size="1", width="100%"),
-            overflow_x="auto", width="100%"),
-            rx.text("Nothing imported yet.", size="2", color=theme.MUTED)),
+        rx.cond(S.rows.length() > 0, rx.vstack(rx.foreach(S.rows, statement_row), spacing="0", width="100%"),
+                rx.text("Nothing imported yet.", size="2", color=theme.MUTED)),
         spacing="3", width="100%"), width="100%")
 
 
@@ -85,7 +87,7 @@ def royalty_statements() -> rx.Component:
         uploader(upload_url=S.upload_url, accept=ACCEPT, on_uploaded=S.uploaded, on_failed=S.failed,
                  title="Drop a statement CSV here or choose a file",
                  hint="Generic CSV, DistroKid-style or TuneCore/CD Baby-style", multiple=False,
-                 max_parallel=1, data_testid="statement-uploader"),
+                 max_parallel=1, added_text="Imported", data_testid="statement-uploader"),
         rx.cond(S.notice != "", rx.callout(S.notice, icon="circle-check", color_scheme="green", width="100%",
                                            role="status", data_testid="statement-notice")),
         rx.cond(S.error != "", rx.callout(S.error, icon="triangle-alert", color_scheme="red", width="100%",
