@@ -269,7 +269,11 @@ def test_split_invite_statement_earnings_and_printable_statement(browser, runnin
     page.get_by_test_id("split-history").wait_for(timeout=15_000)
     history = page.get_by_test_id("split-history").inner_text()
     assert f"{COLLAB} accepted" in history and f"Split set: {OWNER} 70 %, {COLLAB} 30 %" in history
-    page.keyboard.press("Escape")
+    page.reload()  # the tab's earlier state (editor open) must not come back and drive a save
+    page.get_by_test_id("split-track").first.wait_for(timeout=30_000)
+    page.wait_for_function("() => !document.querySelector('[role=dialog]')", timeout=15_000)
+    page.wait_for_timeout(1000)
+    assert page.get_by_role("dialog").count() == 0
     _owner_imports(page, tmp_path)
     _owner_sees_earnings_and_pays(page)
     _printable(page)

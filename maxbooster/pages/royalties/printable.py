@@ -49,7 +49,9 @@ def body() -> rx.Component:
             rx.text("Printed on ", S.printed_on, " · amounts in each currency's own units", size="1",
                     color=theme.MUTED, class_name="mb-print-muted"),
             totals(),
-            lines(),
+            rx.cond(S.lines.length() > 0, lines(),
+                    rx.text("Nothing earned or paid out yet: lines appear here once a statement is imported.",
+                            size="2", color=theme.MUTED)),
             rx.cond(S.more > 0, rx.text(S.more.to_string(), " older lines are left off this page; the CSV has "
                                         "them all.", size="1", color=theme.MUTED)),
             spacing="3", width="100%"),
