@@ -1,10 +1,11 @@
 """The royalty pages in Chromium against the real app: an owner splits a released track 70/30 with a
 collaborator (99.9 % is refused first, with the total); the collaborator opens the emailed link, creates
 an account, confirms it, logs in and comes back to the invitation, accepts; the owner uploads a
-distributor statement (the report lists the malformed line and the unknown ISRC; the same file again
-says it was already imported); both see their earnings; the owner records a payout and opens the
-printable statement (white when printed). Every page at 1440 and 390 px wide: no sideways scroll and no
-page errors."""
+semicolon-separated file (refused with what to change, nothing imported), then a distributor statement
+(the report lists the malformed line and the unknown ISRC; the same file again says it was already
+imported); both see their earnings; the owner downloads a CSV, records a payout (more than is owed is
+refused) and opens the printable statement (white when printed). Every page at 1440 and 390 px wide:
+no sideways scroll and no page errors."""
 
 from __future__ import annotations
 
@@ -161,6 +162,13 @@ def _owner_imports(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def
     page.goto(routes.ROYALTY_STATEMENTS)
     uploader = page.get_by_test_id("statement-uploader").locator("input[type=file]")
     uploader.wait_for(state="attached", timeout=30_000)
+    wrong = tmp_path / "semicolons.csv"  # refused with what to change, nothing imported
+    wrong.write_text(_statement(tmp_path).read_text().replace(",", ";"))
+    uploader.set_input_files(str(wrong))
+    page.get_by_test_id("statement-error").wait_for(timeout=30_000)
+    assert page.get_by_test_id("statement-error").inner_text().strip().startswith(
+        "This file is separated by semicolons, but a Max Booster generic CSV statement is separated by commas.")
+    assert page.get_by_test_id("statement-row").count() == 0
     uploader.set_input_files(str(_statement(tmp_path)))
     report = page.get_by_test_id("import-report")
     report.wait_for(timeout=30_000)
@@ -193,6 +201,9 @@ def _owner_sees_earnings_and_pays(page) -> None:  # type: ignore[no-untyped-def]
     assert len(catalogue) == 2 and "Cy Producer" in catalogue[0] and "USD 3.00" in catalogue[0]
     assert "USD 7.00" in catalogue[1] and OWNER in catalogue[1]
     row = page.get_by_test_id("catalogue-earnings").get_by_test_id("balance-row").nth(0)
+    csv_reply = page.request.get(row.get_by_role("link", name="CSV").get_attribute("href"))  # the download
+    assert csv_reply.ok and csv_reply.headers["content-type"].startswith("text/csv")
+    assert ",income,City Lights,USMB12600001,3.00,USD," in csv_reply.text()
     row.get_by_role("button", name="Record payout").click()
     dialog = page.get_by_role("dialog")
     assert "outside Max Booster" in dialog.inner_text()
