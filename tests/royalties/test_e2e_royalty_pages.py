@@ -118,6 +118,12 @@ def _owner_sets_the_split(page) -> None:  # type: ignore[no-untyped-def]
         f"{OWNER} 70 % Owner", f"{COLLAB} 30 % Invited"]
 
 
+def _next_is_carried(page) -> None:  # type: ignore[no-untyped-def]
+    """The form's hidden `next` (the invitation page) is filled in by the page's load: wait for it."""
+    page.wait_for_function("() => (document.querySelector('input[name=next]') || {}).value?.startsWith("
+                           f"'{routes.ROYALTY_INVITE}?token=')", timeout=30_000)
+
+
 def _collaborator_accepts(browser, app: RunningApp) -> None:  # type: ignore[no-untyped-def]
     link = _mail_link(app, COLLAB, routes.ROYALTY_INVITE)
     assert link.startswith(app.url + routes.ROYALTY_INVITE + "?token=")
@@ -129,6 +135,7 @@ def _collaborator_accepts(browser, app: RunningApp) -> None:  # type: ignore[no-
     screenshot(page, "royalties-invite-visitor-phone")
     page.get_by_role("link", name="Create an account").click()
     page.wait_for_url(re.compile(r"/signup/?\?next="), timeout=30_000)
+    _next_is_carried(page)
     page.fill("input[name=display_name]", "Cy Producer")
     page.fill("input[name=email]", COLLAB)
     page.fill("input[name=password]", PASSWORD)
@@ -140,6 +147,7 @@ def _collaborator_accepts(browser, app: RunningApp) -> None:  # type: ignore[no-
     confirm.goto(verify)
     confirm.wait_for_url(re.compile(r"notice=verified"), timeout=30_000)
     confirm.close()
+    _next_is_carried(page)
     page.fill("input[name=email]", COLLAB)
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name="Log in").click()
