@@ -33,9 +33,19 @@ SETTINGS = "/settings"
 ADMIN_USERS = "/admin/users"
 ADMIN_OUTBOX = "/admin/outbox"
 
-PUBLIC_PAGES = (LANDING, LOGIN, SIGNUP, FORGOT, RESET, VERIFY, LINK_GOOGLE, FAN_UNSUBSCRIBE)
-USER_PAGES = (HOME, LIBRARY, PROJECTS, RELEASES, JOBS, SETTINGS)
+PUBLIC_PAGES: tuple[str, ...] = (LANDING, LOGIN, SIGNUP, FORGOT, RESET, VERIFY, LINK_GOOGLE, FAN_UNSUBSCRIBE)
+USER_PAGES: tuple[str, ...] = (HOME, LIBRARY, PROJECTS, RELEASES, JOBS, SETTINGS)
 ADMIN_PAGES = (ADMIN_USERS, ADMIN_OUTBOX)
+
+# royalties pages
+EARNINGS = "/earnings"  # balances per collaborator, payouts, CSV
+ROYALTY_SPLITS = "/earnings/splits"  # each release track's split: shares, invitations, recoupment, history
+ROYALTY_STATEMENTS = "/earnings/statements"  # distributor statement upload and import reports
+ROYALTY_PRINT = "/earnings/print"  # ?party=email: one collaborator's printable statement
+ROYALTY_INVITE = "/earnings/invite"  # ?token=…: the emailed invitation (what is offered, accept/decline)
+USER_PAGES = (*USER_PAGES, EARNINGS, ROYALTY_SPLITS, ROYALTY_STATEMENTS, ROYALTY_PRINT)
+PUBLIC_PAGES = (*PUBLIC_PAGES, ROYALTY_INVITE)
+
 # pages of one object; the browser tests visit them with a real id
 DYNAMIC_PAGES = (TRACK, PROJECT, SMART_LINK, RELEASE)
 PAGES = PUBLIC_PAGES + USER_PAGES + ADMIN_PAGES + DYNAMIC_PAGES
@@ -135,6 +145,7 @@ NAV: list[tuple[str, str, str]] = [
     ("Library", LIBRARY, "library"),
     ("Studio", PROJECTS, "sliders-horizontal"),
     ("Releases", RELEASES, "disc-3"),
+    ("Earnings", EARNINGS, "hand-coins"),
     ("Jobs", JOBS, "activity"),
     ("Account", SETTINGS, "user-cog"),
 ]

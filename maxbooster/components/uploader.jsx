@@ -57,12 +57,12 @@ export function accepts(file, accept) {
   });
 }
 
-function statusText(row) {
+function statusText(row, addedText) {
   switch (row.status) {
     case "queued": return ["Waiting…", ""];
     case "uploading": return [`Uploading ${row.percent}%`, ""];
     case "processing": return ["Processing…", ""];
-    case "added": return ["Added", "ok"];
+    case "added": return [addedText.charAt(0).toUpperCase() + addedText.slice(1), "ok"];
     case "duplicate": return ["Already in your library", "ok"];
     case "cancelled": return ["Cancelled", ""];
     default: return ["Failed", "error"];
@@ -258,7 +258,7 @@ export function Uploader(props) {
       {rows.length > 0 && (
         <ul className="mbup-list" aria-label="Uploads">
           {rows.map((row) => {
-            const [text, tone] = statusText(row);
+            const [text, tone] = statusText(row, addedText || "added");
             const busy = row.status === "queued" || ACTIVE.has(row.status);
             return (
               <li key={row.key} className="mbup-row" data-status={row.status}>

@@ -53,7 +53,8 @@ def uploader(upload_url: str | rx.Var[str], accept: str = AUDIO_ACCEPT, max_byte
     `on_failed` — `{"name", "code", "message"}`: the server's `error` object; or, decided in the
     browser, `body_too_large` (over `max_bytes`, never sent), `invalid_input` (a dropped file that
     does not match `accept`), `network_error` (connection lost), `http_<status>` (a reply without
-    an error object). A cancelled upload fires nothing.
+    an error object). A cancelled upload fires nothing. `added_text` is the row's word for a
+    finished upload ("added" by default).
     """
     kwargs: dict[str, object] = {
         "upload_url": upload_url, "accept": accept, "max_parallel": max_parallel, "colors": theme.PALETTE,

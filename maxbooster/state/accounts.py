@@ -7,8 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import reflex as rx
 
+from maxbooster import routes
 from maxbooster.services import plans
 from maxbooster.services.accounts import sessions
+from maxbooster.services.accounts.common import is_local_path
 from maxbooster.services.accounts.google import google_enabled
 from maxbooster.services.errors import DomainError, message_for
 from maxbooster.settings import get_settings
@@ -54,14 +56,25 @@ class AuthPagesState(AuthState):
     error_code: str = ""
     token: str = ""
     google_enabled: bool = False
+    next_path: str = ""  # where to go after logging in (a same-site path, e.g. an invitation)
+
+    @rx.var
+    def signup_href(self) -> str:
+        return routes.with_query(routes.SIGNUP, next=self.next_path) if self.next_path else routes.SIGNUP
+
+    @rx.var
+    def login_href(self) -> str:
+        return routes.with_query(routes.LOGIN, next=self.next_path) if self.next_path else routes.LOGIN
 
     def _read_query(self) -> None:
         """Read the ?notice=/?error=/?token= the last redirect carried (display only)."""
         query = parse_qs(urlsplit(str(self.router.url)).query)
         first = {k: v[0] for k, v in query.items() if v}
         code = first.get("error", "")[:40]
+        wanted = first.get("next", "")[:500]
         self._set(notice=NOTICES.get(first.get("notice", ""), ""), error=message_for(code), error_code=code,
-                  token=first.get("token", "")[:200], google_enabled=google_enabled(get_settings()))
+                  token=first.get("token", "")[:200], google_enabled=google_enabled(get_settings()),
+                  next_path=wanted if is_local_path(wanted) else "")
 
     @rx.event
     async def load_form(self):  # type: ignore[no-untyped-def]

@@ -63,6 +63,24 @@ def test_open_redirect_is_refused(session: Session, client: TestClient) -> None:
     assert _login(client, next="//evil.example").headers["location"] == "http://localhost:3000/studio"
 
 
+def test_a_waiting_page_survives_a_failed_login_and_a_sign_up(session: Session, client: TestClient) -> None:
+    """An invitation sends visitors to log in or sign up with `next`: a wrong password and a new account
+    both keep it, so they come back to the invitation; a foreign target is dropped."""
+    make_user(session)
+    waiting = "/earnings/invite?token=abc"
+    wrong = _login(client, password="not the password", next=waiting)
+    assert wrong.headers["location"] == ("http://localhost:3000/login?next=%2Fearnings%2Finvite%3Ftoken%3Dabc"
+                                         "&error=invalid_credentials")
+    made = client.post("/api/auth/signup", headers=ORIGIN, data={
+        "email": "new@example.com", "password": "a long enough password", "display_name": "New", "next": waiting})
+    assert made.headers["location"] == ("http://localhost:3000/login?next=%2Fearnings%2Finvite%3Ftoken%3Dabc"
+                                        "&notice=check_email")
+    evil = client.post("/api/auth/signup", headers=ORIGIN, data={
+        "email": "x@example.com", "password": "short", "display_name": "X", "next": "//evil.example"})
+    assert evil.headers["location"] == "http://localhost:3000/signup?error=password_too_short"
+    assert _login(client, next=waiting).headers["location"] == "http://localhost:3000" + waiting
+
+
 def test_session_id_changes_at_login(session: Session, client: TestClient) -> None:
     make_user(session)
     client.cookies.set("mb_session", "attacker-chosen-id")

@@ -1,17 +1,20 @@
 """Royalty test helpers: a release with tracks that carry ISRCs (rows made directly: the royalty tests
 are about money, not audio), splits set through the service, statement files as bytes, the invite
-token read from the link in the outbox email."""
+token read from the invitation page's link in the outbox email."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import Session, select
 
+from maxbooster import routes
 from maxbooster.models.accounts import User
 from maxbooster.models.email import EmailOutbox
 from maxbooster.models.releases import Release, ReleaseTrack
 from maxbooster.services.royalties import splits
+from maxbooster.settings import get_settings
 from tests.support.accounts import actor_for
 
 ISRCS = ("USMB12600001", "USMB12600002", "USMB12600003")
@@ -37,14 +40,20 @@ def set_split(session: Session, user: User, track: ReleaseTrack, shares: dict[st
                                                 recoup_email=party))
 
 
-def invite_link(session: Session, to: str, answer: str = "accept") -> str:
-    """The accept/decline link of the newest invitation emailed to `to`."""
+def invitation_page_link(session: Session, to: str) -> str:
+    """The link of the newest invitation emailed to `to`: the invitation page with its token."""
     mail = session.execute(select(EmailOutbox).where(EmailOutbox.to_addr == to)
                            .order_by(EmailOutbox.created_at.desc())).scalars().first()  # type: ignore[attr-defined]
     assert mail is not None, f"no email to {to}"
-    found = re.search(rf"(http\S+/{answer})\s", mail.text_body)
+    found = re.search(r"(https?://\S+\?token=\S+)", mail.text_body)
     assert found, mail.text_body
     return found.group(1)
+
+
+def invite_link(session: Session, to: str, answer: str = "accept") -> str:
+    """The REST API's accept/decline link for the token of the newest invitation emailed to `to`."""
+    token = parse_qs(urlsplit(invitation_page_link(session, to)).query)["token"][0]
+    return get_settings().api_url.rstrip("/") + routes.V1_ROYALTY_INVITE_ANSWER.format(token=token, answer=answer)
 
 
 def token_of(link: str) -> str:

@@ -14,7 +14,7 @@ from maxbooster.services.actor import Actor
 from maxbooster.services.errors import InvalidInput, NotFound
 from maxbooster.services.releases import validator
 from maxbooster.services.royalties import splits
-from tests.royalties.support import invite_link, make_release, set_split, token_of
+from tests.royalties.support import invitation_page_link, invite_link, make_release, set_split, token_of
 from tests.support import accounts as fx
 from tests.support.accounts import actor_for, make_user
 
@@ -41,6 +41,8 @@ def test_exactly_100_percent_is_saved_and_the_collaborator_is_invited(session: S
     by_email = {s.email: s for s in view.shares}
     assert by_email[alice.email].status == InviteStatus.ACCEPTED and by_email[alice.email].is_owner
     assert by_email[BOB].status == InviteStatus.PENDING and by_email[BOB].share_bps == 3000
+    page = invitation_page_link(session, BOB)  # the email opens the invitation page of the app
+    assert page.startswith("http://localhost:3000/earnings/invite?token=")
     link = invite_link(session, BOB)
     assert link.startswith("http://localhost:8000/api/v1/royalties/invites/")
     assert by_email[BOB].token_hash and token_of(link) not in by_email[BOB].token_hash  # only the hash is kept

@@ -12,10 +12,16 @@ from maxbooster import routes
 from maxbooster.api.web.forms import Ctx, Outcome, handle, safe_next, truthy
 from maxbooster.models.accounts import TokenPurpose
 from maxbooster.services.accounts import account_changes, recovery, sessions, users
-from maxbooster.services.accounts.common import hash_token
+from maxbooster.services.accounts.common import hash_token, is_local_path
 from maxbooster.services.errors import NotFound
 
 router = APIRouter(tags=["auth"])
+
+
+def _keeping_next(page: str, fields: dict[str, str]) -> str:
+    """`page`, carrying the form's `next` along when it is a same-site path (an invitation waiting)."""
+    wanted = fields.get("next", "")
+    return routes.with_query(page, next=wanted) if is_local_path(wanted) else page
 
 
 @router.post(routes.AUTH_SIGNUP)
@@ -23,8 +29,8 @@ async def signup(request: Request) -> Response:
     def act(c: Ctx) -> Outcome:
         users.signup(session=c.db, actor=c.actor, email=c.field("email"), password=c.field("password"),
                      display_name=c.field("display_name"))
-        return Outcome(routes.LOGIN, "check_email")
-    return await handle(request, routes.SIGNUP, act)
+        return Outcome(_keeping_next(routes.LOGIN, c.fields), "check_email")
+    return await handle(request, lambda f: _keeping_next(routes.SIGNUP, f), act)
 
 
 @router.post(routes.AUTH_LOGIN)
@@ -36,7 +42,7 @@ async def login(request: Request) -> Response:
         if c.raw:  # never keep a pre-login session id alive (fixation)
             sessions.get_store(session=c.db).delete(hash_token(c.raw))
         return Outcome(safe_next(c.field("next")), cookie=new_raw, remember=remember)
-    return await handle(request, routes.LOGIN, act)
+    return await handle(request, lambda f: _keeping_next(routes.LOGIN, f), act)
 
 
 @router.post(routes.AUTH_LOGOUT)

@@ -23,7 +23,7 @@ from maxbooster.api.deps import request_actor
 from maxbooster.api.errors import domain_error_response, error_body
 from maxbooster.db import session_scope
 from maxbooster.services.accounts import sessions
-from maxbooster.services.accounts.common import is_text
+from maxbooster.services.accounts.common import is_local_path, is_text
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import DomainError, ErrorCode, LoginRequired, RateLimited
 from maxbooster.settings import get_settings
@@ -179,6 +179,6 @@ def truthy(value: str | None) -> bool:
 
 def safe_next(value: str | None) -> str:
     """Only same-site paths are allowed as post-login targets (no open redirect)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    if value and is_local_path(value):
         return value
     return routes.HOME

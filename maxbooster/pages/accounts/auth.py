@@ -11,7 +11,7 @@ from maxbooster.components.layout import link_button, public_page
 from maxbooster.state.accounts import AuthPagesState as S
 
 
-def _alt(text: str, link: str, href: str) -> rx.Component:
+def _alt(text: str, link: str, href: str | rx.Var[str]) -> rx.Component:
     return rx.hstack(rx.text(text, size="2", color=theme.MUTED), rx.link(link, href=href, size="2"),
                      spacing="1", justify="center", width="100%", wrap="wrap")
 
@@ -26,6 +26,7 @@ def login() -> rx.Component:
         post_form(routes.AUTH_LOGIN,
                   field("Email", "email", type_="email", autocomplete="username", form_id="login"),
                   field("Password", "password", type_="password", autocomplete="current-password", form_id="login"),
+                  rx.el.input(type="hidden", name="next", value=S.next_path),
                   rx.hstack(rx.checkbox("Keep me signed in", name="remember", value="1", size="2"),
                             rx.spacer(), rx.link("Forgot password?", href=routes.FORGOT, size="2"),
                             width="100%", wrap="wrap"),
@@ -34,7 +35,7 @@ def login() -> rx.Component:
             rx.hstack(rx.icon("globe", size=16, aria_hidden="true"), rx.text("Continue with Google"),
                       align="center", spacing="2", justify="center"),
             routes.GOOGLE_LOGIN, variant="outline", color_scheme="gray", size="3", width="100%")),
-        _alt("New here?", "Create an account", routes.SIGNUP),
+        _alt("New here?", "Create an account", S.signup_href),
     )
 
 
@@ -48,8 +49,9 @@ def signup() -> rx.Component:
                   field("Email", "email", type_="email", autocomplete="email", form_id="signup"),
                   field("Password", "password", type_="password", autocomplete="new-password", form_id="signup",
                         hint="At least 8 characters. A few unrelated words make a strong one."),
+                  rx.el.input(type="hidden", name="next", value=S.next_path),
                   submit("Create account")),
-        _alt("Already have an account?", "Log in", routes.LOGIN),
+        _alt("Already have an account?", "Log in", S.login_href),
     )
 
 

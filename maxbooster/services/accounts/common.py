@@ -50,3 +50,8 @@ def clean_display_name(raw: str) -> str:
     if not 1 <= len(name) <= 100 or not is_text(name) or not name.isprintable():
         raise invalid(ErrorCode.INVALID_DISPLAY_NAME)
     return name
+
+
+def is_local_path(value: str | None) -> bool:
+    """A same-site path (`/…`, never `//host` or a backslash trick): safe as a post-login target."""
+    return value is not None and value.startswith("/") and not value.startswith("//") and "\\" not in value

@@ -123,14 +123,12 @@ def _invite(session: Session, share: SplitShare, owner: User, track: ReleaseTrac
     raw = new_token()
     share.token_hash, share.status, share.invited_at, share.answered_at = hash_token(raw), \
         InviteStatus.PENDING, utcnow(), None
-    api = get_settings().api_url.rstrip("/")
-
-    def link(answer: str) -> str:
-        return api + routes.V1_ROYALTY_INVITE_ANSWER.format(token=raw, answer=answer)
-
+    # The link opens the invitation page (what is offered, Accept / Decline); API users answer the same
+    # token at V1_ROYALTY_INVITE_ANSWER.
+    link = get_settings().app_url.rstrip("/") + routes.with_query(routes.ROYALTY_INVITE, token=raw)
     send_email(session=session, message=render(
         "royalty_invite", to=share.email, owner=owner.display_name or owner.email, track=track.title,
-        share=percent(share.share_bps), accept=link("accept"), decline=link("decline")))
+        share=percent(share.share_bps), link=link))
 
 
 def set_split(*, session: Session, actor: Actor, release_id: uuid.UUID, track_id: uuid.UUID,
@@ -192,6 +190,7 @@ class InviteView:
     share: SplitShare
     track_title: str
     owner_name: str
+    release_title: str = ""
 
 
 def invitation(*, session: Session, token: str) -> InviteView:
@@ -199,8 +198,10 @@ def invitation(*, session: Session, token: str) -> InviteView:
     share = _share_by_token(session, token)
     split = session.get(RoyaltySplit, share.split_id)
     track = session.get(ReleaseTrack, split.release_track_id) if split else None
+    release = session.get(Release, track.release_id) if track else None
     owner = session.get(User, split.owner_id) if split else None
-    return InviteView(share, track.title if track else "", owner.display_name if owner else "")
+    return InviteView(share, track.title if track else "", owner.display_name if owner else "",
+                      release.title if release else "")
 
 
 def answer_invitation(*, session: Session, actor: Actor, token: str, accept: bool) -> SplitShare:
