@@ -4,16 +4,17 @@ plain refusals that store nothing, and an upgrade that changes the plan only whe
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from maxbooster import routes
-from maxbooster.models.billing import BillingCustomer, CheckoutSession, WebhookEvent
-from maxbooster.services.billing import account
+from maxbooster.models.billing import BillingCustomer, CheckoutSession, Subscription, WebhookEvent
+from maxbooster.services.billing import account, webhooks
 from maxbooster.services.billing.provider import PaymentsUnavailable, get_provider
 from maxbooster.services.broker import InProcessBroker
 from maxbooster.services.errors import ConfigurationMissing, InvalidInput
@@ -151,3 +152,31 @@ def test_a_second_subscriber_cannot_be_told_apart_by_checkout_ids(session: Sessi
         account.get_checkout(session=session, actor=actor_for(bob), checkout_id=checkout.id)
     assert account.get_checkout(session=session, actor=actor_for(alice), checkout_id=checkout.id).id == checkout.id
 
+
+
+def test_two_subscription_events_of_one_second_are_decided_by_stripes_current_subscription(
+        session: Session, stripe_env: LocalStripe, jobs_held: InProcessBroker) -> None:
+    """Stripe's `created` has whole seconds: a change and its undo in one second cannot be ordered by it,
+    so the job reads the subscription back through the SDK and stores what Stripe has now."""
+    alice = make_user(session)
+    checkout = account.start_checkout(session=session, actor=actor_for(alice), plan="pro", interval="month")
+    now = int(time.time())
+    created = stripe_env.complete_checkout(checkout.provider_session_id, now=now)
+    sub_id = stripe_env.checkouts[checkout.provider_session_id]["subscription"]
+    stripe_env.subscriptions[sub_id]["cancel_at_period_end"] = True  # the customer cancelled in the portal
+    reverted = json.loads(json.dumps(stripe_env.subscriptions[sub_id]))
+    reverted["cancel_at_period_end"] = False
+    a = stripe_env.event("customer.subscription.updated", reverted, now + 10)
+    b = stripe_env.event("customer.subscription.updated", stripe_env.subscriptions[sub_id], now + 10)
+    for order in ([a, b], [b, a]):
+        session.execute(delete(Subscription))
+        session.execute(delete(WebhookEvent))
+        session.commit()
+        for event in created + order:
+            row, _ = webhooks.receive_event(session=session, provider="stripe", event=event)
+            webhooks.apply_stored_event(session=session, webhook_event_id=row.id)
+        session.expire_all()
+        sub = session.execute(select(Subscription)).scalar_one()
+        assert (sub.status, sub.cancel_at_period_end) == ("active", True), [e["id"] for e in order]
+    reads = [r for r in stripe_env.requests if r["method"] == "GET" and r["path"] == f"/v1/subscriptions/{sub_id}"]
+    assert len(reads) == 2  # once per order, only for the tie

@@ -17,6 +17,7 @@ from maxbooster.models.accounts import User
 from maxbooster.models.base import utcnow
 from maxbooster.models.billing import BillingCustomer, CheckoutSession, Invoice, Subscription
 from maxbooster.services import audit
+from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.billing import catalog, state
 from maxbooster.services.billing.provider import PaymentsProvider, get_provider
@@ -137,6 +138,5 @@ def invoice_amount(invoice: Invoice) -> Money:
 
 
 def get_checkout(*, session: Session, actor: Actor, checkout_id: uuid.UUID) -> CheckoutSession:
-    from maxbooster.services.access import get_owned
-
+    """One of the acting user's checkout sessions (someone else's reads as not found)."""
     return get_owned(session=session, model=CheckoutSession, obj_id=checkout_id, actor=actor)

@@ -116,8 +116,11 @@ def invoice_object(invoice_id: str, *, customer: str, sub_id: str, price: Price,
             "lines": {"object": "list", "data": [{"period": {"start": _unix(period_start), "end": _unix(period_end)}}]}}
 
 
-def _emit(session: Session, event_type: str, obj: dict[str, Any], when: datetime) -> WebhookEvent:
-    event = {"id": f"evt_sbx_{_h(event_type, obj['id'], obj.get('status'), _unix(when))}", "object": "event",
+def _emit(session: Session, event_type: str, obj: dict[str, Any], when: datetime, *,
+          once: bool = False) -> WebhookEvent:
+    """Send one event; `once`: its id does not depend on the time (the same thing done again is a duplicate)."""
+    key = "once" if once else _unix(when)
+    event = {"id": f"evt_sbx_{_h(event_type, obj['id'], obj.get('status'), key)}", "object": "event",
              "type": event_type, "created": _unix(when), "livemode": False, "data": {"object": obj}}
     row, _ = webhooks.receive_event(session=session, provider=SANDBOX, event=event)
     return row
@@ -146,15 +149,21 @@ def complete_checkout(*, session: Session, actor: Actor, session_id: str,
     end = _period_end(now, checkout.interval)
     sub = subscription_object(sub_id, customer=checkout.provider_customer_id, price=price, status="active",
                               period_start=now, period_end=end, owner_id=checkout.owner_id)
-    invoice = invoice_object(f"in_sbx_{_h('invoice', sub_id, _unix(now))}", customer=checkout.provider_customer_id,
+    invoice = invoice_object(f"in_sbx_{_h('invoice', sub_id, 'first')}", customer=checkout.provider_customer_id,
                              sub_id=sub_id, price=price, status="paid", period_start=now, period_end=end,
                              reason="subscription_create", paid_at=now)
     completed = {"id": checkout.provider_session_id, "object": "checkout.session", "mode": "subscription",
                  "status": "complete", "customer": checkout.provider_customer_id, "subscription": sub_id,
                  "client_reference_id": str(checkout.owner_id), "created": _unix(checkout.created_at)}
-    return [_emit(session, "checkout.session.completed", completed, now),
-            _emit(session, "customer.subscription.created", sub, now),
-            _emit(session, "invoice.paid", invoice, now)]
+    return [_emit(session, "checkout.session.completed", completed, now, once=True),
+            _emit(session, "customer.subscription.created", sub, now, once=True),
+            _emit(session, "invoice.paid", invoice, now, once=True)]
+
+
+def _after(sub: Subscription, now: datetime | None) -> datetime:
+    """The time of a new event about `sub`: never in the same second as the last one (a real provider's
+    clock moves on; two events of one second could not be ordered)."""
+    return max(now or utcnow(), sub.last_event_created + timedelta(seconds=1))
 
 
 def _subscription(session: Session, subscription_id: str) -> Subscription:
@@ -170,7 +179,7 @@ def renew(*, session: Session, subscription_id: str, paid: bool, now: datetime |
     """The period ends and the provider charges the renewal: paid → a new period; failed → past_due, and
     the invoice stays open while the provider retries (dunning)."""
     sub = _subscription(session, subscription_id)
-    now = now or utcnow()
+    now = _after(sub, now)
     price = catalog.price_for(sub.plan, sub.interval)
     start = sub.current_period_end or now
     end = _period_end(start, sub.interval)
@@ -195,7 +204,7 @@ def pay_open_invoice(*, session: Session, subscription_id: str, now: datetime | 
         col(Invoice.status) == InvoiceStatus.OPEN).order_by(col(Invoice.period_end).desc())).scalars().first()
     if open_invoice is None or open_invoice.period_start is None or open_invoice.period_end is None:
         raise Conflict("This subscription has no unpaid invoice.")
-    now = now or utcnow()
+    now = _after(sub, now)
     price = catalog.price_for(sub.plan, sub.interval)
     invoice = invoice_object(open_invoice.provider_invoice_id, customer=sub.provider_customer_id,
                              sub_id=subscription_id, price=price, status="paid", period_start=open_invoice.period_start,
@@ -213,7 +222,7 @@ def cancel(*, session: Session, actor: Actor, subscription_id: str, at_period_en
     get_owned(session=session, model=Subscription, obj_id=sub.id, actor=actor)
     if sub.status == SubscriptionStatus.CANCELED:
         raise Conflict("This subscription is already cancelled.")
-    now = now or utcnow()
+    now = _after(sub, now)
     price = catalog.price_for(sub.plan, sub.interval)
     end = sub.current_period_end or now
     obj = subscription_object(subscription_id, customer=sub.provider_customer_id, price=price,

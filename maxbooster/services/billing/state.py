@@ -12,6 +12,7 @@ BILLING_GRACE_DAYS from the first failure; after that the plan column drops to F
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,7 +48,7 @@ def ts(value: Any) -> datetime | None:
     return datetime.fromtimestamp(int(value), UTC) if isinstance(value, int | float) and value > 0 else None
 
 
-def _id(value: Any) -> str:
+def stripe_id(value: Any) -> str:
     """An id field that may be expanded into its object."""
     if isinstance(value, dict):
         value = value.get("id")
@@ -62,7 +63,7 @@ def subscription_plan(obj: dict[str, Any]) -> tuple[str, str] | None:
     """(plan, interval) of a Stripe-shaped subscription: its price id, else the metadata we set at checkout."""
     items = ((obj.get("items") or {}).get("data") or [{}])[0]
     price = items.get("price") or items.get("plan") or {}
-    found = plan_of_price(_id(price), get_settings().stripe_prices)
+    found = plan_of_price(stripe_id(price), get_settings().stripe_prices)
     if found:
         return found
     meta = obj.get("metadata") or {}
@@ -73,30 +74,40 @@ def subscription_plan(obj: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def apply_subscription(*, session: Session, owner_id: uuid.UUID, provider: str, obj: dict[str, Any],
-                       event_id: str, created: datetime) -> str:
-    """Store the subscription snapshot if it is newer than what we have; returns what happened."""
-    status, sub_id = obj.get("status"), _id(obj)
+                       event_id: str, created: datetime,
+                       refetch: Callable[[str], dict[str, Any]] | None = None) -> str:
+    """Store the subscription snapshot if it is newer than what we have; returns what happened. Two
+    events of the same second cannot be ordered by their time: then, when `refetch` is given, the
+    provider's current subscription decides (the SDK's subscriptions retrieve)."""
+    status, sub_id = obj.get("status"), stripe_id(obj)
     if status not in {s.value for s in SubscriptionStatus} or not sub_id:
         return f"ignored: subscription without a known status ({status!r})"
+    row = session.execute(select(Subscription).where(col(Subscription.provider) == provider,
+                                                     col(Subscription.provider_subscription_id) == sub_id)
+                          ).scalar_one_or_none()
+    version = _sub_key(status, created, event_id)
+    if row is not None:
+        stored = _sub_key(row.status, row.last_event_created, row.last_event_id)
+        if refetch is not None and created == row.last_event_created and event_id != row.last_event_id:
+            obj, version = refetch(sub_id), max(version, stored)
+            status = obj.get("status")
+            if status not in {s.value for s in SubscriptionStatus}:
+                return f"ignored: the provider's subscription {sub_id} has no known status ({status!r})"
+        elif version <= stored:
+            return f"kept: subscription {sub_id} already has a newer state ({row.status})"
     plan = subscription_plan(obj)
     if plan is None:
         return f"ignored: subscription {sub_id} is for a price that is not one of our plans"
     items = ((obj.get("items") or {}).get("data") or [{}])[0]
-    row = session.execute(select(Subscription).where(col(Subscription.provider) == provider,
-                                                     col(Subscription.provider_subscription_id) == sub_id)
-                          ).scalar_one_or_none()
-    if row is not None and _sub_key(status, created, event_id) <= _sub_key(row.status, row.last_event_created,
-                                                                           row.last_event_id):
-        return f"kept: subscription {sub_id} already has a newer state ({row.status})"
     if row is None:
         row = Subscription(owner_id=owner_id, provider=provider, provider_subscription_id=sub_id, plan=plan[0],
                            interval=plan[1], status=status, last_event_created=created, last_event_id=event_id,
-                           provider_customer_id=_id(obj.get("customer")))
+                           provider_customer_id=stripe_id(obj.get("customer")))
     row.plan, row.interval, row.status = plan[0], plan[1], status
     row.current_period_end = ts(items.get("current_period_end")) or ts(obj.get("current_period_end"))
     row.cancel_at_period_end = bool(obj.get("cancel_at_period_end"))
     row.canceled_at = ts(obj.get("canceled_at")) or ts(obj.get("ended_at"))
-    row.last_event_created, row.last_event_id, row.updated_at = created, event_id, utcnow()
+    row.last_event_created, row.last_event_id, row.updated_at = version[1], version[3], utcnow()
     session.add(row)
     return f"subscription {sub_id}: {status}"
 
@@ -105,13 +116,13 @@ def invoice_subscription_id(obj: dict[str, Any]) -> str:
     """The subscription of an invoice (`subscription`, or `parent.subscription_details.subscription` in
     newer API versions)."""
     details = ((obj.get("parent") or {}).get("subscription_details") or {})
-    return _id(obj.get("subscription")) or _id(details.get("subscription"))
+    return stripe_id(obj.get("subscription")) or stripe_id(details.get("subscription"))
 
 
 def apply_invoice(*, session: Session, owner_id: uuid.UUID, provider: str, obj: dict[str, Any], event_type: str,
                   event_id: str, created: datetime) -> str:
     """Store the invoice's furthest status; a payment failure records its time (the earliest one wins)."""
-    status, inv_id = obj.get("status"), _id(obj)
+    status, inv_id = obj.get("status"), stripe_id(obj)
     currency = str(obj.get("currency") or "").upper()
     if status not in {s.value for s in InvoiceStatus} or not inv_id or len(currency) != 3:
         return f"ignored: invoice without a known status or currency ({status!r})"

@@ -23,6 +23,7 @@ from maxbooster.models.base import utcnow
 from maxbooster.models.billing import BillingCustomer, CheckoutSession, CheckoutStatus, WebhookEvent
 from maxbooster.services import jobs
 from maxbooster.services.billing import state
+from maxbooster.services.billing.provider import get_provider
 from maxbooster.services.billing.stripe_provider import verify_webhook
 from maxbooster.services.jobs import JobContext, job_handler
 from maxbooster.settings import get_settings
@@ -87,7 +88,7 @@ def apply_stored_event(*, session: Session, webhook_event_id: uuid.UUID) -> str:
 
 def _owner(session: Session, provider: str, obj: dict[str, Any]) -> uuid.UUID | None:
     """Whose object this is: the customer we created for them, else the owner id we put in the metadata."""
-    customer = state._id(obj.get("customer"))
+    customer = state.stripe_id(obj.get("customer"))
     if customer:
         found = session.execute(select(col(BillingCustomer.owner_id)).where(
             col(BillingCustomer.provider) == provider,
@@ -113,12 +114,14 @@ def _apply(session: Session, row: WebhookEvent) -> str:
     obj = row.payload["data"]["object"]
     owner = _owner(session, row.provider, obj)
     if owner is None:
-        return f"ignored: unknown customer {state._id(obj.get('customer')) or '(none)'}"
+        return f"ignored: unknown customer {state.stripe_id(obj.get('customer')) or '(none)'}"
     session.execute(select(col(User.id)).where(col(User.id) == owner).with_for_update())  # one owner at a time
     created = row.event_created
     if family == "customer.subscription":
+        provider = get_provider(session=session)
+        refetch = provider.retrieve_subscription if provider.key == row.provider == "stripe" else None
         outcome = state.apply_subscription(session=session, owner_id=owner, provider=row.provider, obj=obj,
-                                           event_id=row.event_id, created=created)
+                                           event_id=row.event_id, created=created, refetch=refetch)
     elif family == "invoice":
         outcome = state.apply_invoice(session=session, owner_id=owner, provider=row.provider, obj=obj,
                                       event_type=event_type, event_id=row.event_id, created=created)
@@ -132,16 +135,16 @@ def _apply_checkout(session: Session, provider: str, obj: dict[str, Any], event_
     """Mark our checkout session complete or expired (the plan itself comes from the subscription)."""
     checkout = session.execute(select(CheckoutSession).where(
         col(CheckoutSession.provider) == provider,
-        col(CheckoutSession.provider_session_id) == state._id(obj))).scalar_one_or_none()
+        col(CheckoutSession.provider_session_id) == state.stripe_id(obj))).scalar_one_or_none()
     if checkout is None:
-        return f"ignored: checkout {state._id(obj)} was not started here"
+        return f"ignored: checkout {state.stripe_id(obj)} was not started here"
     status = {"checkout.session.completed": CheckoutStatus.COMPLETE,
               "checkout.session.expired": CheckoutStatus.EXPIRED}.get(event_type)
     if status is None or checkout.status == CheckoutStatus.COMPLETE:
         return f"checkout {checkout.provider_session_id}: {checkout.status}"
     checkout.status = status
     if status == CheckoutStatus.COMPLETE:
-        checkout.provider_subscription_id = state._id(obj.get("subscription"))
+        checkout.provider_subscription_id = state.stripe_id(obj.get("subscription"))
         checkout.completed_at = state.ts(obj.get("created")) or utcnow()
     session.add(checkout)
     return f"checkout {checkout.provider_session_id}: {status}"
