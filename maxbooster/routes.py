@@ -132,6 +132,16 @@ V1_RELEASE_SMART_LINK = f"{V1_RELEASE}/smart-link"
 V1_RELEASE_SMART_LINK_CLICKS = f"{V1_RELEASE_SMART_LINK}/clicks"
 V1_RELEASE_SMART_LINK_FANS = f"{V1_RELEASE_SMART_LINK}/fans.csv"
 
+# Billing: plans and prices, the signed-in user's billing state and invoices, upgrade through Checkout,
+# the billing portal; the sandbox provider's own checkout (no outside account); Stripe's webhooks
+V1_BILLING = f"{V1}/billing"
+V1_BILLING_PLANS = f"{V1_BILLING}/plans"
+V1_BILLING_INVOICES = f"{V1_BILLING}/invoices"
+V1_BILLING_CHECKOUT = f"{V1_BILLING}/checkout"
+V1_BILLING_PORTAL = f"{V1_BILLING}/portal"
+V1_BILLING_SANDBOX_CHECKOUT = f"{V1_BILLING}/sandbox/checkout/{{session_id}}"  # GET: what it is; POST: pay
+V1_BILLING_WEBHOOK_STRIPE = f"{V1_BILLING}/webhooks/stripe"
+
 # Stored files for their owner, by signed URL (services/media.py makes them)
 MEDIA = "/api/media"
 MEDIA_TOKEN = f"{MEDIA}/{{token}}"

@@ -91,6 +91,14 @@ class Settings(BaseSettings):
     reset_emails_per_hour: int = Field(default=3, alias="RESET_EMAILS_PER_HOUR")
     account_token_minutes: int = Field(default=60, alias="ACCOUNT_TOKEN_MINUTES")
 
+    # billing: the embedded sandbox provider unless PAYMENTS_PROVIDER=stripe
+    payments_provider: str = Field(default="sandbox", alias="PAYMENTS_PROVIDER")
+    stripe_secret_key: str = Field(default="", alias="STRIPE_SECRET_KEY")
+    stripe_webhook_secret: str = Field(default="", alias="STRIPE_WEBHOOK_SECRET")
+    stripe_api_base_raw: str = Field(default="", alias="STRIPE_API_BASE")
+    stripe_prices_raw: str = Field(default="", alias="STRIPE_PRICES")
+    billing_grace_days: int = Field(default=7, ge=0, le=60, alias="BILLING_GRACE_DAYS")
+
     @property
     def cookie_secure(self) -> bool:
         """Session cookies carry Secure whenever the app is served over https."""
@@ -116,6 +124,36 @@ class Settings(BaseSettings):
         if value and not value.lower().startswith(("http://", "https://")):
             raise ValueError(f"S3_ENDPOINT_URL must start with http:// or https://, not {value!r}")
         return value.rstrip("/")
+
+    @field_validator("payments_provider")
+    @classmethod
+    def _known_payments_provider(cls, value: str) -> str:
+        if value not in {"sandbox", "stripe"}:
+            raise ValueError(f"PAYMENTS_PROVIDER must be sandbox or stripe, not {value!r}")
+        return value
+
+    @field_validator("stripe_api_base_raw")
+    @classmethod
+    def _http_stripe_base(cls, value: str) -> str:
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise ValueError(f"STRIPE_API_BASE must start with http:// or https://, not {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("stripe_prices_raw")
+    @classmethod
+    def _stripe_prices_shape(cls, value: str) -> str:
+        _parse_stripe_prices(value)
+        return value
+
+    @property
+    def stripe_api_base(self) -> str:
+        """STRIPE_API_BASE, else Stripe's own API."""
+        return self.stripe_api_base_raw or "https://api.stripe.com"
+
+    @property
+    def stripe_prices(self) -> dict[tuple[str, str], str]:
+        """(plan, interval) -> Stripe price id, from `STRIPE_PRICES=pro:month=price_…,pro:year=price_…`."""
+        return _parse_stripe_prices(self.stripe_prices_raw)
 
     @property
     def api_url(self) -> str:
@@ -221,6 +259,20 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "MAXBOOSTER_ENV=production refuses to start without explicit " + " and ".join(missing)
             )
+
+
+def _parse_stripe_prices(raw: str) -> dict[tuple[str, str], str]:
+    prices: dict[tuple[str, str], str] = {}
+    for item in (i.strip() for i in raw.split(",")):
+        if not item:
+            continue
+        key, _, price_id = item.partition("=")
+        plan, _, interval = key.strip().partition(":")
+        if plan not in {"pro", "label"} or interval not in {"month", "year"} or not price_id.strip():
+            raise ValueError(f"STRIPE_PRICES entries look like pro:month=price_123 (plan pro or label, "
+                             f"interval month or year), not {item!r}")
+        prices[(plan, interval)] = price_id.strip()
+    return prices
 
 
 @lru_cache(maxsize=1)

@@ -52,6 +52,11 @@ class ErrorCode(StrEnum):
     # jobs
     UNKNOWN_JOB_KIND = "unknown_job_kind"
     JOB_FINISHED = "job_finished"
+    # billing
+    PAYMENTS_UNAVAILABLE = "payments_unavailable"
+    WEBHOOK_REFUSED = "webhook_refused"
+    NO_BILLING_ACCOUNT = "no_billing_account"
+    NOT_CONFIGURED = "not_configured"
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -91,6 +96,11 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.LAST_ADMIN: "This is the last active admin. Make someone else an admin first.",
     ErrorCode.UNKNOWN_JOB_KIND: "That kind of job does not exist.",
     ErrorCode.JOB_FINISHED: "That job has already finished.",
+    ErrorCode.PAYMENTS_UNAVAILABLE: "The payment service did not complete that. Nothing was charged; try again "
+                                    "in a moment.",
+    ErrorCode.WEBHOOK_REFUSED: "That webhook was refused: its signature, timestamp or body is not valid.",
+    ErrorCode.NO_BILLING_ACCOUNT: "You have no subscription to manage yet. Choose a plan first.",
+    ErrorCode.NOT_CONFIGURED: "This is not set up on this server yet; ask the administrator.",
 }
 
 
@@ -158,6 +168,13 @@ class StorageUnavailable(DomainError):
     """The storage service (an S3 bucket) failed or did not answer; the details are logged, not shown."""
 
     code = ErrorCode.STORAGE_UNAVAILABLE
+    http_status = 503
+
+
+class ConfigurationMissing(DomainError):
+    """A feature needs settings this server does not have (the message names them)."""
+
+    code = ErrorCode.NOT_CONFIGURED
     http_status = 503
 
 

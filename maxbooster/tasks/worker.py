@@ -9,7 +9,9 @@ import threading
 
 from celery import signals
 
+from maxbooster.db import session_scope
 from maxbooster.services import jobs
+from maxbooster.services.billing import state as billing_state
 from maxbooster.settings import get_settings
 from maxbooster.tasks.celery_app import QUEUE, app
 
@@ -18,11 +20,14 @@ _stop = threading.Event()
 
 
 def _housekeeping(worker_name: str) -> None:
-    """Heartbeat every few seconds; reap expired leases and re-dispatch what they free."""
+    """Heartbeat every few seconds; reap expired leases and re-dispatch what they free; move users whose
+    billing grace period is over to Free."""
     settings = get_settings()
     while not _stop.is_set():
         try:
             jobs.housekeeping(worker_id=worker_name, hostname=socket.gethostname(), pid=os.getpid())
+            with session_scope() as session:
+                billing_state.expire_grace(session=session)
         except Exception:  # noqa: BLE001  (keep beating through transient DB errors)
             log.exception("worker housekeeping failed")
         _stop.wait(settings.worker_heartbeat_seconds)

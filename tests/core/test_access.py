@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,7 +17,10 @@ from sqlmodel import Session, SQLModel
 
 from maxbooster.models import (
     AllocatedCode,
+    BillingCustomer,
+    CheckoutSession,
     Delivery,
+    Invoice,
     Job,
     LedgerEntry,
     Master,
@@ -29,6 +33,7 @@ from maxbooster.models import (
     SmartLinkFan,
     Statement,
     StoredFile,
+    Subscription,
     Track,
 )
 from maxbooster.models.audit import AuditLog
@@ -59,6 +64,18 @@ FACTORIES: dict[str, Callable[[uuid.UUID], Any]] = {
     "smart_links": lambda owner: SmartLink(owner_id=owner, release_id=_release(owner).id, slug=uuid.uuid4().hex[:20]),
     "smart_link_fans": lambda owner: SmartLinkFan(owner_id=owner, email=f"{uuid.uuid4().hex[:8]}@example.com",
                                                   consent_text="yes"),
+    "billing_customers": lambda owner: BillingCustomer(owner_id=owner, provider="sandbox",
+                                                       provider_customer_id=f"cus_{uuid.uuid4().hex}"),
+    "billing_checkout_sessions": lambda owner: CheckoutSession(
+        owner_id=owner, provider="sandbox", provider_session_id=f"cs_{uuid.uuid4().hex}", provider_customer_id="c",
+        plan="pro", interval="month", amount_minor=1200, currency="USD", url="http://localhost/x"),
+    "billing_subscriptions": lambda owner: Subscription(
+        owner_id=owner, provider="sandbox", provider_subscription_id=f"sub_{uuid.uuid4().hex}",
+        provider_customer_id="c", plan="pro", interval="month", status="active",
+        last_event_created=datetime.now(UTC), last_event_id="evt_1"),
+    "billing_invoices": lambda owner: Invoice(
+        owner_id=owner, provider="sandbox", provider_invoice_id=f"in_{uuid.uuid4().hex}", amount_due_minor=1200,
+        currency="USD", status="paid", last_event_created=datetime.now(UTC), last_event_id="evt_1"),
     "royalty_ledger": lambda owner: LedgerEntry(owner_id=owner, party_email="a@example.com", kind="income",
                                                 amount_minor=1, currency="USD"),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from maxbooster.api.v1.accounts import router as accounts_router
+from maxbooster.api.v1.billing import router as billing_router
 from maxbooster.api.v1.library import router as library_router
 from maxbooster.api.v1.mastering import router as mastering_router
 from maxbooster.api.v1.releases import router as releases_router
@@ -13,6 +14,7 @@ from maxbooster.api.v1.studio import router as studio_router
 
 router = APIRouter()
 router.include_router(accounts_router)
+router.include_router(billing_router)
 router.include_router(library_router)
 router.include_router(mastering_router)
 router.include_router(releases_router)

@@ -1,0 +1,76 @@
+"""The one payments interface and the configured adapter behind it.
+
+`PaymentsProvider` is what billing needs from a payments service today: customers, Checkout
+sessions in subscription mode, billing-portal sessions and reading a subscription back. Two adapters:
+`SandboxProvider` (the embedded default: ids derived from their inputs, state in our own tables,
+events fed to the same webhook path) and `StripeProvider` (the official `stripe` SDK). Objects come
+back in Stripe's shapes (plain dicts), so the webhook code reads one format.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from maxbooster.models.billing import PaymentsProviderKey
+from maxbooster.services.billing.catalog import Price
+from maxbooster.services.errors import DomainError, ErrorCode
+from maxbooster.settings import get_settings
+
+
+class PaymentsUnavailable(DomainError):
+    """The payments provider refused the call or did not answer (details are logged)."""
+
+    code = ErrorCode.PAYMENTS_UNAVAILABLE
+    http_status = 503
+
+
+class WebhookRefused(DomainError):
+    """A webhook whose signature, timestamp or body is not valid (nothing is stored)."""
+
+    code = ErrorCode.WEBHOOK_REFUSED
+    http_status = 400
+
+
+@dataclass(frozen=True)
+class HostedSession:
+    """A provider-hosted page the browser is sent to (Checkout or the billing portal)."""
+
+    id: str
+    url: str
+
+
+class PaymentsProvider(Protocol):
+    key: PaymentsProviderKey
+
+    def create_customer(self, *, owner_id: uuid.UUID, email: str, name: str, idempotency_key: str) -> str:
+        """The new customer's provider id."""
+        ...
+
+    def create_checkout_session(self, *, customer_id: str, owner_id: uuid.UUID, price: Price, success_url: str,
+                                cancel_url: str, idempotency_key: str) -> HostedSession:
+        """A Checkout session in subscription mode for one price."""
+        ...
+
+    def create_portal_session(self, *, customer_id: str, return_url: str) -> HostedSession:
+        """A billing-portal session where the customer manages or cancels their subscription."""
+        ...
+
+    def retrieve_subscription(self, subscription_id: str) -> dict[str, Any]:
+        """The subscription object as the provider has it now (Stripe's shape)."""
+        ...
+
+
+def get_provider(*, session: Session) -> PaymentsProvider:
+    """The adapter named by PAYMENTS_PROVIDER (the sandbox reads our own tables through `session`)."""
+    settings = get_settings()
+    if settings.payments_provider == PaymentsProviderKey.STRIPE:
+        from maxbooster.services.billing.stripe_provider import StripeProvider
+
+        return StripeProvider.from_settings(settings)
+    from maxbooster.services.billing.sandbox import SandboxProvider
+
+    return SandboxProvider(session=session)

@@ -1,0 +1,234 @@
+"""The sandbox payments provider: the embedded default, no outside account ("test mode").
+
+Its customers, checkout sessions and subscriptions live in our own tables; ids are derived from their
+inputs (the same checkout completed twice gives the same subscription and the same event ids, so the
+second time is a duplicate). What a real provider would do on its side (a customer finishing Checkout,
+a renewal paid or failed, a cancellation in the portal) is simulated here by emitting Stripe-shaped
+events into the same receive → `billing.apply_event` path as Stripe's webhooks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from maxbooster import routes
+from maxbooster.models.base import utcnow
+from maxbooster.models.billing import (
+    BillingInterval,
+    CheckoutSession,
+    CheckoutStatus,
+    Invoice,
+    InvoiceStatus,
+    PaymentsProviderKey,
+    Subscription,
+    SubscriptionStatus,
+    WebhookEvent,
+)
+from maxbooster.services.access import get_owned
+from maxbooster.services.actor import Actor
+from maxbooster.services.billing import catalog, webhooks
+from maxbooster.services.billing.catalog import Price
+from maxbooster.services.billing.provider import HostedSession
+from maxbooster.services.errors import Conflict, NotFound
+from maxbooster.settings import get_settings
+
+SANDBOX = PaymentsProviderKey.SANDBOX
+
+
+def _h(*parts: object) -> str:
+    return hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()[:24]
+
+
+def _unix(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+class SandboxProvider:
+    key = SANDBOX
+
+    def __init__(self, *, session: Session) -> None:
+        self.session = session
+
+    def create_customer(self, *, owner_id: uuid.UUID, email: str, name: str, idempotency_key: str) -> str:
+        return f"cus_sbx_{_h('customer', owner_id)}"
+
+    def create_checkout_session(self, *, customer_id: str, owner_id: uuid.UUID, price: Price, success_url: str,
+                                cancel_url: str, idempotency_key: str) -> HostedSession:
+        session_id = f"cs_sbx_{_h('checkout', idempotency_key)}"
+        url = get_settings().app_url.rstrip("/") + routes.V1_BILLING_SANDBOX_CHECKOUT.format(session_id=session_id)
+        return HostedSession(id=session_id, url=url)
+
+    def create_portal_session(self, *, customer_id: str, return_url: str) -> HostedSession:
+        return HostedSession(id=f"bps_sbx_{_h('portal', customer_id, return_url)}", url=return_url)
+
+    def retrieve_subscription(self, subscription_id: str) -> dict[str, Any]:
+        row = self.session.execute(select(Subscription).where(
+            col(Subscription.provider) == SANDBOX,
+            col(Subscription.provider_subscription_id) == subscription_id)).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"The sandbox has no subscription {subscription_id}.")
+        period_end = row.current_period_end or row.last_event_created
+        return subscription_object(row.provider_subscription_id, customer=row.provider_customer_id,
+                                   price=catalog.price_for(row.plan, row.interval), status=row.status,
+                                   period_start=_period_start(period_end, row.interval), period_end=period_end,
+                                   cancel_at_period_end=row.cancel_at_period_end, owner_id=row.owner_id,
+                                   canceled_at=row.canceled_at)
+
+
+# --- Stripe-shaped objects ----------------------------------------------------------------------------
+
+def _period_start(end: datetime, interval: str) -> datetime:
+    return end - (timedelta(days=365) if interval == BillingInterval.YEAR else timedelta(days=30))
+
+
+def _period_end(start: datetime, interval: str) -> datetime:
+    return start + (timedelta(days=365) if interval == BillingInterval.YEAR else timedelta(days=30))
+
+
+def subscription_object(sub_id: str, *, customer: str, price: Price, status: str, period_start: datetime,
+                        period_end: datetime, cancel_at_period_end: bool = False, owner_id: uuid.UUID | None = None,
+                        canceled_at: datetime | None = None) -> dict[str, Any]:
+    price_obj = {"id": price.sandbox_id, "object": "price", "currency": price.amount.currency.lower(),
+                 "unit_amount": price.amount.amount_minor, "recurring": {"interval": str(price.interval)}}
+    return {"id": sub_id, "object": "subscription", "customer": customer, "status": status,
+            "cancel_at_period_end": cancel_at_period_end, "canceled_at": _unix(canceled_at) if canceled_at else None,
+            "metadata": {"owner_id": str(owner_id or ""), "plan": str(price.plan), "interval": str(price.interval)},
+            "items": {"object": "list", "data": [{"id": f"si_sbx_{_h('item', sub_id)}", "price": price_obj,
+                                                  "current_period_start": _unix(period_start),
+                                                  "current_period_end": _unix(period_end)}]}}
+
+
+def invoice_object(invoice_id: str, *, customer: str, sub_id: str, price: Price, status: str,
+                   period_start: datetime, period_end: datetime, reason: str, paid_at: datetime | None = None,
+                   attempts: int = 1) -> dict[str, Any]:
+    amount = price.amount
+    return {"id": invoice_id, "object": "invoice", "customer": customer, "status": status,
+            "amount_due": amount.amount_minor, "amount_paid": amount.amount_minor if status == "paid" else 0,
+            "currency": amount.currency.lower(), "billing_reason": reason, "attempt_count": attempts,
+            "hosted_invoice_url": "", "parent": {"subscription_details": {"subscription": sub_id}},
+            "status_transitions": {"paid_at": _unix(paid_at) if paid_at else None},
+            "lines": {"object": "list", "data": [{"period": {"start": _unix(period_start), "end": _unix(period_end)}}]}}
+
+
+def _emit(session: Session, event_type: str, obj: dict[str, Any], when: datetime, *,
+          once: bool = False) -> WebhookEvent:
+    """Send one event; `once`: its id does not depend on the time (the same thing done again is a duplicate)."""
+    key = "once" if once else _unix(when)
+    event = {"id": f"evt_sbx_{_h(event_type, obj['id'], obj.get('status'), key)}", "object": "event",
+             "type": event_type, "created": _unix(when), "livemode": False, "data": {"object": obj}}
+    row, _ = webhooks.receive_event(session=session, provider=SANDBOX, event=event)
+    return row
+
+
+# --- what the customer or the provider does, simulated -------------------------------------------------
+
+def find_checkout(*, session: Session, actor: Actor, session_id: str) -> CheckoutSession:
+    """The acting user's sandbox checkout by its provider id (someone else's reads as not found)."""
+    row_id = session.execute(select(col(CheckoutSession.id)).where(
+        col(CheckoutSession.provider) == SANDBOX,
+        col(CheckoutSession.provider_session_id) == session_id)).scalar_one_or_none()
+    return get_owned(session=session, model=CheckoutSession, obj_id=row_id, actor=actor)
+
+
+def complete_checkout(*, session: Session, actor: Actor, session_id: str,
+                      now: datetime | None = None) -> list[WebhookEvent]:
+    """The customer pays on the sandbox's checkout: the subscription starts, its first invoice is paid.
+    Paying the same checkout again emits the same events (duplicates: nothing changes)."""
+    checkout = find_checkout(session=session, actor=actor, session_id=session_id)
+    if checkout.status == CheckoutStatus.EXPIRED:
+        raise Conflict("This checkout has expired; start the upgrade again.")
+    now = now or utcnow()
+    price = catalog.price_for(checkout.plan, checkout.interval)
+    sub_id = f"sub_sbx_{_h('subscription', checkout.provider_session_id)}"
+    end = _period_end(now, checkout.interval)
+    sub = subscription_object(sub_id, customer=checkout.provider_customer_id, price=price, status="active",
+                              period_start=now, period_end=end, owner_id=checkout.owner_id)
+    invoice = invoice_object(f"in_sbx_{_h('invoice', sub_id, 'first')}", customer=checkout.provider_customer_id,
+                             sub_id=sub_id, price=price, status="paid", period_start=now, period_end=end,
+                             reason="subscription_create", paid_at=now)
+    completed = {"id": checkout.provider_session_id, "object": "checkout.session", "mode": "subscription",
+                 "status": "complete", "customer": checkout.provider_customer_id, "subscription": sub_id,
+                 "client_reference_id": str(checkout.owner_id), "created": _unix(checkout.created_at)}
+    return [_emit(session, "checkout.session.completed", completed, now, once=True),
+            _emit(session, "customer.subscription.created", sub, now, once=True),
+            _emit(session, "invoice.paid", invoice, now, once=True)]
+
+
+def _after(sub: Subscription, now: datetime | None) -> datetime:
+    """The time of a new event about `sub`: never in the same second as the last one (a real provider's
+    clock moves on; two events of one second could not be ordered)."""
+    return max(now or utcnow(), sub.last_event_created + timedelta(seconds=1))
+
+
+def _subscription(session: Session, subscription_id: str) -> Subscription:
+    row = session.execute(select(Subscription).where(
+        col(Subscription.provider) == SANDBOX,
+        col(Subscription.provider_subscription_id) == subscription_id)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"The sandbox has no subscription {subscription_id}.")
+    return row
+
+
+def renew(*, session: Session, subscription_id: str, paid: bool, now: datetime | None = None) -> list[WebhookEvent]:
+    """The period ends and the provider charges the renewal: paid → a new period; failed → past_due, and
+    the invoice stays open while the provider retries (dunning)."""
+    sub = _subscription(session, subscription_id)
+    now = _after(sub, now)
+    price = catalog.price_for(sub.plan, sub.interval)
+    start = sub.current_period_end or now
+    end = _period_end(start, sub.interval)
+    invoice_id = f"in_sbx_{_h('invoice', subscription_id, _unix(start))}"
+    invoice = invoice_object(invoice_id, customer=sub.provider_customer_id, sub_id=subscription_id, price=price,
+                             status="paid" if paid else "open", period_start=start, period_end=end,
+                             reason="subscription_cycle", paid_at=now if paid else None)
+    status = "active" if paid else "past_due"
+    obj = subscription_object(subscription_id, customer=sub.provider_customer_id, price=price, status=status,
+                              period_start=start if paid else _period_start(start, sub.interval),
+                              period_end=end if paid else start, owner_id=sub.owner_id,
+                              cancel_at_period_end=sub.cancel_at_period_end)
+    return [_emit(session, "invoice.paid" if paid else "invoice.payment_failed", invoice, now),
+            _emit(session, "customer.subscription.updated", obj, now)]
+
+
+def pay_open_invoice(*, session: Session, subscription_id: str, now: datetime | None = None) -> list[WebhookEvent]:
+    """A retried payment succeeds (e.g. after the card was updated): the open invoice is paid, active again."""
+    sub = _subscription(session, subscription_id)
+    open_invoice = session.execute(select(Invoice).where(
+        col(Invoice.provider) == SANDBOX, col(Invoice.provider_subscription_id) == subscription_id,
+        col(Invoice.status) == InvoiceStatus.OPEN).order_by(col(Invoice.period_end).desc())).scalars().first()
+    if open_invoice is None or open_invoice.period_start is None or open_invoice.period_end is None:
+        raise Conflict("This subscription has no unpaid invoice.")
+    now = _after(sub, now)
+    price = catalog.price_for(sub.plan, sub.interval)
+    invoice = invoice_object(open_invoice.provider_invoice_id, customer=sub.provider_customer_id,
+                             sub_id=subscription_id, price=price, status="paid", period_start=open_invoice.period_start,
+                             period_end=open_invoice.period_end, reason=open_invoice.billing_reason, paid_at=now)
+    obj = subscription_object(subscription_id, customer=sub.provider_customer_id, price=price, status="active",
+                              period_start=open_invoice.period_start, period_end=open_invoice.period_end,
+                              owner_id=sub.owner_id, cancel_at_period_end=sub.cancel_at_period_end)
+    return [_emit(session, "invoice.paid", invoice, now), _emit(session, "customer.subscription.updated", obj, now)]
+
+
+def cancel(*, session: Session, actor: Actor, subscription_id: str, at_period_end: bool = True,
+           now: datetime | None = None) -> list[WebhookEvent]:
+    """The customer cancels in the sandbox's portal: at the period's end (kept until then) or at once."""
+    sub = _subscription(session, subscription_id)
+    get_owned(session=session, model=Subscription, obj_id=sub.id, actor=actor)
+    if sub.status == SubscriptionStatus.CANCELED:
+        raise Conflict("This subscription is already cancelled.")
+    now = _after(sub, now)
+    price = catalog.price_for(sub.plan, sub.interval)
+    end = sub.current_period_end or now
+    obj = subscription_object(subscription_id, customer=sub.provider_customer_id, price=price,
+                              status=sub.status if at_period_end else "canceled",
+                              period_start=_period_start(end, sub.interval), period_end=end,
+                              cancel_at_period_end=at_period_end, owner_id=sub.owner_id,
+                              canceled_at=None if at_period_end else now)
+    kind = "customer.subscription.updated" if at_period_end else "customer.subscription.deleted"
+    return [_emit(session, kind, obj, now)]
