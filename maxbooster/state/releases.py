@@ -526,21 +526,44 @@ class ReleaseState(AuthState):
 
 
 class UnsubscribeState(AuthState):
-    """A fan's emailed unsubscribe link (`?token=…`): no sign-in; the token alone says who."""
+    """A fan's emailed unsubscribe link (`?token=…`): no sign-in; the token alone says who. Opening the
+    link only asks; the button unsubscribes (mail scanners open links too)."""
 
-    done: bool = False
-    ok: bool = False
+    done: bool = False  # the link was read
+    ok: bool = False  # it is a genuine link
+    gone: bool = False  # unsubscribed (now or before)
     artist: str = ""
     message: str = ""
 
+    def _token(self) -> str:
+        return parse_qs(urlsplit(str(self.router.url)).query).get("token", [""])[0][:200]
+
+    def _show(self, result: fans.Unsubscribed, gone: bool) -> None:
+        if gone:
+            message = (f"You won't get emails about {result.artist}'s releases any more." if result.artist else
+                       "You won't get these emails any more.")
+        else:
+            message = (f"You'll stop getting emails about {result.artist}'s releases." if result.artist else
+                       "You'll stop getting these emails.")
+        self._set(done=True, ok=True, gone=gone, artist=result.artist, message=message)
+
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
-        token = parse_qs(urlsplit(str(self.router.url)).query).get("token", [""])[0][:200]
+        self._set(done=False, ok=False, gone=False, artist="", message="")
         try:
-            result = await asyncio.to_thread(_as_visitor, self._request_actor(), fans.unsubscribe, token=token)
+            result = await asyncio.to_thread(_as_visitor, self._request_actor(), fans.whose_link, token=self._token())
         except DomainError as exc:
-            self._set(done=True, ok=False, artist="", message=exc.message)
+            self._set(done=True, ok=False, message=exc.message)
             return
-        self._set(done=True, ok=True, artist=result.artist,
-                  message=f"You won't get emails about {result.artist}'s releases any more." if result.artist else
-                  "You won't get these emails any more.")
+        self._show(result, gone=result.already)
+
+    @rx.event
+    async def confirm(self):  # type: ignore[no-untyped-def]
+        if not self.is_hydrated or not self.ok:
+            return
+        try:
+            result = await asyncio.to_thread(_as_visitor, self._request_actor(), fans.unsubscribe, token=self._token())
+        except DomainError as exc:
+            self._set(ok=False, message=exc.message)
+            return
+        self._show(fans.Unsubscribed(result.artist or self.artist, result.already), gone=True)

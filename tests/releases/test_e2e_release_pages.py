@@ -3,7 +3,9 @@
 moves the featured artist out of the title, a track from a finished master of the library, a cover too
 small (the finding is shown) then a good one, codes from prefixes set in the page, check, submit to the
 delivery folder until "Delivered", take it down until "Taken down". The smart link is set and a fan's
-emailed unsubscribe link works (twice) while a damaged one changes nothing. Screenshots of the list, the
+emailed unsubscribe link works (twice) while a damaged one changes nothing. The same release's money:
+a collaborator invited at 30 % accepts from the emailed link, a statement for the allocated ISRC is
+imported, and both see their earnings. Screenshots of the list, the
 editor and the check view at 1440 and 390 px; nothing scrolls sideways on a phone; no page errors."""
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,6 +25,7 @@ import pytest
 from maxbooster import routes
 from tests.e2e.test_every_page import _axe
 from tests.releases.support import image_bytes, in_days
+from tests.royalties import test_e2e_royalty_pages as royalty_pages
 from tests.support.e2e import ROOT, RunningApp, screenshot, sign_in
 from tests.support.library import music_bytes
 
@@ -87,7 +91,7 @@ def _fits(page) -> None:  # type: ignore[no-untyped-def]
     assert _axe(page) == []
 
 
-def test_release_from_draft_to_taken_down(browser, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]
+def test_release_from_draft_to_taken_down(browser, running_app: RunningApp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     app = running_app
     auth = _artist(app)
     _mastered_track(app, auth)
@@ -217,10 +221,73 @@ def test_release_from_draft_to_taken_down(browser, running_app: RunningApp) -> N
     row.wait_for(timeout=30_000)
     assert "Night Drive" in row.inner_text() and "Taken down" in row.inner_text()
     screenshot(page, "releases-list-desktop")
+    _royalties_of_the_release(browser, app, page, auth, release_id, tmp_path)
     assert errors == []
     context.close()
     _phone(browser, app, release_id)
     _unsubscribe(browser, app)
+
+
+COLLAB = "mo.mixer@example.com"
+
+
+def _royalties_of_the_release(browser, app: RunningApp, page, auth: dict[str, str],  # type: ignore[no-untyped-def]
+                              release_id: str, tmp_path: Path) -> None:
+    """The same release's money: a collaborator invited at 30 % accepts from the emailed link, a
+    distributor statement for the ISRC we allocated is imported, and both see their earnings."""
+    track = _stored(app, auth, release_id)["tracks"][0]
+    isrc = track["isrc"].replace("-", "")
+    page.goto(routes.ROYALTY_SPLITS)
+    page.get_by_role("button", name=f"Edit the split of {track['title']}").click()
+    rows = page.get_by_test_id("split-row")
+    rows.first.wait_for(timeout=30_000)
+    rows.nth(0).get_by_label("Share in percent").fill("70")
+    rows.nth(1).get_by_label("Collaborator email").fill(COLLAB)
+    rows.nth(1).get_by_label("Share in percent").fill("30")
+    page.get_by_role("button", name="Save and send invitations").click()
+    page.get_by_role("dialog").wait_for(state="detached", timeout=15_000)
+
+    # The collaborator (an account of their own) opens the link from the email and accepts.
+    env = {"MAXBOOSTER_DATA_DIR": str(app.data_dir), "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-m", "maxbooster.cli", "create-admin", COLLAB, "--password-stdin",
+                    "--name", "Mo Mixer"], input=PASSWORD + "\n", text=True, capture_output=True, cwd=ROOT,
+                   env=env, check=True)
+    link = royalty_pages._mail_link(app, COLLAB, routes.ROYALTY_INVITE)
+    theirs = browser.new_context(viewport={"width": 390, "height": 844}, base_url=app.url)
+    other = theirs.new_page()
+    sign_in(other, COLLAB, PASSWORD)
+    other.goto(link)
+    offer = other.get_by_test_id("invite-offer")
+    offer.wait_for(timeout=30_000)
+    assert "30 %" in offer.inner_text() and track["title"] in offer.inner_text()
+    accept = other.get_by_role("button", name="Accept my share")
+    other.wait_for_function("() => !document.evaluate(\"//button[.='Accept my share']\", document, null, 9, null)"
+                            ".singleNodeValue.disabled", timeout=30_000)
+    accept.click()
+    other.get_by_test_id("invite-answered").wait_for(timeout=15_000)
+
+    # A statement for the allocated ISRC: 10.00 earned, 7.00 to the artist and 3.00 to the collaborator.
+    statement = tmp_path / "statement.csv"
+    statement.write_text("isrc,period,store,territory,units,amount,currency\n"
+                         f"{isrc},2026-11,Spotify,DE,1520,8.00,USD\n{isrc},2026-11,Apple Music,FR,300,2.00,USD\n")
+    page.goto(routes.ROYALTY_STATEMENTS)
+    uploader = page.get_by_test_id("statement-uploader").locator("input[type=file]")
+    uploader.wait_for(state="attached", timeout=30_000)
+    uploader.set_input_files(str(statement))
+    page.get_by_test_id("import-report").wait_for(timeout=30_000)
+    assert "Credited 2" in re.sub(r"\s+", " ", page.get_by_test_id("import-report").inner_text())
+    page.goto(routes.EARNINGS)
+    page.get_by_test_id("balance-row").first.wait_for(timeout=30_000)
+    mine = royalty_pages._balances(page, "my-earnings")
+    assert len(mine) == 1 and "USD 7.00" in mine[0]
+    catalogue = royalty_pages._balances(page, "catalogue-earnings")
+    assert any(COLLAB in row or "Mo Mixer" in row for row in catalogue if "USD 3.00" in row), catalogue
+    other.goto(routes.EARNINGS)
+    other.get_by_test_id("balance-row").first.wait_for(timeout=30_000)
+    theirs_now = royalty_pages._balances(other, "my-earnings")
+    assert len(theirs_now) == 1 and "USD 3.00" in theirs_now[0]
+    screenshot(other, "releases-royalties-collaborator-phone")
+    theirs.close()
 
 
 def _phone(browser, app: RunningApp, release_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -259,6 +326,10 @@ def _unsubscribe(browser, app: RunningApp) -> None:  # type: ignore[no-untyped-d
     context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=app.url)
     page = context.new_page()
     page.goto(unsubscribe)
+    page.get_by_text("Stop these emails?").wait_for(timeout=30_000)  # opening the link only asks
+    with sqlite3.connect(app.data_dir / "maxbooster.db") as db:
+        assert db.execute("SELECT count(*) FROM smart_link_fans").fetchone() == (1,)
+    page.get_by_test_id("unsubscribe-confirm").click()
     page.get_by_text("You're unsubscribed").wait_for(timeout=30_000)
     assert "Ava North" in page.get_by_test_id("unsubscribe-message").inner_text()
     page.goto(unsubscribe)  # the same link again: the same answer, nothing left to remove

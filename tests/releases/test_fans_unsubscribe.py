@@ -55,8 +55,13 @@ def test_confirmed_fan_unsubscribes_once_and_the_link_stays_harmless(session: Se
     assert fans.fan_counts(session=session, actor=owner, release_id=release.id) == (1, 0)
     assert "fan@example.com" in smartlinks.fans_csv(session=session, actor=owner, release_id=release.id)
 
+    # Opening the link only reads it (mail scanners open links): the fan is still there.
+    assert fans.whose_link(session=session, actor=FAN, token=token) == fans.Unsubscribed("Ava North", already=False)
+    assert fans.fan_counts(session=session, actor=owner, release_id=release.id) == (1, 0)
+
     done = fans.unsubscribe(session=session, actor=FAN, token=token)
     assert done == fans.Unsubscribed(artist="Ava North", already=False)
+    assert fans.whose_link(session=session, actor=FAN, token=token).already
     assert session.exec(select(SmartLinkFan)).all() == []
     assert "fan@example.com" not in smartlinks.fans_csv(session=session, actor=owner, release_id=release.id)
     assert fans.fan_counts(session=session, actor=owner, release_id=release.id) == (0, 0)
@@ -84,6 +89,8 @@ def test_a_bad_link_changes_nothing_and_says_so(session: Session, link: tuple, d
     with pytest.raises(InvalidInput) as caught:
         fans.unsubscribe(session=session, actor=FAN, token=bad)
     assert "nothing was changed" in caught.value.message
+    with pytest.raises(InvalidInput):
+        fans.whose_link(session=session, actor=FAN, token=bad)
     assert [f.email for f in session.exec(select(SmartLinkFan)).all()] == ["fan@example.com"]
 
 

@@ -67,6 +67,13 @@ class Unsubscribed:
     already: bool  # the link was used before: nothing left to remove
 
 
+def whose_link(*, session: Session, actor: Actor, token: str) -> Unsubscribed:
+    """What a genuine unsubscribe link would stop, changing nothing (the page asks before acting, so a
+    mail scanner that opens links does not unsubscribe anyone); InvalidInput for a bad link."""
+    fan = session.get(SmartLinkFan, _fan_id(token))
+    return Unsubscribed(artist=_artist_of(session, fan), already=False) if fan else Unsubscribed("", already=True)
+
+
 def unsubscribe(*, session: Session, actor: Actor, token: str) -> Unsubscribed:
     """Remove the fan named by a genuine unsubscribe token (idempotent); InvalidInput for a bad one."""
     fan_id = _fan_id(token)
