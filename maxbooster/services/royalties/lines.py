@@ -228,8 +228,11 @@ def line_sink(*, session: Session, statement_id: uuid.UUID) -> Iterator[LineSink
     driver = session.connection().connection.driver_connection
     if driver is None:
         raise RuntimeError("the session's connection is closed")
-    with driver.cursor() as cur, cur.copy(f"COPY {StatementLine.__tablename__} ({', '.join(COLUMNS)}) "
-                                          "FROM STDIN") as copy:
+    from psycopg.copy import QueuedLibpqWriter
+
+    # A queued writer sends the data from a thread, so parsing goes on while the socket waits.
+    with driver.cursor() as cur, cur.copy(f"COPY {StatementLine.__tablename__} ({', '.join(COLUMNS)}) FROM STDIN",
+                                          writer=QueuedLibpqWriter(cur)) as copy:
         sink = _CopySink(copy, statement_id)
         yield sink
         sink.flush()
