@@ -180,18 +180,19 @@ def statement_csv(*, session: Session, actor: Actor, party_email: str | None = N
     where: list[ColumnElement[bool]] = [col(LedgerEntry.party_email) == email]
     if email != me.email:
         where.append(col(LedgerEntry.owner_id) == me.id)
-    stmt = (select(LedgerEntry, col(ReleaseTrack.title), col(ReleaseTrack.isrc))
-            .outerjoin(ReleaseTrack, col(ReleaseTrack.id) == col(LedgerEntry.release_track_id))
+    e = LedgerEntry
+    stmt = (select(col(e.created_at), col(e.period), col(e.kind), col(ReleaseTrack.title), col(ReleaseTrack.isrc),
+                   col(e.amount_minor), col(e.currency), col(e.memo))  # columns: no ORM objects per row
+            .outerjoin(ReleaseTrack, col(ReleaseTrack.id) == col(e.release_track_id))
             .where(*where)
-            .order_by(col(LedgerEntry.created_at), col(LedgerEntry.period), col(LedgerEntry.kind)))
+            .order_by(col(e.created_at), col(e.period), col(e.kind)))
     rows = session.execute(stmt).all()
     if not rows and email != me.email:
         raise NotFound()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    for entry, title, isrc in rows:
-        amount = Money(entry.amount_minor, entry.currency).format().split(" ", 1)[1].replace(",", "")
-        writer.writerow([entry.created_at.date().isoformat(), entry.period, entry.kind, title or "", isrc or "",
-                         amount, entry.currency, entry.memo])
+    for created, period, kind, title, isrc, minor, currency, memo in rows:
+        amount = Money(minor, currency).format().split(" ", 1)[1].replace(",", "")
+        writer.writerow([created.date().isoformat(), period, kind, title or "", isrc or "", amount, currency, memo])
     return out.getvalue()
