@@ -422,7 +422,10 @@ def bench_earnings(url: str, total_lines: int, runs: int) -> bool:
             ("  catalogue balances", part(lambda s: ledger.catalogue_balances(session=s, actor=actor))),
             ("  statements list", part(lambda s: statements.list_statements(session=s, actor=actor))),
             ("  (not on the page) the artist's statement CSV",
-             part(lambda s: ledger.statement_csv(session=s, actor=actor)))]
+             part(lambda s: ledger.statement_csv(session=s, actor=actor))),
+            ("  (not on the page) a statement's unmatched ISRCs",
+             part(lambda s: statements.unmatched_isrcs(session=s, statement_id=statements.list_statements(
+                 session=s, actor=actor)[0].id)))]
     median, p95 = _timed(page, runs)
     ok = p95 <= EARNINGS_GOAL_MS
     print(f"earnings page (3 service calls, own session)          {median:8.1f} ms median, {p95:.1f} ms p95 of "

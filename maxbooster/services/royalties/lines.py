@@ -202,13 +202,11 @@ class _CopySink(LineSink):
         super().__init__(statement_id)
         self._copy = copy
         self._sid = statement_id.hex
-        self._tracks: dict[uuid.UUID | None, str] = {None: "\\N"}
+        self._hex: dict[str, str] = {}  # ISRC → its track's id as COPY text (an ISRC is one track)
 
     def _row(self, line_no: int, line: Line, track_id: uuid.UUID | None) -> str:
-        tid = self._tracks.get(track_id)
-        if tid is None and track_id is not None:
-            tid = self._tracks[track_id] = track_id.hex
         isrc, period, store, territory, units, amount, currency = line
+        tid = "\\N" if track_id is None else (self._hex.get(isrc) or self._hex.setdefault(isrc, track_id.hex))
         if _NEEDS_ESCAPE.search(store):
             store = store.translate(_COPY_ESCAPES)
         return f"{self._sid}\t{line_no}\t{isrc}\t{tid}\t{period}\t{store}\t{territory}\t{units}\t{amount}\t{currency}\n"

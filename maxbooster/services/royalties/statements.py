@@ -133,14 +133,14 @@ def _import(session: Session, actor: Actor, owner_id: uuid.UUID, reader: _Hashin
     session.flush()
     tracks = isrc_index(session=session, owner_id=owner_id)
     parser = LineParser(index, chosen)
-    totals: dict[tuple[uuid.UUID, str, str, bool], int] = {}
+    by_isrc: dict[tuple[str, str, str, bool], int] = {}  # keyed by ISRC text: cheaper to hash than a UUID
     unmatched: dict[str, None] = {}
     problems: list[dict[str, Any]] = []
     counts = {"total": 0, "imported": 0, "unmatched": 0, "malformed": 0}
     columns = len(header)
     with line_sink(session=session, statement_id=statement.id) as sink:
         for line_no, row in enumerate(csv.reader(text, delimiter=chosen.delimiter), start=2):
-            if not row or all(not c.strip() for c in row):
+            if not "".join(row).strip():
                 continue
             counts["total"] += 1
             try:
@@ -157,10 +157,11 @@ def _import(session: Session, actor: Actor, owner_id: uuid.UUID, reader: _Hashin
                 counts["unmatched"] += 1
                 unmatched[line.isrc] = None
             else:
-                key = (track_id, line.period, line.currency, line.amount_nanos >= 0)
-                totals[key] = totals.get(key, 0) + line.amount_nanos
+                key = (line.isrc, line.period, line.currency, line.amount_nanos >= 0)
+                by_isrc[key] = by_isrc.get(key, 0) + line.amount_nanos
             counts["imported"] += 1
             sink.add(line_no, line, track_id)
+    totals = {(tracks[isrc], period, cur, pos): nanos for (isrc, period, cur, pos), nanos in by_isrc.items()}
     return _finish(session, actor, statement, reader.sha.hexdigest(), counts, problems, totals, list(unmatched))
 
 
