@@ -1,4 +1,4 @@
-"""royalties: statement lines keyed by (statement, line number); only unmatched lines indexed
+"""royalties: statement lines keyed by (statement, line number); only unmatched lines indexed; ledger by party user
 
 Reviewed by hand: a million-line statement is written with COPY, and every index on the lines table
 costs time per line. The surrogate uuid `id` (a random-order index that nothing looked up) and the
@@ -7,6 +7,11 @@ each line in once and grows in order. The (statement_id, release_track_id) index
 only to find the few unmatched ones: it becomes a partial index on (statement_id, isrc) where
 release_track_id IS NULL, which also serves the unmatched ISRC list in ISRC order. Downgrade gives the
 lines fresh ids.
+
+The ledger gets an index on party_user_id: "my earnings" asks for rows where party_user_id = me OR
+party_email = my email, and with only the email indexed PostgreSQL read the whole ledger (every
+artist's) for it; with both indexed it combines two index scans. It also serves ON DELETE SET NULL
+when a user is deleted.
 
 Revision ID: 0009
 Revises: 0008
@@ -39,9 +44,11 @@ def upgrade() -> None:
             batch_op.create_primary_key('pk_royalty_statement_lines', ['statement_id', 'line_no'])
     op.create_index('ix_royalty_statement_lines_unmatched', 'royalty_statement_lines', ['statement_id', 'isrc'],
                     unique=False, postgresql_where=UNMATCHED, sqlite_where=UNMATCHED)
+    op.create_index('ix_royalty_ledger_party_user_id', 'royalty_ledger', ['party_user_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_royalty_ledger_party_user_id', table_name='royalty_ledger')
     op.drop_index('ix_royalty_statement_lines_unmatched', table_name='royalty_statement_lines')
     if op.get_bind().dialect.name == 'postgresql':
         op.drop_constraint('royalty_statement_lines_pkey', 'royalty_statement_lines', type_='primary')

@@ -133,7 +133,7 @@ class LedgerEntry(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     owner_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     party_email: str = Field(max_length=320)
-    party_user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    party_user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")
     kind: str = Field(max_length=12)
     amount_minor: int = Field(sa_type=BigInteger)
     currency: str = Field(max_length=3)
