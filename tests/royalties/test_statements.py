@@ -222,3 +222,13 @@ def test_amounts_are_exact_billionths(text: str, nanos: int) -> None:
 def test_bad_amounts_say_why(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=re.escape(reason)):
         lines.amount_nanos(text)
+
+
+def test_the_list_of_unknown_isrcs_stays_bounded(session: Session, acct_env: object) -> None:
+    """A file of thousands of different unknown ISRCs lists the first 1,000 (memory stays flat) and counts all."""
+    alice = make_user(session)
+    make_release(session, alice)
+    rows = [[f"DEAAA26{i:05d}", "2026-11", "Spotify", "DE", "1", "0.01", "USD"] for i in range(1500)]
+    result = _import(session, alice, csv_bytes(rows, GENERIC))
+    assert result.statement.lines_unmatched == 1500
+    assert result.unmatched_isrcs == [f"DEAAA26{i:05d}" for i in range(1000)]

@@ -155,7 +155,8 @@ def _import(session: Session, actor: Actor, owner_id: uuid.UUID, reader: _Hashin
             track_id = tracks.get(line.isrc)
             if track_id is None:
                 counts["unmatched"] += 1
-                unmatched[line.isrc] = None
+                if len(unmatched) < MAX_PROBLEMS:  # listed like unmatched_isrcs(): the first 1,000
+                    unmatched[line.isrc] = None
             else:
                 key = (line.isrc, line.period, line.currency, line.amount_nanos >= 0)
                 by_isrc[key] = by_isrc.get(key, 0) + line.amount_nanos
