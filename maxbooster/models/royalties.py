@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from maxbooster.models.base import created_at_field, one_of, ts_field, uuid_pk
@@ -95,19 +95,20 @@ class Statement(SQLModel, table=True):
 
 
 class StatementLine(SQLModel, table=True):
-    """A statement line as imported. `amount_nanos` is the exact amount in billionths of the currency's
-    major unit (stores report fractions of a cent per stream); the ledger rounds once per track and
-    statement. `release_track_id` is empty for an ISRC that matched none of the owner's tracks."""
+    """A statement line as imported, keyed by its statement and line number (each line once).
+    `amount_nanos` is the exact amount in billionths of the currency's major unit (stores report
+    fractions of a cent per stream); the ledger rounds once per track and statement.
+    `release_track_id` is empty for an ISRC that matched none of the owner's tracks; only those lines
+    are indexed (by ISRC), for the list of unmatched ISRCs."""
 
     __tablename__ = "royalty_statement_lines"
     __table_args__ = (
-        UniqueConstraint("statement_id", "line_no", name="uq_royalty_statement_lines_line"),
-        Index("ix_royalty_statement_lines_unmatched", "statement_id", "release_track_id"),
+        Index("ix_royalty_statement_lines_unmatched", "statement_id", "isrc",
+              postgresql_where=text("release_track_id IS NULL"), sqlite_where=text("release_track_id IS NULL")),
     )
 
-    id: uuid.UUID = uuid_pk()
-    statement_id: uuid.UUID = Field(foreign_key="royalty_statements.id", ondelete="CASCADE")
-    line_no: int
+    statement_id: uuid.UUID = Field(foreign_key="royalty_statements.id", primary_key=True, ondelete="CASCADE")
+    line_no: int = Field(primary_key=True)
     isrc: str = Field(max_length=12)
     release_track_id: uuid.UUID | None = Field(default=None, foreign_key="release_tracks.id", ondelete="SET NULL")
     period: str = Field(max_length=7)  # YYYY-MM
@@ -132,7 +133,7 @@ class LedgerEntry(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     owner_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     party_email: str = Field(max_length=320)
-    party_user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    party_user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")
     kind: str = Field(max_length=12)
     amount_minor: int = Field(sa_type=BigInteger)
     currency: str = Field(max_length=3)

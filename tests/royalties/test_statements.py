@@ -4,6 +4,7 @@ refused with a message that says what to do, and the file read as a stream (neve
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +13,7 @@ from sqlmodel import Session
 
 from maxbooster.models.royalties import LedgerEntry, Statement, StatementLine
 from maxbooster.services.errors import InvalidInput
-from maxbooster.services.royalties import ledger, statements
+from maxbooster.services.royalties import ledger, lines, statements
 from tests.royalties.support import GENERIC, csv_bytes, make_release
 from tests.support import accounts as fx
 from tests.support.accounts import actor_for, make_user
@@ -165,9 +166,9 @@ def test_an_unknown_header_says_what_the_generic_format_is(session: Session, acc
         _import(session, alice, b"song,money\nx,1\n")
 
 
-def test_the_file_is_read_as_a_stream(session: Session, acct_env: object) -> None:
-    """The import pulls chunks as it goes: when the first batch of lines is written, most of the file
-    has not been read yet."""
+def test_the_file_is_read_as_a_stream(session: Session, acct_env: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import pulls chunks as it goes: when the first batch of lines is written (INSERT on SQLite,
+    COPY data on PostgreSQL), most of the file has not been read yet."""
     alice = make_user(session)
     make_release(session, alice)
     line = b"USMB12600001,2026-11,Spotify,DE,1,0.01,USD\n"
@@ -180,17 +181,54 @@ def test_the_file_is_read_as_a_stream(session: Session, acct_env: object) -> Non
             yield line
 
     seen_at_first_batch: list[int] = []
-    real_execute = session.execute
+    real_flush = lines.LineSink.flush
 
-    def spy(stmt: object, *args: object, **kw: object) -> object:
-        if args and isinstance(args[0], list) and not seen_at_first_batch:
+    def spy(sink: lines.LineSink) -> None:
+        if sink.pending and not seen_at_first_batch:
             seen_at_first_batch.append(len(pulled))
-        return real_execute(stmt, *args, **kw)  # type: ignore[call-overload]
+        real_flush(sink)
 
-    session.execute = spy  # type: ignore[method-assign]
-    try:
-        st = statements.import_statement(session=session, actor=actor_for(alice), chunks=chunks()).statement
-    finally:
-        del session.execute
+    monkeypatch.setattr(lines.LineSink, "flush", spy)
+    st = statements.import_statement(session=session, actor=actor_for(alice), chunks=chunks()).statement
     assert st.lines_imported == 20_000
     assert seen_at_first_batch and seen_at_first_batch[0] < 10_000
+
+
+def test_store_names_with_tabs_backslashes_and_line_breaks_are_stored_exactly(session: Session,
+                                                                              acct_env: object) -> None:
+    """Quoted cells may hold anything; on PostgreSQL they travel through COPY's text format escaped."""
+    alice = make_user(session)
+    make_release(session, alice)
+    stores = ["Tab\there", "Back\\slash \\N", "Two\nlines\r\n", 'Quote "q"', "NUL\x00gone"]
+    data = "isrc,period,store,territory,units,amount,currency\n" + "".join(
+        f'USMB12600001,2026-11,"{s.replace(chr(34), chr(34) * 2)}",DE,1,0.01,USD\n' for s in stores)
+    st = _import(session, alice, data.encode()).statement
+    assert (st.lines_imported, st.lines_malformed) == (5, 0)
+    got = session.execute(select(StatementLine.store).order_by(StatementLine.line_no)).scalars().all()  # type: ignore[arg-type]
+    assert got == ["Tab\there", "Back\\slash \\N", "Two\nlines", 'Quote "q"', "NULgone"]
+
+
+@pytest.mark.parametrize(("text", "nanos"), [
+    ("4.712345678", 4_712_345_678), ("-0.000000001", -1), ("12", 12_000_000_000), ("+2.25", 2_250_000_000),
+    ("1E+2", 100_000_000_000), (".5", 500_000_000), ("5.", 5_000_000_000), ("-0", 0),
+    ("9223372036.854775807", 2**63 - 1)])
+def test_amounts_are_exact_billionths(text: str, nanos: int) -> None:
+    assert lines.amount_nanos(text) == nanos
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("1,5", "is not a number (use a dot"), ("1.0000000001", "has more than 9 decimals"), ("NaN", "is not a number"),
+    ("9223372036.854775808", "is too large"), ("", "is not a number"), ("١٢x", "is not a number")])
+def test_bad_amounts_say_why(text: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        lines.amount_nanos(text)
+
+
+def test_the_list_of_unknown_isrcs_stays_bounded(session: Session, acct_env: object) -> None:
+    """A file of thousands of different unknown ISRCs lists the first 1,000 (memory stays flat) and counts all."""
+    alice = make_user(session)
+    make_release(session, alice)
+    rows = [[f"DEAAA26{i:05d}", "2026-11", "Spotify", "DE", "1", "0.01", "USD"] for i in range(1500)]
+    result = _import(session, alice, csv_bytes(rows, GENERIC))
+    assert result.statement.lines_unmatched == 1500
+    assert result.unmatched_isrcs == [f"DEAAA26{i:05d}" for i in range(1000)]

@@ -66,13 +66,7 @@ def post_statement(*, session: Session, statement: Statement,
     owner = session.get(User, statement.owner_id)
     if owner is None:
         raise NotFound()
-    splits: dict[uuid.UUID, _Split] = {}
-    track_ids = list({k[0] for k in totals})
-    for split in session.execute(select(RoyaltySplit).where(col(RoyaltySplit.release_track_id).in_(track_ids))
-                                 ).scalars():
-        shares = list(session.execute(select(SplitShare).where(col(SplitShare.split_id) == split.id)
-                                      .order_by(col(SplitShare.email))).scalars())
-        splits[split.release_track_id] = _Split(split, shares)
+    splits = _splits_of(session, list({k[0] for k in totals}))
     left = {s.split.id: s.split.recoup_amount_minor - recouped(session=session, split_id=s.split.id,
                                                                currency=s.split.recoup_currency)
             for s in splits.values() if s.split.recoup_amount_minor}
@@ -107,6 +101,20 @@ def post_statement(*, session: Session, statement: Statement,
     for start in range(0, len(rows), 2000):
         session.execute(insert(LedgerEntry), rows[start:start + 2000])
     return len(rows)
+
+
+def _splits_of(session: Session, track_ids: list[uuid.UUID]) -> dict[uuid.UUID, _Split]:
+    """The splits of these tracks with their shares (by email), a few queries per 500 tracks."""
+    splits: dict[uuid.UUID, _Split] = {}
+    for start in range(0, len(track_ids), 500):
+        found = {x.id: _Split(x, []) for x in session.execute(select(RoyaltySplit).where(
+            col(RoyaltySplit.release_track_id).in_(track_ids[start:start + 500]))).scalars()}
+        if found:
+            for share in session.execute(select(SplitShare).where(col(SplitShare.split_id).in_(list(found)))
+                                         .order_by(col(SplitShare.email))).scalars():
+                found[share.split_id].shares.append(share)
+        splits.update({x.split.release_track_id: x for x in found.values()})
+    return splits
 
 
 def _effective(shares: list[SplitShare], owner_email: str) -> list[tuple[str, int]]:
@@ -172,18 +180,19 @@ def statement_csv(*, session: Session, actor: Actor, party_email: str | None = N
     where: list[ColumnElement[bool]] = [col(LedgerEntry.party_email) == email]
     if email != me.email:
         where.append(col(LedgerEntry.owner_id) == me.id)
-    stmt = (select(LedgerEntry, col(ReleaseTrack.title), col(ReleaseTrack.isrc))
-            .outerjoin(ReleaseTrack, col(ReleaseTrack.id) == col(LedgerEntry.release_track_id))
+    e = LedgerEntry
+    stmt = (select(col(e.created_at), col(e.period), col(e.kind), col(ReleaseTrack.title), col(ReleaseTrack.isrc),
+                   col(e.amount_minor), col(e.currency), col(e.memo))  # columns: no ORM objects per row
+            .outerjoin(ReleaseTrack, col(ReleaseTrack.id) == col(e.release_track_id))
             .where(*where)
-            .order_by(col(LedgerEntry.created_at), col(LedgerEntry.period), col(LedgerEntry.kind)))
+            .order_by(col(e.created_at), col(e.period), col(e.kind)))
     rows = session.execute(stmt).all()
     if not rows and email != me.email:
         raise NotFound()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    for entry, title, isrc in rows:
-        amount = Money(entry.amount_minor, entry.currency).format().split(" ", 1)[1].replace(",", "")
-        writer.writerow([entry.created_at.date().isoformat(), entry.period, entry.kind, title or "", isrc or "",
-                         amount, entry.currency, entry.memo])
+    for created, period, kind, title, isrc, minor, currency, memo in rows:
+        amount = Money(minor, currency).format().split(" ", 1)[1].replace(",", "")
+        writer.writerow([created.date().isoformat(), period, kind, title or "", isrc or "", amount, currency, memo])
     return out.getvalue()

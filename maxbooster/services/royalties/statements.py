@@ -1,6 +1,7 @@
 """Import a distributor statement (CSV) streamed line by line: the bytes are hashed and decoded as they
-arrive (never held whole), each line is parsed exactly (Decimal), matched to the owner's release
-tracks by ISRC and stored once; the ledger is credited per track, period and currency at the end.
+arrive (never held whole), each line is parsed exactly (integer billionths), matched to the owner's
+release tracks by ISRC and stored once (lines.py: COPY on PostgreSQL); the ledger is credited per
+track, period and currency at the end.
 
 The same file twice changes nothing (unique sha256 per owner); malformed lines and unknown ISRCs are
 reported and the rest imported; a file in the wrong encoding or with the wrong delimiter is refused
@@ -12,14 +13,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -29,15 +28,12 @@ from maxbooster.services import audit
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import InvalidInput
-from maxbooster.services.releases.codes import normalise_isrc
 from maxbooster.services.royalties import ledger
 from maxbooster.services.royalties.layouts import LAYOUTS, Layout
 from maxbooster.services.royalties.layouts import detect as detect_layout
+from maxbooster.services.royalties.lines import NANOS, LineParser, line_sink
 
-BATCH = 2000
 MAX_PROBLEMS = 1000
-NANOS = 9  # line amounts are kept in billionths of the major unit
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})(?:-\d{2})?$")
 _DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
@@ -71,17 +67,6 @@ class ImportResult:
     unmatched_isrcs: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Line:
-    isrc: str
-    period: str
-    store: str
-    territory: str
-    units: int
-    amount_nanos: int
-    currency: str
-
-
 def _check_encoding(raw: io.BufferedReader[Any]) -> None:
     head = raw.peek(4)[:4]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
@@ -106,47 +91,6 @@ def _choose_layout(header_line: str, wanted: str | None) -> tuple[Layout, list[s
     generic = ", ".join(LAYOUTS["generic"].columns.values())
     raise InvalidInput(f"The first line does not name the columns of a statement we know. The generic format "
                        f"starts with the header “{generic}” (see the README for the other layouts).")
-
-
-def _amount_nanos(text: str) -> int:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation as exc:
-        raise ValueError(f"amount “{text}” is not a number (use a dot for decimals, no thousands separators)") \
-            from exc
-    exp = value.as_tuple().exponent
-    if not value.is_finite() or not isinstance(exp, int):
-        raise ValueError(f"amount “{text}” is not a number")
-    if exp < -NANOS:
-        raise ValueError(f"amount “{text}” has more than {NANOS} decimals")
-    nanos = int(value.scaleb(NANOS))
-    if abs(nanos) >= 2**63:
-        raise ValueError(f"amount “{text}” is too large")
-    return nanos
-
-
-def _parse(row: list[str], index: dict[str, int], layout: Layout) -> _Line:
-    def get(name: str) -> str:
-        return row[index[name]].strip() if name in index else ""
-
-    try:
-        isrc = normalise_isrc(get("isrc"))
-    except InvalidInput as exc:
-        raise ValueError(exc.message) from exc
-    period = _PERIOD.match(get("period"))
-    if not period or not 1 <= int(period.group(2)) <= 12:
-        raise ValueError(f"period “{get('period')}” is not a month like 2026-11")
-    units_text = get("units") or "0"
-    if not re.fullmatch(r"-?\d{1,15}", units_text):
-        raise ValueError(f"units “{units_text}” is not a whole number")
-    currency = (layout.currency or get("currency")).upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise ValueError(f"currency “{currency}” is not a three-letter code like USD")
-    territory = get("territory").upper()
-    if territory and not re.fullmatch(r"[A-Z]{2}", territory):
-        raise ValueError(f"territory “{territory}” is not a two-letter country code")
-    return _Line(isrc, f"{period.group(1)}-{period.group(2)}", get("store")[:100], territory,
-                 int(units_text), _amount_nanos(get("amount")), currency)
 
 
 def isrc_index(*, session: Session, owner_id: uuid.UUID) -> dict[str, uuid.UUID]:
@@ -188,41 +132,37 @@ def _import(session: Session, actor: Actor, owner_id: uuid.UUID, reader: _Hashin
     session.add(statement)
     session.flush()
     tracks = isrc_index(session=session, owner_id=owner_id)
-    totals: dict[tuple[uuid.UUID, str, str, bool], int] = {}
+    parser = LineParser(index, chosen)
+    by_isrc: dict[tuple[str, str, str, bool], int] = {}  # keyed by ISRC text: cheaper to hash than a UUID
     unmatched: dict[str, None] = {}
-    batch: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     counts = {"total": 0, "imported": 0, "unmatched": 0, "malformed": 0}
-    for line_no, row in enumerate(csv.reader(text, delimiter=chosen.delimiter), start=2):
-        if not row or all(not c.strip() for c in row):
-            continue
-        counts["total"] += 1
-        try:
-            if len(row) != len(header):
-                raise ValueError(f"{len(row)} columns where the header has {len(header)}")
-            line = _parse(row, index, chosen)
-        except ValueError as exc:
-            counts["malformed"] += 1
-            if len(problems) < MAX_PROBLEMS:
-                problems.append({"line": line_no, "reason": str(exc)})
-            continue
-        track_id = tracks.get(line.isrc)
-        if track_id is None:
-            counts["unmatched"] += 1
-            unmatched[line.isrc] = None
-        else:
-            key = (track_id, line.period, line.currency, line.amount_nanos >= 0)
-            totals[key] = totals.get(key, 0) + line.amount_nanos
-        counts["imported"] += 1
-        batch.append({"id": uuid.uuid4(), "statement_id": statement.id, "line_no": line_no, "isrc": line.isrc,
-                      "release_track_id": track_id, "period": line.period, "store": line.store,
-                      "territory": line.territory, "units": line.units, "amount_nanos": line.amount_nanos,
-                      "currency": line.currency})
-        if len(batch) >= BATCH:
-            session.execute(insert(StatementLine), batch)
-            batch = []
-    if batch:
-        session.execute(insert(StatementLine), batch)
+    columns = len(header)
+    with line_sink(session=session, statement_id=statement.id) as sink:
+        for line_no, row in enumerate(csv.reader(text, delimiter=chosen.delimiter), start=2):
+            if not "".join(row).strip():
+                continue
+            counts["total"] += 1
+            try:
+                if len(row) != columns:
+                    raise ValueError(f"{len(row)} columns where the header has {columns}")
+                line = parser.parse(row)
+            except ValueError as exc:
+                counts["malformed"] += 1
+                if len(problems) < MAX_PROBLEMS:
+                    problems.append({"line": line_no, "reason": str(exc)})
+                continue
+            track_id = tracks.get(line.isrc)
+            if track_id is None:
+                counts["unmatched"] += 1
+                if len(unmatched) < MAX_PROBLEMS:  # listed like unmatched_isrcs(): the first 1,000
+                    unmatched[line.isrc] = None
+            else:
+                key = (line.isrc, line.period, line.currency, line.amount_nanos >= 0)
+                by_isrc[key] = by_isrc.get(key, 0) + line.amount_nanos
+            counts["imported"] += 1
+            sink.add(line_no, line, track_id)
+    totals = {(tracks[isrc], period, cur, pos): nanos for (isrc, period, cur, pos), nanos in by_isrc.items()}
     return _finish(session, actor, statement, reader.sha.hexdigest(), counts, problems, totals, list(unmatched))
 
 
