@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import secrets
 from functools import lru_cache
@@ -91,6 +94,12 @@ class Settings(BaseSettings):
     reset_emails_per_hour: int = Field(default=3, alias="RESET_EMAILS_PER_HOUR")
     account_token_minutes: int = Field(default=60, alias="ACCOUNT_TOKEN_MINUTES")
 
+    # social publishing: connected accounts' tokens are encrypted with the first key, any key decrypts
+    social_token_keys_raw: str = Field(default="", alias="SOCIAL_TOKEN_KEYS")
+    social_allow_private_instances: bool = Field(default=False, alias="SOCIAL_ALLOW_PRIVATE_INSTANCES")
+    social_http_timeout_s: float = Field(default=15, alias="SOCIAL_HTTP_TIMEOUT")
+    social_publish_attempts: int = Field(default=8, alias="SOCIAL_PUBLISH_ATTEMPTS")
+
     @property
     def cookie_secure(self) -> bool:
         """Session cookies carry Secure whenever the app is served over https."""
@@ -116,6 +125,36 @@ class Settings(BaseSettings):
         if value and not value.lower().startswith(("http://", "https://")):
             raise ValueError(f"S3_ENDPOINT_URL must start with http:// or https://, not {value!r}")
         return value.rstrip("/")
+
+    @field_validator("social_token_keys_raw")
+    @classmethod
+    def _fernet_keys(cls, value: str) -> str:
+        for n, key in enumerate(k.strip() for k in value.split(",") if k.strip()):
+            try:
+                ok = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+            except (ValueError, UnicodeEncodeError):
+                ok = False
+            if not ok:
+                raise ValueError(f"SOCIAL_TOKEN_KEYS: key {n + 1} is not a Fernet key (32 url-safe base64 bytes; "
+                                 "make one with `python -c \"from cryptography.fernet import Fernet; "
+                                 "print(Fernet.generate_key().decode())\"`)")
+        return value
+
+    @property
+    def social_token_keys(self) -> list[bytes]:
+        """Fernet keys for connected accounts' tokens, newest first (it encrypts; every key decrypts).
+
+        SOCIAL_TOKEN_KEYS, else (outside production) one key derived from SECRET_KEY, the way the other
+        secrets are derived: HMAC-SHA256(secret, purpose label). Production must set it explicitly, so
+        changing SECRET_KEY never makes stored tokens unreadable."""
+        keys = [k.strip().encode("ascii") for k in self.social_token_keys_raw.split(",") if k.strip()]
+        if keys:
+            return keys
+        if self.is_production:
+            raise ConfigError("SOCIAL_TOKEN_KEYS must be set when MAXBOOSTER_ENV=production "
+                              "to keep connected social accounts' tokens")
+        digest = hmac.new(self.secret_key.encode(), b"maxbooster/social-tokens", hashlib.sha256).digest()
+        return [base64.urlsafe_b64encode(digest)]
 
     @property
     def api_url(self) -> str:

@@ -46,12 +46,23 @@ from maxbooster.models.royalties import (
     Statement,
     StatementLine,
 )
+from maxbooster.models.social import (
+    AccountState,
+    SandboxPost,
+    SocialAccount,
+    SocialApp,
+    SocialNetwork,
+    SocialPost,
+    SocialPostVariant,
+    VariantState,
+)
 from maxbooster.models.storage import StoredFile
 from maxbooster.models.studio import Project, ProjectEdit
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AccountState",
     "AccountToken",
     "AllocatedCode",
     "ArtistRole",
@@ -85,11 +96,17 @@ __all__ = [
     "Release",
     "ReleaseTrack",
     "ReleaseType",
+    "SandboxPost",
     "SmartLink",
     "SmartLinkClick",
     "SmartLinkFan",
     "Role",
     "RoyaltySplit",
+    "SocialAccount",
+    "SocialApp",
+    "SocialNetwork",
+    "SocialPost",
+    "SocialPostVariant",
     "SplitShare",
     "Statement",
     "StatementLine",
@@ -99,6 +116,7 @@ __all__ = [
     "TrackStatus",
     "UsageCounter",
     "User",
+    "VariantState",
     "WorkerHeartbeat",
     "metadata",
 ]

@@ -52,6 +52,9 @@ class ErrorCode(StrEnum):
     # jobs
     UNKNOWN_JOB_KIND = "unknown_job_kind"
     JOB_FINISHED = "job_finished"
+    # social
+    SOCIAL_UNAVAILABLE = "social_unavailable"
+    SOCIAL_RECONNECT = "social_reconnect"
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -91,6 +94,9 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.LAST_ADMIN: "This is the last active admin. Make someone else an admin first.",
     ErrorCode.UNKNOWN_JOB_KIND: "That kind of job does not exist.",
     ErrorCode.JOB_FINISHED: "That job has already finished.",
+    ErrorCode.SOCIAL_UNAVAILABLE: "The social network could not be reached. Try again in a moment.",
+    ErrorCode.SOCIAL_RECONNECT: "The social network no longer accepts our access to this account. "
+                                "Connect the account again.",
 }
 
 
@@ -158,6 +164,13 @@ class StorageUnavailable(DomainError):
     """The storage service (an S3 bucket) failed or did not answer; the details are logged, not shown."""
 
     code = ErrorCode.STORAGE_UNAVAILABLE
+    http_status = 503
+
+
+class NetworkUnavailable(DomainError):
+    """A social network (or another outside service) failed or did not answer; try again later."""
+
+    code = ErrorCode.SOCIAL_UNAVAILABLE
     http_status = 503
 
 

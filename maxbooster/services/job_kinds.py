@@ -13,6 +13,7 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.studio.bounce",
     "maxbooster.services.studio.dawproject.export",
     "maxbooster.services.releases.delivery",
+    "maxbooster.services.social.publishing",
 )
 
 # What each kind is called on the Jobs page.
@@ -23,6 +24,7 @@ LABELS: dict[str, str] = {
     "studio.bounce": "Bouncing a project",
     "studio.export_dawproject": "Exporting a project for a DAW",
     "releases.deliver": "Delivering a release",
+    "social.publish": "Publishing a social post",
 }
 
 

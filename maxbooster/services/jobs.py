@@ -56,6 +56,8 @@ class JobContext:
 
 Handler = Callable[[JobContext], str | None]
 HANDLERS: dict[str, Handler] = {}
+Periodic = Callable[[], object]
+PERIODIC: dict[str, Periodic] = {}
 
 
 def job_handler(kind: str) -> Callable[[Handler], Handler]:
@@ -67,6 +69,21 @@ def job_handler(kind: str) -> Callable[[Handler], Handler]:
         if HANDLERS.get(kind, fn) is not fn:
             raise ValueError(f"job kind {kind!r} is registered twice")
         HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def periodic(name: str) -> Callable[[Periodic], Periodic]:
+    """Register a function every worker's housekeeping pass runs (every WORKER_HEARTBEAT_SECONDS),
+    e.g. a sweep that enqueues what has come due. Several workers run it at once: it must be safe to."""
+    if not KIND_NAME.match(name):
+        raise ValueError(f"periodic task {name!r} must be named feature.verb in lower case")
+
+    def register(fn: Periodic) -> Periodic:
+        if PERIODIC.get(name, fn) is not fn:
+            raise ValueError(f"periodic task {name!r} is registered twice")
+        PERIODIC[name] = fn
         return fn
 
     return register
@@ -294,13 +311,20 @@ def _keep_lease(job_id: uuid.UUID, attempt: int, stop: threading.Event) -> None:
 
 
 def housekeeping(*, worker_id: str, hostname: str, pid: int) -> list[uuid.UUID]:
-    """One heartbeat + reaper pass of a worker; re-sends what it re-queued and returns those ids."""
+    """One heartbeat + reaper pass of a worker, then the registered periodic tasks; re-sends what it
+    re-queued and returns those ids."""
     with session_scope() as session:
         beat(session=session, worker_id=worker_id, hostname=hostname, pid=pid)
         requeued = reap(session=session)
     for job_id in requeued:
         log.warning("re-queued job %s (lease expired or message lost)", job_id)
         get_broker().send(job_id)
+    load_kinds()
+    for name, task in list(PERIODIC.items()):
+        try:
+            task()
+        except Exception:  # noqa: BLE001  (one failing sweep must not stop the heartbeat or the others)
+            log.exception("periodic task %s failed", name)
     return requeued
 
 

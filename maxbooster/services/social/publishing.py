@@ -1,0 +1,227 @@
+"""Scheduled publishing that never posts twice: the sweep and the `social.publish` job.
+
+Every worker's housekeeping runs `sweep` every few seconds: it claims each due variant for a new job
+with one conditional UPDATE (two workers sweeping at once cannot both claim it) and sends the jobs
+after the commit. The job moves the variant scheduled → publishing (counting the attempt) and calls
+the network with the variant's idempotency key, which was stored when the variant was made. Then:
+
+- published: the network's post id and URL are stored;
+- 429: publishing waits until the network's reset time, then the sweep starts a new job;
+- 5xx, connection cut, timeout: the same, with back-off (30 s, 1, 2, 4, 8, 15 min);
+- 401: the account shows "reconnect" and the variant fails with that reason;
+- 422 or another refusal: the variant fails with the network's reason.
+
+A worker killed after the network accepted the post but before we stored the answer leaves the
+variant in publishing; the job system re-runs the job (or the sweep reclaims it once the job gave
+up), and the retry sends the same key, so the network answers with the post it already made.
+Every write checks that this job still holds the variant, so a zombie attempt changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from maxbooster.db import session_scope
+from maxbooster.models.base import utcnow
+from maxbooster.models.jobs import Job, JobStatus
+from maxbooster.models.social import AccountState, SocialAccount, SocialPostVariant, VariantState
+from maxbooster.models.storage import StoredFile
+from maxbooster.services import jobs
+from maxbooster.services.access import get_owned
+from maxbooster.services.actor import Actor
+from maxbooster.services.broker import get_broker
+from maxbooster.services.errors import InvalidInput
+from maxbooster.services.jobs import JobContext, job_handler
+from maxbooster.services.social import accounts, crypto
+from maxbooster.services.social.providers import (
+    GrantRevoked,
+    MediaFile,
+    ProviderError,
+    RateLimited,
+    Rejected,
+    SocialProvider,
+    Transient,
+    provider_for,
+)
+from maxbooster.services.storage import get_storage
+from maxbooster.settings import get_settings
+
+PUBLISH_KIND = "social.publish"
+JOB_ATTEMPTS = 5  # claims of one job; only a worker that dies uses them up (network failures are handled here)
+SWEEP_BATCH = 1000
+V = SocialPostVariant
+ACTIVE = (VariantState.SCHEDULED, VariantState.PUBLISHING)
+log = logging.getLogger("maxbooster.social")
+
+
+def backoff(attempt: int) -> timedelta:
+    """How long to wait after a transient failure of attempt `attempt` (1-based): 30 s doubling to 15 min."""
+    return timedelta(seconds=min(900, 30 * 2 ** max(0, attempt - 1)))
+
+
+# --- the sweep ------------------------------------------------------------------------------------
+
+def sweep(*, session: Session, now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[uuid.UUID]:
+    """Start a `social.publish` job for every variant that is due; returns the new jobs' ids."""
+    now = now or utcnow()
+    _reclaim(session, now)
+    due = session.exec(select(V.id, V.owner_id).where(col(V.state).in_(ACTIVE), col(V.job_id).is_(None),
+                                                      col(V.due_at) <= now).order_by(col(V.due_at)).limit(limit)).all()
+    started: list[uuid.UUID] = []
+    for variant_id, owner_id in due:
+        job_id = uuid.uuid4()
+        claimed = session.execute(update(V).where(col(V.id) == variant_id, col(V.job_id).is_(None),
+                                                  col(V.state).in_(ACTIVE)).values(job_id=job_id))
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            session.add(Job(id=job_id, kind=PUBLISH_KIND, owner_id=owner_id, params={"variant_id": str(variant_id)},
+                            enqueued_at=now, max_attempts=JOB_ATTEMPTS))
+            started.append(job_id)
+    session.commit()
+    broker = get_broker()
+    for job_id in started:
+        broker.send(job_id)
+    return started
+
+
+def _reclaim(session: Session, now: datetime) -> None:
+    """Variants whose job is over (it gave up after its worker died, or vanished) go back to the sweep."""
+    stuck = session.exec(select(V.id, V.job_id).outerjoin(Job, col(Job.id) == col(V.job_id)).where(
+        col(V.state).in_(ACTIVE), col(V.job_id).is_not(None),
+        col(Job.id).is_(None) | col(Job.status).in_([JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.SUCCEEDED]),
+    )).all()
+    for variant_id, job_id in stuck:
+        session.execute(update(V).where(col(V.id) == variant_id, col(V.job_id) == job_id)
+                        .values(job_id=None, due_at=now))
+        log.warning("social variant %s: its job %s ended without an outcome; publishing again", variant_id, job_id)
+    if stuck:
+        session.commit()
+
+
+@jobs.periodic("social.sweep")
+def _periodic_sweep() -> None:
+    with session_scope() as session:
+        sweep(session=session)
+
+
+# --- the job --------------------------------------------------------------------------------------
+
+@job_handler(PUBLISH_KIND)
+def publish(ctx: JobContext) -> str:
+    """Publish one variant (see the module's docstring for every outcome)."""
+    variant_id = uuid.UUID(str(ctx.params["variant_id"]))
+    with session_scope() as session:
+        now = utcnow()
+        started = session.execute(update(V).where(_held(variant_id, ctx.job_id), col(V.state).in_(ACTIVE)).values(
+            state=VariantState.PUBLISHING, attempts=col(V.attempts) + 1, updated_at=now,
+            first_sent_at=func.coalesce(col(V.first_sent_at), now)))
+        session.commit()
+        variant = session.get(V, variant_id, populate_existing=True)
+        if started.rowcount != 1 or variant is None:  # type: ignore[attr-defined]
+            return f"social:{variant_id}:not-ours"
+        snapshot = (variant.network, variant.text, variant.idempotency_key, variant.attempts)
+        account = session.get(SocialAccount, variant.account_id) if variant.account_id else None
+        if account is None:
+            _fail(session, variant_id, ctx.job_id, "The account was disconnected before the post went out.")
+            return f"social:{variant_id}:failed"
+        network, text, key, attempt = snapshot
+        try:
+            access = accounts.access_for(session=session, account=account)
+            provider = provider_for(network, session=session)
+            media_ids = _upload_media(session, provider, access, variant_id, ctx.job_id)
+            result = provider.publish(access, text=text, media_ids=media_ids, idempotency_key=key)
+        except RateLimited as exc:
+            return _retry(session, variant_id, ctx.job_id, attempt, str(exc), at=max(exc.retry_at, utcnow()))
+        except (Transient, crypto.TokenUnreadable) as exc:
+            return _retry(session, variant_id, ctx.job_id, attempt, str(exc), at=utcnow() + backoff(attempt))
+        except InvalidInput as exc:  # the instance's address is refused (private or local)
+            return _fail(session, variant_id, ctx.job_id, exc.message)
+        except GrantRevoked as exc:
+            if account.state == AccountState.CONNECTED:
+                accounts.mark_reconnect(session=session, account=account, reason=str(exc))
+            return _fail(session, variant_id, ctx.job_id, str(exc))
+        except Rejected as exc:
+            return _fail(session, variant_id, ctx.job_id, f"{network.capitalize()} refused the post: {exc.reason}")
+        done = session.execute(update(V).where(_held(variant_id, ctx.job_id), col(V.state) == VariantState.PUBLISHING)
+                               .values(state=VariantState.PUBLISHED, remote_id=result.remote_id[:100],
+                                       remote_url=result.url[:500], published_at=utcnow(), last_error="",
+                                       updated_at=utcnow()))
+        session.commit()
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            log.warning("social variant %s was published (%s) but this job no longer holds it", variant_id,
+                        result.remote_id)
+        return f"social:{variant_id}:published:{result.remote_id}"
+
+
+def _held(variant_id: uuid.UUID, job_id: uuid.UUID) -> Any:
+    return (col(V.id) == variant_id) & (col(V.job_id) == job_id)
+
+
+def _upload_media(session: Session, provider: SocialProvider, access: Any, variant_id: uuid.UUID,
+                  job_id: uuid.UUID) -> list[str]:
+    """The network's ids of the variant's media, uploading those not uploaded by an earlier attempt."""
+    variant = session.get(V, variant_id, populate_existing=True)
+    if variant is None:
+        raise Rejected("The post was deleted.", status=404)
+    ids, store = list(variant.remote_media_ids), get_storage()
+    for item in variant.media[len(ids):]:
+        record = session.get(StoredFile, uuid.UUID(item["file_id"]))
+        if record is None or record.owner_id != variant.owner_id:
+            raise Rejected(f"An attached file was deleted ({item['file_id']}).", status=404)
+        with store.open(record.key) as stream:
+            data = stream.read()
+        ids.append(provider.upload_media(access, MediaFile(record.original_name, record.content_type, data,
+                                                            str(item.get("description") or ""))))
+        session.execute(update(V).where(_held(variant_id, job_id)).values(remote_media_ids=list(ids)))
+        session.commit()
+    return ids
+
+
+def _retry(session: Session, variant_id: uuid.UUID, job_id: uuid.UUID, attempt: int, error: str,
+           *, at: datetime) -> str:
+    """Wait and let the sweep try again (same key), or fail for good once the attempts are used up."""
+    limit = get_settings().social_publish_attempts
+    if attempt >= limit:
+        return _fail(session, variant_id, job_id, f"Gave up after {attempt} attempts: {error}")
+    session.execute(update(V).where(_held(variant_id, job_id), col(V.state) == VariantState.PUBLISHING)
+                    .values(job_id=None, due_at=at, last_error=error[:1000], updated_at=utcnow()))
+    session.commit()
+    return f"social:{variant_id}:retry-at:{at.isoformat(timespec='seconds')}"
+
+
+def _fail(session: Session, variant_id: uuid.UUID, job_id: uuid.UUID, reason: str) -> str:
+    session.execute(update(V).where(_held(variant_id, job_id), col(V.state).in_(ACTIVE))
+                    .values(state=VariantState.FAILED, failure_reason=reason[:1000], last_error=reason[:1000],
+                            updated_at=utcnow()))
+    session.commit()
+    return f"social:{variant_id}:failed"
+
+
+# --- metrics --------------------------------------------------------------------------------------
+
+def refresh_metrics(*, session: Session, actor: Actor, variant_id: uuid.UUID) -> SocialPostVariant:
+    """Read a published variant's counts from its network (simulated on the sandbox) and store them."""
+    variant = get_owned(session=session, model=V, obj_id=variant_id, actor=actor)
+    if variant.state != VariantState.PUBLISHED or not variant.remote_id:
+        raise InvalidInput("Only a published post has engagement to read.")
+    account = session.get(SocialAccount, variant.account_id) if variant.account_id else None
+    if account is None:
+        raise InvalidInput("The account of this post was disconnected; its engagement can no longer be read.")
+    try:
+        access = accounts.access_for(session=session, account=account)
+        metrics = provider_for(variant.network, session=session).metrics(access, remote_id=variant.remote_id)
+    except GrantRevoked as exc:
+        if account.state == AccountState.CONNECTED:
+            accounts.mark_reconnect(session=session, account=account, reason=str(exc))
+        raise accounts.domain_error(exc) from exc
+    except ProviderError as exc:
+        raise accounts.domain_error(exc) from exc
+    variant.metrics, variant.metrics_at = metrics.as_dict(), utcnow()
+    session.add(variant)
+    session.commit()
+    return variant
