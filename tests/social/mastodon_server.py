@@ -68,6 +68,7 @@ class MastodonServer:
         self.refresh: dict[str, str] = {}  # refresh token -> client id
         self.statuses: dict[str, dict[str, Any]] = {}
         self.idempotency: dict[tuple[str, str], str] = {}  # (account id, key) -> status id
+        self.sources: dict[str, str] = {}  # status id -> the text as posted (GET …/source)
         self.media: dict[str, dict[str, Any]] = {}
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
@@ -110,6 +111,11 @@ class MastodonServer:
         with self.lock:
             for token in self.tokens.values():
                 token["revoked"] = True
+
+    def forget_idempotency_keys(self) -> None:
+        """What Mastodon does an hour after a key was used."""
+        with self.lock:
+            self.idempotency.clear()
 
     def status_posts(self) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["method"] == "POST" and r["path"] == "/api/v1/statuses"]
@@ -208,6 +214,14 @@ class _Handler(BaseHTTPRequestHandler):
                     media["polls_left"] -= 1
                     return self._send(206, {"id": media["id"], "url": None})
             return self._send(200, {"id": media["id"], "url": f"{s.url}/media/{media['id']}"})
+        if path == f"/api/v1/accounts/{account.id}/statuses":
+            newest = sorted(s.statuses.values(), key=lambda st: int(st["id"]), reverse=True)
+            return self._send(200, newest[:int(query.get("limit", ["20"])[0])])
+        if path.startswith("/api/v1/statuses/") and path.endswith("/source"):
+            status_id = path.split("/")[-2]
+            if status_id not in s.sources:
+                return self._send(404, {"error": "Record not found"})
+            return self._send(200, {"id": status_id, "text": s.sources[status_id], "spoiler_text": ""})
         if path.startswith("/api/v1/statuses/"):
             status = s.statuses.get(path.rsplit("/", 1)[1])
             return self._send(200, status) if status else self._send(404, {"error": "Record not found"})
@@ -335,6 +349,7 @@ class _Handler(BaseHTTPRequestHandler):
                       "media_attachments": [{"id": m} for m in media_ids], "favourites_count": 0,
                       "reblogs_count": 0, "replies_count": 0, "visibility": form.get("visibility", "public")}
             s.statuses[status_id] = status
+            s.sources[status_id] = text
             if key:
                 s.idempotency[(account.id, key)] = status_id
             if k.cut_after_accept > 0:  # the post exists; the client never hears so

@@ -251,3 +251,30 @@ def test_the_instance_limit_and_link_length_are_checked_before_storing(
     with pytest.raises(InvalidInput, match="over Mastodon's limit of 100"):
         schedule(session, user, account, fits)
     assert posts.check_text(session=session, actor=actor_for(user), account_id=account.id, text=fits[1:]).ok
+
+
+@pytest.mark.parametrize(("knob", "posts_sent"), [("cut_after_accept", 1), ("server_errors", 2)])
+def test_a_retry_after_mastodon_forgot_the_key_looks_for_the_post_first(
+        session: Session, social_env: Path, mastodon: MastodonServer, jobs_run: InProcessBroker, knob: str,
+        posts_sent: int) -> None:
+    """Mastodon keeps a key for an hour. A retry later than that (a long rate limit) must not rely on it:
+    it finds the post the first attempt made (cut connection), or posts when there is none (503)."""
+    user = make_user(session)
+    account = connect_mastodon(session, user, mastodon)
+    other = schedule(session, user, account, "An older post with other words")
+    run_due(session, jobs_run)
+    variant = schedule(session, user, account, "The same words as posted")
+    setattr(mastodon.knobs, knob, 1)
+    run_due(session, jobs_run)
+    row = fresh(session, variant)
+    assert row.state == VariantState.PUBLISHING
+    row.first_sent_at = utcnow() - timedelta(hours=2)
+    session.add(row)
+    session.commit()
+    mastodon.forget_idempotency_keys()
+    run_due(session, jobs_run, ahead_s=31)
+    row = fresh(session, variant)
+    assert row.state == VariantState.PUBLISHED and len(mastodon.statuses) == 2
+    assert mastodon.sources[row.remote_id] == "The same words as posted"
+    assert row.remote_id != fresh(session, other).remote_id
+    assert len(mastodon.status_posts()) == 1 + posts_sent

@@ -159,3 +159,19 @@ def test_reschedule_and_delete_only_while_nothing_is_on_its_way(session: Session
     assert jobs_held.wait_idle(60)
     posts.delete_post(session=session, actor=actor_for(user), post_id=variant.post_id)  # published: the record goes
     assert session.exec(select(SocialPost)).all() == [] and len(session.exec(select(SandboxPost)).all()) == 1
+
+
+def test_a_workers_housekeeping_pass_runs_the_sweep(session: Session, social_env: Path,
+                                                   jobs_run: InProcessBroker) -> None:
+    """No caller sweeps by hand in production: each worker's heartbeat pass does (jobs.periodic)."""
+    import os
+
+    from maxbooster.services import jobs
+
+    user = make_user(session)
+    account = accounts.connect_sandbox(session=session, actor=actor_for(user))
+    variant = schedule(session, user, account, "Sent by the heartbeat")
+    assert "social.sweep" in jobs.PERIODIC
+    jobs.housekeeping(worker_id="w1", hostname="test", pid=os.getpid())
+    assert jobs_run.wait_idle(60)
+    assert fresh(session, variant).state == VariantState.PUBLISHED

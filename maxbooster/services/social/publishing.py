@@ -14,6 +14,9 @@ the network with the variant's idempotency key, which was stored when the varian
 A worker killed after the network accepted the post but before we stored the answer leaves the
 variant in publishing; the job system re-runs the job (or the sweep reclaims it once the job gave
 up), and the retry sends the same key, so the network answers with the post it already made.
+Mastodon forgets keys after an hour, so a retry more than 50 minutes after the first attempt (a
+long rate limit) first looks through the account's recent statuses for one with exactly this text
+and, if there is one, records it instead of posting again.
 Every write checks that this job still holds the variant, so a zombie attempt changes nothing.
 """
 
@@ -43,6 +46,7 @@ from maxbooster.services.social.providers import (
     GrantRevoked,
     MediaFile,
     ProviderError,
+    Published,
     RateLimited,
     Rejected,
     SocialProvider,
@@ -55,6 +59,8 @@ from maxbooster.settings import get_settings
 PUBLISH_KIND = "social.publish"
 JOB_ATTEMPTS = 5  # claims of one job; only a worker that dies uses them up (network failures are handled here)
 SWEEP_BATCH = 1000
+# Mastodon keeps an Idempotency-Key for an hour; a retry later than this first looks for the post itself
+KEY_TRUSTED_FOR = timedelta(minutes=50)
 V = SocialPostVariant
 ACTIVE = (VariantState.SCHEDULED, VariantState.PUBLISHING)
 log = logging.getLogger("maxbooster.social")
@@ -114,40 +120,30 @@ def _periodic_sweep() -> None:
 @job_handler(PUBLISH_KIND)
 def publish(ctx: JobContext) -> str:
     """Publish one variant (see the module's docstring for every outcome)."""
-    variant_id = uuid.UUID(str(ctx.params["variant_id"]))
+    variant_id, job_id = uuid.UUID(str(ctx.params["variant_id"])), ctx.job_id
     with session_scope() as session:
-        now = utcnow()
-        started = session.execute(update(V).where(_held(variant_id, ctx.job_id), col(V.state).in_(ACTIVE)).values(
-            state=VariantState.PUBLISHING, attempts=col(V.attempts) + 1, updated_at=now,
-            first_sent_at=func.coalesce(col(V.first_sent_at), now)))
-        session.commit()
-        variant = session.get(V, variant_id, populate_existing=True)
-        if started.rowcount != 1 or variant is None:  # type: ignore[attr-defined]
+        variant = _start(session, variant_id, job_id)
+        if variant is None:
             return f"social:{variant_id}:not-ours"
-        snapshot = (variant.network, variant.text, variant.idempotency_key, variant.attempts)
+        attempt, network = variant.attempts, variant.network
         account = session.get(SocialAccount, variant.account_id) if variant.account_id else None
         if account is None:
-            _fail(session, variant_id, ctx.job_id, "The account was disconnected before the post went out.")
-            return f"social:{variant_id}:failed"
-        network, text, key, attempt = snapshot
+            return _fail(session, variant_id, job_id, "The account was disconnected before the post went out.")
         try:
-            access = accounts.access_for(session=session, account=account)
-            provider = provider_for(network, session=session)
-            media_ids = _upload_media(session, provider, access, variant_id, ctx.job_id)
-            result = provider.publish(access, text=text, media_ids=media_ids, idempotency_key=key)
+            result = _send(session, account, variant, job_id)
         except RateLimited as exc:
-            return _retry(session, variant_id, ctx.job_id, attempt, str(exc), at=max(exc.retry_at, utcnow()))
+            return _retry(session, variant_id, job_id, attempt, str(exc), at=max(exc.retry_at, utcnow()))
         except (Transient, crypto.TokenUnreadable) as exc:
-            return _retry(session, variant_id, ctx.job_id, attempt, str(exc), at=utcnow() + backoff(attempt))
+            return _retry(session, variant_id, job_id, attempt, str(exc), at=utcnow() + backoff(attempt))
         except InvalidInput as exc:  # the instance's address is refused (private or local)
-            return _fail(session, variant_id, ctx.job_id, exc.message)
+            return _fail(session, variant_id, job_id, exc.message)
         except GrantRevoked as exc:
             if account.state == AccountState.CONNECTED:
                 accounts.mark_reconnect(session=session, account=account, reason=str(exc))
-            return _fail(session, variant_id, ctx.job_id, str(exc))
+            return _fail(session, variant_id, job_id, str(exc))
         except Rejected as exc:
-            return _fail(session, variant_id, ctx.job_id, f"{network.capitalize()} refused the post: {exc.reason}")
-        done = session.execute(update(V).where(_held(variant_id, ctx.job_id), col(V.state) == VariantState.PUBLISHING)
+            return _fail(session, variant_id, job_id, f"{network.capitalize()} refused the post: {exc.reason}")
+        done = session.execute(update(V).where(_held(variant_id, job_id), col(V.state) == VariantState.PUBLISHING)
                                .values(state=VariantState.PUBLISHED, remote_id=result.remote_id[:100],
                                        remote_url=result.url[:500], published_at=utcnow(), last_error="",
                                        updated_at=utcnow()))
@@ -156,6 +152,31 @@ def publish(ctx: JobContext) -> str:
             log.warning("social variant %s was published (%s) but this job no longer holds it", variant_id,
                         result.remote_id)
         return f"social:{variant_id}:published:{result.remote_id}"
+
+
+def _start(session: Session, variant_id: uuid.UUID, job_id: uuid.UUID) -> SocialPostVariant | None:
+    """scheduled | publishing → publishing for this job, counting the attempt; None if it is not ours."""
+    now = utcnow()
+    started = session.execute(update(V).where(_held(variant_id, job_id), col(V.state).in_(ACTIVE)).values(
+        state=VariantState.PUBLISHING, attempts=col(V.attempts) + 1, updated_at=now,
+        first_sent_at=func.coalesce(col(V.first_sent_at), now)))
+    session.commit()
+    if started.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(V, variant_id, populate_existing=True)
+
+
+def _send(session: Session, account: SocialAccount, variant: SocialPostVariant, job_id: uuid.UUID) -> Published:
+    """The network's post for this variant: made now, or (a late retry) found where an earlier attempt made it."""
+    text, key, attempt, first_sent = variant.text, variant.idempotency_key, variant.attempts, variant.first_sent_at
+    access = accounts.access_for(session=session, account=account)
+    provider = provider_for(variant.network, session=session)
+    if attempt > 1 and first_sent is not None and utcnow() - first_sent > KEY_TRUSTED_FOR:
+        found = provider.find_published(access, text=text, since=first_sent)
+        if found is not None:
+            return found
+    media_ids = _upload_media(session, provider, access, variant.id, job_id)
+    return provider.publish(access, text=text, media_ids=media_ids, idempotency_key=key)
 
 
 def _held(variant_id: uuid.UUID, job_id: uuid.UUID) -> Any:

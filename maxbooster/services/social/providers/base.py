@@ -98,6 +98,11 @@ class SocialProvider(Protocol):
         """Post; the same `idempotency_key` again returns the post the first call made."""
         ...
 
+    def find_published(self, access: AccountAccess, *, text: str, since: datetime) -> Published | None:
+        """A post with exactly `text` made since `since`, or None: checked before a retry once the
+        network may have forgotten the idempotency key (Mastodon keeps it for an hour)."""
+        ...
+
     def metrics(self, access: AccountAccess, *, remote_id: str) -> Metrics:
         """A published post's counts."""
         ...

@@ -99,8 +99,8 @@ def _reason(response: httpx.Response) -> str:
     return f"Mastodon answered HTTP {response.status_code}"
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    """The JSON object of a successful answer; every failure as the typed error it means."""
+def _json(response: httpx.Response, shape: type = dict) -> Any:
+    """The JSON object (or list) of a successful answer; every failure as the typed error it means."""
     status = response.status_code
     if status == 429:
         retry_at = _retry_at(response)
@@ -115,19 +115,30 @@ def _json(response: httpx.Response) -> dict[str, Any]:
         body = response.json()
     except ValueError as exc:
         raise Transient("Mastodon's answer could not be read (not JSON); trying again later.") from exc
-    if not isinstance(body, dict):
+    if not isinstance(body, shape):
         raise Transient("Mastodon's answer had an unexpected shape; trying again later.")
     return body
 
 
-def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+def _request(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
     try:
-        response = client.request(method, path, **kwargs)
+        return client.request(method, path, **kwargs)
     except httpx.TimeoutException as exc:
         raise Transient("Mastodon did not answer in time; trying again later.") from exc
     except httpx.TransportError as exc:
         raise Transient(f"Mastodon could not be reached ({type(exc).__name__}); trying again later.") from exc
-    return _json(response)
+
+
+def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    body: dict[str, Any] = _json(_request(client, method, path, **kwargs))
+    return body
+
+
+def _created_at(body: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(body["created_at"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return None
 
 
 def _auth(access: AccountAccess) -> dict[str, str]:
@@ -272,12 +283,24 @@ class MastodonProvider:
         owner = str(account.get("id")) if isinstance(account, dict) else ""
         if access.remote_id and owner and owner != access.remote_id:
             raise Rejected("Mastodon answered with a post of another account; it was not recorded.", status=409)
-        created = body.get("created_at")
-        try:
-            created_at = datetime.fromisoformat(str(created).replace("Z", "+00:00")) if created else None
-        except ValueError:
-            created_at = None
-        return Published(remote_id=remote_id, url=str(body.get("url") or body.get("uri") or ""), created_at=created_at)
+        return Published(remote_id=remote_id, url=str(body.get("url") or body.get("uri") or ""),
+                         created_at=_created_at(body))
+
+    def find_published(self, access: AccountAccess, *, text: str, since: datetime) -> Published | None:
+        """The account's status made since `since` whose source text is exactly `text`, if any: how a
+        retry tells whether an earlier attempt got through once Mastodon has forgotten its key."""
+        with _client(access.instance_url) as client:
+            listing = _json(_request(client, "GET", f"api/v1/accounts/{access.remote_id}/statuses",
+                                     params={"limit": 40, "exclude_reblogs": "true"}, headers=_auth(access)), list)
+            for status in listing:
+                created = _created_at(status) if isinstance(status, dict) else None
+                if created is None or created < since - timedelta(minutes=2):  # newest first: the rest is older
+                    break
+                source = _call(client, "GET", f"api/v1/statuses/{status.get('id')}/source", headers=_auth(access))
+                if source.get("text") == text:
+                    return Published(remote_id=str(status["id"]), url=str(status.get("url") or ""),
+                                     created_at=created)
+        return None
 
     def metrics(self, access: AccountAccess, *, remote_id: str) -> Metrics:
         with _client(access.instance_url) as client:

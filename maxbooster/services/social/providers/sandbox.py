@@ -81,6 +81,9 @@ class SandboxProvider:
         return Published(remote_id=str(existing.id), url=SANDBOX_URL + str(existing.id),
                          created_at=existing.created_at)
 
+    def find_published(self, access: AccountAccess, *, text: str, since: datetime) -> Published | None:
+        return None  # the sandbox never forgets an idempotency key: `publish` itself answers a repeat
+
     def metrics(self, access: AccountAccess, *, remote_id: str) -> Metrics:
         post = self.session.get(SandboxPost, _uuid(remote_id))
         if post is None or str(post.account_id) != access.account_id:
