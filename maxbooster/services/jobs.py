@@ -98,12 +98,14 @@ def load_kinds() -> None:
 
 
 def enqueue(*, session: Session, kind: str, owner_id: uuid.UUID | None,
-            params: dict[str, Any] | None = None, max_attempts: int | None = None) -> Job:
-    """Commit a pending job row, then hand its id to the broker."""
+            params: dict[str, Any] | None = None, max_attempts: int | None = None,
+            job_id: uuid.UUID | None = None) -> Job:
+    """Commit a pending job row, then hand its id to the broker. The commit includes whatever the caller
+    changed in `session` first, e.g. a row claimed for this job under a `job_id` chosen in advance."""
     load_kinds()
     if kind not in HANDLERS:
         raise InvalidInput(f"unknown job kind {kind!r}", code=ErrorCode.UNKNOWN_JOB_KIND)
-    job = Job(kind=kind, owner_id=owner_id, params=params or {}, enqueued_at=utcnow(),
+    job = Job(id=job_id or uuid.uuid4(), kind=kind, owner_id=owner_id, params=params or {}, enqueued_at=utcnow(),
               max_attempts=max_attempts or get_settings().job_max_attempts)
     session.add(job)
     session.commit()

@@ -15,8 +15,9 @@ from maxbooster.models.base import utcnow
 from maxbooster.models.social import AccountState, SocialAccount, SocialApp, VariantState
 from maxbooster.services import storage
 from maxbooster.services.broker import InProcessBroker
-from maxbooster.services.errors import InvalidInput, PermissionDenied
+from maxbooster.services.errors import InvalidInput, NetworkUnavailable, PermissionDenied
 from maxbooster.services.social import accounts, posts, publishing
+from maxbooster.settings import get_settings
 from tests.social.mastodon_server import MastodonServer
 from tests.social.support import REDIRECT, authorize, connect_mastodon, fresh, mastodon, run_due, schedule, social_env
 from tests.support import accounts as fx
@@ -278,3 +279,33 @@ def test_a_retry_after_mastodon_forgot_the_key_looks_for_the_post_first(
     assert mastodon.sources[row.remote_id] == "The same words as posted"
     assert row.remote_id != fresh(session, other).remote_id
     assert len(mastodon.status_posts()) == 1 + posts_sent
+
+
+def test_a_timeout_after_the_instance_took_the_post_is_retried_without_a_second_post(
+        session: Session, social_env: Path, mastodon: MastodonServer, jobs_run: InProcessBroker,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIAL_HTTP_TIMEOUT", "0.5")
+    get_settings.cache_clear()
+    user = make_user(session)
+    account = connect_mastodon(session, user, mastodon)
+    variant = schedule(session, user, account, "Slow instance")
+    mastodon.knobs.hold_after_accept_s = 2  # the status exists; the answer comes after our timeout
+    run_due(session, jobs_run)
+    row = fresh(session, variant)
+    assert row.state == VariantState.PUBLISHING and "did not answer in time" in row.last_error
+    run_due(session, jobs_run, ahead_s=31)
+    row = fresh(session, variant)
+    assert row.state == VariantState.PUBLISHED and len(mastodon.statuses) == 1 and len(mastodon.status_posts()) == 2
+
+
+def test_an_instance_that_does_not_answer_is_a_clear_error(session: Session, social_env: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    user = make_user(session)
+    with pytest.raises(NetworkUnavailable, match="could not be reached"):
+        accounts.begin_mastodon_connect(session=session, actor=actor_for(user), instance_url=f"http://127.0.0.1:{port}",
+                                        redirect_uri=REDIRECT)
+    assert session.exec(select(SocialApp)).all() == []

@@ -1,8 +1,8 @@
 """Scheduled publishing that never posts twice: the sweep and the `social.publish` job.
 
 Every worker's housekeeping runs `sweep` every few seconds: it claims each due variant for a new job
-with one conditional UPDATE (two workers sweeping at once cannot both claim it) and sends the jobs
-after the commit. The job moves the variant scheduled → publishing (counting the attempt) and calls
+with one conditional UPDATE (two workers sweeping at once cannot both claim it), committed together
+with the job's row, and then hands the job to the broker. The job moves the variant scheduled → publishing (counting the attempt) and calls
 the network with the variant's idempotency key, which was stored when the variant was made. Then:
 
 - published: the network's post id and URL are stored;
@@ -38,7 +38,6 @@ from maxbooster.models.storage import StoredFile
 from maxbooster.services import jobs
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
-from maxbooster.services.broker import get_broker
 from maxbooster.services.errors import InvalidInput
 from maxbooster.services.jobs import JobContext, job_handler
 from maxbooster.services.social import accounts, crypto
@@ -84,14 +83,13 @@ def sweep(*, session: Session, now: datetime | None = None, limit: int = SWEEP_B
         job_id = uuid.uuid4()
         claimed = session.execute(update(V).where(col(V.id) == variant_id, col(V.job_id).is_(None),
                                                   col(V.state).in_(ACTIVE)).values(job_id=job_id))
-        if claimed.rowcount == 1:  # type: ignore[attr-defined]
-            session.add(Job(id=job_id, kind=PUBLISH_KIND, owner_id=owner_id, params={"variant_id": str(variant_id)},
-                            enqueued_at=now, max_attempts=JOB_ATTEMPTS))
-            started.append(job_id)
-    session.commit()
-    broker = get_broker()
-    for job_id in started:
-        broker.send(job_id)
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()  # another sweep took it first
+            continue
+        # one commit holds the claim and the job row, then the broker gets the id
+        jobs.enqueue(session=session, kind=PUBLISH_KIND, owner_id=owner_id, params={"variant_id": str(variant_id)},
+                     max_attempts=JOB_ATTEMPTS, job_id=job_id)
+        started.append(job_id)
     return started
 
 
