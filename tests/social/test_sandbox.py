@@ -175,3 +175,38 @@ def test_a_workers_housekeeping_pass_runs_the_sweep(session: Session, social_env
     jobs.housekeeping(worker_id="w1", hostname="test", pid=os.getpid())
     assert jobs_run.wait_idle(60)
     assert fresh(session, variant).state == VariantState.PUBLISHED
+
+
+def test_an_attached_file_gone_from_storage_fails_the_post_saying_so(session: Session, social_env: Path,
+                                                                    jobs_run: InProcessBroker) -> None:
+    from maxbooster.services import storage
+
+    user = make_user(session)
+    account = accounts.connect_sandbox(session=session, actor=actor_for(user))
+    cover = storage.save_upload(session=session, actor=actor_for(user), filename="cover.png", chunks=[b"png"],
+                                content_type="image/png")
+    variant = schedule(session, user, account, "with a cover", media=[posts.MediaRef(cover.id)])
+    storage.get_storage().delete(cover.key)  # the file is gone from storage; its record is not
+    run_due(session, jobs_run)
+    row = fresh(session, variant)
+    assert row.state == VariantState.FAILED and row.attempts == 1
+    assert row.failure_reason == "cover.png is no longer in storage; attach it again."
+    assert session.exec(select(SandboxPost)).all() == []
+
+
+def test_a_variant_whose_workers_keep_dying_fails_at_the_attempt_limit(session: Session, social_env: Path,
+                                                                      jobs_run: InProcessBroker) -> None:
+    from maxbooster.settings import get_settings
+
+    user = make_user(session)
+    account = accounts.connect_sandbox(session=session, actor=actor_for(user))
+    variant = schedule(session, user, account, "never gets through")
+    row = fresh(session, variant)
+    row.state, row.attempts = VariantState.PUBLISHING, get_settings().social_publish_attempts  # each one killed
+    session.add(row)
+    session.commit()
+    run_due(session, jobs_run)
+    row = fresh(session, variant)
+    assert row.state == VariantState.FAILED
+    assert row.failure_reason == "Gave up after 8 attempts: the worker publishing it stopped each time"
+    assert session.exec(select(SandboxPost)).all() == []

@@ -2,14 +2,16 @@
 
 Every worker's housekeeping runs `sweep` every few seconds: it claims each due variant for a new job
 with one conditional UPDATE (two workers sweeping at once cannot both claim it), committed together
-with the job's row, and then hands the job to the broker. The job moves the variant scheduled → publishing (counting the attempt) and calls
-the network with the variant's idempotency key, which was stored when the variant was made. Then:
+with the job's row, and then hands the job to the broker. The job moves the variant scheduled →
+publishing (counting the attempt) and calls the network with the variant's idempotency key, which
+was stored when the variant was made. Then:
 
 - published: the network's post id and URL are stored;
 - 429: publishing waits until the network's reset time, then the sweep starts a new job;
 - 5xx, connection cut, timeout: the same, with back-off (30 s, 1, 2, 4, 8, 15 min);
 - 401: the account shows "reconnect" and the variant fails with that reason;
-- 422 or another refusal: the variant fails with the network's reason.
+- 422 or another refusal: the variant fails with the network's reason;
+- anything unexpected (a bug, a stored file gone): retried like a 5xx, so it ends, failed, at the limit.
 
 A worker killed after the network accepted the post but before we stored the answer leaves the
 variant in publishing; the job system re-runs the job (or the sweep reclaims it once the job gave
@@ -38,7 +40,7 @@ from maxbooster.models.storage import StoredFile
 from maxbooster.services import jobs
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
-from maxbooster.services.errors import InvalidInput
+from maxbooster.services.errors import InvalidInput, NotFound
 from maxbooster.services.jobs import JobContext, job_handler
 from maxbooster.services.social import accounts, crypto
 from maxbooster.services.social.providers import (
@@ -63,6 +65,10 @@ KEY_TRUSTED_FOR = timedelta(minutes=50)
 V = SocialPostVariant
 ACTIVE = (VariantState.SCHEDULED, VariantState.PUBLISHING)
 log = logging.getLogger("maxbooster.social")
+
+
+class CannotPublish(Exception):
+    """Something on our side makes this post impossible (an attached file is gone): it fails, saying why."""
 
 
 def backoff(attempt: int) -> timedelta:
@@ -124,13 +130,17 @@ def publish(ctx: JobContext) -> str:
         if variant is None:
             return f"social:{variant_id}:not-ours"
         attempt, network = variant.attempts, variant.network
+        if attempt > get_settings().social_publish_attempts:  # earlier attempts died with their workers
+            return _fail(session, variant_id, job_id, f"Gave up after {attempt - 1} attempts: "
+                         f"{variant.last_error or 'the worker publishing it stopped each time'}")
         account = session.get(SocialAccount, variant.account_id) if variant.account_id else None
         if account is None:
             return _fail(session, variant_id, job_id, "The account was disconnected before the post went out.")
         try:
             result = _send(session, account, variant, job_id)
         except RateLimited as exc:
-            return _retry(session, variant_id, job_id, attempt, str(exc), at=max(exc.retry_at, utcnow()))
+            at = max(exc.retry_at, utcnow() + timedelta(seconds=5))  # a reset already past (skewed clock) still waits
+            return _retry(session, variant_id, job_id, attempt, str(exc), at=at)
         except (Transient, crypto.TokenUnreadable) as exc:
             return _retry(session, variant_id, job_id, attempt, str(exc), at=utcnow() + backoff(attempt))
         except InvalidInput as exc:  # the instance's address is refused (private or local)
@@ -141,6 +151,13 @@ def publish(ctx: JobContext) -> str:
             return _fail(session, variant_id, job_id, str(exc))
         except Rejected as exc:
             return _fail(session, variant_id, job_id, f"{network.capitalize()} refused the post: {exc.reason}")
+        except CannotPublish as exc:
+            return _fail(session, variant_id, job_id, str(exc))
+        except Exception as exc:  # noqa: BLE001  (a bug or a missing file: counted and retried, never a loop)
+            log.exception("social variant %s: attempt %s failed unexpectedly", variant_id, attempt)
+            session.rollback()
+            return _retry(session, variant_id, job_id, attempt, f"Unexpected error ({type(exc).__name__}).",
+                          at=utcnow() + backoff(attempt))
         done = session.execute(update(V).where(_held(variant_id, job_id), col(V.state) == VariantState.PUBLISHING)
                                .values(state=VariantState.PUBLISHED, remote_id=result.remote_id[:100],
                                        remote_url=result.url[:500], published_at=utcnow(), last_error="",
@@ -186,14 +203,17 @@ def _upload_media(session: Session, provider: SocialProvider, access: Any, varia
     """The network's ids of the variant's media, uploading those not uploaded by an earlier attempt."""
     variant = session.get(V, variant_id, populate_existing=True)
     if variant is None:
-        raise Rejected("The post was deleted.", status=404)
+        raise CannotPublish("The post was deleted.")
     ids, store = list(variant.remote_media_ids), get_storage()
     for item in variant.media[len(ids):]:
         record = session.get(StoredFile, uuid.UUID(item["file_id"]))
         if record is None or record.owner_id != variant.owner_id:
-            raise Rejected(f"An attached file was deleted ({item['file_id']}).", status=404)
-        with store.open(record.key) as stream:
-            data = stream.read()
+            raise CannotPublish("An attached file was deleted; attach it again.")
+        try:
+            with store.open(record.key) as stream:
+                data = stream.read()
+        except (NotFound, FileNotFoundError) as exc:
+            raise CannotPublish(f"{record.original_name} is no longer in storage; attach it again.") from exc
         ids.append(provider.upload_media(access, MediaFile(record.original_name, record.content_type, data,
                                                             str(item.get("description") or ""))))
         session.execute(update(V).where(_held(variant_id, job_id)).values(remote_media_ids=list(ids)))
