@@ -245,7 +245,8 @@ class Settings(BaseSettings):
         return path.read_text().strip()
 
     def check_production(self) -> None:
-        """Refuse to start a production instance without explicit secret and origins."""
+        """Refuse to start a production instance without explicit secret and origins, or with test-only
+        settings."""
         if not self.is_production:
             return
         missing = [
@@ -260,6 +261,9 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "MAXBOOSTER_ENV=production refuses to start without explicit " + " and ".join(missing)
             )
+        if self.social_allow_private_instances:
+            raise ConfigError("SOCIAL_ALLOW_PRIVATE_INSTANCES=true is for tests only; "
+                              "MAXBOOSTER_ENV=production refuses to start with it")
 
 
 @lru_cache(maxsize=1)

@@ -94,6 +94,11 @@ def test_bad_or_missing_keys_are_clear_errors(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     with pytest.raises(ConfigError, match="SOCIAL_TOKEN_KEYS must be set"):
         _ = Settings().social_token_keys
+    monkeypatch.setenv("ALLOWED_ORIGINS", "https://music.example.com")
+    Settings().check_production()
+    monkeypatch.setenv("SOCIAL_ALLOW_PRIVATE_INSTANCES", "true")
+    with pytest.raises(ConfigError, match="SOCIAL_ALLOW_PRIVATE_INSTANCES=true is for tests only"):
+        Settings().check_production()
 
 
 def test_the_connect_transaction_expires(session: Session, social_env: Path) -> None:
