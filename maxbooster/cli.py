@@ -1,4 +1,4 @@
-"""`maxbooster` command line: run, migrate, worker, and the accounts commands."""
+"""`maxbooster` command line: run, migrate, worker, social rotate-keys, and the accounts commands."""
 
 from __future__ import annotations
 
@@ -28,6 +28,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_all(port=args.port, backend_port=args.backend_port)
 
 
+def cmd_social_rotate_keys(_: argparse.Namespace) -> int:
+    """Re-encrypt every stored social token under the first SOCIAL_TOKEN_KEYS key."""
+    from maxbooster.db import session_scope
+    from maxbooster.services.social.accounts import rotate_tokens
+    from maxbooster.services.social.crypto import TokenUnreadable
+
+    try:
+        with session_scope() as session:
+            changed = rotate_tokens(session=session)
+    except TokenUnreadable as exc:
+        print(f"error: {exc}; nothing was changed (keep the old key in SOCIAL_TOKEN_KEYS until this succeeds)")
+        return 1
+    print(f"re-encrypted {changed} social tokens and client secrets under the first SOCIAL_TOKEN_KEYS key")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="maxbooster", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -39,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=3000)
     run.add_argument("--backend-port", type=int, default=8000)
     run.set_defaults(func=cmd_run)
+    social = sub.add_parser("social", help="social publishing tools")
+    social_sub = social.add_subparsers(dest="social_command", required=True)
+    social_sub.add_parser("rotate-keys", help="re-encrypt stored social tokens under the newest key") \
+        .set_defaults(func=cmd_social_rotate_keys)
     _register_optional(sub)
     return parser
 

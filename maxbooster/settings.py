@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import secrets
 from functools import lru_cache
@@ -98,6 +101,11 @@ class Settings(BaseSettings):
     stripe_api_base_raw: str = Field(default="", alias="STRIPE_API_BASE")
     stripe_prices_raw: str = Field(default="", alias="STRIPE_PRICES")
     billing_grace_days: int = Field(default=7, ge=0, le=60, alias="BILLING_GRACE_DAYS")
+    # social publishing: connected accounts' tokens are encrypted with the first key, any key decrypts
+    social_token_keys_raw: str = Field(default="", alias="SOCIAL_TOKEN_KEYS")
+    social_allow_private_instances: bool = Field(default=False, alias="SOCIAL_ALLOW_PRIVATE_INSTANCES")
+    social_http_timeout_s: float = Field(default=15, alias="SOCIAL_HTTP_TIMEOUT")
+    social_publish_attempts: int = Field(default=8, alias="SOCIAL_PUBLISH_ATTEMPTS")
 
     @property
     def cookie_secure(self) -> bool:
@@ -154,6 +162,36 @@ class Settings(BaseSettings):
     def stripe_prices(self) -> dict[tuple[str, str], str]:
         """(plan, interval) -> Stripe price id, from `STRIPE_PRICES=pro:month=price_…,pro:year=price_…`."""
         return _parse_stripe_prices(self.stripe_prices_raw)
+
+    @field_validator("social_token_keys_raw")
+    @classmethod
+    def _fernet_keys(cls, value: str) -> str:
+        for n, key in enumerate(k.strip() for k in value.split(",") if k.strip()):
+            try:
+                ok = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+            except (ValueError, UnicodeEncodeError):
+                ok = False
+            if not ok:
+                raise ValueError(f"SOCIAL_TOKEN_KEYS: key {n + 1} is not a Fernet key (32 url-safe base64 bytes; "
+                                 "make one with `python -c \"from cryptography.fernet import Fernet; "
+                                 "print(Fernet.generate_key().decode())\"`)")
+        return value
+
+    @property
+    def social_token_keys(self) -> list[bytes]:
+        """Fernet keys for connected accounts' tokens, newest first (it encrypts; every key decrypts).
+
+        SOCIAL_TOKEN_KEYS, else (outside production) one key derived from SECRET_KEY, the way the other
+        secrets are derived: HMAC-SHA256(secret, purpose label). Production must set it explicitly, so
+        changing SECRET_KEY never makes stored tokens unreadable."""
+        keys = [k.strip().encode("ascii") for k in self.social_token_keys_raw.split(",") if k.strip()]
+        if keys:
+            return keys
+        if self.is_production:
+            raise ConfigError("SOCIAL_TOKEN_KEYS must be set when MAXBOOSTER_ENV=production "
+                              "to keep connected social accounts' tokens")
+        digest = hmac.new(self.secret_key.encode(), b"maxbooster/social-tokens", hashlib.sha256).digest()
+        return [base64.urlsafe_b64encode(digest)]
 
     @property
     def api_url(self) -> str:
@@ -244,7 +282,8 @@ class Settings(BaseSettings):
         return path.read_text().strip()
 
     def check_production(self) -> None:
-        """Refuse to start a production instance without explicit secret and origins."""
+        """Refuse to start a production instance without explicit secret and origins, or with test-only
+        settings."""
         if not self.is_production:
             return
         missing = [
@@ -259,6 +298,9 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "MAXBOOSTER_ENV=production refuses to start without explicit " + " and ".join(missing)
             )
+        if self.social_allow_private_instances:
+            raise ConfigError("SOCIAL_ALLOW_PRIVATE_INSTANCES=true is for tests only; "
+                              "MAXBOOSTER_ENV=production refuses to start with it")
 
 
 def _parse_stripe_prices(raw: str) -> dict[tuple[str, str], str]:

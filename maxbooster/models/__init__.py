@@ -58,12 +58,23 @@ from maxbooster.models.royalties import (
     Statement,
     StatementLine,
 )
+from maxbooster.models.social import (
+    AccountState,
+    SandboxPost,
+    SocialAccount,
+    SocialApp,
+    SocialNetwork,
+    SocialPost,
+    SocialPostVariant,
+    VariantState,
+)
 from maxbooster.models.storage import StoredFile
 from maxbooster.models.studio import Project, ProjectEdit
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AccountState",
     "AccountToken",
     "AllocatedCode",
     "ArtistRole",
@@ -106,9 +117,15 @@ __all__ = [
     "ReleaseType",
     "Role",
     "RoyaltySplit",
+    "SandboxPost",
     "SmartLink",
     "SmartLinkClick",
     "SmartLinkFan",
+    "SocialAccount",
+    "SocialApp",
+    "SocialNetwork",
+    "SocialPost",
+    "SocialPostVariant",
     "SplitShare",
     "Statement",
     "StatementLine",
@@ -120,6 +137,7 @@ __all__ = [
     "TrackStatus",
     "UsageCounter",
     "User",
+    "VariantState",
     "WebhookEvent",
     "WorkerHeartbeat",
     "metadata",

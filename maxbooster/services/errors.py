@@ -57,6 +57,9 @@ class ErrorCode(StrEnum):
     WEBHOOK_REFUSED = "webhook_refused"
     NO_BILLING_ACCOUNT = "no_billing_account"
     NOT_CONFIGURED = "not_configured"
+    # social
+    SOCIAL_UNAVAILABLE = "social_unavailable"
+    SOCIAL_RECONNECT = "social_reconnect"
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -101,6 +104,9 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.WEBHOOK_REFUSED: "That webhook was refused: its signature, timestamp or body is not valid.",
     ErrorCode.NO_BILLING_ACCOUNT: "You have no subscription to manage yet. Choose a plan first.",
     ErrorCode.NOT_CONFIGURED: "This is not set up on this server yet; ask the administrator.",
+    ErrorCode.SOCIAL_UNAVAILABLE: "The social network could not be reached. Try again in a moment.",
+    ErrorCode.SOCIAL_RECONNECT: "The social network no longer accepts our access to this account. "
+                                "Connect the account again.",
 }
 
 
@@ -175,6 +181,13 @@ class ConfigurationMissing(DomainError):
     """A feature needs settings this server does not have (the message names them)."""
 
     code = ErrorCode.NOT_CONFIGURED
+    http_status = 503
+
+
+class NetworkUnavailable(DomainError):
+    """A social network (or another outside service) failed or did not answer; try again later."""
+
+    code = ErrorCode.SOCIAL_UNAVAILABLE
     http_status = 503
 
 

@@ -14,6 +14,7 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.studio.dawproject.export",
     "maxbooster.services.releases.delivery",
     "maxbooster.services.billing.webhooks",
+    "maxbooster.services.social.publishing",
 )
 
 # What each kind is called on the Jobs page.
@@ -25,6 +26,7 @@ LABELS: dict[str, str] = {
     "studio.export_dawproject": "Exporting a project for a DAW",
     "releases.deliver": "Delivering a release",
     "billing.apply_event": "Applying a payment event",
+    "social.publish": "Publishing a social post",
 }
 
 

@@ -56,6 +56,8 @@ class JobContext:
 
 Handler = Callable[[JobContext], str | None]
 HANDLERS: dict[str, Handler] = {}
+Periodic = Callable[[], object]
+PERIODIC: dict[str, Periodic] = {}
 
 
 def job_handler(kind: str) -> Callable[[Handler], Handler]:
@@ -72,6 +74,21 @@ def job_handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def periodic(name: str) -> Callable[[Periodic], Periodic]:
+    """Register a function every worker's housekeeping pass runs (every WORKER_HEARTBEAT_SECONDS),
+    e.g. a sweep that enqueues what has come due. Several workers run it at once: it must be safe to."""
+    if not KIND_NAME.match(name):
+        raise ValueError(f"periodic task {name!r} must be named feature.verb in lower case")
+
+    def register(fn: Periodic) -> Periodic:
+        if PERIODIC.get(name, fn) is not fn:
+            raise ValueError(f"periodic task {name!r} is registered twice")
+        PERIODIC[name] = fn
+        return fn
+
+    return register
+
+
 def load_kinds() -> None:
     """Import every module listed in `job_kinds.MODULES` (each registers its kinds)."""
     from maxbooster.services.job_kinds import MODULES
@@ -81,12 +98,14 @@ def load_kinds() -> None:
 
 
 def enqueue(*, session: Session, kind: str, owner_id: uuid.UUID | None,
-            params: dict[str, Any] | None = None, max_attempts: int | None = None) -> Job:
-    """Commit a pending job row, then hand its id to the broker."""
+            params: dict[str, Any] | None = None, max_attempts: int | None = None,
+            job_id: uuid.UUID | None = None) -> Job:
+    """Commit a pending job row, then hand its id to the broker. The commit includes whatever the caller
+    changed in `session` first, e.g. a row claimed for this job under a `job_id` chosen in advance."""
     load_kinds()
     if kind not in HANDLERS:
         raise InvalidInput(f"unknown job kind {kind!r}", code=ErrorCode.UNKNOWN_JOB_KIND)
-    job = Job(kind=kind, owner_id=owner_id, params=params or {}, enqueued_at=utcnow(),
+    job = Job(id=job_id or uuid.uuid4(), kind=kind, owner_id=owner_id, params=params or {}, enqueued_at=utcnow(),
               max_attempts=max_attempts or get_settings().job_max_attempts)
     session.add(job)
     session.commit()
@@ -294,13 +313,20 @@ def _keep_lease(job_id: uuid.UUID, attempt: int, stop: threading.Event) -> None:
 
 
 def housekeeping(*, worker_id: str, hostname: str, pid: int) -> list[uuid.UUID]:
-    """One heartbeat + reaper pass of a worker; re-sends what it re-queued and returns those ids."""
+    """One heartbeat + reaper pass of a worker, then the registered periodic tasks; re-sends what it
+    re-queued and returns those ids."""
     with session_scope() as session:
         beat(session=session, worker_id=worker_id, hostname=hostname, pid=pid)
         requeued = reap(session=session)
     for job_id in requeued:
         log.warning("re-queued job %s (lease expired or message lost)", job_id)
         get_broker().send(job_id)
+    load_kinds()
+    for name, task in list(PERIODIC.items()):
+        try:
+            task()
+        except Exception:  # noqa: BLE001  (one failing sweep must not stop the heartbeat or the others)
+            log.exception("periodic task %s failed", name)
     return requeued
 
 

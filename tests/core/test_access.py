@@ -31,6 +31,9 @@ from maxbooster.models import (
     RoyaltySplit,
     SmartLink,
     SmartLinkFan,
+    SocialAccount,
+    SocialPost,
+    SocialPostVariant,
     Statement,
     StoredFile,
     Subscription,
@@ -78,8 +81,20 @@ FACTORIES: dict[str, Callable[[uuid.UUID], Any]] = {
         currency="USD", status="paid", last_event_created=datetime.now(UTC), last_event_id="evt_1"),
     "royalty_ledger": lambda owner: LedgerEntry(owner_id=owner, party_email="a@example.com", kind="income",
                                                 amount_minor=1, currency="USD"),
+    "social_accounts": lambda owner: SocialAccount(owner_id=owner, network="sandbox", remote_id=uuid.uuid4().hex,
+                                                   handle="@a@sandbox"),
+    "social_posts": lambda owner: SocialPost(owner_id=owner, scheduled_at=datetime.now(UTC)),
+    "social_post_variants": lambda owner: SocialPostVariant(owner_id=owner, post_id=_social_post(owner).id,
+                                                            network="sandbox", idempotency_key=uuid.uuid4().hex),
 }
 _SESSION: list[Session] = []
+
+
+def _social_post(owner: uuid.UUID) -> SocialPost:
+    post = SocialPost(owner_id=owner, scheduled_at=datetime.now(UTC))
+    _SESSION[0].add(post)
+    _SESSION[0].commit()
+    return post
 
 
 def _track(owner: uuid.UUID, *, commit: bool = False) -> Track:

@@ -1,0 +1,159 @@
+"""Posts: one post for several accounts, a variant per account (its own text and media), checked
+against each network's rules before it is stored, and scheduled for a minute (now or later).
+
+Each variant gets its idempotency key when it is created, so the key exists before any call to the
+network; media are stored files of the owner (`stored_files` ids).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, or_
+from sqlmodel import Session, col, select
+
+from maxbooster.models.base import utcnow
+from maxbooster.models.social import AccountState, SocialAccount, SocialPost, SocialPostVariant, VariantState
+from maxbooster.models.storage import StoredFile
+from maxbooster.services import audit
+from maxbooster.services.access import get_owned
+from maxbooster.services.actor import Actor
+from maxbooster.services.errors import Conflict, InvalidInput
+from maxbooster.services.social.validation import Check, MediaInfo, check_variant, limits_for
+
+PAST_GRACE = timedelta(seconds=60)  # "now" typed a little while ago is still now
+MAX_AHEAD = timedelta(days=366)
+MAX_TEXT = 20_000  # far above any network's limit: a guard against pasted books, not a network rule
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    file_id: uuid.UUID
+    description: str = ""  # alt text
+
+
+@dataclass(frozen=True)
+class VariantIn:
+    account_id: uuid.UUID
+    text: str = ""
+    media: list[MediaRef] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PostIn:
+    scheduled_at: datetime
+    variants: list[VariantIn]
+
+
+def _media(session: Session, actor: Actor, refs: list[MediaRef]) -> tuple[list[MediaInfo], list[dict[str, str]]]:
+    infos, stored = [], []
+    for ref in refs:
+        if len(ref.description) > 1500:
+            raise InvalidInput("A media description (alt text) is at most 1,500 characters.")
+        record = get_owned(session=session, model=StoredFile, obj_id=ref.file_id, actor=actor)
+        infos.append(MediaInfo(name=record.original_name, mime=record.content_type, size_bytes=record.size_bytes))
+        stored.append({"file_id": str(record.id), "description": ref.description})
+    return infos, stored
+
+
+def check_text(*, session: Session, actor: Actor, account_id: uuid.UUID, text: str,
+               media: list[MediaRef] | None = None) -> Check:
+    """Live validation for the composer: the length as the account's network counts it, and problems."""
+    account = get_owned(session=session, model=SocialAccount, obj_id=account_id, actor=actor)
+    infos, _ = _media(session, actor, media or [])
+    return check_variant(account.network, text, infos, limits_for(account.network, account.limits))
+
+
+def _check_schedule(when: datetime) -> datetime:
+    if when.tzinfo is None:
+        raise InvalidInput("Give the time with its time zone (e.g. 2026-12-24T18:00:00+01:00).")
+    now = utcnow()
+    if when < now - PAST_GRACE:
+        raise InvalidInput(f"{when:%Y-%m-%d %H:%M} UTC is in the past; choose a time from now on.")
+    if when > now + MAX_AHEAD:
+        raise InvalidInput("Posts can be scheduled at most a year ahead.")
+    return max(when, now)
+
+
+def create_post(*, session: Session, actor: Actor, data: PostIn) -> SocialPost:
+    """Store a post and its variants, scheduled; nothing is stored when any variant is refused."""
+    owner = actor.require_user()
+    when = _check_schedule(data.scheduled_at)
+    if not data.variants:
+        raise InvalidInput("Choose at least one account to post to.")
+    if len({v.account_id for v in data.variants}) != len(data.variants):
+        raise InvalidInput("Each account can appear once in a post.")
+    post = SocialPost(owner_id=owner, scheduled_at=when)
+    rows = []
+    for given in data.variants:
+        account = get_owned(session=session, model=SocialAccount, obj_id=given.account_id, actor=actor)
+        if account.state != AccountState.CONNECTED:
+            raise InvalidInput(f"{account.handle} must be connected again before posting to it.")
+        if len(given.text) > MAX_TEXT:
+            raise InvalidInput(f"The text for {account.handle} is far too long.")
+        infos, stored = _media(session, actor, given.media)
+        check = check_variant(account.network, given.text, infos, limits_for(account.network, account.limits))
+        if not check.ok:
+            raise InvalidInput(f"{account.handle}: " + " ".join(check.problems))
+        rows.append(SocialPostVariant(owner_id=owner, post_id=post.id, account_id=account.id, network=account.network,
+                                      text=given.text, media=stored, due_at=when,
+                                      idempotency_key=uuid.uuid4().hex))
+    session.add(post)
+    session.flush()  # the post before its variants (no relationship() orders the inserts)
+    session.add_all(rows)
+    audit.record(session, actor, "social.post.create", target=f"social_posts:{post.id}",
+                 details={"variants": len(rows), "scheduled_at": when.isoformat(timespec="seconds")})
+    session.commit()
+    return post
+
+
+def variants_of(*, session: Session, actor: Actor, post_id: uuid.UUID) -> list[SocialPostVariant]:
+    post = get_owned(session=session, model=SocialPost, obj_id=post_id, actor=actor)
+    query = select(SocialPostVariant).where(col(SocialPostVariant.post_id) == post.id)
+    return list(session.exec(query.order_by(col(SocialPostVariant.created_at))).all())
+
+
+def list_posts(*, session: Session, actor: Actor, start: datetime | None = None,
+               end: datetime | None = None) -> list[SocialPost]:
+    """The acting user's posts scheduled in [start, end), earliest first."""
+    query = select(SocialPost).where(col(SocialPost.owner_id) == actor.require_user())
+    if start is not None:
+        query = query.where(col(SocialPost.scheduled_at) >= start)
+    if end is not None:
+        query = query.where(col(SocialPost.scheduled_at) < end)
+    return list(session.exec(query.order_by(col(SocialPost.scheduled_at))).all())
+
+
+def reschedule_post(*, session: Session, actor: Actor, post_id: uuid.UUID, scheduled_at: datetime) -> SocialPost:
+    """Move the variants that have not started publishing to a new time."""
+    post = get_owned(session=session, model=SocialPost, obj_id=post_id, actor=actor)
+    when = _check_schedule(scheduled_at)
+    waiting = [v for v in variants_of(session=session, actor=actor, post_id=post.id)
+               if v.state == VariantState.SCHEDULED and v.job_id is None]
+    if not waiting:
+        raise Conflict("This post is already going out (or gone); it cannot be moved.")
+    for variant in waiting:
+        variant.due_at, variant.updated_at = when, utcnow()
+        session.add(variant)
+    post.scheduled_at, post.updated_at = when, utcnow()
+    session.add(post)
+    session.commit()
+    return post
+
+
+def delete_post(*, session: Session, actor: Actor, post_id: uuid.UUID) -> None:
+    """Delete a post from the calendar. Refused while a variant is being published; what is already
+    published stays on the network (delete it there)."""
+    post = get_owned(session=session, model=SocialPost, obj_id=post_id, actor=actor)
+    v = SocialPostVariant
+    idle = or_(col(v.state).in_([VariantState.PUBLISHED, VariantState.FAILED]),
+               and_(col(v.state) == VariantState.SCHEDULED, col(v.job_id).is_(None)))
+    session.execute(delete(v).where(col(v.post_id) == post.id, idle))  # a sweep cannot claim what is gone
+    if session.exec(select(v.id).where(col(v.post_id) == post.id)).first() is not None:
+        session.rollback()
+        raise Conflict("This post is being published right now; try again in a minute.")
+    audit.record(session, actor, "social.post.delete", target=f"social_posts:{post.id}")
+    session.delete(post)
+    session.commit()

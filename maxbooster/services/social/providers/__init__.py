@@ -1,0 +1,35 @@
+"""One adapter per network behind `SocialProvider`: the sandbox (embedded default) and Mastodon."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from maxbooster.models.social import SocialNetwork
+from maxbooster.services.social.providers.base import (
+    AccountAccess,
+    GrantRevoked,
+    MediaFile,
+    Metrics,
+    Profile,
+    ProviderError,
+    Published,
+    RateLimited,
+    Rejected,
+    SocialProvider,
+    Transient,
+)
+from maxbooster.services.social.providers.mastodon import MastodonProvider
+from maxbooster.services.social.providers.sandbox import SandboxProvider
+
+
+def provider_for(network: str, *, session: Session) -> SocialProvider:
+    """The adapter of `network` (the sandbox records through `session`)."""
+    if network == SocialNetwork.SANDBOX:
+        return SandboxProvider(session)
+    if network == SocialNetwork.MASTODON:
+        return MastodonProvider()
+    raise ValueError(f"no adapter for the network {network!r}")
+
+
+__all__ = ["AccountAccess", "GrantRevoked", "MediaFile", "Metrics", "Profile", "ProviderError", "Published",
+           "RateLimited", "Rejected", "SocialProvider", "Transient", "provider_for"]

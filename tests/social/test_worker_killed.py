@@ -1,0 +1,75 @@
+"""Never twice with a real worker process SIGKILLed mid-publish: the instance has taken the post and the
+worker dies before it hears so. The job's lease runs out, the reaper re-queues it, and the retry sends the
+same Idempotency-Key: Mastodon answers with the status it already has and exactly one post exists."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from maxbooster.models.jobs import Job, JobStatus
+from maxbooster.models.social import VariantState
+from maxbooster.services import jobs
+from maxbooster.services.broker import InProcessBroker
+from maxbooster.services.social import publishing
+from maxbooster.settings import get_settings
+from tests.social.mastodon_server import MastodonServer
+from tests.social.support import connect_mastodon, fresh, mastodon, schedule, social_env
+from tests.support import accounts as fx
+from tests.support import library as lib
+from tests.support.accounts import make_user
+
+acct_env, jobs_held, social_env, mastodon = fx.acct_env, lib.jobs_held, social_env, mastodon
+ROOT = Path(__file__).resolve().parents[2]
+LEASE_S = 2
+
+
+def _wait(predicate: object, timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_worker_killed_after_the_instance_took_the_post_does_not_post_twice(
+        session: Session, social_env: Path, mastodon: MastodonServer, jobs_held: InProcessBroker,
+        monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
+    monkeypatch.setenv("JOB_LEASE_SECONDS", str(LEASE_S))
+    get_settings.cache_clear()
+    user = make_user(session)
+    account = connect_mastodon(session, user, mastodon)
+    variant = schedule(session, user, account, "Killed mid-publish")
+    (job_id,) = publishing.sweep(session=session)  # queued on the held broker; the victim runs it instead
+    mastodon.knobs.hold_after_accept_s = 30
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "JOB_LEASE_SECONDS": str(LEASE_S)}
+    code = f"from maxbooster.services import jobs; import uuid; jobs.execute(uuid.UUID('{job_id}'), worker_id='victim')"
+    victim = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT, start_new_session=True)
+    try:
+        _wait(lambda: len(mastodon.statuses) == 1)  # the instance has the post; the answer is held back
+        os.kill(victim.pid, signal.SIGKILL)
+    finally:
+        victim.wait(10)
+    assert victim.returncode == -signal.SIGKILL
+    row = fresh(session, variant)
+    assert row.state == VariantState.PUBLISHING and row.remote_id == "" and row.attempts == 1
+
+    time.sleep(LEASE_S + 0.5)  # the dead worker's lease runs out
+    requeued = jobs.housekeeping(worker_id="survivor", hostname="test", pid=os.getpid())
+    assert requeued == [job_id]
+    jobs_held.start()
+    assert jobs_held.wait_idle(60)
+    row = fresh(session, variant)
+    assert row.state == VariantState.PUBLISHED and row.attempts == 2
+    assert len(mastodon.statuses) == 1 and row.remote_id == next(iter(mastodon.statuses))
+    sent = mastodon.status_posts()
+    assert len(sent) == 2 and {r["headers"]["Idempotency-Key"] for r in sent} == {row.idempotency_key}
+    job = session.get(Job, job_id)
+    assert job is not None and job.status == JobStatus.SUCCEEDED and job.attempts == 2
