@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +199,8 @@ def test_release_from_draft_to_taken_down(browser, running_app: RunningApp, tmp_
     _until(lambda: state.inner_text() == "Delivered", "delivered to the folder", timeout_s=180)
     assert page.get_by_test_id("locked").is_visible()  # delivered: details can't change now
     with sqlite3.connect(app.data_dir / "maxbooster.db") as db:
-        [batches] = db.execute("SELECT batches FROM deliveries").fetchone()
+        [batches] = db.execute("SELECT batches FROM deliveries WHERE release_id = ?",  # other tests share the app
+                               (uuid.UUID(release_id).hex,)).fetchone()
     assert json.loads(batches)[0]["schema_validated"] is True  # the ERN message passed DDEX's XSD
     screenshot(page, "releases-delivered-desktop")
 
@@ -314,13 +316,16 @@ def _phone(browser, app: RunningApp, release_id: str) -> None:  # type: ignore[n
     context.close()
 
 
+FAN = "night.drive.fan@example.com"  # other tests share the app: everything looked up is this fan's
+
+
 def _unsubscribe(browser, app: RunningApp) -> None:  # type: ignore[no-untyped-def]
     """A fan signs up on the smart link and confirms; the unsubscribe link in the email works, twice."""
     sent = httpx.post(f"{app.url}{routes.V1_SMART_LINK_FANS.format(slug='night-drive-ui')}",
-                      json={"email": "fan@example.com", "consent": True})
+                      json={"email": FAN, "consent": True})
     assert sent.status_code == 202, sent.text
     with sqlite3.connect(app.data_dir / "maxbooster.db") as db:
-        [body] = db.execute("SELECT text_body FROM email_outbox WHERE to_addr = ?", ("fan@example.com",)).fetchone()
+        [body] = db.execute("SELECT text_body FROM email_outbox WHERE to_addr = ?", (FAN,)).fetchone()
     confirm, unsubscribe = re.findall(r"https?://\S+", body)
     assert httpx.get(confirm, follow_redirects=False).status_code == 303
     context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=app.url)
@@ -328,7 +333,7 @@ def _unsubscribe(browser, app: RunningApp) -> None:  # type: ignore[no-untyped-d
     page.goto(unsubscribe)
     page.get_by_text("Stop these emails?").wait_for(timeout=30_000)  # opening the link only asks
     with sqlite3.connect(app.data_dir / "maxbooster.db") as db:
-        assert db.execute("SELECT count(*) FROM smart_link_fans").fetchone() == (1,)
+        assert db.execute("SELECT count(*) FROM smart_link_fans WHERE email = ?", (FAN,)).fetchone() == (1,)
     page.get_by_test_id("unsubscribe-confirm").click()
     page.get_by_text("You're unsubscribed").wait_for(timeout=30_000)
     assert "Ava North" in page.get_by_test_id("unsubscribe-message").inner_text()
@@ -339,5 +344,5 @@ def _unsubscribe(browser, app: RunningApp) -> None:  # type: ignore[no-untyped-d
     page.get_by_text("This unsubscribe link doesn't work").wait_for(timeout=30_000)
     assert "nothing was changed" in page.get_by_test_id("unsubscribe-message").inner_text()
     with sqlite3.connect(app.data_dir / "maxbooster.db") as db:
-        assert db.execute("SELECT count(*) FROM smart_link_fans").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM smart_link_fans WHERE email = ?", (FAN,)).fetchone() == (0,)
     context.close()
