@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -75,6 +76,20 @@ def test_a_waiting_page_survives_a_failed_login_and_a_sign_up(session: Session, 
         "email": "new@example.com", "password": "a long enough password", "display_name": "New", "next": waiting})
     assert made.headers["location"] == ("http://localhost:3000/login?next=%2Fearnings%2Finvite%3Ftoken%3Dabc"
                                         "&notice=check_email")
+    # The confirm link in the email carries the waiting page too, and brings them to log in on the way back.
+    [mail] = list_outbox(session=session, to="new@example.com")
+    link = re.search(r"https?://\S+", mail.text_body)
+    assert link and "next=%2Fearnings%2Finvite%3Ftoken%3Dabc" in link.group(0)
+    confirm = urlsplit(link.group(0))
+    confirmed = client.get(f"{confirm.path}?{confirm.query}")
+    assert confirmed.headers["location"] == ("http://localhost:3000/login?next=%2Fearnings%2Finvite%3Ftoken%3Dabc"
+                                             "&notice=verified")
+    foreign = client.post("/api/auth/signup", headers=ORIGIN, data={
+        "email": "far@example.com", "password": "a long enough password", "display_name": "F",
+        "next": "//evil.example"})
+    assert foreign.headers["location"] == "http://localhost:3000/login?notice=check_email"
+    [mail] = list_outbox(session=session, to="far@example.com")
+    assert "next=" not in mail.text_body and "evil" not in mail.text_body
     evil = client.post("/api/auth/signup", headers=ORIGIN, data={
         "email": "x@example.com", "password": "short", "display_name": "X", "next": "//evil.example"})
     assert evil.headers["location"] == "http://localhost:3000/signup?error=password_too_short"

@@ -146,6 +146,7 @@ def _collaborator_accepts(browser, app: RunningApp) -> None:  # type: ignore[no-
     confirm = context.new_page()  # the confirmation link, opened from the mail in another tab
     confirm.goto(verify)
     confirm.wait_for_url(re.compile(r"notice=verified"), timeout=30_000)
+    assert "next=%2Fearnings%2Finvite" in confirm.url  # the confirm link also leads back to the invitation
     confirm.close()
     _next_is_carried(page)
     page.fill("input[name=email]", COLLAB)

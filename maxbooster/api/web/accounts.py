@@ -28,7 +28,7 @@ def _keeping_next(page: str, fields: dict[str, str]) -> str:
 async def signup(request: Request) -> Response:
     def act(c: Ctx) -> Outcome:
         users.signup(session=c.db, actor=c.actor, email=c.field("email"), password=c.field("password"),
-                     display_name=c.field("display_name"))
+                     display_name=c.field("display_name"), next_path=c.fields.get("next", ""))
         return Outcome(_keeping_next(routes.LOGIN, c.fields), "check_email")
     return await handle(request, lambda f: _keeping_next(routes.SIGNUP, f), act)
 
@@ -66,7 +66,7 @@ async def verify_email(request: Request) -> Response:
     def act(c: Ctx) -> Outcome:
         _, purpose = users.verify_email(session=c.db, actor=c.actor, token=c.field("token"))
         return Outcome(routes.SETTINGS, "email_changed") if purpose == TokenPurpose.CHANGE_EMAIL \
-            else Outcome(routes.LOGIN, "verified")
+            else Outcome(_keeping_next(routes.LOGIN, c.fields), "verified")
     return await handle(request, routes.VERIFY, act, csrf=False)
 
 

@@ -25,8 +25,10 @@ def _minutes() -> str:
     return str(get_settings().account_token_minutes)
 
 
-def verification(to: str, name: str, raw_token: str) -> EmailMessage:
-    link = _api(routes.with_query(routes.AUTH_VERIFY_EMAIL, token=raw_token))
+def verification(to: str, name: str, raw_token: str, next_path: str = "") -> EmailMessage:
+    """The confirm link; `next_path` (a same-site page waiting for them, e.g. an invitation) rides along."""
+    extra = {"next": next_path} if next_path else {}
+    link = _api(routes.with_query(routes.AUTH_VERIFY_EMAIL, token=raw_token, **extra))
     return render("verify_email", to=to, name=name, link=link, minutes=_minutes())
 
 

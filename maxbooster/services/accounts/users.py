@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from maxbooster.models.accounts import Role, TokenPurpose, User
 from maxbooster.services import audit, ratelimit
 from maxbooster.services.accounts import messages, passwords, tokens
-from maxbooster.services.accounts.common import clean_display_name, normalise_email
+from maxbooster.services.accounts.common import clean_display_name, is_local_path, normalise_email
 from maxbooster.services.accounts.sessions import create_session
 from maxbooster.services.actor import Actor
 from maxbooster.services.email import send_email
@@ -54,8 +54,10 @@ def is_last_active_admin(*, session: Session, user: User) -> bool:
     return int(session.execute(others).scalar_one()) == 0
 
 
-def signup(*, session: Session, actor: Actor, email: str, password: str, display_name: str) -> User | None:
+def signup(*, session: Session, actor: Actor, email: str, password: str, display_name: str,
+           next_path: str = "") -> User | None:
     """Create an unverified account and email a verification link; None when the email was taken.
+    `next_path`, a same-site page waiting for the new user (an invitation), is carried by the link.
 
     Both paths hash the password once, so response time does not reveal which emails exist.
     """
@@ -72,7 +74,8 @@ def signup(*, session: Session, actor: Actor, email: str, password: str, display
     raw = tokens.issue(session=session, user_id=user.id, purpose=TokenPurpose.VERIFY_EMAIL)
     audit.record(session, actor.as_user(user.id), "signup", target=f"user:{user.id}")
     session.commit()
-    send_email(session=session, message=messages.verification(email, name, raw))
+    waiting = next_path if is_local_path(next_path) else ""
+    send_email(session=session, message=messages.verification(email, name, raw, next_path=waiting))
     return user
 
 
