@@ -17,7 +17,6 @@ import reflex as rx
 from maxbooster import routes
 from maxbooster.db import session_scope
 from maxbooster.models.releases import ArtistRole, ContributorRole, DeliveryState, Platform, PriceTier, ReleaseType
-from maxbooster.services.actor import Actor
 from maxbooster.services.errors import DomainError, NotFound
 from maxbooster.services.library.overview import parse_id
 from maxbooster.services.releases import checks, codes, delivery, fans, overview, releases, smartlinks, tracks
@@ -50,11 +49,6 @@ def _view(slug: str) -> smartlinks.PublicView | None:
             return smartlinks.public_view(session=session, slug=slug)
         except NotFound:
             return None
-
-
-def _sign_up(**kwargs: Any) -> None:
-    with session_scope() as session:
-        smartlinks.sign_up_fan(session=session, **kwargs)
 
 
 class SmartLinkState(AuthState):
@@ -90,8 +84,8 @@ class SmartLinkState(AuthState):
         self._set(sending=True, error="")
         yield
         try:
-            await asyncio.to_thread(_sign_up, actor=self._request_actor(), slug=self._slug(),
-                                    email=str(form.get("email", ""))[:400], consent=bool(form.get("consent")))
+            await self._call(smartlinks.sign_up_fan, actor=self._request_actor(), slug=self._slug(),
+                             email=str(form.get("email", ""))[:400], consent=bool(form.get("consent")))
             self._set(notice=smartlinks.SIGNED_UP)
         except DomainError as exc:
             self._set(error=exc.message)
@@ -100,12 +94,6 @@ class SmartLinkState(AuthState):
 
 
 # --- the artist's release pages ----------------------------------------------------------------------
-
-def _as_visitor(actor: Actor, fn: Callable[..., T], **kwargs: Any) -> T:
-    """A public page's service call (no sign-in): fn(session=, actor=the visitor, **kwargs)."""
-    with session_scope() as session:
-        return fn(session=session, actor=actor, **kwargs)
-
 
 def _year(value: str) -> Any:
     """'2026' → 2026; anything else goes to the service as typed (it names the problem)."""
@@ -551,7 +539,7 @@ class UnsubscribeState(AuthState):
     async def load(self):  # type: ignore[no-untyped-def]
         self._set(done=False, ok=False, gone=False, artist="", message="")
         try:
-            result = await asyncio.to_thread(_as_visitor, self._request_actor(), fans.whose_link, token=self._token())
+            result = await self._call(fans.whose_link, actor=self._request_actor(), token=self._token())
         except DomainError as exc:
             self._set(done=True, ok=False, message=exc.message)
             return
@@ -562,7 +550,7 @@ class UnsubscribeState(AuthState):
         if not self.is_hydrated or not self.ok:
             return
         try:
-            result = await asyncio.to_thread(_as_visitor, self._request_actor(), fans.unsubscribe, token=self._token())
+            result = await self._call(fans.unsubscribe, actor=self._request_actor(), token=self._token())
         except DomainError as exc:
             self._set(ok=False, message=exc.message)
             return
