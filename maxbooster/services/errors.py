@@ -57,6 +57,7 @@ class ErrorCode(StrEnum):
     WEBHOOK_REFUSED = "webhook_refused"
     NO_BILLING_ACCOUNT = "no_billing_account"
     NOT_CONFIGURED = "not_configured"
+    CARD_DECLINED = "card_declined"
     # social
     SOCIAL_UNAVAILABLE = "social_unavailable"
     SOCIAL_RECONNECT = "social_reconnect"
@@ -104,6 +105,8 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.WEBHOOK_REFUSED: "That webhook was refused: its signature, timestamp or body is not valid.",
     ErrorCode.NO_BILLING_ACCOUNT: "You have no subscription to manage yet. Choose a plan first.",
     ErrorCode.NOT_CONFIGURED: "This is not set up on this server yet; ask the administrator.",
+    ErrorCode.CARD_DECLINED: "Your card was declined. Nothing was charged and your plan is unchanged; try "
+                             "another card.",
     ErrorCode.SOCIAL_UNAVAILABLE: "The social network could not be reached. Try again in a moment.",
     ErrorCode.SOCIAL_RECONNECT: "The social network no longer accepts our access to this account. "
                                 "Connect the account again.",
