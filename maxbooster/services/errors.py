@@ -67,7 +67,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.INVALID_INPUT: "Some of what you entered is not valid; check the form and try again.",
     ErrorCode.NOT_FOUND: "We could not find that. It may have been deleted.",
     ErrorCode.PERMISSION_DENIED: "You are not allowed to do that.",
-    ErrorCode.PLAN_LIMIT_REACHED: "Your plan's limit is reached. See your plan under Account, or upgrade.",
+    ErrorCode.PLAN_LIMIT_REACHED: "Your plan's limit is reached. Upgrade under Plan & billing (in the menu).",
     ErrorCode.CONFLICT: "Someone changed this at the same time. Reload the page and try again.",
     ErrorCode.RATE_LIMITED: "Too many attempts. Wait a few minutes and try again.",
     ErrorCode.LOGIN_REQUIRED: "Please log in first.",

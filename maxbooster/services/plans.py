@@ -105,8 +105,8 @@ def reserve(*, session: Session, user_id: uuid.UUID, resource: str, amount: int 
         session.rollback()
         plan = get_plan(user.plan)
         raise PlanLimitReached(f"Your {plan.name} plan allows {_LABELS[resource].lower()}: "
-                               f"{_amount(resource, limit)}. See your plan under Account; delete something "
-                               "or ask for a bigger plan.")
+                               f"{_amount(resource, limit)}. Upgrade under Plan & billing (in the menu), or "
+                               "delete something.")
 
 
 def check_and_reserve(*, session: Session, user_id: uuid.UUID, resource: str, amount: int = 1) -> None:

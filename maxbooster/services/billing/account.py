@@ -155,6 +155,7 @@ class CheckoutProgress:
     amount: Money
     confirmed: bool  # its events are applied and the user's plan is (at least) this plan
     current_plan: str
+    test_mode: bool
 
 
 def checkout_progress(*, session: Session, actor: Actor, session_id: str) -> CheckoutProgress:
@@ -167,7 +168,8 @@ def checkout_progress(*, session: Session, actor: Actor, session_id: str) -> Che
     confirmed = (checkout.status == CheckoutStatus.COMPLETE
                  and state.PLAN_RANK[PlanKey(user.plan)] >= state.PLAN_RANK[PlanKey(checkout.plan)])
     return CheckoutProgress(plan=checkout.plan, interval=checkout.interval, confirmed=confirmed,
-                            amount=Money(checkout.amount_minor, checkout.currency), current_plan=user.plan)
+                            amount=Money(checkout.amount_minor, checkout.currency), current_plan=user.plan,
+                            test_mode=get_settings().payments_provider == "sandbox")
 
 
 @dataclass(frozen=True)

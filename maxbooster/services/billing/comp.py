@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -33,6 +33,18 @@ class CompView:
     plan: str
     until: datetime | None
     active: bool
+
+
+def parse_until(text: str) -> datetime | None:
+    """An end date typed as YYYY-MM-DD: the comp lasts through that day (UTC); empty means no end."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"Enter the end date as YYYY-MM-DD (for example 2027-01-31), not {text[:20]!r}.") from exc
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
 
 
 def grant_comp(*, session: Session, actor: Actor, user_id: uuid.UUID, plan: str, until: datetime | None = None,
