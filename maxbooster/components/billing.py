@@ -21,24 +21,23 @@ def _status(status: rx.Var[str]) -> rx.Component:
 
 
 def _invoice_row(row: InvoiceRow) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.text(row.date, size="2", white_space="nowrap")),
-        rx.table.cell(rx.text(row.period, size="2", color=theme.MUTED, white_space="nowrap")),
-        rx.table.cell(rx.text(row.amount, size="2", weight="medium", white_space="nowrap")),
-        rx.table.cell(_status(row.status)),
-        rx.table.cell(rx.cond(row.url != "", rx.link("View invoice", href=row.url, is_external=True, size="2"),
-                              rx.text("—", size="2", color=theme.MUTED))),
-        data_testid="invoice-row",
+    return rx.flex(
+        rx.vstack(rx.text(row.date, size="2", weight="medium"),
+                  rx.text(row.period, size="1", color=theme.MUTED), spacing="0", min_width="150px"),
+        rx.spacer(),
+        rx.hstack(rx.text(row.amount, size="2", weight="medium", white_space="nowrap"), _status(row.status),
+                  rx.cond(row.url != "", rx.link("View invoice", href=row.url, is_external=True, size="2")),
+                  spacing="3", align="center"),
+        gap="2", align="center", wrap="wrap", width="100%", padding_y="10px",
+        border_bottom=f"1px solid {theme.BORDER}", data_testid="invoice-row",
     )
 
 
 def invoice_table(rows: rx.Var[list[InvoiceRow]]) -> rx.Component:
+    """Invoices as a list (date and period, amount with currency, status, the hosted invoice when given)."""
     return rx.cond(
         rows.length() > 0,  # type: ignore[attr-defined]
-        rx.box(rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                           ("Date", "Period", "Amount", "Status", "Invoice")])),
-            rx.table.body(rx.foreach(rows, _invoice_row)), width="100%", variant="ghost", size="2"),
-            overflow_x="auto", width="100%"),
+        rx.el.ul(rx.foreach(rows, lambda r: rx.el.li(_invoice_row(r))),
+                 style={"listStyle": "none", "padding": "0", "margin": "0", "width": "100%"}),
         rx.text("No invoices yet. They appear here after your first payment.", size="2", color=theme.MUTED),
     )

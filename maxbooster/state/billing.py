@@ -84,6 +84,7 @@ class BannerState(AuthState):
 class BillingState(AuthState):
     offers: list[OfferCard] = []
     current_plan: str = ""
+    current_plan_name: str = ""
     summary: str = ""
     cancelling: bool = False
     has_subscription: bool = False
@@ -96,7 +97,8 @@ class BillingState(AuthState):
 
     def _show(self, st: BillingStatus, invoices: list[InvoiceRow], limits: list[list[str]]) -> None:
         sub = st.subscription
-        self._set(current_plan=st.plan, summary=_summary(st), test_mode=st.test_mode, grace_banner=st.banner,
+        self._set(current_plan=st.plan, current_plan_name=plans.get_plan(st.plan).name, summary=_summary(st),
+                  test_mode=st.test_mode, grace_banner=st.banner,
                   has_subscription=sub is not None and st.plan != PlanKey.FREE,
                   cancelling=bool(sub and sub.cancel_at_period_end), invoices=invoices, limits=limits,
                   offers=[OfferCard(plan=o.plan, name=o.name, month=o.month.format() if o.month else "",
@@ -223,6 +225,15 @@ class PortalState(BillingState):
         self._subscription_id = sub.provider_subscription_id if sub else ""
         if sub is not None:
             self._set(portal_plan=sub.plan, portal_interval=sub.interval)
+
+    @rx.event
+    async def load_portal(self):  # type: ignore[no-untyped-def]
+        """Its own handler: an inherited one would run on the parent state, without the subscription id."""
+        try:
+            await self._reload()
+        except DomainError as exc:
+            return self._error(exc)
+        return None
 
     async def _act(self, fn: object, done: str, **kwargs: object):  # type: ignore[no-untyped-def]
         try:

@@ -57,8 +57,8 @@ def _card(offer: OfferCard) -> rx.Component:
 def _current() -> rx.Component:
     return panel(rx.flex(
         rx.vstack(
-            rx.hstack(rx.text("You are on", size="3"), rx.badge(S.current_plan, size="3", data_testid="current-plan"),
-                      align="center", spacing="2"),
+            rx.hstack(rx.text("You are on", size="3"),
+                      rx.badge(S.current_plan_name, size="3", data_testid="current-plan"), align="center", spacing="2"),
             rx.cond(S.summary != "", rx.text(S.summary, size="2", color=theme.MUTED, data_testid="plan-summary")),
             spacing="1"),
         rx.spacer(),

@@ -35,7 +35,7 @@ def _subscription() -> rx.Component:
         rx.cond(S.cancelling,
                 rx.vstack(rx.text("Your subscription ends at the end of this period. You keep your plan until then.",
                                   size="2", color=theme.MUTED),
-                          rx.button("Resume subscription", size="2", color_scheme="green", on_click=S.resume),
+                          rx.button("Resume subscription", size="2", variant="soft", on_click=S.resume),
                           spacing="2"),
                 rx.vstack(rx.text("Cancel and keep your plan until the end of the period you paid for. Your files "
                                   "and projects are kept; Free's limits apply after that.", size="2",
@@ -46,7 +46,7 @@ def _subscription() -> rx.Component:
         spacing="3", width="100%"), width="100%")
 
 
-@app_page(routes.SANDBOX_PORTAL, "Billing portal", on_load=S.load)
+@app_page(routes.SANDBOX_PORTAL, "Billing portal", on_load=S.load_portal)
 def sandbox_portal() -> rx.Component:
     return rx.vstack(
         rx.flex(rx.text("Manage your subscription. Changes apply once the payment provider confirms them.",
