@@ -46,6 +46,17 @@ ROYALTY_INVITE = "/earnings/invite"  # ?token=…: the emailed invitation (what 
 USER_PAGES = (*USER_PAGES, EARNINGS, ROYALTY_SPLITS, ROYALTY_STATEMENTS, ROYALTY_PRINT)
 PUBLIC_PAGES = (*PUBLIC_PAGES, ROYALTY_INVITE)
 
+# billing pages: plans and upgrade, invoices, after Checkout (success/cancelled), and the sandbox provider's
+# own hosted pages (test mode: its checkout ?session=cs_sbx_… and its billing portal)
+ACCOUNT_PLAN = "/account/plan"
+ACCOUNT_INVOICES = "/account/invoices"
+BILLING_SUCCESS = "/account/plan/success"  # ?session_id=… (Stripe fills in {CHECKOUT_SESSION_ID})
+BILLING_CANCELLED = "/account/plan/cancelled"
+SANDBOX_CHECKOUT = "/billing/sandbox/checkout"
+SANDBOX_PORTAL = "/billing/sandbox/portal"
+USER_PAGES = (*USER_PAGES, ACCOUNT_PLAN, ACCOUNT_INVOICES, BILLING_SUCCESS, BILLING_CANCELLED, SANDBOX_CHECKOUT,
+              SANDBOX_PORTAL)
+
 # pages of one object; the browser tests visit them with a real id
 DYNAMIC_PAGES = (TRACK, PROJECT, SMART_LINK, RELEASE)
 PAGES = PUBLIC_PAGES + USER_PAGES + ADMIN_PAGES + DYNAMIC_PAGES
@@ -158,6 +169,7 @@ NAV: list[tuple[str, str, str]] = [
     ("Earnings", EARNINGS, "hand-coins"),
     ("Jobs", JOBS, "activity"),
     ("Account", SETTINGS, "user-cog"),
+    ("Plan & billing", ACCOUNT_PLAN, "gem"),
 ]
 
 # Shown only to admins (the pages check the role on the server too).

@@ -14,6 +14,7 @@ from maxbooster import routes
 from maxbooster.components import theme
 from maxbooster.components.forms import post_form
 from maxbooster.state.base import AuthState
+from maxbooster.state.billing import BannerState
 
 MOBILE = "768px"
 
@@ -130,6 +131,18 @@ def topbar(title: str) -> rx.Component:
     ), width="100%")
 
 
+def grace_banner() -> rx.Component:
+    """While a failed renewal is retried: what happened, by when to act, and the way to the billing portal."""
+    return rx.cond(BannerState.grace_banner != "", rx.box(rx.callout.root(
+        rx.callout.icon(rx.icon("credit-card", size=16)),
+        rx.flex(rx.callout.text(BannerState.grace_banner, weight="medium"), rx.spacer(),
+                rx.button("Update card", size="2", color_scheme="amber", variant="solid",
+                          on_click=BannerState.open_portal, flex_shrink="0"),
+                gap="3", align="center", width="100%", wrap="wrap"),
+        color_scheme="amber", variant="surface", role="alert", width="100%", data_testid="grace-banner"),
+        padding=rx.breakpoints(initial="10px 14px 0", md="16px 24px 0"), width="100%"))
+
+
 def app_page(route: str, title: str, admin: bool = False,
              on_load: object = None) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
     """Register a signed-in page (admin-only with `admin=True`): frame + server-side check on every load,
@@ -142,6 +155,7 @@ def app_page(route: str, title: str, admin: bool = False,
                 rx.hstack(
                     sidebar(),
                     rx.vstack(topbar(title),
+                              grace_banner(),
                               rx.el.main(body(), id="main", tab_index=-1, width="100%",
                                          padding=rx.breakpoints(initial="14px", md="24px"), max_width="100%"),
                               width="100%", min_width="0", spacing="0", min_height="100vh"),
@@ -153,7 +167,7 @@ def app_page(route: str, title: str, admin: bool = False,
         page.__name__ = body.__name__
         guard = AuthState.require_admin if admin else AuthState.require_login
         register_page(page, route=route, title=f"{title} · Max Booster",
-                      on_load=[guard, on_load] if on_load is not None else guard)
+                      on_load=[guard, BannerState.load_banner, *([on_load] if on_load is not None else [])])
         return page
 
     return decorate

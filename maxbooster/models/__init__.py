@@ -14,6 +14,7 @@ from maxbooster.models.accounts import (
 )
 from maxbooster.models.audit import AuditHead, AuditLog
 from maxbooster.models.billing import (
+    BillingComp,
     BillingCustomer,
     BillingInterval,
     CheckoutSession,
@@ -81,6 +82,7 @@ __all__ = [
     "AuditHead",
     "AuditLog",
     "AuthSession",
+    "BillingComp",
     "BillingCustomer",
     "BillingInterval",
     "CheckoutSession",

@@ -184,3 +184,21 @@ class WebhookEvent(SQLModel, table=True):
     received_at: datetime = created_at_field()
     applied_at: datetime | None = ts_field()
     outcome: str = Field(default="", max_length=300)  # what applying it did ("ignored: unknown type …")
+
+
+class BillingComp(SQLModel, table=True):
+    """A paid plan an admin gives a user for free, optionally until a date (one per user). The user's plan
+    is the better of this and their subscriptions, so a later webhook never wipes a comp; taking it back
+    (or its end date) returns them to what they pay for."""
+
+    __tablename__ = "billing_comps"
+    __table_args__ = (
+        CheckConstraint("plan IN ('pro','label')", name="ck_billing_comps_plan"),
+    )
+
+    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    plan: str = Field(max_length=20)
+    until: datetime | None = ts_field(index=True)
+    granted_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    note: str = Field(default="", max_length=300)
+    created_at: datetime = created_at_field()

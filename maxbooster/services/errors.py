@@ -57,6 +57,7 @@ class ErrorCode(StrEnum):
     WEBHOOK_REFUSED = "webhook_refused"
     NO_BILLING_ACCOUNT = "no_billing_account"
     NOT_CONFIGURED = "not_configured"
+    CARD_DECLINED = "card_declined"
     # social
     SOCIAL_UNAVAILABLE = "social_unavailable"
     SOCIAL_RECONNECT = "social_reconnect"
@@ -66,7 +67,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.INVALID_INPUT: "Some of what you entered is not valid; check the form and try again.",
     ErrorCode.NOT_FOUND: "We could not find that. It may have been deleted.",
     ErrorCode.PERMISSION_DENIED: "You are not allowed to do that.",
-    ErrorCode.PLAN_LIMIT_REACHED: "Your plan's limit is reached. See your plan under Account, or upgrade.",
+    ErrorCode.PLAN_LIMIT_REACHED: "Your plan's limit is reached. Upgrade under Plan & billing (in the menu).",
     ErrorCode.CONFLICT: "Someone changed this at the same time. Reload the page and try again.",
     ErrorCode.RATE_LIMITED: "Too many attempts. Wait a few minutes and try again.",
     ErrorCode.LOGIN_REQUIRED: "Please log in first.",
@@ -104,6 +105,8 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.WEBHOOK_REFUSED: "That webhook was refused: its signature, timestamp or body is not valid.",
     ErrorCode.NO_BILLING_ACCOUNT: "You have no subscription to manage yet. Choose a plan first.",
     ErrorCode.NOT_CONFIGURED: "This is not set up on this server yet; ask the administrator.",
+    ErrorCode.CARD_DECLINED: "Your card was declined. Nothing was charged and your plan is unchanged; try "
+                             "another card.",
     ErrorCode.SOCIAL_UNAVAILABLE: "The social network could not be reached. Try again in a moment.",
     ErrorCode.SOCIAL_RECONNECT: "The social network no longer accepts our access to this account. "
                                 "Connect the account again.",

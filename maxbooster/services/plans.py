@@ -105,8 +105,8 @@ def reserve(*, session: Session, user_id: uuid.UUID, resource: str, amount: int 
         session.rollback()
         plan = get_plan(user.plan)
         raise PlanLimitReached(f"Your {plan.name} plan allows {_LABELS[resource].lower()}: "
-                               f"{_amount(resource, limit)}. See your plan under Account; delete something "
-                               "or ask for a bigger plan.")
+                               f"{_amount(resource, limit)}. Upgrade under Plan & billing (in the menu), or "
+                               "delete something.")
 
 
 def check_and_reserve(*, session: Session, user_id: uuid.UUID, resource: str, amount: int = 1) -> None:
@@ -163,3 +163,22 @@ def summary(*, session: Session, actor: Actor) -> tuple[Plan, list[tuple[str, st
     rows = [(_LABELS[r], _amount(r, usage(session=session, user_id=user.id, resource=r)), _amount(r, plan.limit(r)))
             for r in RESOURCES]
     return plan, rows
+
+
+_FORMAT_WORDS = {"wav24": "WAV 24-bit", "wav16": "WAV 16-bit", "flac": "FLAC", "mp3": "MP3"}
+
+
+def describe(plan: Plan) -> list[str]:
+    """What a plan includes, in everyday words (the plan page's list)."""
+
+    def count(value: int | None, what: str) -> str:
+        return f"Unlimited {what}" if value is None else f"{value:,} {what}"
+
+    return [f"{_amount('storage_bytes', plan.storage_bytes)} of storage",
+            count(plan.projects, "studio projects"),
+            f"{plan.tracks_per_project} tracks per studio project",
+            count(plan.releases_per_year, "releases a year"),
+            count(plan.masters_per_month, "masters a month"),
+            count(plan.ai_credits_per_month, "AI credits a month"),
+            "Masters as " + ", ".join(_FORMAT_WORDS.get(f, f) for f in plan.master_formats),
+            f"{plan.marketplace_fee_bps / 100:g} % fee on marketplace sales"]

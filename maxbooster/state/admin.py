@@ -1,4 +1,4 @@
-"""Admin pages: Users (plan, role, enable/disable, verify) and the email Outbox.
+"""Admin pages: Users (a plan for free, role, enable/disable, verify) and the email Outbox.
 
 Every handler re-validates the session; the services check the admin role again. After each
 change the row is re-read from what was stored, so the table never shows a stale value.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import reflex as rx
@@ -17,6 +18,7 @@ from maxbooster.models.accounts import PlanKey, Role, User
 from maxbooster.models.email import EmailStatus as EmailStatus  # the Outbox page colours rows by it
 from maxbooster.services.admin import outbox as outbox_service
 from maxbooster.services.admin import users as admin_users
+from maxbooster.services.billing import comp as billing_comp
 from maxbooster.services.errors import DomainError, ErrorCode, NotFound
 from maxbooster.state.base import AuthState
 
@@ -32,6 +34,7 @@ class UserRow:
     verified: bool
     created: str
     is_me: bool
+    comp: str = ""  # "Pro for free until 31 Jan 2027" while an admin's comp is active
 
 
 @dataclass
@@ -58,10 +61,22 @@ class AdminUsersState(AuthState):
     # a change to one's own role waits here until confirmed in a dialog
     pending_role: str = ""
 
-    def _to_rows(self, users: list[User]) -> list[UserRow]:
+    # the "give a plan for free" dialog
+    comp_user_id: str = ""
+    comp_email: str = ""
+    comp_plan: str = PlanKey.PRO
+
+    def _to_rows(self, users: list[User], comps: dict[uuid.UUID, billing_comp.CompView]) -> list[UserRow]:
+        def comp(u: User) -> str:
+            view = comps.get(u.id)
+            if view is None or not view.active:
+                return ""
+            until = f"until {view.until - timedelta(days=1):%d %b %Y}" if view.until else "with no end date"
+            return f"{view.plan.title()} for free {until}"
+
         return [UserRow(id=str(u.id), email=u.email, display_name=u.display_name, role=u.role, plan=u.plan,
                         active=u.is_active, verified=u.email_verified, created=u.created_at.strftime("%Y-%m-%d"),
-                        is_me=str(u.id) == self._user_id) for u in users]
+                        is_me=str(u.id) == self._user_id, comp=comp(u)) for u in users]
 
     async def _run(self, change: Callable[..., Any] | None, success: str = "", **kwargs: Any):  # type: ignore[no-untyped-def]
         """Apply `change` through its service (if any), then re-read the list from the database,
@@ -74,9 +89,10 @@ class AdminUsersState(AuthState):
             reply = self._error(exc)
         try:
             users = await self._call(admin_users.list_users, query=self.query)
+            comps = await self._call(billing_comp.comps, user_ids=[u.id for u in users])
         except DomainError as exc:
             return self._error(exc)
-        self._set(rows=self._to_rows(users))
+        self._set(rows=self._to_rows(users, comps))
         return reply
 
     @rx.event
@@ -89,8 +105,31 @@ class AdminUsersState(AuthState):
         return await self._run(None)
 
     @rx.event
-    async def set_plan(self, user_id: str, plan: str):  # type: ignore[no-untyped-def]
-        return await self._run(admin_users.set_plan, f"Plan set to {plan}", user_id=_uuid(user_id), plan=plan)
+    def open_comp(self, user_id: str, email: str):  # type: ignore[no-untyped-def]
+        self._set(comp_user_id=user_id, comp_email=email, comp_plan=PlanKey.PRO)
+
+    @rx.event
+    def close_comp(self):  # type: ignore[no-untyped-def]
+        self._set(comp_user_id="")
+
+    @rx.event
+    def set_comp_plan(self, plan: str):  # type: ignore[no-untyped-def]
+        self._set(comp_plan=plan)
+
+    @rx.event
+    async def give_comp(self, form: dict[str, str]):  # type: ignore[no-untyped-def]
+        try:
+            until = billing_comp.parse_until(str(form.get("until", "")))
+        except DomainError as exc:
+            return self._error(exc)
+        user_id, plan = self.comp_user_id, self.comp_plan
+        self._set(comp_user_id="")
+        return await self._run(billing_comp.grant_comp, f"{plan.title()} given for free", user_id=_uuid(user_id),
+                               plan=plan, until=until)
+
+    @rx.event
+    async def revoke_comp(self, user_id: str):  # type: ignore[no-untyped-def]
+        return await self._run(billing_comp.revoke_comp, "Free plan taken back", user_id=_uuid(user_id))
 
     @rx.event
     async def set_role(self, user_id: str, role: str):  # type: ignore[no-untyped-def]

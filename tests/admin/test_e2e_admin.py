@@ -1,4 +1,4 @@
-"""Admin › Users: admins see it and can change a plan; a normal user is turned away."""
+"""Admin › Users: admins see it and can give a plan for free; a normal user is turned away."""
 
 from __future__ import annotations
 
@@ -35,16 +35,16 @@ def test_admin_sets_plan_and_user_is_refused(browser, page, running_app: Running
     page.goto("/admin/users")
     row = page.get_by_test_id("user-row").filter(has_text=running_app.demo_email)
     row.wait_for(timeout=30_000)
-    row.get_by_role("combobox").first.click()
-    page.get_by_role("option", name="pro").click()
-    page.get_by_text("Plan set to pro").wait_for(timeout=30_000)
+    row.get_by_role("button", name="Give plan").click()
+    page.get_by_role("dialog").get_by_role("button", name="Give plan").click()  # Pro, no end date
+    page.get_by_text("Pro given for free").wait_for(timeout=30_000)
+    row.get_by_test_id("user-comp").get_by_text("Pro for free with no end date").wait_for(timeout=30_000)
     screenshot(page, "admin-users")
-
 
     with sqlite3.connect(running_app.data_dir / "maxbooster.db") as db:
         plan = db.execute("SELECT plan FROM users WHERE email = ?", (running_app.demo_email,)).fetchone()[0]
         actions = [r[0] for r in db.execute("SELECT action FROM audit_log")]
-    assert plan == "pro" and "plan.change" in actions
+    assert plan == "pro" and "billing.comp_granted" in actions
 
 
 def test_last_admin_keeps_their_role_and_outbox_shows_links(browser, page, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]
@@ -55,12 +55,12 @@ def test_last_admin_keeps_their_role_and_outbox_shows_links(browser, page, runni
     page.goto("/admin/users")
     me = page.get_by_test_id("user-row").filter(has_text=ADMIN_EMAIL)
     me.wait_for(timeout=30_000)
-    me.get_by_role("combobox").nth(1).click()  # the role select of my own row
+    me.get_by_role("combobox").first.click()  # the role select of my own row
     page.get_by_role("option", name="user").click()
     page.get_by_text("Change your own role?").wait_for(timeout=10_000)  # asked first
     page.get_by_role("button", name="Change my role").click()
     page.get_by_text("This is the last active admin").wait_for(timeout=30_000)
-    assert me.get_by_role("combobox").nth(1).inner_text().strip() == "admin"  # the row shows what is stored
+    assert me.get_by_role("combobox").first.inner_text().strip() == "admin"  # the row shows what is stored
     with sqlite3.connect(running_app.data_dir / "maxbooster.db") as db:
         role = db.execute("SELECT role FROM users WHERE email = ?", (ADMIN_EMAIL,)).fetchone()[0]
     assert role == "admin"

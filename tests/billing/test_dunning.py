@@ -43,8 +43,8 @@ def test_checkout_in_the_sandbox_changes_the_plan_only_once_its_events_are_appli
     alice = make_user(session)
     checkout = account.start_checkout(session=session, actor=actor_for(alice), plan="label", interval="year")
     assert checkout.provider == "sandbox" and checkout.provider_session_id.startswith("cs_sbx_")
-    assert checkout.url == "http://localhost:3000" + routes.V1_BILLING_SANDBOX_CHECKOUT.format(
-        session_id=checkout.provider_session_id)
+    assert checkout.url == "http://localhost:3000" + routes.with_query(routes.SANDBOX_CHECKOUT,
+                                                                       session=checkout.provider_session_id)
     assert (checkout.amount_minor, checkout.currency) == (49000, "USD")
     events = sandbox.complete_checkout(session=session, actor=actor_for(alice),
                                        session_id=checkout.provider_session_id)
@@ -83,9 +83,9 @@ def test_failed_renewal_grace_banner_then_free_with_data_kept(session: Session, 
     assert sub.status == "past_due" and sub.grace_until == renewal + timedelta(days=7)
     during = account.status(session=session, actor=actor_for(alice), now=renewal + timedelta(days=3))
     assert during.plan == "pro" and during.grace_until == renewal + timedelta(days=7)
-    assert during.banner == (f"Your last payment for Pro failed. Update your payment method before "
-                             f"{renewal + timedelta(days=7):%d %B %Y}, or your account moves to Free then (your "
-                             "files and projects are kept).")
+    assert during.banner == (f"Your payment didn't go through. Update your card by "
+                             f"{renewal + timedelta(days=7):%d %B %Y} to keep Pro. After that your account moves "
+                             "to Free (your files and projects are kept).")
     assert _plan(session, alice) == "pro"
 
     after = renewal + timedelta(days=7, seconds=1)
@@ -132,7 +132,8 @@ def test_cancel_at_period_end_keeps_the_plan_and_cancel_now_ends_it(session: Ses
     auth = bearer(api_client, alice.email)
     started = api_client.post(routes.V1_BILLING_CHECKOUT, headers=auth, json={"plan": "pro", "interval": "year"})
     assert started.status_code == 201 and started.json()["status"] == "open"
-    pay_url = started.json()["url"].removeprefix("http://localhost:3000")
+    assert started.json()["url"].startswith("http://localhost:3000" + routes.SANDBOX_CHECKOUT + "?session=cs_sbx_")
+    pay_url = routes.V1_BILLING_SANDBOX_CHECKOUT.format(session_id=started.json()["url"].rsplit("=", 1)[1])
     assert api_client.get(pay_url, headers=auth).json()["plan"] == "pro"
     assert api_client.post(pay_url, headers=auth).status_code == 200
     assert jobs_run.wait_idle(30)
@@ -150,7 +151,7 @@ def test_cancel_at_period_end_keeps_the_plan_and_cancel_now_ends_it(session: Ses
     with pytest.raises(Conflict):
         sandbox.cancel(session=session, actor=actor_for(alice), subscription_id=sub.provider_subscription_id)
     assert api_client.post(routes.V1_BILLING_PORTAL, headers=auth).json() == {
-        "url": "http://localhost:3000" + routes.SETTINGS}
+        "url": "http://localhost:3000" + routes.SANDBOX_PORTAL}
     prices = api_client.get(routes.V1_BILLING_PLANS).json()
     assert {(p["plan"], p["interval"], p["amount"]) for p in prices} == {
         ("pro", "month", "USD 12.00"), ("pro", "year", "USD 120.00"), ("label", "month", "USD 49.00"),

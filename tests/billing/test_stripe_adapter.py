@@ -53,7 +53,7 @@ def test_checkout_creates_the_customer_once_and_sends_stripes_parameters(session
                                                                    str(alice.id))
     assert p["line_items"] == [{"price": "price_pro_y", "quantity": "1"}]
     assert p["subscription_data"]["metadata"] == {"owner_id": str(alice.id), "plan": "pro", "interval": "year"}
-    assert p["success_url"].startswith("http://localhost:3000/settings?billing=success")
+    assert p["success_url"] == "http://localhost:3000/account/plan/success?session_id={CHECKOUT_SESSION_ID}"
 
     second = account.start_checkout(session=session, actor=actor_for(alice), plan="label", interval="month")
     assert second.provider_session_id != first.provider_session_id
@@ -71,7 +71,7 @@ def test_portal_and_subscription_retrieve(session: Session, stripe_env: LocalStr
     url = account.open_portal(session=session, actor=actor_for(alice))
     assert url.startswith("https://billing.stripe.com/p/session/bps_test_")
     portal = [r for r in stripe_env.requests if r["path"] == "/v1/billing_portal/sessions"][0]["params"]
-    assert portal == {"customer": checkout.provider_customer_id, "return_url": "http://localhost:3000/settings"}
+    assert portal == {"customer": checkout.provider_customer_id, "return_url": "http://localhost:3000/account/plan"}
     stripe_env.complete_checkout(checkout.provider_session_id)
     sub_id = stripe_env.checkouts[checkout.provider_session_id]["subscription"]
     fetched = get_provider(session=session).retrieve_subscription(sub_id)

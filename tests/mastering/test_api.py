@@ -29,8 +29,8 @@ FORMATS = ("wav24", "wav16", "flac", "mp3")
 TYPES = {"wav24": "audio/wav", "wav16": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg"}
 NOT_FOUND = {"error": {"code": "not_found", "message": MESSAGES[ErrorCode.NOT_FOUND]}}
 MP3_ONLY = ("Your plan includes MP3 320 kbps downloads. See your plan under Account to get the other formats.")
-THREE_A_MONTH = ("Your Free plan allows masters per month: 3. See your plan under Account; delete something "
-                 "or ask for a bigger plan.")
+THREE_A_MONTH = ("Your Free plan allows masters per month: 3. Upgrade under Plan & billing (in the menu), or "
+                 "delete something.")
 
 
 def ready_track(client: TestClient, auth: dict[str, str], jobs: InProcessBroker, *, seconds: float = 6.0,

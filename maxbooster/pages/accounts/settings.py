@@ -49,8 +49,8 @@ def plan_section() -> rx.Component:
         rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h)
                                                      for h in ("Limit", "Used", "Allowed")])),
                       rx.table.body(rx.foreach(S.limits, limit_row)), width="100%", variant="ghost", size="1"),
-        rx.text("Need more? An admin can change your plan; paid upgrades come with payments.", size="1",
-                color=theme.MUTED),
+        rx.hstack(rx.text("Need more?", size="2", color=theme.MUTED),
+                  rx.link("Compare plans and upgrade", href=routes.ACCOUNT_PLAN, size="2"), spacing="2"),
     )
 
 

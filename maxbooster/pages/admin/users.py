@@ -30,13 +30,41 @@ def email_cell(row: UserRow) -> rx.Component:
     )
 
 
+def plan_cell(row: UserRow) -> rx.Component:
+    """The user's plan now; an admin's free plan with its end, and the buttons to give or take it back."""
+    return rx.vstack(
+        rx.badge(row.plan, variant="soft", data_testid="user-plan"),
+        rx.cond(row.comp != "",
+                rx.vstack(rx.text(row.comp, size="1", color=theme.MUTED, data_testid="user-comp"),
+                          rx.button("Take back", size="1", variant="ghost", color_scheme="red",
+                                    on_click=S.revoke_comp(row.id)), spacing="1"),
+                rx.button("Give plan", size="1", variant="ghost", on_click=S.open_comp(row.id, row.email))),
+        spacing="1", align="start")
+
+
+def comp_dialog() -> rx.Component:
+    return rx.dialog.root(rx.dialog.content(
+        rx.dialog.title("Give a plan for free"),
+        rx.dialog.description(rx.text("For ", rx.text.strong(S.comp_email), ". Their plan is the better of this "
+                                      "and what they pay for; payments never remove it.", size="2")),
+        rx.form(rx.vstack(
+            rx.text("Plan", size="2", weight="medium"),
+            labelled_select(["pro", "label"], S.comp_plan, "Plan to give", S.set_comp_plan),
+            rx.el.label("Until (optional, YYYY-MM-DD)", html_for="comp-until", font_size="14px"),
+            rx.input(id="comp-until", name="until", type="date", size="2", width="100%"),
+            rx.hstack(rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                                on_click=S.close_comp)),
+                      rx.button("Give plan", type="submit"), spacing="3", justify="end", width="100%"),
+            spacing="2", width="100%"), on_submit=S.give_comp),
+        max_width="420px"), open=S.comp_user_id != "", on_open_change=lambda _o: S.close_comp())
+
+
 def user_row(row: UserRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.vstack(rx.hstack(rx.text(row.display_name, size="2", weight="medium"),
                                           rx.cond(row.is_me, rx.badge("you", variant="outline"))),
                                 rx.text(row.email, size="1", color=theme.MUTED), spacing="0")),
-        rx.table.cell(labelled_select(S.plan_names, row.plan, "Plan of " + row.email,
-                                      lambda plan: S.set_plan(row.id, plan))),
+        rx.table.cell(plan_cell(row)),
         rx.table.cell(labelled_select(S.role_names, row.role, "Role of " + row.email,
                                       lambda role: S.set_role(row.id, role))),
         rx.table.cell(email_cell(row)),
@@ -78,5 +106,6 @@ def admin_users() -> rx.Component:
             overflow_x="auto", width="100%"),
             width="100%", padding="8px"),
         own_role_dialog(),
+        comp_dialog(),
         spacing="4", width="100%", on_mount=S.load,
     )

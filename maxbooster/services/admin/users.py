@@ -1,4 +1,5 @@
-"""Admin › Users: list, change role or plan, disable/enable, verify, resend verification.
+"""Admin › Users: list, change role, give a plan for free (services/billing/comp.py), disable/enable,
+verify, resend verification.
 
 Every function requires an admin actor (denials are audited) and records what it changed. The
 last active admin can be neither demoted nor disabled, so the platform never loses its admins.
@@ -10,7 +11,8 @@ import uuid
 
 from sqlmodel import Session, col, or_, select
 
-from maxbooster.models.accounts import Role, User
+from maxbooster.models.accounts import PlanKey, Role, User
+from maxbooster.models.billing import BillingComp
 from maxbooster.services import audit, plans
 from maxbooster.services.access import require_admin
 from maxbooster.services.accounts import api_tokens
@@ -18,6 +20,8 @@ from maxbooster.services.accounts.common import utcnow
 from maxbooster.services.accounts.sessions import revoke_all_sessions
 from maxbooster.services.accounts.users import get_user, is_last_active_admin, send_verification
 from maxbooster.services.actor import Actor
+from maxbooster.services.billing import comp
+from maxbooster.services.billing import state as billing_state
 from maxbooster.services.errors import ErrorCode, invalid
 
 
@@ -71,15 +75,21 @@ def set_active(*, session: Session, actor: Actor, user_id: uuid.UUID, active: bo
 
 
 def set_plan(*, session: Session, actor: Actor, user_id: uuid.UUID, plan: str) -> User:
-    """Set a user's plan (a comp until payments arrive); audited."""
+    """Give a paid plan for free with no end date (a comp, kept through webhooks), or Free: take the comp
+    back, so the user has what they pay for. Audited."""
     require_admin(session=session, actor=actor, action="set_plan")
     key = plans.get_plan(plan).key
     user = get_user(session=session, user_id=user_id)
-    old, user.plan = user.plan, key
-    session.add(user)
-    audit.record(session, actor, "plan.change", target=f"user:{user.id}", details={"from": old, "to": key})
-    session.commit()
-    return user
+    if key != PlanKey.FREE:
+        comp.grant_comp(session=session, actor=actor, user_id=user.id, plan=key)
+    elif session.get(BillingComp, user.id) is not None:
+        comp.revoke_comp(session=session, actor=actor, user_id=user.id)
+    else:
+        old = user.plan
+        billing_state.refresh_owner(session=session, owner_id=user.id, managed=True)
+        audit.record(session, actor, "plan.change", target=f"user:{user.id}", details={"from": old, "to": key})
+        session.commit()
+    return get_user(session=session, user_id=user.id)
 
 
 def mark_verified(*, session: Session, actor: Actor, user_id: uuid.UUID) -> User:

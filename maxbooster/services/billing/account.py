@@ -13,10 +13,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from maxbooster import routes
-from maxbooster.models.accounts import User
+from maxbooster.models.accounts import PlanKey, User
 from maxbooster.models.base import utcnow
-from maxbooster.models.billing import BillingCustomer, CheckoutSession, Invoice, Subscription
-from maxbooster.services import audit
+from maxbooster.models.billing import (
+    BillingCustomer,
+    BillingInterval,
+    CheckoutSession,
+    CheckoutStatus,
+    Invoice,
+    Subscription,
+)
+from maxbooster.services import audit, plans
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.billing import catalog, state
@@ -69,8 +76,9 @@ def start_checkout(*, session: Session, actor: Actor, plan: str, interval: str) 
     app = get_settings().app_url.rstrip("/")
     hosted = provider.create_checkout_session(
         customer_id=customer.provider_customer_id, owner_id=user.id, price=price,
-        success_url=f"{app}{routes.with_query(routes.SETTINGS, billing='success')}",
-        cancel_url=f"{app}{routes.with_query(routes.SETTINGS, billing='cancelled')}",
+        # Stripe fills in {CHECKOUT_SESSION_ID}; the sandbox's page sends its own id
+        success_url=f"{app}{routes.BILLING_SUCCESS}?session_id={{CHECKOUT_SESSION_ID}}",
+        cancel_url=f"{app}{routes.BILLING_CANCELLED}",
         idempotency_key=f"mb-checkout-{user.id}-{started + 1}")
     row = CheckoutSession(owner_id=user.id, provider=provider.key, provider_session_id=hosted.id,
                           provider_customer_id=customer.provider_customer_id, plan=price.plan,
@@ -94,7 +102,7 @@ def open_portal(*, session: Session, actor: Actor) -> str:
         raise invalid(ErrorCode.NO_BILLING_ACCOUNT)
     app = get_settings().app_url.rstrip("/")
     return provider.create_portal_session(customer_id=customer.provider_customer_id,
-                                          return_url=f"{app}{routes.SETTINGS}").url
+                                          return_url=f"{app}{routes.ACCOUNT_PLAN}").url
 
 
 @dataclass(frozen=True)
@@ -121,8 +129,9 @@ def status(*, session: Session, actor: Actor, now: datetime | None = None) -> Bi
     grace = current.grace_until if current and current.grace_until and current.grace_until > now else None
     banner = ""
     if grace is not None and current is not None:
-        banner = (f"Your last payment for {current.plan.title()} failed. Update your payment method before "
-                  f"{grace:%d %B %Y}, or your account moves to Free then (your files and projects are kept).")
+        banner = (f"Your payment didn't go through. Update your card by {grace:%d %B %Y} to keep "
+                  f"{current.plan.title()}. After that your account moves to Free (your files and projects "
+                  "are kept).")
     return BillingStatus(plan=plan, subscription=current, grace_until=grace, banner=banner,
                          test_mode=get_settings().payments_provider == "sandbox")
 
@@ -135,6 +144,53 @@ def list_invoices(*, session: Session, actor: Actor, limit: int = 100) -> list[I
 
 def invoice_amount(invoice: Invoice) -> Money:
     return Money(invoice.amount_due_minor, invoice.currency)
+
+
+@dataclass(frozen=True)
+class CheckoutProgress:
+    """What the page after Checkout shows: confirmed only once the webhooks made the plan change."""
+
+    plan: str  # the checkout's plan
+    interval: str
+    amount: Money
+    confirmed: bool  # its events are applied and the user's plan is (at least) this plan
+    current_plan: str
+    test_mode: bool
+
+
+def checkout_progress(*, session: Session, actor: Actor, session_id: str) -> CheckoutProgress:
+    """The acting user's checkout by the provider's session id, and whether the payment is confirmed yet."""
+    user = _user(session, actor)
+    row_id = session.execute(select(col(CheckoutSession.id)).where(
+        col(CheckoutSession.provider_session_id) == session_id[:255])).scalar_one_or_none()
+    checkout = get_owned(session=session, model=CheckoutSession, obj_id=row_id, actor=actor)
+    session.refresh(user)
+    confirmed = (checkout.status == CheckoutStatus.COMPLETE
+                 and state.PLAN_RANK[PlanKey(user.plan)] >= state.PLAN_RANK[PlanKey(checkout.plan)])
+    return CheckoutProgress(plan=checkout.plan, interval=checkout.interval, confirmed=confirmed,
+                            amount=Money(checkout.amount_minor, checkout.currency), current_plan=user.plan,
+                            test_mode=get_settings().payments_provider == "sandbox")
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One plan on the plan page: its prices (None for Free) and what it includes in words."""
+
+    plan: str
+    name: str
+    month: Money | None
+    year: Money | None
+    includes: list[str]
+
+
+def offers() -> list[Offer]:
+    """Free / Pro / Label with their monthly and yearly prices and limits, cheapest first."""
+    result = []
+    for key, plan in plans.PLANS.items():
+        month, year = catalog.PRICES.get((key, BillingInterval.MONTH)), catalog.PRICES.get((key, BillingInterval.YEAR))
+        result.append(Offer(plan=str(key), name=plan.name, month=month.amount if month else None,
+                            year=year.amount if year else None, includes=plans.describe(plan)))
+    return result
 
 
 def get_checkout(*, session: Session, actor: Actor, checkout_id: uuid.UUID) -> CheckoutSession:

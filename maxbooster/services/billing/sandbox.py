@@ -35,10 +35,18 @@ from maxbooster.services.actor import Actor
 from maxbooster.services.billing import catalog, webhooks
 from maxbooster.services.billing.catalog import Price
 from maxbooster.services.billing.provider import HostedSession
-from maxbooster.services.errors import Conflict, NotFound
+from maxbooster.services.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotFound
 from maxbooster.settings import get_settings
 
 SANDBOX = PaymentsProviderKey.SANDBOX
+DECLINE_CARD = "4000000000000002"  # Stripe's test card that is always declined; the sandbox declines it too
+
+
+class CardDeclined(DomainError):
+    """The sandbox's test card was declined: nothing is charged, nothing changes."""
+
+    code = ErrorCode.CARD_DECLINED
+    http_status = 402
 
 
 def _h(*parts: object) -> str:
@@ -61,11 +69,13 @@ class SandboxProvider:
     def create_checkout_session(self, *, customer_id: str, owner_id: uuid.UUID, price: Price, success_url: str,
                                 cancel_url: str, idempotency_key: str) -> HostedSession:
         session_id = f"cs_sbx_{_h('checkout', idempotency_key)}"
-        url = get_settings().app_url.rstrip("/") + routes.V1_BILLING_SANDBOX_CHECKOUT.format(session_id=session_id)
+        url = get_settings().app_url.rstrip("/") + routes.with_query(routes.SANDBOX_CHECKOUT, session=session_id)
         return HostedSession(id=session_id, url=url)
 
     def create_portal_session(self, *, customer_id: str, return_url: str) -> HostedSession:
-        return HostedSession(id=f"bps_sbx_{_h('portal', customer_id, return_url)}", url=return_url)
+        """The sandbox's own portal page (switch plan or billing period, cancel, resume, invoices)."""
+        return HostedSession(id=f"bps_sbx_{_h('portal', customer_id, return_url)}",
+                             url=get_settings().app_url.rstrip("/") + routes.SANDBOX_PORTAL)
 
     def retrieve_subscription(self, subscription_id: str) -> dict[str, Any]:
         row = self.session.execute(select(Subscription).where(
@@ -232,3 +242,78 @@ def cancel(*, session: Session, actor: Actor, subscription_id: str, at_period_en
                               canceled_at=None if at_period_end else now)
     kind = "customer.subscription.updated" if at_period_end else "customer.subscription.deleted"
     return [_emit(session, kind, obj, now)]
+
+
+# --- the sandbox's own checkout and portal pages -----------------------------------------------------
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def check_card(*, number: str, expiry: str, cvc: str, now: datetime | None = None) -> None:
+    """A test card as typed on the sandbox's checkout: a valid number (spaces allowed), MM/YY not in the
+    past, a 3–4 digit CVC; the decline card 4000 0000 0000 0002 is refused like a real decline."""
+    digits = number.replace(" ", "").replace("-", "")
+    if not digits.isdigit() or not 13 <= len(digits) <= 19 or not _luhn_ok(digits):
+        raise InvalidInput("That card number is not valid. In test mode use 4242 4242 4242 4242.")
+    month, _, year = expiry.strip().partition("/")
+    if not (month.strip().isdigit() and year.strip().isdigit() and 1 <= int(month) <= 12 and len(year.strip()) == 2):
+        raise InvalidInput("Enter the expiry date as MM/YY, for example 12/34.")
+    today = now or utcnow()
+    if (2000 + int(year), int(month)) < (today.year, today.month):
+        raise InvalidInput("This card has expired; use a card with an expiry date in the future.")
+    if not (cvc.strip().isdigit() and len(cvc.strip()) in (3, 4)):
+        raise InvalidInput("Enter the 3 or 4 digit security code (CVC) from the back of the card.")
+    if digits == DECLINE_CARD:
+        raise CardDeclined()
+
+
+def pay_checkout(*, session: Session, actor: Actor, session_id: str, card_number: str, expiry: str, cvc: str,
+                 now: datetime | None = None) -> list[WebhookEvent]:
+    """Pay the sandbox checkout with a test card: a refused card changes nothing; an accepted one sends the
+    checkout's events through the webhook path (the plan changes once they are applied)."""
+    find_checkout(session=session, actor=actor, session_id=session_id)
+    check_card(number=card_number, expiry=expiry, cvc=cvc, now=now)
+    return complete_checkout(session=session, actor=actor, session_id=session_id, now=now)
+
+
+def _owned_subscription(session: Session, actor: Actor, subscription_id: str) -> Subscription:
+    sub = _subscription(session, subscription_id)
+    get_owned(session=session, model=Subscription, obj_id=sub.id, actor=actor)
+    if sub.status == SubscriptionStatus.CANCELED:
+        raise Conflict("This subscription has ended; choose a plan again to subscribe.")
+    return sub
+
+
+def change_plan(*, session: Session, actor: Actor, subscription_id: str, plan: str, interval: str,
+                now: datetime | None = None) -> list[WebhookEvent]:
+    """Switch the subscription to another plan or billing period in the sandbox's portal (from now on; the
+    current period's end stays)."""
+    sub = _owned_subscription(session, actor, subscription_id)
+    price = catalog.price_for(plan, interval)
+    if (sub.plan, sub.interval) == (price.plan, price.interval):
+        raise InvalidInput(f"You already have {sub.plan.title()} billed per {sub.interval}; choose something else.")
+    now = _after(sub, now)
+    end = sub.current_period_end or _period_end(now, price.interval)
+    obj = subscription_object(subscription_id, customer=sub.provider_customer_id, price=price, status=sub.status,
+                              period_start=_period_start(end, sub.interval), period_end=end,
+                              cancel_at_period_end=sub.cancel_at_period_end, owner_id=sub.owner_id)
+    return [_emit(session, "customer.subscription.updated", obj, now)]
+
+
+def resume(*, session: Session, actor: Actor, subscription_id: str,
+           now: datetime | None = None) -> list[WebhookEvent]:
+    """Undo a cancellation at the period's end (the subscription renews again)."""
+    sub = _owned_subscription(session, actor, subscription_id)
+    if not sub.cancel_at_period_end:
+        raise Conflict("This subscription is not set to end; there is nothing to resume.")
+    now = _after(sub, now)
+    end = sub.current_period_end or now
+    obj = subscription_object(subscription_id, customer=sub.provider_customer_id,
+                              price=catalog.price_for(sub.plan, sub.interval), status=sub.status,
+                              period_start=_period_start(end, sub.interval), period_end=end, owner_id=sub.owner_id)
+    return [_emit(session, "customer.subscription.updated", obj, now)]

@@ -22,6 +22,7 @@ from sqlmodel import Session, col
 from maxbooster.models.accounts import PlanKey, User
 from maxbooster.models.base import utcnow
 from maxbooster.models.billing import (
+    BillingComp,
     BillingInterval,
     Invoice,
     InvoiceStatus,
@@ -178,13 +179,24 @@ def effective_plan(sub: Subscription, now: datetime) -> str:
     return sub.plan
 
 
-def refresh_owner(*, session: Session, owner_id: uuid.UUID, now: datetime | None = None) -> str:
+def comp_plan(comp: BillingComp | None, now: datetime) -> str:
+    """The plan an admin's comp gives right now (Free once its end date has passed)."""
+    if comp is None or (comp.until is not None and comp.until <= now):
+        return PlanKey.FREE
+    return comp.plan
+
+
+def refresh_owner(*, session: Session, owner_id: uuid.UUID, now: datetime | None = None,
+                  managed: bool = False) -> str:
     """Recompute grace periods and the user's plan from everything stored for them (inside the caller's
-    transaction). Users without any subscription keep their plan (an admin may have given it)."""
+    transaction): the better of their subscriptions and an admin's comp, so a webhook never wipes a comp.
+    Users with neither keep their plan (set before billing existed, e.g. by the CLI) unless `managed`
+    (a comp was just taken back: then what they pay for decides)."""
     now = now or utcnow()
     subs = list(session.execute(select(Subscription).where(col(Subscription.owner_id) == owner_id)).scalars())
     user = session.get(User, owner_id)
-    if not subs or user is None:
+    comp = session.get(BillingComp, owner_id)
+    if user is None or (not subs and comp is None and not managed):
         return user.plan if user else PlanKey.FREE
     invoices = list(session.execute(select(Invoice).where(col(Invoice.owner_id) == owner_id)).scalars())
     best = PlanKey.FREE
@@ -195,6 +207,7 @@ def refresh_owner(*, session: Session, owner_id: uuid.UUID, now: datetime | None
             session.add(sub)
         plan = effective_plan(sub, now)
         best = max(best, PlanKey(plan), key=lambda p: PLAN_RANK[PlanKey(p)])
+    best = max(best, PlanKey(comp_plan(comp, now)), key=lambda p: PLAN_RANK[PlanKey(p)])
     if user.plan != best:
         audit.record(session, BILLING, "billing.plan_changed", target=f"users:{user.id}",
                      details={"from": user.plan, "to": str(best)})
@@ -204,13 +217,17 @@ def refresh_owner(*, session: Session, owner_id: uuid.UUID, now: datetime | None
 
 
 def expire_grace(*, session: Session, now: datetime | None = None) -> list[uuid.UUID]:
-    """Drop to Free every user whose grace period is over (the worker's periodic sweep); returns them."""
+    """Drop to Free (or to what they still pay for) every user whose grace period or comp is over (the
+    worker's periodic sweep); returns them."""
     now = now or utcnow()
-    owners = session.execute(
+    owners = set(session.execute(
         select(col(Subscription.owner_id)).join(User, col(User.id) == col(Subscription.owner_id))
-        .where(col(Subscription.grace_until) <= now, col(User.plan) != PlanKey.FREE).distinct()).scalars().all()
+        .where(col(Subscription.grace_until) <= now, col(User.plan) != PlanKey.FREE).distinct()).scalars().all())
+    owners |= set(session.execute(  # comps whose end date has passed
+        select(col(BillingComp.user_id)).join(User, col(User.id) == col(BillingComp.user_id))
+        .where(col(BillingComp.until) <= now, col(User.plan) != PlanKey.FREE)).scalars().all())
     changed = []
-    for owner_id in owners:
+    for owner_id in sorted(owners):
         before = session.get(User, owner_id)
         old = before.plan if before else ""
         if refresh_owner(session=session, owner_id=owner_id, now=now) != old:
