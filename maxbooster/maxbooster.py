@@ -17,7 +17,19 @@ app = rx.App(
 
 # Importing the page modules registers their pages (each uses a page decorator); add them once.
 from maxbooster.components.layout import PAGES  # noqa: E402
-from maxbooster.pages import accounts, admin, home, jobs, landing, library, not_found, releases, royalties, studio  # noqa: E402,F401
+from maxbooster.pages import (  # noqa: E402,F401
+    accounts,
+    admin,
+    home,
+    jobs,
+    landing,
+    library,
+    not_found,
+    releases,
+    royalties,
+    social,
+    studio,
+)
 
 for _render, _options in PAGES:
     app.add_page(_render, **_options)  # type: ignore[arg-type]

@@ -214,7 +214,8 @@ class SocialReviewLink(SQLModel, table=True):
 
     __tablename__ = "social_review_links"
     __table_args__ = (
-        CheckConstraint(f"decision = '' OR {one_of('decision', ReviewDecision)}", name="ck_social_review_links_decision"),
+        CheckConstraint(f"decision = '' OR {one_of('decision', ReviewDecision)}",
+                        name="ck_social_review_links_decision"),
     )
 
     id: uuid.UUID = uuid_pk()

@@ -45,8 +45,9 @@ def test_add_to_queue_takes_the_next_free_slot_in_the_owners_time_zone(session: 
     account = accounts.connect_sandbox(session=session, actor=me, handle="ava")
     berlin = ZoneInfo("Europe/Berlin")
     tomorrow = (utcnow().astimezone(berlin) + timedelta(days=1)).date()
+    day = tomorrow.weekday()
     slots = queues.set_slots(session=session, actor=me, account_id=account.id, timezone="Europe/Berlin",
-                             slots=[queues.SlotIn(tomorrow.weekday(), "18:30"), queues.SlotIn(tomorrow.weekday(), "09:00")])
+                             slots=[queues.SlotIn(day, "18:30"), queues.SlotIn(day, "09:00")])
     assert [(s.weekday, s.minute_of_day) for s in slots] == [(tomorrow.weekday(), 540), (tomorrow.weekday(), 1110)]
     first, second = _post(session, user, account, "one", when=utcnow() + timedelta(days=20)), \
         _post(session, user, account, "two", when=utcnow() + timedelta(days=21))

@@ -90,7 +90,8 @@ def sweep(*, session: Session, now: datetime | None = None, limit: int = SWEEP_B
     back (a draft, or awaiting approval, or with changes requested) is not due until it is approved."""
     now = now or utcnow()
     _reclaim(session, now)
-    held = exists().where(col(SocialPostHold.post_id) == col(V.post_id), col(SocialPostHold.state) != HoldState.APPROVED)
+    held = exists().where(col(SocialPostHold.post_id) == col(V.post_id),
+                          col(SocialPostHold.state) != HoldState.APPROVED)
     due = session.exec(select(V.id, V.owner_id).where(col(V.state).in_(ACTIVE), col(V.job_id).is_(None),
                                                       col(V.due_at) <= now, ~held)
                        .order_by(col(V.due_at)).limit(limit)).all()

@@ -14,7 +14,6 @@ from sqlmodel import Session, col, select
 from maxbooster.models.social import (
     AccountState,
     HoldState,
-    SocialAccount,
     SocialNetwork,
     SocialPost,
     SocialPostVariant,
