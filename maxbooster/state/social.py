@@ -22,6 +22,7 @@ from maxbooster.state.base import AuthState
 __all__ = ["AccountRow", "CheckRow", "DayCell", "HoldState", "PostRow", "ReviewDecision", "VariantRow",
            "VariantState"]
 TZ_SCRIPT = "Intl.DateTimeFormat().resolvedOptions().timeZone"
+CALENDAR_VIEWS = ("month", "week", "list")  # how the calendar page shows posts
 NETWORKS = [{"key": n.key, "label": n.label, "icon": n.icon, "note": n.note} for n in views.NETWORKS]
 
 
@@ -280,7 +281,7 @@ class CalendarState(AuthState):
 
     @rx.event
     async def set_mode(self, mode: str | list[str]):  # type: ignore[no-untyped-def]
-        self._set(mode=mode if isinstance(mode, str) and mode in ("month", "week", "list") else "month")
+        self._set(mode=mode if isinstance(mode, str) and mode in CALENDAR_VIEWS else "month")
         return await self._refresh()
 
     @rx.event
