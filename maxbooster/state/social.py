@@ -249,8 +249,10 @@ class CalendarState(AuthState):
 
     @rx.event
     def load(self):  # type: ignore[no-untyped-def]
-        saved = _query(self, "saved")
-        self._set(anchor=_query(self, "day"), open_id="", review_link="",
+        saved, day = _query(self, "saved"), _query(self, "day")
+        if day and self.mode == "list":  # a link to a day shows that day in the month
+            self._set(mode=CALENDAR_VIEWS[0])
+        self._set(anchor=day, open_id="", review_link="",
                   notice={"now": "Posted: it goes out within a minute.", "draft": "Saved as a draft.",
                           "queue": "Added to the queue.", "schedule": "Scheduled."}.get(saved, ""))
         return rx.call_script(TZ_SCRIPT, callback=CalendarState.set_tz)

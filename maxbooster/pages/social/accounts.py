@@ -45,7 +45,7 @@ def account_card(row: AccountRow) -> rx.Component:
             rx.button(rx.icon("unplug", size=14), "Disconnect", size="1", variant="soft", color_scheme="red",
                       on_click=S.ask_disconnect(row.id), data_testid="disconnect"),
             width="100%", spacing="2", wrap="wrap"),
-        spacing="3", width="100%"), padding="16px", data_testid="account-card")
+        spacing="3", width="100%"), padding="16px", width="100%", data_testid="account-card")
 
 
 def connect_panel() -> rx.Component:
@@ -73,7 +73,7 @@ def connect_panel() -> rx.Component:
                     width="100%", spacing="2")),
                 spacing="2", flex="1", min_width="0", width="100%"),
             direction=rx.breakpoints(initial="column", md="row"), gap="5", width="100%"),
-        spacing="3", width="100%"))
+        spacing="3", width="100%"), width="100%")
 
 
 def disconnect_dialog() -> rx.Component:

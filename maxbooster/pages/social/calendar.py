@@ -26,7 +26,7 @@ def tone_color(tone: rx.Var[str]) -> rx.Var:
 def chip(row: PostRow) -> rx.Component:
     body = rx.box(
         rx.hstack(rx.text(row.time, size="1", weight="bold"),
-                  rx.text(row.text, size="1", trim="both", overflow="hidden", text_overflow="ellipsis",
+                  rx.text(row.text, size="1", overflow="hidden", text_overflow="ellipsis",
                           white_space="nowrap", display=rx.breakpoints(initial="none", md="block")),
                   spacing="1", align="center", min_width="0"),
         background=tone_color(row.tone), border_left="3px solid", border_color=tone_color(row.tone),

@@ -39,7 +39,8 @@ def check_row(row: CheckRow) -> rx.Component:
 
 def override_box(network: rx.Var[str]) -> rx.Component:
     return rx.vstack(
-        rx.text("Own text for ", network, " (empty: the shared text)", size="1", color=theme.MUTED),
+        rx.text("Own text for ", network.capitalize(), " (leave empty to use the shared text)",  # type: ignore[attr-defined]
+                size="1", color=theme.MUTED),
         rx.text_area(default_value=S.overrides.get(network, ""),  # type: ignore[attr-defined]
                      on_change=lambda v: S.set_override(network, v).debounce(DEBOUNCE_MS),
                      aria_label="Own text for " + network, rows="3", width="100%"),
@@ -82,7 +83,7 @@ def schedule_panel() -> rx.Component:
                       disabled=S.selected.length() == 0, variant="soft", color_scheme="gray",  # type: ignore[attr-defined]
                       data_testid="save-draft"),
             columns="2", gap="2", width="100%"),
-        spacing="3", width="100%"))
+        spacing="3", width="100%"), width="100%")
 
 
 @app_page(routes.SOCIAL_NEW, "New post", on_load=S.load)
@@ -105,14 +106,14 @@ def social_composer_page() -> rx.Component:
                                  placeholder="What's new? Links count as 23 characters on Mastodon.", rows="6",
                                  width="100%", data_testid="post-text"),
                     rx.foreach(S.networks, override_box),
-                    spacing="3", width="100%")),
+                    spacing="3", width="100%"), width="100%"),
                 panel(rx.vstack(
                     rx.heading("Media from your library", size="3", as_="h2", weight="medium"),
                     rx.cond(S.media_choices.length() == 0,  # type: ignore[attr-defined]
                             rx.text("Nothing in the library yet: upload tracks or artwork there first.", size="2",
                                     color=theme.MUTED),
                             rx.hstack(rx.foreach(S.media_choices, media_item), wrap="wrap", spacing="2")),
-                    spacing="2", width="100%")),
+                    spacing="2", width="100%"), width="100%"),
                 spacing="4", flex="3", min_width="0", width="100%"),
             rx.vstack(
                 panel(rx.vstack(
@@ -120,7 +121,7 @@ def social_composer_page() -> rx.Component:
                     rx.cond(S.checks.length() == 0,  # type: ignore[attr-defined]
                             rx.text("Pick an account to see its limit.", size="2", color=theme.MUTED)),
                     rx.foreach(S.checks, check_row),
-                    spacing="2", width="100%")),
+                    spacing="2", width="100%"), width="100%"),
                 schedule_panel(),
                 spacing="4", flex="2", min_width="0", width="100%"),
             direction=rx.breakpoints(initial="column", lg="row"), gap="4", width="100%"),
