@@ -23,11 +23,12 @@ def tone_color(tone: rx.Var[str]) -> rx.Var:
     return rx.match(tone, *TONE_COLORS, "#1f6feb66")
 
 
-def chip(row: PostRow) -> rx.Component:
+def chip(row: PostRow, week: bool = False) -> rx.Component:
     body = rx.box(
         rx.hstack(rx.text(row.time, size="1", weight="bold"),
                   rx.text(row.text, size="1", overflow="hidden", text_overflow="ellipsis",
-                          white_space="nowrap", display=rx.breakpoints(initial="none", md="block")),
+                          white_space="nowrap",
+                          display="block" if week else rx.breakpoints(initial="none", md="block")),
                   spacing="1", align="center", min_width="0"),
         background=tone_color(row.tone), border_left="3px solid", border_color=tone_color(row.tone),
         border_radius="4px", padding="2px 6px", cursor="pointer", width="100%", min_width="0",
@@ -37,16 +38,18 @@ def chip(row: PostRow) -> rx.Component:
                    rx.box(body, data_testid="post-chip", width="100%"))
 
 
-def day_cell(cell: DayCell) -> rx.Component:
+def day_cell(cell: DayCell, week: bool = False) -> rx.Component:
     return drop_zone(
         rx.hstack(rx.text(cell.day, size="1", weight=rx.cond(cell.today, "bold", "regular"),
                           color=rx.cond(cell.today, theme.ACCENT, rx.cond(cell.in_range, theme.TEXT, theme.MUTED))),
-                  rx.cond(S.mode == "week", rx.text(cell.weekday, size="1", color=theme.MUTED)),
+                  *([rx.text(cell.weekday, size="1", color=theme.MUTED, display=rx.breakpoints(initial="block",
+                                                                                              md="none"))]
+                    if week else []),
                   spacing="1"),
-        rx.vstack(rx.foreach(cell.posts, chip), spacing="1", width="100%"),
+        rx.vstack(rx.foreach(cell.posts, lambda r: chip(r, week)), spacing="1", width="100%"),
         on_drop=[rx.prevent_default, S.drop(cell.date)],
         data_day=cell.date, data_testid="day-cell",
-        style={"min_height": rx.cond(S.mode == "week", "260px", "96px"), "padding": "6px",
+        style={"min_height": rx.breakpoints(initial="52px", md="260px") if week else "96px", "padding": "6px",
                "background": rx.cond(cell.in_range, theme.PANEL, theme.BG), "min_width": "0",
                "border": f"1px solid {theme.BORDER}", "border_radius": "6px", "display": "flex",
                "flex_direction": "column", "gap": "4px",
@@ -54,12 +57,15 @@ def day_cell(cell: DayCell) -> rx.Component:
     )
 
 
-def grid() -> rx.Component:
+def grid(week: bool) -> rx.Component:
+    """Seven columns; on a phone the week is a list of days (a post there shows its text too)."""
     heads = [rx.text(d, size="1", color=theme.MUTED, text_align="center") for d in
              ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")]
+    columns = rx.breakpoints(initial="1", md="7") if week else "7"
     return rx.vstack(
-        rx.grid(*heads, columns="7", gap="1", width="100%"),
-        rx.grid(rx.foreach(S.cells, day_cell), columns="7", gap="1", width="100%"),
+        rx.grid(*heads, columns="7", gap="1", width="100%",
+                display=rx.breakpoints(initial="none", md="grid") if week else "grid"),
+        rx.grid(rx.foreach(S.cells, lambda c: day_cell(c, week)), columns=columns, gap="1", width="100%"),
         spacing="1", width="100%")
 
 
@@ -70,7 +76,7 @@ def list_row(row: PostRow) -> rx.Component:
                   width="100%", align="center", wrap="wrap", spacing="2"),
         rx.text(row.text, size="2", color=theme.TEXT, white_space="pre-wrap", overflow_wrap="anywhere"),
         rx.foreach(row.variants, variant_line),
-        spacing="2", width="100%"), padding="12px", data_testid="post-row")
+        spacing="2", width="100%"), padding="12px", width="100%", data_testid="post-row")
 
 
 def toolbar() -> rx.Component:
@@ -103,7 +109,8 @@ def social_calendar_page() -> rx.Component:
                 rx.vstack(rx.cond(S.loaded & (S.rows.length() == 0),  # type: ignore[attr-defined]
                                   rx.text("No posts yet.", size="2", color=theme.MUTED)),
                           rx.foreach(S.rows, list_row), spacing="2", width="100%"),
-                rx.vstack(grid(), rx.text("Drag a post to another day to move it; it keeps its time.", size="1",
+                rx.vstack(rx.cond(S.mode == "week", grid(True), grid(False)),
+                          rx.text("Drag a post to another day to move it; it keeps its time.", size="1",
                                           color=theme.MUTED), width="100%", spacing="2")),
         post_dialog(),
         spacing="4", width="100%", max_width="1280px",
