@@ -28,6 +28,7 @@ from maxbooster.pages import (  # noqa: E402,F401
     not_found,
     releases,
     royalties,
+    social,
     studio,
 )
 

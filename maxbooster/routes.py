@@ -56,6 +56,13 @@ SANDBOX_CHECKOUT = "/billing/sandbox/checkout"
 SANDBOX_PORTAL = "/billing/sandbox/portal"
 USER_PAGES = (*USER_PAGES, ACCOUNT_PLAN, ACCOUNT_INVOICES, BILLING_SUCCESS, BILLING_CANCELLED, SANDBOX_CHECKOUT,
               SANDBOX_PORTAL)
+# social pages
+SOCIAL = "/social"  # the posting calendar (month / week, drag to reschedule) and the list of posts with states
+SOCIAL_ACCOUNTS = "/social/accounts"  # connected accounts, connect buttons, queues; OAuth callbacks land here
+SOCIAL_NEW = "/social/new"  # the composer
+SOCIAL_REVIEW = "/social/review"  # ?token=…: an external reviewer approves a post (no sign-in)
+USER_PAGES = (*USER_PAGES, SOCIAL, SOCIAL_ACCOUNTS, SOCIAL_NEW)
+PUBLIC_PAGES = (*PUBLIC_PAGES, SOCIAL_REVIEW)
 
 # pages of one object; the browser tests visit them with a real id
 DYNAMIC_PAGES = (TRACK, PROJECT, SMART_LINK, RELEASE)
@@ -153,12 +160,17 @@ V1_BILLING_PORTAL = f"{V1_BILLING}/portal"
 V1_BILLING_SANDBOX_CHECKOUT = f"{V1_BILLING}/sandbox/checkout/{{session_id}}"  # GET: what it is; POST: pay
 V1_BILLING_WEBHOOK_STRIPE = f"{V1_BILLING}/webhooks/stripe"
 
+# Social: the Mastodon connect round trip (a native form POST starts it; the instance redirects back)
+SOCIAL_API = "/api/social"
+SOCIAL_MASTODON_CONNECT = f"{SOCIAL_API}/mastodon/connect"
+SOCIAL_MASTODON_CALLBACK = f"{SOCIAL_API}/mastodon/callback"
+
 # Stored files for their owner, by signed URL (services/media.py makes them)
 MEDIA = "/api/media"
 MEDIA_TOKEN = f"{MEDIA}/{{token}}"
 
 # Pages whose URL carries a secret (a reset token): never leak it through Referer.
-NO_REFERRER_PAGES = (RESET, LINK_GOOGLE, FAN_UNSUBSCRIBE)
+NO_REFERRER_PAGES = (RESET, LINK_GOOGLE, FAN_UNSUBSCRIBE, SOCIAL_REVIEW)
 
 # (label, route, lucide icon) for the sidebar: only areas that are built appear here.
 NAV: list[tuple[str, str, str]] = [
@@ -166,6 +178,7 @@ NAV: list[tuple[str, str, str]] = [
     ("Library", LIBRARY, "library"),
     ("Studio", PROJECTS, "sliders-horizontal"),
     ("Releases", RELEASES, "disc-3"),
+    ("Social", SOCIAL, "megaphone"),
     ("Earnings", EARNINGS, "hand-coins"),
     ("Jobs", JOBS, "activity"),
     ("Account", SETTINGS, "user-cog"),

@@ -151,3 +151,79 @@ class SandboxPost(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
     media_count: int = Field(default=0)
     created_at: datetime = created_at_field()
+
+
+class HoldState(StrEnum):
+    """Why a post is held back from publishing (no hold row: it goes out at its time).
+    draft → (scheduled) | awaiting_approval → approved | changes_requested → awaiting_approval …"""
+
+    DRAFT = "draft"
+    AWAITING_APPROVAL = "awaiting_approval"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"  # the only hold state the publisher lets through
+
+
+class ReviewDecision(StrEnum):
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+
+
+class SocialQueueSlot(SQLModel, table=True):
+    """One recurring slot of an account's queue: a weekday (0 = Monday) and a minute of that day in the
+    owner's time zone. "Add to queue" puts a post in the next slot no other post of the account holds."""
+
+    __tablename__ = "social_queue_slots"
+    __table_args__ = (
+        CheckConstraint("weekday >= 0 AND weekday <= 6", name="ck_social_queue_slots_weekday"),
+        CheckConstraint("minute_of_day >= 0 AND minute_of_day < 1440", name="ck_social_queue_slots_minute"),
+        UniqueConstraint("account_id", "weekday", "minute_of_day", name="uq_social_queue_slots_slot"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    owner_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    account_id: uuid.UUID = Field(foreign_key="social_accounts.id", index=True, ondelete="CASCADE")
+    weekday: int
+    minute_of_day: int
+    timezone: str = Field(default="UTC", max_length=64)  # IANA name the slot's wall time is in
+    created_at: datetime = created_at_field()
+
+
+class SocialPostHold(SQLModel, table=True):
+    """A post that must not go out yet: a draft, or one that needs a manager's approval (the owner
+    themself in the app, or a reviewer through an expiring link). The sweep skips held posts."""
+
+    __tablename__ = "social_post_holds"
+    __table_args__ = (
+        CheckConstraint(one_of("state", HoldState), name="ck_social_post_holds_state"),
+        UniqueConstraint("post_id", name="uq_social_post_holds_post"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    owner_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    post_id: uuid.UUID = Field(foreign_key="social_posts.id", ondelete="CASCADE")
+    state: str = Field(default=HoldState.DRAFT, max_length=20)
+    comment: str = Field(default="", max_length=2000)  # the last reviewer's words
+    decided_by: str = Field(default="", max_length=200)  # who approved or asked for changes
+    decided_at: datetime | None = ts_field()
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class SocialReviewLink(SQLModel, table=True):
+    """An external review link (no account needed): answered once, refused after `expires_at`."""
+
+    __tablename__ = "social_review_links"
+    __table_args__ = (
+        CheckConstraint(f"decision = '' OR {one_of('decision', ReviewDecision)}",
+                        name="ck_social_review_links_decision"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    owner_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    post_id: uuid.UUID = Field(foreign_key="social_posts.id", index=True, ondelete="CASCADE")
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = ts_field()
+    decision: str = Field(default="", max_length=20)
+    reviewer: str = Field(default="", max_length=200)
+    comment: str = Field(default="", max_length=2000)
+    created_at: datetime = created_at_field()

@@ -33,7 +33,10 @@ from maxbooster.models import (
     SmartLinkFan,
     SocialAccount,
     SocialPost,
+    SocialPostHold,
     SocialPostVariant,
+    SocialQueueSlot,
+    SocialReviewLink,
     Statement,
     StoredFile,
     Subscription,
@@ -86,6 +89,11 @@ FACTORIES: dict[str, Callable[[uuid.UUID], Any]] = {
     "social_posts": lambda owner: SocialPost(owner_id=owner, scheduled_at=datetime.now(UTC)),
     "social_post_variants": lambda owner: SocialPostVariant(owner_id=owner, post_id=_social_post(owner).id,
                                                             network="sandbox", idempotency_key=uuid.uuid4().hex),
+    "social_queue_slots": lambda owner: SocialQueueSlot(owner_id=owner, account_id=_social_account(owner).id,
+                                                        weekday=0, minute_of_day=600),
+    "social_post_holds": lambda owner: SocialPostHold(owner_id=owner, post_id=_social_post(owner).id),
+    "social_review_links": lambda owner: SocialReviewLink(owner_id=owner, post_id=_social_post(owner).id,
+                                                          expires_at=datetime.now(UTC)),
 }
 _SESSION: list[Session] = []
 
@@ -95,6 +103,13 @@ def _social_post(owner: uuid.UUID) -> SocialPost:
     _SESSION[0].add(post)
     _SESSION[0].commit()
     return post
+
+
+def _social_account(owner: uuid.UUID) -> SocialAccount:
+    account = SocialAccount(owner_id=owner, network="sandbox", remote_id=uuid.uuid4().hex, handle="@a@sandbox")
+    _SESSION[0].add(account)
+    _SESSION[0].commit()
+    return account
 
 
 def _track(owner: uuid.UUID, *, commit: bool = False) -> Track:

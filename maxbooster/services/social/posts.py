@@ -15,7 +15,15 @@ from sqlalchemy import and_, delete, or_
 from sqlmodel import Session, col, select
 
 from maxbooster.models.base import utcnow
-from maxbooster.models.social import AccountState, SocialAccount, SocialPost, SocialPostVariant, VariantState
+from maxbooster.models.social import (
+    AccountState,
+    HoldState,
+    SocialAccount,
+    SocialPost,
+    SocialPostHold,
+    SocialPostVariant,
+    VariantState,
+)
 from maxbooster.models.storage import StoredFile
 from maxbooster.services import audit
 from maxbooster.services.access import get_owned
@@ -77,8 +85,9 @@ def _check_schedule(when: datetime) -> datetime:
     return max(when, now)
 
 
-def create_post(*, session: Session, actor: Actor, data: PostIn) -> SocialPost:
-    """Store a post and its variants, scheduled; nothing is stored when any variant is refused."""
+def create_post(*, session: Session, actor: Actor, data: PostIn, hold: HoldState | None = None) -> SocialPost:
+    """Store a post and its variants, scheduled; nothing is stored when any variant is refused.
+    With `hold` (a draft, or awaiting approval) the post is stored held back in the same commit."""
     owner = actor.require_user()
     when = _check_schedule(data.scheduled_at)
     if not data.variants:
@@ -103,8 +112,13 @@ def create_post(*, session: Session, actor: Actor, data: PostIn) -> SocialPost:
     session.add(post)
     session.flush()  # the post before its variants (no relationship() orders the inserts)
     session.add_all(rows)
+    if hold is not None:
+        if hold == HoldState.APPROVED:
+            raise InvalidInput("A new post cannot start approved; ask for approval instead.")
+        session.add(SocialPostHold(owner_id=owner, post_id=post.id, state=hold))
     audit.record(session, actor, "social.post.create", target=f"social_posts:{post.id}",
-                 details={"variants": len(rows), "scheduled_at": when.isoformat(timespec="seconds")})
+                 details={"variants": len(rows), "scheduled_at": when.isoformat(timespec="seconds"),
+                          "hold": hold or ""})
     session.commit()
     return post
 
@@ -157,3 +171,21 @@ def delete_post(*, session: Session, actor: Actor, post_id: uuid.UUID) -> None:
     audit.record(session, actor, "social.post.delete", target=f"social_posts:{post.id}")
     session.delete(post)
     session.commit()
+
+
+def retry_variant(*, session: Session, actor: Actor, variant_id: uuid.UUID) -> SocialPostVariant:
+    """Send a failed variant again now (same idempotency key: a network that did take it answers with
+    that post). Its account must be connected."""
+    variant = get_owned(session=session, model=SocialPostVariant, obj_id=variant_id, actor=actor)
+    if variant.state != VariantState.FAILED:
+        raise Conflict("Only a failed post can be sent again.")
+    account = session.get(SocialAccount, variant.account_id) if variant.account_id else None
+    if account is None or account.state != AccountState.CONNECTED:
+        raise InvalidInput("Connect the account again on the accounts page first, then retry.")
+    variant.state, variant.job_id, variant.due_at, variant.attempts = VariantState.SCHEDULED, None, utcnow(), 0
+    variant.failure_reason = variant.last_error = ""
+    variant.first_sent_at, variant.updated_at = None, utcnow()
+    session.add(variant)
+    audit.record(session, actor, "social.post.retry", target=f"social_post_variants:{variant.id}")
+    session.commit()
+    return variant

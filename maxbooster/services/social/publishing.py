@@ -29,13 +29,20 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import exists, func, update
 from sqlmodel import Session, col, select
 
 from maxbooster.db import session_scope
 from maxbooster.models.base import utcnow
 from maxbooster.models.jobs import Job, JobStatus
-from maxbooster.models.social import AccountState, SocialAccount, SocialPostVariant, VariantState
+from maxbooster.models.social import (
+    AccountState,
+    HoldState,
+    SocialAccount,
+    SocialPostHold,
+    SocialPostVariant,
+    VariantState,
+)
 from maxbooster.models.storage import StoredFile
 from maxbooster.services import jobs
 from maxbooster.services.access import get_owned
@@ -79,11 +86,15 @@ def backoff(attempt: int) -> timedelta:
 # --- the sweep ------------------------------------------------------------------------------------
 
 def sweep(*, session: Session, now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[uuid.UUID]:
-    """Start a `social.publish` job for every variant that is due; returns the new jobs' ids."""
+    """Start a `social.publish` job for every variant that is due; returns the new jobs' ids. A post held
+    back (a draft, or awaiting approval, or with changes requested) is not due until it is approved."""
     now = now or utcnow()
     _reclaim(session, now)
+    held = exists().where(col(SocialPostHold.post_id) == col(V.post_id),
+                          col(SocialPostHold.state) != HoldState.APPROVED)
     due = session.exec(select(V.id, V.owner_id).where(col(V.state).in_(ACTIVE), col(V.job_id).is_(None),
-                                                      col(V.due_at) <= now).order_by(col(V.due_at)).limit(limit)).all()
+                                                      col(V.due_at) <= now, ~held)
+                       .order_by(col(V.due_at)).limit(limit)).all()
     started: list[uuid.UUID] = []
     for variant_id, owner_id in due:
         job_id = uuid.uuid4()

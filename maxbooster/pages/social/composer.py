@@ -1,0 +1,129 @@
+"""The composer: pick accounts, one shared text with an optional text per network, live checks per account
+as you type ("243 / 500" and what to fix), media from the library, and schedule / post now / draft / queue."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from maxbooster import routes
+from maxbooster.components import theme
+from maxbooster.components.layout import app_page, link_button, panel
+from maxbooster.pages.social.nav import social_tabs
+from maxbooster.state.social import AccountRow, CheckRow
+from maxbooster.state.social import ComposerState as S
+
+DEBOUNCE_MS = 300
+
+
+def account_chip(row: AccountRow) -> rx.Component:
+    on = S.selected.contains(row.id)  # type: ignore[attr-defined]
+    return rx.button(rx.icon(row.icon, size=14, aria_hidden="true"), row.handle, size="2",
+                     variant=rx.cond(on, "solid", "surface"), color_scheme=rx.cond(on, "blue", "gray"),
+                     on_click=S.toggle_account(row.id), aria_pressed=rx.cond(on, "true", "false"),
+                     data_testid="pick-account")
+
+
+def check_row(row: CheckRow) -> rx.Component:
+    return rx.box(
+        rx.hstack(rx.icon(row.icon, size=14, aria_hidden="true"), rx.text(row.handle, size="2", weight="medium"),
+                  rx.spacer(),
+                  rx.text(row.count, size="2", weight="bold", color=rx.cond(row.over, "#ff6b6b", theme.TEXT),
+                          data_testid="char-count"),
+                  rx.cond(row.ok, rx.icon("circle-check", size=16, color="#3fb950", aria_label="ready"),
+                          rx.icon("circle-alert", size=16, color="#ff6b6b", aria_label="needs a change")),
+                  width="100%", align="center", spacing="2"),
+        rx.foreach(row.problems, lambda p: rx.text(p, size="1", color="#ff9b9b", data_testid="check-problem")),
+        padding="8px 10px", border=f"1px solid {theme.BORDER}", border_radius="6px", width="100%",
+        data_testid="check-row")
+
+
+def override_box(network: rx.Var[str]) -> rx.Component:
+    return rx.vstack(
+        rx.text("Own text for ", network.capitalize(), " (leave empty to use the shared text)",  # type: ignore[attr-defined]
+                size="1", color=theme.MUTED),
+        rx.text_area(default_value=S.overrides.get(network, ""),  # type: ignore[attr-defined]
+                     on_change=lambda v: S.set_override(network, v).debounce(DEBOUNCE_MS),
+                     aria_label="Own text for " + network, rows="3", width="100%"),
+        spacing="1", width="100%")
+
+
+def media_item(item: rx.Var[dict[str, str]]) -> rx.Component:
+    on = S.chosen_media.contains(item["id"])  # type: ignore[attr-defined]
+    return rx.button(rx.icon(rx.match(item["kind"], ("image", "image"), ("video", "film"), "music"), size=14),
+                     rx.text(item["name"], trim="both", max_width="180px", overflow="hidden",
+                             text_overflow="ellipsis", white_space="nowrap"),
+                     rx.text(item["size"], size="1", color=theme.MUTED),
+                     size="1", variant=rx.cond(on, "solid", "surface"), color_scheme=rx.cond(on, "blue", "gray"),
+                     on_click=S.toggle_media(item["id"]), aria_pressed=rx.cond(on, "true", "false"))
+
+
+def schedule_panel() -> rx.Component:
+    return panel(rx.vstack(
+        rx.heading("When", size="3", as_="h2", weight="medium"),
+        rx.flex(
+            rx.vstack(rx.el.label("Date", html_for="post-day", class_name="rt-Text rt-r-size-1"),
+                      rx.input(id="post-day", type="date", value=S.day, on_change=S.set_day, width="100%"),
+                      spacing="1", flex="1"),
+            rx.vstack(rx.el.label("Time", html_for="post-at", class_name="rt-Text rt-r-size-1"),
+                      rx.input(id="post-at", type="time", value=S.at, on_change=S.set_at, width="100%"),
+                      spacing="1", flex="1"),
+            gap="3", width="100%"),
+        rx.text("Your time zone: ", S.tz, size="1", color=theme.MUTED),
+        rx.hstack(rx.checkbox(checked=S.needs_approval, on_change=S.set_needs_approval, id="needs-approval"),
+                  rx.el.label("Needs approval before it goes out", html_for="needs-approval",
+                              class_name="rt-Text rt-r-size-2"), spacing="2", align="center"),
+        rx.grid(
+            rx.button(rx.icon("calendar-clock", size=15), "Schedule", on_click=S.send("schedule"),
+                      disabled=~S.can_send, loading=S.busy, data_testid="schedule"),
+            rx.button(rx.icon("send", size=15), "Post now", on_click=S.send("now"), disabled=~S.can_send,
+                      color_scheme="green", data_testid="post-now"),
+            rx.button(rx.icon("list-plus", size=15), "Add to queue", on_click=S.send("queue"), disabled=~S.can_send,
+                      variant="soft", data_testid="add-to-queue"),
+            rx.button(rx.icon("file-pen", size=15), "Save draft", on_click=S.send("draft"),
+                      disabled=S.selected.length() == 0, variant="soft", color_scheme="gray",  # type: ignore[attr-defined]
+                      data_testid="save-draft"),
+            columns="2", gap="2", width="100%"),
+        spacing="3", width="100%"), width="100%")
+
+
+@app_page(routes.SOCIAL_NEW, "New post", on_load=S.load)
+def social_composer_page() -> rx.Component:
+    return rx.vstack(
+        social_tabs(routes.SOCIAL_NEW),
+        rx.cond(S.error != "", rx.callout(S.error, icon="triangle-alert", color_scheme="red", width="100%",
+                                          role="alert", data_testid="composer-error")),
+        rx.cond(S.loaded & (S.choices.length() == 0), rx.callout(  # type: ignore[attr-defined]
+            rx.hstack(rx.text("Connect an account first (the sandbox works without posting for real)."),
+                      link_button("Connect", routes.SOCIAL_ACCOUNTS, size="1"), spacing="3", align="center"),
+            icon="info", width="100%")),
+        rx.flex(
+            rx.vstack(
+                panel(rx.vstack(
+                    rx.heading("Post to", size="3", as_="h2", weight="medium"),
+                    rx.hstack(rx.foreach(S.choices, account_chip), wrap="wrap", spacing="2"),
+                    rx.el.label("Text", html_for="post-text", class_name="rt-Text rt-r-size-2"),
+                    rx.text_area(id="post-text", default_value=S.text, on_change=S.set_text.debounce(DEBOUNCE_MS),
+                                 placeholder="What's new? Links count as 23 characters on Mastodon.", rows="6",
+                                 width="100%", data_testid="post-text"),
+                    rx.foreach(S.networks, override_box),
+                    spacing="3", width="100%"), width="100%"),
+                panel(rx.vstack(
+                    rx.heading("Media from your library", size="3", as_="h2", weight="medium"),
+                    rx.cond(S.media_choices.length() == 0,  # type: ignore[attr-defined]
+                            rx.text("Nothing in the library yet: upload tracks or artwork there first.", size="2",
+                                    color=theme.MUTED),
+                            rx.hstack(rx.foreach(S.media_choices, media_item), wrap="wrap", spacing="2")),
+                    spacing="2", width="100%"), width="100%"),
+                spacing="4", flex="3", min_width="0", width="100%"),
+            rx.vstack(
+                panel(rx.vstack(
+                    rx.heading("Checks", size="3", as_="h2", weight="medium"),
+                    rx.cond(S.checks.length() == 0,  # type: ignore[attr-defined]
+                            rx.text("Pick an account to see its limit.", size="2", color=theme.MUTED)),
+                    rx.foreach(S.checks, check_row),
+                    spacing="2", width="100%"), width="100%"),
+                schedule_panel(),
+                spacing="4", flex="2", min_width="0", width="100%"),
+            direction=rx.breakpoints(initial="column", lg="row"), gap="4", width="100%"),
+        spacing="4", width="100%", max_width="1200px",
+    )
