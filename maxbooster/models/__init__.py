@@ -48,6 +48,7 @@ from maxbooster.models.releases import (
     SmartLink,
     SmartLinkClick,
     SmartLinkFan,
+    SmartLinkSourceClick,
 )
 from maxbooster.models.royalties import (
     InviteStatus,
@@ -60,9 +61,12 @@ from maxbooster.models.royalties import (
 )
 from maxbooster.models.social import (
     AccountState,
+    AudiogramShape,
+    AudiogramStatus,
     SandboxPost,
     SocialAccount,
     SocialApp,
+    SocialAudiogram,
     SocialNetwork,
     SocialPost,
     SocialPostVariant,
@@ -76,6 +80,8 @@ metadata = SQLModel.metadata
 __all__ = [
     "AccountState",
     "AccountToken",
+    "AudiogramShape",
+    "AudiogramStatus",
     "AllocatedCode",
     "ArtistRole",
     "AuditHead",
@@ -121,8 +127,10 @@ __all__ = [
     "SmartLink",
     "SmartLinkClick",
     "SmartLinkFan",
+    "SmartLinkSourceClick",
     "SocialAccount",
     "SocialApp",
+    "SocialAudiogram",
     "SocialNetwork",
     "SocialPost",
     "SocialPostVariant",
