@@ -153,6 +153,15 @@ class SandboxPost(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
+class MediaKind(StrEnum):
+    """Where a post's attachment comes from in the composer."""
+
+    FILE = "file"  # an uploaded file (a stored file of the owner)
+    ARTWORK = "artwork"  # a release's cover
+    PREVIEW = "preview"  # an excerpt of a master (or of the track) as MP3
+    AUDIOGRAM = "audiogram"  # a rendered audiogram video, vertical or square
+
+
 class AudiogramStatus(StrEnum):
     RENDERING = "rendering"
     READY = "ready"

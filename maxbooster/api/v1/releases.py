@@ -423,9 +423,10 @@ def smart_link_fans(release_id: uuid.UUID, actor: CallerActor, db: DbSession) ->
 
 
 @router.get(routes.SMART_LINK_GO, status_code=307, responses={404: {"description": "Unknown link or platform"}})
-def smart_link_go(slug: str, platform: str, db: DbSession) -> RedirectResponse:
-    """A fan's click on a platform button: counted, then redirected to the platform (no sign-in)."""
-    url = smartlinks.record_click(session=db, slug=slug, platform=platform)
+def smart_link_go(slug: str, platform: str, db: DbSession, utm_source: str = "") -> RedirectResponse:
+    """A fan's click on a platform button: counted (per platform, and per source when the page was
+    reached from a social post's link), then redirected to the platform (no sign-in)."""
+    url = smartlinks.record_click(session=db, slug=slug, platform=platform, source=utm_source[:100])
     return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
 
 
