@@ -105,7 +105,7 @@ def describe(*, session: Session, actor: Actor, ref: MediaRef) -> MediaInfo:
         raise InvalidInput("A media description (alt text) is at most 1,500 characters.")
     kind = MediaKind(ref.kind)
     if kind == MediaKind.FILE:
-        record = _owned(session, actor, StoredFile, ref.file_id, "file")
+        record = get_owned(session=session, model=StoredFile, obj_id=ref.file_id, actor=actor)
         return MediaInfo(name=record.original_name, mime=record.content_type, size_bytes=record.size_bytes)
     if kind == MediaKind.ARTWORK:
         release, ext, mime = _cover(session, actor, ref)
@@ -129,7 +129,7 @@ def materialize(*, session: Session, actor: Actor, ref: MediaRef) -> StoredFile:
     """The stored file to publish for `ref` (made once for a cover or excerpt, then reused). Commits."""
     kind = MediaKind(ref.kind)
     if kind == MediaKind.FILE:
-        return _owned(session, actor, StoredFile, ref.file_id, "file")
+        return get_owned(session=session, model=StoredFile, obj_id=ref.file_id, actor=actor)
     if kind == MediaKind.AUDIOGRAM:
         return audiogram.audiogram_file(session=session, actor=actor, audiogram_id=_need(ref.audiogram_id),
                                         shape=AudiogramShape(ref.shape))

@@ -88,7 +88,7 @@ def _source(session: Session, actor: Actor, data: AudiogramIn) -> tuple[Track, M
         track = _owned(session, actor, Track, master.track_id, "track")
     else:
         track = _owned(session, actor, Track, data.track_id, "track")
-    if track.status != TrackStatus.READY or not track.working_key or not track.duration_s:
+    if track.status != TrackStatus.READY or not track.duration_s or (master is None and not track.working_key):
         raise InvalidInput(f"{track.title} is still being processed (or failed); try again when it shows as ready.")
     return track, master
 
@@ -243,6 +243,7 @@ def _store(session: Session, row: SocialAudiogram, outputs: dict[AudiogramShape,
                             content_type="video/mp4", size_bytes=size, sha256=sha)
         session.add(record)
         ids[shape] = record.id
+    session.flush()  # the files before the row that points at them (no relationship() orders the writes)
     row.vertical_file_id, row.square_file_id = ids[AudiogramShape.VERTICAL], ids[AudiogramShape.SQUARE]
     row.status, row.status_message, row.finished_at = AudiogramStatus.READY, "", utcnow()
     session.add(row)
