@@ -243,10 +243,10 @@ def _parse(content: str, request: CaptionRequest, limits: Limits) -> list[Captio
     try:
         data: Any = json.loads(fenced.group(1) if fenced else text)
     except ValueError as exc:
-        raise ModelUnusable("its answer was not the JSON asked for") from exc
+        raise ModelUnusable("the endpoint's answer was not the JSON asked for") from exc
     items = data.get("variants") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise ModelUnusable("its answer had no list of variants")
+        raise ModelUnusable("the endpoint's answer had no list of variants")
     variants: list[CaptionVariant] = []
     for item in items[:request.count]:
         if not isinstance(item, dict) or not isinstance(item.get("caption"), str) or not item["caption"].strip():
@@ -257,5 +257,6 @@ def _parse(content: str, request: CaptionRequest, limits: Limits) -> list[Captio
         if variant is not None and variant.caption not in {v.caption for v in variants}:
             variants.append(variant)
     if not variants:
-        raise ModelUnusable("none of its variants fit the network's limit" if items else "it gave no variants")
+        raise ModelUnusable("none of the endpoint's variants fit the network's limit" if items
+                            else "the endpoint gave no variants")
     return variants
