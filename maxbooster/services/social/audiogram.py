@@ -152,7 +152,8 @@ def get_audiogram(*, session: Session, actor: Actor, audiogram_id: uuid.UUID) ->
 def list_audiograms(*, session: Session, actor: Actor, limit: int = 50) -> list[SocialAudiogram]:
     """The acting user's audiograms, newest first."""
     query = select(SocialAudiogram).where(col(SocialAudiogram.owner_id) == actor.require_user())
-    return list(session.exec(query.order_by(col(SocialAudiogram.created_at).desc()).limit(limit)).all())
+    query = query.order_by(col(SocialAudiogram.created_at).desc()).limit(limit)
+    return list(session.exec(query.execution_options(populate_existing=True)).all())  # a poller sees the job's news
 
 
 def audiogram_file(*, session: Session, actor: Actor, audiogram_id: uuid.UUID,
