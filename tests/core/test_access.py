@@ -32,6 +32,7 @@ from maxbooster.models import (
     SmartLink,
     SmartLinkFan,
     SocialAccount,
+    SocialAudiogram,
     SocialPost,
     SocialPostVariant,
     Statement,
@@ -86,6 +87,7 @@ FACTORIES: dict[str, Callable[[uuid.UUID], Any]] = {
     "social_posts": lambda owner: SocialPost(owner_id=owner, scheduled_at=datetime.now(UTC)),
     "social_post_variants": lambda owner: SocialPostVariant(owner_id=owner, post_id=_social_post(owner).id,
                                                             network="sandbox", idempotency_key=uuid.uuid4().hex),
+    "social_audiograms": lambda owner: SocialAudiogram(owner_id=owner, track_id=_track(owner, commit=True).id),
 }
 _SESSION: list[Session] = []
 
