@@ -133,3 +133,21 @@ def test_bad_requests_are_refused_and_nothing_is_stored(session: Session, acct_e
         audiogram.audiogram_file(session=session, actor=actor_for(user), audiogram_id=row.id)
     with pytest.raises(InvalidInput, match="still rendering"):
         audiogram.audiogram_file(session=session, actor=actor_for(other), audiogram_id=row.id)
+
+
+def test_audio_gone_before_the_job_runs_fails_with_a_reason(session: Session, acct_env: Path,
+                                                            jobs_held: InProcessBroker) -> None:
+    user = make_user(session)
+    track, _ = ms.ready_track(session, user, seconds=6.0)
+    row = audiogram.request_audiogram(session=session, actor=actor_for(user),
+                                      data=AudiogramIn(track_id=track.id, length_s=3.0))
+    get_storage().delete(track.working_key or "")
+    jobs_held.start()
+    assert jobs_held.wait_idle(60)
+    session.expire_all()
+    done = session.get(SocialAudiogram, row.id)
+    assert done is not None and done.status == AudiogramStatus.FAILED
+    assert done.status_message.startswith("The audio or artwork is no longer in storage")
+    assert done.vertical_file_id is None and session.exec(select(StoredFile)).all() == []
+    with pytest.raises(InvalidInput, match="could not be made .*make a new one"):
+        audiogram.audiogram_file(session=session, actor=actor_for(user), audiogram_id=row.id)

@@ -13,8 +13,9 @@ import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from maxbooster.models.library import Track, TrackStatus
 from maxbooster.models.mastering import Master, MasterStatus
@@ -29,6 +30,7 @@ from maxbooster.services.social.validation import MediaInfo
 from maxbooster.services.storage import get_storage, iter_stream
 
 PREVIEW_KBPS = 192
+M = TypeVar("M", bound=SQLModel)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class MediaChoice:
     ref: MediaRef = field(default_factory=MediaRef)
 
 
-def _owned(session: Session, actor: Actor, model: type, obj_id: uuid.UUID | None, what: str):  # type: ignore[no-untyped-def]
+def _owned(session: Session, actor: Actor, model: type[M], obj_id: uuid.UUID | None, what: str) -> M:
     if obj_id is None:
         raise InvalidInput(f"Choose the {what} to attach.")
     try:

@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from maxbooster.db import session_scope
 from maxbooster.models.base import utcnow
@@ -44,6 +45,7 @@ SIZES: dict[AudiogramShape, tuple[int, int]] = {AudiogramShape.VERTICAL: (1080, 
                                                 AudiogramShape.SQUARE: (1080, 1080)}
 MASTER_SOURCES = ("wav24", "wav16", "flac", "mp3")  # the master file an excerpt is cut from, best first
 log = logging.getLogger("maxbooster.social")
+M = TypeVar("M", bound=SQLModel)
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def ffmpeg_exe() -> str:
 
 # --- asking --------------------------------------------------------------------------------------
 
-def _owned(session: Session, actor: Actor, model: type, obj_id: uuid.UUID, what: str):  # type: ignore[no-untyped-def]
+def _owned(session: Session, actor: Actor, model: type[M], obj_id: uuid.UUID | None, what: str) -> M:
     try:
         return get_owned(session=session, model=model, obj_id=obj_id, actor=actor)
     except NotFound:
@@ -191,17 +193,23 @@ def render_job(ctx: JobContext) -> str:
                 _store(session, row, outputs)
         except JobLost:
             raise
-        except (RenderFailed, art.ArtworkUnreadable, NotFound, FileNotFoundError) as exc:
-            log.warning("audiogram %s failed: %s", audiogram_id, exc)
-            session.rollback()
-            row = session.get(SocialAudiogram, audiogram_id)
-            if row is not None:
-                row.status, row.finished_at = AudiogramStatus.FAILED, utcnow()
-                row.status_message = (str(exc) or "The video could not be made.")[:500]
-                session.add(row)
-                session.commit()
-            return f"social_audiograms:{audiogram_id}:failed"
+        except (RenderFailed, art.ArtworkUnreadable) as exc:
+            return _failed(session, audiogram_id, str(exc))
+        except (NotFound, FileNotFoundError):
+            return _failed(session, audiogram_id, "The audio or artwork is no longer in storage; "
+                                                  "upload it again, then make a new audiogram.")
     return f"social_audiograms:{audiogram_id}"
+
+
+def _failed(session: Session, audiogram_id: uuid.UUID, message: str) -> str:
+    log.warning("audiogram %s failed: %s", audiogram_id, message)
+    session.rollback()
+    row = session.get(SocialAudiogram, audiogram_id)
+    if row is not None:
+        row.status, row.status_message, row.finished_at = AudiogramStatus.FAILED, message[:500], utcnow()
+        session.add(row)
+        session.commit()
+    return f"social_audiograms:{audiogram_id}:failed"
 
 
 class RenderFailed(Exception):

@@ -221,8 +221,9 @@ def model_variants(request: CaptionRequest, limits: Limits, settings: Settings) 
     client = openai.OpenAI(base_url=settings.openai_base_url, api_key=settings.openai_api_key or "not-needed",
                            timeout=settings.openai_timeout_s, max_retries=0)
     try:
-        answer = client.chat.completions.create(model=settings.openai_model, messages=_prompt(request, limits),
-                                                temperature=0.8, max_tokens=800)  # type: ignore[arg-type]
+        answer = client.chat.completions.create(
+            model=settings.openai_model, messages=_prompt(request, limits),  # type: ignore[arg-type]
+            temperature=0.8, max_tokens=800)
         content = answer.choices[0].message.content or ""
     except openai.APITimeoutError as exc:
         raise ModelUnusable(f"no answer within {settings.openai_timeout_s:g} s") from exc
@@ -251,7 +252,8 @@ def _parse(content: str, request: CaptionRequest, limits: Limits) -> list[Captio
     for item in items[:request.count]:
         if not isinstance(item, dict) or not isinstance(item.get("caption"), str) or not item["caption"].strip():
             continue
-        raw_tags = item.get("hashtags") if isinstance(item.get("hashtags"), list) else []
+        given = item.get("hashtags")
+        raw_tags: list[Any] = given if isinstance(given, list) else []
         tags = [f"#{m.group(1)}" for t in raw_tags if isinstance(t, str) and (m := _HASHTAG.match(t.strip()))]
         variant = compose(item["caption"], tags[:8], request.link, request.network, limits)
         if variant is not None and variant.caption not in {v.caption for v in variants}:
