@@ -309,11 +309,14 @@ def _run(cmd: list[str], length_s: float, progress: object) -> None:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, text=True)  # noqa: S603
         try:
             assert proc.stdout is not None  # noqa: S101  (PIPE was asked for)
+            last = -1
             for line in proc.stdout:
-                if line.startswith("out_time_us=") and callable(progress):
-                    done = line.split("=", 1)[1].strip()
-                    if done.isdigit():
-                        progress(min(100, int(int(done) / 1e6 / length_s * 100)))
+                done = line.split("=", 1)[1].strip() if line.startswith("out_time_us=") else ""
+                if done.isdigit() and callable(progress):
+                    percent = min(100, int(int(done) / 1e6 / length_s * 100))
+                    if percent != last:  # each report is a database write (and renews the job's lease)
+                        progress(percent)
+                        last = percent
             code = proc.wait()
         except BaseException:
             proc.kill()
