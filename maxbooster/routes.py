@@ -148,6 +148,7 @@ V1_SMART_LINK_FANS = f"{V1}/smart-links/{{slug}}/fans"
 V1_SMART_LINK_CONFIRM = f"{V1}/smart-links/confirm/{{token}}"
 V1_RELEASE_SMART_LINK = f"{V1_RELEASE}/smart-link"
 V1_RELEASE_SMART_LINK_CLICKS = f"{V1_RELEASE_SMART_LINK}/clicks"
+V1_RELEASE_SMART_LINK_SOURCES = f"{V1_RELEASE_SMART_LINK}/clicks-by-source"
 V1_RELEASE_SMART_LINK_FANS = f"{V1_RELEASE_SMART_LINK}/fans.csv"
 
 # Billing: plans and prices, the signed-in user's billing state and invoices, upgrade through Checkout,

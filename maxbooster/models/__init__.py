@@ -49,6 +49,7 @@ from maxbooster.models.releases import (
     SmartLink,
     SmartLinkClick,
     SmartLinkFan,
+    SmartLinkSourceClick,
 )
 from maxbooster.models.royalties import (
     InviteStatus,
@@ -61,11 +62,15 @@ from maxbooster.models.royalties import (
 )
 from maxbooster.models.social import (
     AccountState,
+    AudiogramShape,
+    AudiogramStatus,
     HoldState,
+    MediaKind,
     ReviewDecision,
     SandboxPost,
     SocialAccount,
     SocialApp,
+    SocialAudiogram,
     SocialNetwork,
     SocialPost,
     SocialPostHold,
@@ -82,6 +87,8 @@ metadata = SQLModel.metadata
 __all__ = [
     "AccountState",
     "AccountToken",
+    "AudiogramShape",
+    "AudiogramStatus",
     "AllocatedCode",
     "ArtistRole",
     "AuditHead",
@@ -112,6 +119,7 @@ __all__ = [
     "Master",
     "MasterFormat",
     "MasterStatus",
+    "MediaKind",
     "PaymentsProviderKey",
     "PlanKey",
     "Platform",
@@ -130,8 +138,10 @@ __all__ = [
     "SmartLink",
     "SmartLinkClick",
     "SmartLinkFan",
+    "SmartLinkSourceClick",
     "SocialAccount",
     "SocialApp",
+    "SocialAudiogram",
     "SocialNetwork",
     "SocialPost",
     "SocialPostHold",

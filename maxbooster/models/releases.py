@@ -275,3 +275,16 @@ class SmartLinkClick(SQLModel, table=True):
     platform: str = Field(primary_key=True, max_length=20)
     day: date = Field(primary_key=True)
     clicks: int = Field(default=0, sa_type=BigInteger)
+
+
+class SmartLinkSourceClick(SQLModel, table=True):
+    """Clicks on a smart link's buttons by visitors who came from one source (the `utm_source` of a
+    social post's link: a network's name, or "other") on one UTC day; bumped by one atomic UPDATE."""
+
+    __tablename__ = "smart_link_source_clicks"
+    __table_args__ = (CheckConstraint("clicks >= 0", name="ck_smart_link_source_clicks_clicks"),)
+
+    smart_link_id: uuid.UUID = Field(foreign_key="smart_links.id", primary_key=True, ondelete="CASCADE")
+    source: str = Field(primary_key=True, max_length=30)
+    day: date = Field(primary_key=True)
+    clicks: int = Field(default=0, sa_type=BigInteger)

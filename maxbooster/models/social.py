@@ -227,3 +227,54 @@ class SocialReviewLink(SQLModel, table=True):
     reviewer: str = Field(default="", max_length=200)
     comment: str = Field(default="", max_length=2000)
     created_at: datetime = created_at_field()
+
+
+class MediaKind(StrEnum):
+    """Where a post's attachment comes from in the composer."""
+
+    FILE = "file"  # an uploaded file (a stored file of the owner)
+    ARTWORK = "artwork"  # a release's cover
+    PREVIEW = "preview"  # an excerpt of a master (or of the track) as MP3
+    AUDIOGRAM = "audiogram"  # a rendered audiogram video, vertical or square
+
+
+class AudiogramStatus(StrEnum):
+    RENDERING = "rendering"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class AudiogramShape(StrEnum):
+    VERTICAL = "vertical"  # 1080×1920 (stories, reels, shorts)
+    SQUARE = "square"  # 1080×1080 (feeds)
+
+
+class SocialAudiogram(SQLModel, table=True):
+    """A short video of a track excerpt over its artwork with moving bars, rendered by the
+    `social.audiogram` job into one stored MP4 per shape; the composer attaches either file."""
+
+    __tablename__ = "social_audiograms"
+    __table_args__ = (
+        CheckConstraint(one_of("status", AudiogramStatus), name="ck_social_audiograms_status"),
+        CheckConstraint("start_s >= 0", name="ck_social_audiograms_start"),
+        CheckConstraint("length_s > 0 AND length_s <= 60", name="ck_social_audiograms_length"),
+        Index("ix_social_audiograms_owner_created", "owner_id", "created_at"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    owner_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    track_id: uuid.UUID | None = Field(default=None, foreign_key="tracks.id", ondelete="SET NULL")
+    master_id: uuid.UUID | None = Field(default=None, foreign_key="masters.id", ondelete="SET NULL")
+    release_id: uuid.UUID | None = Field(default=None, foreign_key="releases.id", ondelete="SET NULL")
+    image_file_id: uuid.UUID | None = Field(default=None, foreign_key="stored_files.id", ondelete="SET NULL")
+    title: str = Field(default="", max_length=200)
+    artist: str = Field(default="", max_length=200)
+    start_s: float = Field(default=0.0)
+    length_s: float = Field(default=30.0)
+    status: str = Field(default=AudiogramStatus.RENDERING, max_length=20)
+    status_message: str = Field(default="", max_length=500)
+    job_id: uuid.UUID | None = Field(default=None)
+    vertical_file_id: uuid.UUID | None = Field(default=None, foreign_key="stored_files.id", ondelete="SET NULL")
+    square_file_id: uuid.UUID | None = Field(default=None, foreign_key="stored_files.id", ondelete="SET NULL")
+    created_at: datetime = created_at_field()
+    finished_at: datetime | None = ts_field()

@@ -32,6 +32,7 @@ from maxbooster.models import (
     SmartLink,
     SmartLinkFan,
     SocialAccount,
+    SocialAudiogram,
     SocialPost,
     SocialPostHold,
     SocialPostVariant,
@@ -94,6 +95,7 @@ FACTORIES: dict[str, Callable[[uuid.UUID], Any]] = {
     "social_post_holds": lambda owner: SocialPostHold(owner_id=owner, post_id=_social_post(owner).id),
     "social_review_links": lambda owner: SocialReviewLink(owner_id=owner, post_id=_social_post(owner).id,
                                                           expires_at=datetime.now(UTC)),
+    "social_audiograms": lambda owner: SocialAudiogram(owner_id=owner, track_id=_track(owner, commit=True).id),
 }
 _SESSION: list[Session] = []
 

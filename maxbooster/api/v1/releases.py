@@ -414,6 +414,13 @@ def smart_link_clicks(release_id: uuid.UUID, actor: CallerActor, db: DbSession) 
     return smartlinks.click_counts(session=db, actor=actor, release_id=release_id)
 
 
+@router.get(routes.V1_RELEASE_SMART_LINK_SOURCES, response_model=dict[str, int], responses=ERRORS)
+def smart_link_sources(release_id: uuid.UUID, actor: CallerActor, db: DbSession) -> dict[str, int]:
+    """Clicks on the release's smart-link buttons per social network the visitor came from (utm_source;
+    "other" for any other source), all days."""
+    return smartlinks.clicks_by_source(session=db, actor=actor, release_id=release_id)
+
+
 @router.get(routes.V1_RELEASE_SMART_LINK_FANS, responses={**ERRORS, 200: {"content": {"text/csv": {}}}})
 def smart_link_fans(release_id: uuid.UUID, actor: CallerActor, db: DbSession) -> Response:
     """The confirmed fans who signed up on this release's page, as CSV (email, consent, when)."""
@@ -423,9 +430,10 @@ def smart_link_fans(release_id: uuid.UUID, actor: CallerActor, db: DbSession) ->
 
 
 @router.get(routes.SMART_LINK_GO, status_code=307, responses={404: {"description": "Unknown link or platform"}})
-def smart_link_go(slug: str, platform: str, db: DbSession) -> RedirectResponse:
-    """A fan's click on a platform button: counted, then redirected to the platform (no sign-in)."""
-    url = smartlinks.record_click(session=db, slug=slug, platform=platform)
+def smart_link_go(slug: str, platform: str, db: DbSession, utm_source: str = "") -> RedirectResponse:
+    """A fan's click on a platform button: counted (per platform, and per source when the page was
+    reached from a social post's link), then redirected to the platform (no sign-in)."""
+    url = smartlinks.record_click(session=db, slug=slug, platform=platform, source=utm_source[:100])
     return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
 
 

@@ -14,7 +14,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +22,8 @@ from sqlmodel import Session, col
 
 from maxbooster import routes
 from maxbooster.models.base import utcnow
-from maxbooster.models.releases import Platform, Release, SmartLink, SmartLinkClick, SmartLinkFan
+from maxbooster.models.releases import Platform, Release, SmartLink, SmartLinkClick, SmartLinkFan, SmartLinkSourceClick
+from maxbooster.models.social import SocialNetwork
 from maxbooster.services import audit, media
 from maxbooster.services.access import get_owned
 from maxbooster.services.accounts.common import hash_token, new_token, normalise_email
@@ -42,6 +43,8 @@ CONSENT_TEXT = ("Email me about {artist}'s releases. I can unsubscribe at any ti
 SIGNED_UP = "Almost done: check your inbox and click the link in our email to confirm."
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
 MAX_URL = 500
+CAMPAIGN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+OTHER_SOURCE = "other"  # clicks whose utm_source is not a network we post to
 RESEND_AFTER = timedelta(minutes=10)  # a second sign-up of an unconfirmed fan re-sends the email, at most this often
 
 
@@ -150,8 +153,33 @@ def _by_slug(session: Session, slug: str) -> tuple[SmartLink, Release]:
     return link, release
 
 
-def public_view(*, session: Session, slug: str, today: date | None = None) -> PublicView:
-    """What anyone sees at `/r/<slug>` (NotFound for an unknown slug)."""
+def utm_url(*, session: Session, actor: Actor, release_id: uuid.UUID, source: str, campaign: str = "") -> str:
+    """The release's public smart-link URL tagged for a social post: utm_source=<network>,
+    utm_medium=social, utm_campaign=`campaign` (lower-case letters, digits, - and _) or the link's name.
+    InvalidInput when the release has no smart link yet."""
+    link = get_smart_link(session=session, actor=actor, release_id=release_id)
+    if link is None:
+        raise InvalidInput("This release has no smart link yet; set one up on the release before linking to it.")
+    if source not in {n.value for n in SocialNetwork}:
+        raise InvalidInput(f"Unknown network {source!r} for the link's utm_source.")
+    campaign = (campaign or link.slug).strip().lower()
+    if not CAMPAIGN.match(campaign):
+        raise InvalidInput("A campaign name takes up to 60 lower-case letters, digits, - and _ (e.g. summer-tour).")
+    query = urlencode({"utm_source": source, "utm_medium": "social", "utm_campaign": campaign})
+    return f"{get_settings().app_url.rstrip('/')}{routes.smart_link_page(link.slug)}?{query}"
+
+
+def click_source(utm_source: str | None) -> str:
+    """The source a click is counted under: a network's name, "other" for any other utm_source, "" for none."""
+    value = (utm_source or "").strip().lower()
+    if not value:
+        return ""
+    return value if value in {n.value for n in SocialNetwork} else OTHER_SOURCE
+
+
+def public_view(*, session: Session, slug: str, today: date | None = None, source: str = "") -> PublicView:
+    """What anyone sees at `/r/<slug>` (NotFound for an unknown slug). With `source` (the page's
+    utm_source) the buttons carry it, so their clicks are counted for that network too."""
     link, release = _by_slug(session, slug)
     today = today or utcnow().date()
     art = ""
@@ -159,7 +187,9 @@ def public_view(*, session: Session, slug: str, today: date | None = None) -> Pu
         art = media.media_url(owner_id=release.owner_id, key=release.artwork_key, filename="cover",
                               content_type=f"image/{(release.artwork_format or 'jpeg').lower()}",
                               expires_s=media.PAGE_TTL_S, public=True)
-    buttons = [PlatformLink(p.value, LABELS[p], routes.smart_link_go(link.slug, p.value))
+    tag = click_source(source)
+    buttons = [PlatformLink(p.value, LABELS[p], routes.smart_link_go(link.slug, p.value)
+                            + (f"?{urlencode({'utm_source': tag})}" if tag else ""))
                for p in Platform if p.value in link.links]
     artists = _artists(release)
     return PublicView(slug=link.slug, title=release.title, artists=artists, artwork_url=art,
@@ -168,9 +198,10 @@ def public_view(*, session: Session, slug: str, today: date | None = None) -> Pu
                       links=buttons, consent_text=CONSENT_TEXT.format(artist=artists))
 
 
-def record_click(*, session: Session, slug: str, platform: str) -> str:
-    """Count one click on `platform` today and return the platform's URL (NotFound for an unknown slug,
-    platform, or a platform the link does not have). One atomic UPDATE; the day's first click inserts."""
+def record_click(*, session: Session, slug: str, platform: str, source: str = "") -> str:
+    """Count one click on `platform` today (and for `source`, the visitor's utm_source, when given) and
+    return the platform's URL (NotFound for an unknown slug, platform, or a platform the link does not
+    have). One atomic UPDATE per counter; the day's first click inserts."""
     if platform not in {p.value for p in Platform}:
         raise NotFound()
     link, _ = _by_slug(session, slug)
@@ -187,8 +218,40 @@ def record_click(*, session: Session, slug: str, platform: str) -> str:
                 session.add(SmartLinkClick(smart_link_id=link.id, platform=platform, day=day, clicks=1))
         except IntegrityError:  # another request inserted the day's row first
             session.execute(bump)
+    tag = click_source(source)
+    if tag:
+        _bump_source(session, link.id, tag, day)
     session.commit()
     return url
+
+
+def _bump_source(session: Session, link_id: uuid.UUID, source: str, day: date) -> None:
+    row = SmartLinkSourceClick
+    key = (col(row.smart_link_id) == link_id, col(row.source) == source, col(row.day) == day)
+    bump = update(row).where(*key).values(clicks=row.clicks + 1)
+    if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
+        try:
+            with session.begin_nested():
+                session.add(row(smart_link_id=link_id, source=source, day=day, clicks=1))
+        except IntegrityError:
+            session.execute(bump)
+
+
+def clicks_by_source(*, session: Session, actor: Actor, release_id: uuid.UUID, since: date | None = None,
+                     until: date | None = None) -> dict[str, int]:
+    """Clicks on the release's smart-link buttons per source (each network, "other"; 0 when none), on
+    UTC days in [since, until]: how many listeners each network's posts sent to the platforms."""
+    link = get_smart_link(session=session, actor=actor, release_id=release_id)
+    counts = {n.value: 0 for n in SocialNetwork} | {OTHER_SOURCE: 0}
+    if link is not None:
+        row = SmartLinkSourceClick
+        query = select(col(row.source), func.sum(row.clicks)).where(col(row.smart_link_id) == link.id)
+        if since is not None:
+            query = query.where(col(row.day) >= since)
+        if until is not None:
+            query = query.where(col(row.day) <= until)
+        counts.update({s: int(n) for s, n in session.execute(query.group_by(col(row.source)))})
+    return counts
 
 
 def click_counts(*, session: Session, actor: Actor, release_id: uuid.UUID) -> dict[str, int]:

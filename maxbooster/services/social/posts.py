@@ -24,22 +24,18 @@ from maxbooster.models.social import (
     SocialPostVariant,
     VariantState,
 )
-from maxbooster.models.storage import StoredFile
 from maxbooster.services import audit
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import Conflict, InvalidInput
+from maxbooster.services.releases import smartlinks
+from maxbooster.services.social import attachments
+from maxbooster.services.social.attachments import MediaRef
 from maxbooster.services.social.validation import Check, MediaInfo, check_variant, limits_for
 
 PAST_GRACE = timedelta(seconds=60)  # "now" typed a little while ago is still now
 MAX_AHEAD = timedelta(days=366)
 MAX_TEXT = 20_000  # far above any network's limit: a guard against pasted books, not a network rule
-
-
-@dataclass(frozen=True)
-class MediaRef:
-    file_id: uuid.UUID
-    description: str = ""  # alt text
 
 
 @dataclass(frozen=True)
@@ -51,26 +47,40 @@ class VariantIn:
 
 @dataclass(frozen=True)
 class PostIn:
+    """A post; with `release_id` each variant ends with the release's smart link tagged for its network
+    (utm_source=<network>, utm_medium=social, utm_campaign=`campaign` or the release's link name)."""
+
     scheduled_at: datetime
     variants: list[VariantIn]
+    release_id: uuid.UUID | None = None
+    campaign: str = ""
 
 
-def _media(session: Session, actor: Actor, refs: list[MediaRef]) -> tuple[list[MediaInfo], list[dict[str, str]]]:
-    infos, stored = [], []
+def _media(session: Session, actor: Actor, refs: list[MediaRef]) -> list[MediaInfo]:
+    return [attachments.describe(session=session, actor=actor, ref=ref) for ref in refs]
+
+
+def _stored(session: Session, actor: Actor, refs: list[MediaRef]) -> list[dict[str, str]]:
+    """The stored files to publish (a cover or excerpt is made here, after every check passed)."""
+    out = []
     for ref in refs:
-        if len(ref.description) > 1500:
-            raise InvalidInput("A media description (alt text) is at most 1,500 characters.")
-        record = get_owned(session=session, model=StoredFile, obj_id=ref.file_id, actor=actor)
-        infos.append(MediaInfo(name=record.original_name, mime=record.content_type, size_bytes=record.size_bytes))
-        stored.append({"file_id": str(record.id), "description": ref.description})
-    return infos, stored
+        record = attachments.materialize(session=session, actor=actor, ref=ref)
+        out.append({"file_id": str(record.id), "description": ref.description, "kind": str(ref.kind)})
+    return out
+
+
+def with_link(text: str, link: str) -> str:
+    """`text` ending with `link` on its own line (unchanged when it already has it)."""
+    if not link or link in text:
+        return text
+    return f"{text.rstrip()}\n\n{link}" if text.strip() else link
 
 
 def check_text(*, session: Session, actor: Actor, account_id: uuid.UUID, text: str,
                media: list[MediaRef] | None = None) -> Check:
     """Live validation for the composer: the length as the account's network counts it, and problems."""
     account = get_owned(session=session, model=SocialAccount, obj_id=account_id, actor=actor)
-    infos, _ = _media(session, actor, media or [])
+    infos = _media(session, actor, media or [])
     return check_variant(account.network, text, infos, limits_for(account.network, account.limits))
 
 
@@ -95,20 +105,25 @@ def create_post(*, session: Session, actor: Actor, data: PostIn, hold: HoldState
     if len({v.account_id for v in data.variants}) != len(data.variants):
         raise InvalidInput("Each account can appear once in a post.")
     post = SocialPost(owner_id=owner, scheduled_at=when)
-    rows = []
+    checked = []
     for given in data.variants:
         account = get_owned(session=session, model=SocialAccount, obj_id=given.account_id, actor=actor)
         if account.state != AccountState.CONNECTED:
             raise InvalidInput(f"{account.handle} must be connected again before posting to it.")
         if len(given.text) > MAX_TEXT:
             raise InvalidInput(f"The text for {account.handle} is far too long.")
-        infos, stored = _media(session, actor, given.media)
-        check = check_variant(account.network, given.text, infos, limits_for(account.network, account.limits))
+        text = given.text
+        if data.release_id is not None:
+            text = with_link(text, smartlinks.utm_url(session=session, actor=actor, release_id=data.release_id,
+                                                      source=account.network, campaign=data.campaign))
+        infos = _media(session, actor, given.media)
+        check = check_variant(account.network, text, infos, limits_for(account.network, account.limits))
         if not check.ok:
             raise InvalidInput(f"{account.handle}: " + " ".join(check.problems))
-        rows.append(SocialPostVariant(owner_id=owner, post_id=post.id, account_id=account.id, network=account.network,
-                                      text=given.text, media=stored, due_at=when,
-                                      idempotency_key=uuid.uuid4().hex))
+        checked.append((account, text, given.media))
+    rows = [SocialPostVariant(owner_id=owner, post_id=post.id, account_id=account.id, network=account.network,
+                              text=text, media=_stored(session, actor, media), due_at=when,
+                              idempotency_key=uuid.uuid4().hex) for account, text, media in checked]
     session.add(post)
     session.flush()  # the post before its variants (no relationship() orders the inserts)
     session.add_all(rows)
