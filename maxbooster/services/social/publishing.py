@@ -18,7 +18,8 @@ variant in publishing; the job system re-runs the job (or the sweep reclaims it 
 up), and the retry sends the same key, so the network answers with the post it already made.
 Mastodon forgets keys after an hour, so a retry more than 50 minutes after the first attempt (a
 long rate limit) first looks through the account's recent statuses for one with exactly this text
-and, if there is one, records it instead of posting again.
+and, if there is one, records it instead of posting again. A network without idempotency keys (X)
+says so with `key_trusted_for = 0`: every retry looks for the post before sending it.
 Every write checks that this job still holds the variant, so a zombie attempt changes nothing.
 """
 
@@ -186,7 +187,8 @@ def _send(session: Session, account: SocialAccount, variant: SocialPostVariant, 
     text, key, attempt, first_sent = variant.text, variant.idempotency_key, variant.attempts, variant.first_sent_at
     access = accounts.access_for(session=session, account=account)
     provider = provider_for(variant.network, session=session)
-    if attempt > 1 and first_sent is not None and utcnow() - first_sent > KEY_TRUSTED_FOR:
+    trusted = getattr(provider, "key_trusted_for", KEY_TRUSTED_FOR)  # X: none, every retry looks first
+    if attempt > 1 and first_sent is not None and utcnow() - first_sent >= trusted:
         found = provider.find_published(access, text=text, since=first_sent)
         if found is not None:
             return found

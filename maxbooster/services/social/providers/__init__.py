@@ -1,4 +1,4 @@
-"""One adapter per network behind `SocialProvider`: the sandbox (embedded default) and Mastodon."""
+"""One adapter per network behind `SocialProvider`: the sandbox (embedded default), Mastodon, X."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from maxbooster.services.social.providers.base import (
 )
 from maxbooster.services.social.providers.mastodon import MastodonProvider
 from maxbooster.services.social.providers.sandbox import SandboxProvider
+from maxbooster.services.social.providers.x import XProvider
 
 
 def provider_for(network: str, *, session: Session) -> SocialProvider:
@@ -28,6 +29,8 @@ def provider_for(network: str, *, session: Session) -> SocialProvider:
         return SandboxProvider(session)
     if network == SocialNetwork.MASTODON:
         return MastodonProvider()
+    if network == SocialNetwork.X:
+        return XProvider()
     raise ValueError(f"no adapter for the network {network!r}")
 
 
