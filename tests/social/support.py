@@ -84,3 +84,27 @@ def fresh(session: Session, variant: SocialPostVariant) -> SocialPostVariant:
     found = session.get(SocialPostVariant, variant.id)
     assert found is not None
     return found
+
+
+def callback_uri(network: str) -> str:
+    """The callback the connect route registers (API_URL of acct_env + the route)."""
+    from maxbooster import routes
+
+    return "http://localhost:8000" + routes.SOCIAL_CONNECT_CALLBACK.format(network=network)
+
+
+def follow_consent(url: str, redirect_uri: str) -> dict[str, str]:
+    """Follow a network's consent page as a browser would; the callback's query parameters."""
+    response = httpx.get(url, follow_redirects=False)
+    assert response.status_code == 302, response.text
+    location = response.headers["location"]
+    assert location.startswith(redirect_uri + "?"), location
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def connect_network(session: Session, user: User, network: str) -> list[SocialAccount]:
+    """begin_connect → the network's consent page (auto-approving) → complete_connect."""
+    actor = actor_for(user)
+    url = accounts.begin_connect(session=session, actor=actor, network=network, redirect_uri=callback_uri(network))
+    return accounts.complete_connect(session=session, actor=actor, network=network,
+                                     params=follow_consent(url, callback_uri(network)))

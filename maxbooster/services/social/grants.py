@@ -13,7 +13,7 @@ from typing import Any
 from maxbooster.models.social import SocialNetwork
 from maxbooster.services.social import oauth
 from maxbooster.services.social.providers import mastodon
-from maxbooster.services.social.providers.base import AccountAccess, Profile, Rejected
+from maxbooster.services.social.providers.base import AccountAccess, GrantRevoked, Profile, Rejected
 from maxbooster.services.social.providers.x import XProvider
 
 
@@ -48,8 +48,8 @@ def from_code(network: str, *, code: str, code_verifier: str, redirect_uri: str,
     tokens = oauth.exchange_code(config, redirect_uri=redirect_uri, code=code, code_verifier=code_verifier)
     if network == SocialNetwork.X:
         if "offline.access" not in tokens.scope.split() or not tokens.refresh_token:
-            raise Rejected("X granted no lasting access (offline.access was not allowed); connect again and "
-                           "allow it, or scheduled posts could not go out.", status=403)
+            raise GrantRevoked("X granted no lasting access (offline.access was not allowed); connect again and "
+                               "allow it, or scheduled posts could not go out.")
         profile = XProvider().profile(AccountAccess("", "", tokens.access_token))
         return [Grant(network, profile, tokens.access_token, tokens.refresh_token, tokens.expires_at, tokens.scope)]
     raise Rejected(f"Connecting {oauth.name_of(network)} is not available yet.", status=409)

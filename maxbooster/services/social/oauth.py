@@ -20,6 +20,7 @@ from authlib.integrations.httpx_client import OAuth2Client
 
 from maxbooster.models.social import SocialNetwork
 from maxbooster.services.social.providers.base import GrantRevoked, Rejected, Transient
+from maxbooster.services.social.validation import network_name as name_of
 from maxbooster.settings import Settings, get_settings
 
 X_SCOPES = "tweet.read tweet.write users.read media.write offline.access"
@@ -27,8 +28,6 @@ YOUTUBE_SCOPES = ("https://www.googleapis.com/auth/youtube.upload "
                   "https://www.googleapis.com/auth/youtube.readonly")
 FACEBOOK_SCOPES = ("pages_show_list,pages_read_engagement,pages_manage_posts,read_insights,business_management,"
                    "instagram_basic,instagram_content_publish,instagram_manage_insights")
-NAMES = {SocialNetwork.X: "X", SocialNetwork.FACEBOOK: "Facebook", SocialNetwork.INSTAGRAM: "Instagram",
-         SocialNetwork.YOUTUBE: "YouTube", SocialNetwork.MASTODON: "Mastodon", SocialNetwork.SANDBOX: "the sandbox"}
 
 
 @dataclass(frozen=True)
@@ -52,10 +51,6 @@ class TokenSet:
     refresh_token: str | None
     expires_at: datetime | None
     scope: str
-
-
-def name_of(network: str) -> str:
-    return NAMES.get(network, network.capitalize())  # type: ignore[call-overload]
 
 
 def config_for(network: str, settings: Settings | None = None) -> OAuthConfig | None:
@@ -115,7 +110,9 @@ def _token_call(config: OAuthConfig, redirect_uri: str, **params: str) -> dict[s
             else:
                 token = oauth.fetch_token(config.token_url, **params)
         except OAuthError as exc:
-            if exc.error in ("invalid_grant", "invalid_client", "unauthorized_client"):
+            refused = ("invalid_grant", "invalid_client", "unauthorized_client")
+            if exc.error in refused or (params.get("grant_type") == "refresh_token" and exc.error == "invalid_request"):
+                # X answers a spent or revoked refresh token with invalid_request
                 raise GrantRevoked(f"{name} refused the grant ({exc.error}): connect the account again.") from exc
             raise Rejected(f"{name} refused the grant: {exc.description or exc.error}") from exc
         except httpx.TransportError as exc:

@@ -55,6 +55,7 @@ from maxbooster.services.social.providers import (
     Transient,
     provider_for,
 )
+from maxbooster.services.social.validation import network_name
 from maxbooster.services.storage import get_storage
 from maxbooster.settings import get_settings
 
@@ -151,7 +152,7 @@ def publish(ctx: JobContext) -> str:
                 accounts.mark_reconnect(session=session, account=account, reason=str(exc))
             return _fail(session, variant_id, job_id, str(exc))
         except Rejected as exc:
-            return _fail(session, variant_id, job_id, f"{network.capitalize()} refused the post: {exc.reason}")
+            return _fail(session, variant_id, job_id, f"{_upper_first(network_name(network))} refused the post: {exc.reason}")
         except CannotPublish as exc:
             return _fail(session, variant_id, job_id, str(exc))
         except Exception as exc:  # noqa: BLE001  (a bug or a missing file: counted and retried, never a loop)
@@ -168,6 +169,10 @@ def publish(ctx: JobContext) -> str:
             log.warning("social variant %s was published (%s) but this job no longer holds it", variant_id,
                         result.remote_id)
         return f"social:{variant_id}:published:{result.remote_id}"
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _start(session: Session, variant_id: uuid.UUID, job_id: uuid.UUID) -> SocialPostVariant | None:

@@ -62,7 +62,7 @@ def _reason(response: httpx.Response) -> str:
     if isinstance(body, dict):
         errors = body.get("errors")
         first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
-        for text in (body.get("detail"), first.get("message"), first.get("detail"), body.get("title")):
+        for text in (first.get("message"), body.get("detail"), first.get("detail"), body.get("title")):
             if isinstance(text, str) and text.strip():
                 return text.strip()[:900]
     return f"X answered HTTP {response.status_code}"
