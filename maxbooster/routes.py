@@ -71,7 +71,7 @@ GOOGLE_LOGIN = f"{GOOGLE}/login"
 GOOGLE_CALLBACK = f"{GOOGLE}/callback"
 GOOGLE_LINK = f"{GOOGLE}/link"
 # Social networks: the browser starts a connect here (signed in) and the network sends it back to the callback
-SOCIAL_ACCOUNTS = "/social/accounts"  # where a connect ends (?connected=network or ?error=message); page built elsewhere
+SOCIAL_ACCOUNTS = "/social/accounts"  # a connect ends here (?connected=… or ?error=…); the page is built elsewhere
 SOCIAL_API = f"{API}/social"
 SOCIAL_CONNECT = f"{SOCIAL_API}/connect/{{network}}"  # ?instance=… for Mastodon
 SOCIAL_CONNECT_CALLBACK = f"{SOCIAL_CONNECT}/callback"

@@ -152,7 +152,8 @@ def publish(ctx: JobContext) -> str:
                 accounts.mark_reconnect(session=session, account=account, reason=str(exc))
             return _fail(session, variant_id, job_id, str(exc))
         except Rejected as exc:
-            return _fail(session, variant_id, job_id, f"{_upper_first(network_name(network))} refused the post: {exc.reason}")
+            who = _upper_first(network_name(network))
+            return _fail(session, variant_id, job_id, f"{who} refused the post: {exc.reason}")
         except CannotPublish as exc:
             return _fail(session, variant_id, job_id, str(exc))
         except Exception as exc:  # noqa: BLE001  (a bug or a missing file: counted and retried, never a loop)
