@@ -301,7 +301,7 @@ def disconnect(*, session: Session, actor: Actor, account_id: uuid.UUID) -> None
     """Forget the account: its tokens are revoked at the instance (best effort) and deleted with the row;
     its posts that have not gone out yet fail with that reason; published ones keep their record."""
     account = get_owned(session=session, model=SocialAccount, obj_id=account_id, actor=actor)
-    revoke_at_network(session, account)
+    revoke_at_network(session=session, account=account)
     pending = session.exec(select(SocialPostVariant).where(
         col(SocialPostVariant.account_id) == account.id, col(SocialPostVariant.state) == VariantState.SCHEDULED)).all()
     for variant in pending:

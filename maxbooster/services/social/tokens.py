@@ -96,7 +96,7 @@ def mark_reconnect(*, session: Session, account: SocialAccount, reason: str) -> 
     session.commit()
 
 
-def revoke_at_network(session: Session, account: SocialAccount) -> None:
+def revoke_at_network(*, session: Session, account: SocialAccount) -> None:
     """Best effort: ask the network to forget the account's token (nothing raised, nothing waited for)."""
     if not account.access_token_enc:
         return

@@ -177,8 +177,8 @@ def length_for(network: str, text: str, limits: Limits) -> int:
 
 
 def youtube_parts(text: str) -> tuple[str, str]:
-    """(title, description): the first line and the rest, each trimmed."""
-    title, _, description = text.strip().partition("\n")
+    """(title, description): the first line as typed (empty: no title) and the rest, each trimmed."""
+    title, _, description = text.partition("\n")
     return title.strip(), description.strip()
 
 
@@ -205,7 +205,8 @@ def check_variant(network: str, text: str, media: Sequence[MediaInfo], limits: L
     kinds = {m.mime.split("/", 1)[0] for m in media}
     alone = kinds & {"video", "audio"} or (network == SocialNetwork.X and any(m.mime == "image/gif" for m in media))
     if len(media) > 1 and alone and limits.video_alone:
-        problems.append(f"{name} takes one video, GIF or audio file alone, not together with other media.")
+        what = "one video or GIF" if network == SocialNetwork.X else "one video or audio file"
+        problems.append(f"{name} takes {what} alone, not together with other media.")
     problems += _network_rules(network, name, text, media, limits)
     return Check(length=length, limit=limits.max_characters, problems=tuple(problems))
 

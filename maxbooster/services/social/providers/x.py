@@ -38,7 +38,7 @@ CATEGORIES = {"image/gif": "tweet_gif"}
 
 def _client(access: AccountAccess) -> httpx.Client:
     """A client for X's API; paths below are X's ("2/tweets" joins to https://api.x.com/2/tweets)."""
-    return httpx.Client(base_url=get_settings().x_api_base.rstrip("/") + "/",
+    return httpx.Client(base_url=f"{get_settings().x_api_base.rstrip('/')}/",
                         timeout=get_settings().social_http_timeout_s, follow_redirects=False,
                         headers={"Authorization": f"Bearer {access.access_token}",
                                  "User-Agent": "MaxBooster/0.1 (+social)"})
