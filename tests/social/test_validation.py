@@ -82,7 +82,8 @@ def _media(*kinds: str, size: int = 1000) -> list[MediaInfo]:
 def test_x_takes_four_images_or_one_video_or_gif_and_counts_weighted() -> None:
     limits = limits_for("x")
     assert check_variant("x", "日" * 140, _media(PNG, PNG, PNG, PNG), limits).ok
-    assert check_variant("x", "日" * 141, [], limits).problems == ("282 characters is over X's limit of 280 (remove 2).",)
+    assert check_variant("x", "日" * 141, [], limits).problems == (
+        "282 characters is over X's limit of 280 (remove 2).",)
     assert check_variant("x", "hi", _media(*[PNG] * 5), limits).problems == ("X takes at most 4 attachments, not 5.",)
     assert "not together with other media" in check_variant("x", "hi", _media(MP4, PNG), limits).problems[0]
     assert "not together with other media" in check_variant("x", "hi", _media(GIF, PNG), limits).problems[0]
@@ -109,7 +110,8 @@ def test_youtube_needs_one_video_and_a_title_on_the_first_line() -> None:
     limits = limits_for("youtube")
     assert check_variant("youtube", "Night Drive (official audio)\nOut now.", _media(MP4), limits).ok
     assert check_variant("youtube", "A title", _media(PNG), limits).problems == (
-        "file0.png: YouTube does not take image/png files.", "YouTube posts are videos; add one video (an audiogram works).")
+        "file0.png: YouTube does not take image/png files.",
+        "YouTube posts are videos; add one video (an audiogram works).")
     assert check_variant("youtube", "\n\nonly a description", _media(MP4), limits).problems == (
         "Write the video's title on the first line.",)
     too_long = check_variant("youtube", "t" * 101 + "\n" + "d" * 5001, _media(MP4), limits)
