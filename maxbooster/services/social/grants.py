@@ -15,6 +15,7 @@ from maxbooster.services.social import oauth
 from maxbooster.services.social.providers import mastodon
 from maxbooster.services.social.providers.base import AccountAccess, GrantRevoked, Profile, Rejected
 from maxbooster.services.social.providers.x import XProvider
+from maxbooster.services.social.providers.youtube import YouTubeProvider
 
 
 @dataclass(frozen=True)
@@ -51,5 +52,11 @@ def from_code(network: str, *, code: str, code_verifier: str, redirect_uri: str,
             raise GrantRevoked("X granted no lasting access (offline.access was not allowed); connect again and "
                                "allow it, or scheduled posts could not go out.")
         profile = XProvider().profile(AccountAccess("", "", tokens.access_token))
+        return [Grant(network, profile, tokens.access_token, tokens.refresh_token, tokens.expires_at, tokens.scope)]
+    if network == SocialNetwork.YOUTUBE:
+        if not tokens.refresh_token:
+            raise GrantRevoked("Google granted no lasting (offline) access; connect again so scheduled videos "
+                               "can go out.")
+        profile = YouTubeProvider().profile(AccountAccess("", "", tokens.access_token))
         return [Grant(network, profile, tokens.access_token, tokens.refresh_token, tokens.expires_at, tokens.scope)]
     raise Rejected(f"Connecting {oauth.name_of(network)} is not available yet.", status=409)

@@ -1,4 +1,4 @@
-"""One adapter per network behind `SocialProvider`: the sandbox (embedded default), Mastodon, X."""
+"""One adapter per network behind `SocialProvider`: the sandbox (embedded default), Mastodon, X, YouTube."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from maxbooster.services.social.providers.base import (
 from maxbooster.services.social.providers.mastodon import MastodonProvider
 from maxbooster.services.social.providers.sandbox import SandboxProvider
 from maxbooster.services.social.providers.x import XProvider
+from maxbooster.services.social.providers.youtube import YouTubeProvider
 
 
 def provider_for(network: str, *, session: Session) -> SocialProvider:
@@ -31,6 +32,8 @@ def provider_for(network: str, *, session: Session) -> SocialProvider:
         return MastodonProvider()
     if network == SocialNetwork.X:
         return XProvider()
+    if network == SocialNetwork.YOUTUBE:
+        return YouTubeProvider()
     raise ValueError(f"no adapter for the network {network!r}")
 
 
