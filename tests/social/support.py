@@ -87,10 +87,11 @@ def fresh(session: Session, variant: SocialPostVariant) -> SocialPostVariant:
 
 
 def callback_uri(network: str) -> str:
-    """The callback the connect route registers (API_URL of acct_env + the route)."""
+    """The callback the connect route registers (API_URL + the route)."""
     from maxbooster import routes
+    from maxbooster.settings import get_settings
 
-    return "http://localhost:8000" + routes.SOCIAL_CONNECT_CALLBACK.format(network=network)
+    return get_settings().api_url + routes.SOCIAL_CONNECT_CALLBACK.format(network=network)
 
 
 def follow_consent(url: str, redirect_uri: str) -> dict[str, str]:

@@ -223,7 +223,7 @@ def _upload_media(session: Session, provider: SocialProvider, access: Any, varia
         except (NotFound, FileNotFoundError) as exc:
             raise CannotPublish(f"{record.original_name} is no longer in storage; attach it again.") from exc
         ids.append(provider.upload_media(access, MediaFile(record.original_name, record.content_type, data,
-                                                            str(item.get("description") or ""))))
+                                                            str(item.get("description") or ""), record.key)))
         session.execute(update(V).where(_held(variant_id, job_id)).values(remote_media_ids=list(ids)))
         session.commit()
     return ids

@@ -1,4 +1,5 @@
-"""One adapter per network behind `SocialProvider`: the sandbox (embedded default), Mastodon, X, YouTube."""
+"""One adapter per network behind `SocialProvider`: the sandbox (embedded default), Mastodon, X, YouTube,
+Facebook Pages and Instagram (Graph API)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from maxbooster.services.social.providers.base import (
     SocialProvider,
     Transient,
 )
+from maxbooster.services.social.providers.graph import FacebookPageProvider, InstagramProvider
 from maxbooster.services.social.providers.mastodon import MastodonProvider
 from maxbooster.services.social.providers.sandbox import SandboxProvider
 from maxbooster.services.social.providers.x import XProvider
@@ -34,6 +36,10 @@ def provider_for(network: str, *, session: Session) -> SocialProvider:
         return XProvider()
     if network == SocialNetwork.YOUTUBE:
         return YouTubeProvider()
+    if network == SocialNetwork.FACEBOOK:
+        return FacebookPageProvider()
+    if network == SocialNetwork.INSTAGRAM:
+        return InstagramProvider()
     raise ValueError(f"no adapter for the network {network!r}")
 
 
