@@ -173,9 +173,13 @@ def complete_connect(*, session: Session, actor: Actor, network: str, params: Ma
     code = str(params.get("code") or "")
     if not code:
         raise InvalidInput(f"{name}'s answer carried no authorization code; start again.")
+    try:
+        verifier = crypto.decrypt(attempt.code_verifier_enc)
+    except crypto.TokenUnreadable as exc:  # the key changed while the attempt waited
+        raise InvalidInput(f"This {name} connection attempt can no longer be read; start again.") from exc
     app = _app(session, attempt.instance_url, attempt.redirect_uri) if network == SocialNetwork.MASTODON else None
     try:
-        given = grants.from_code(network, code=code, code_verifier=crypto.decrypt(attempt.code_verifier_enc),
+        given = grants.from_code(network, code=code, code_verifier=verifier,
                                  redirect_uri=attempt.redirect_uri, instance_url=attempt.instance_url,
                                  app=app_credentials(app) if app else None)
     except ProviderError as exc:
