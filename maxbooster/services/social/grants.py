@@ -39,10 +39,10 @@ def from_code(network: str, *, code: str, code_verifier: str, redirect_uri: str,
     if network == SocialNetwork.MASTODON:
         if app is None:
             raise Rejected("Our app at this Mastodon server is gone; start again.", status=409)
-        tokens = mastodon.exchange_code(instance_url, app, redirect_uri=redirect_uri, code=code,
-                                        code_verifier=code_verifier)
-        profile = mastodon.MastodonProvider().profile(AccountAccess("", instance_url, tokens.access_token))
-        return [Grant(network, profile, tokens.access_token, tokens.refresh_token, tokens.expires_at, tokens.scope,
+        got = mastodon.exchange_code(instance_url, app, redirect_uri=redirect_uri, code=code,
+                                     code_verifier=code_verifier)
+        profile = mastodon.MastodonProvider().profile(AccountAccess("", instance_url, got.access_token))
+        return [Grant(network, profile, got.access_token, got.refresh_token, got.expires_at, got.scope,
                       instance_url, mastodon.instance_limits(instance_url))]
     config = oauth.config_for(network)
     if config is None:

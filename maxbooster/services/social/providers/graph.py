@@ -126,6 +126,10 @@ def _int(values: Any, *path: str) -> int:
     return values if isinstance(values, int) and not isinstance(values, bool) and values >= 0 else 0
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _created(value: Any) -> datetime | None:
     try:  # Graph's timestamps: 2026-12-10T09:00:00+0000
         return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
@@ -156,7 +160,7 @@ class FacebookPageProvider:
         body = call(access.access_token, "GET", f"{access.remote_id}/posts", params={
             "fields": "id,message,created_time,permalink_url", "limit": 50,
             "since": int((since - timedelta(minutes=2)).timestamp())})
-        for post in body.get("data") if isinstance(body.get("data"), list) else []:
+        for post in _list(body.get("data")):
             if isinstance(post, dict) and post.get("id") and post.get("message") == text:
                 return Published(remote_id=str(post["id"]), url=str(post.get("permalink_url") or ""),
                                  created_at=_created(post.get("created_time")))
@@ -207,7 +211,7 @@ class InstagramProvider:
     def find_published(self, access: AccountAccess, *, text: str, since: datetime) -> Published | None:
         body = call(access.access_token, "GET", f"{access.remote_id}/media", "Instagram", params={
             "fields": "id,caption,timestamp,permalink", "limit": 25})
-        for item in body.get("data") if isinstance(body.get("data"), list) else []:
+        for item in _list(body.get("data")):
             created = _created(item.get("timestamp")) if isinstance(item, dict) else None
             if created is None or created < since - timedelta(minutes=2):
                 continue

@@ -187,7 +187,8 @@ class YouTubeProvider:
         if item is None or not item.get("id"):
             raise Rejected("This Google account has no YouTube channel; create one on YouTube, then connect again.",
                            status=404)
-        snippet = item.get("snippet") if isinstance(item.get("snippet"), dict) else {}
+        found = item.get("snippet")
+        snippet: dict[str, Any] = found if isinstance(found, dict) else {}
         title = str(snippet.get("title") or "YouTube channel")
         return Profile(remote_id=str(item["id"]), handle=str(snippet.get("customUrl") or title)[:200],
                        display_name=title[:200], followers_count=_number(item.get("statistics"), "subscriberCount"))
