@@ -246,6 +246,16 @@ class _Handler(BaseHandler):
                                 "created_time": _now(), "at": int(time.time()),
                                 "counts": {"likes": 0, "comments": 0, "shares": 0, "reach": 0}}
             return self._maybe_cut({"id": post_id})
+        if parts == [PAGE_ID, "videos"]:
+            try:  # Facebook fetches the video from file_url
+                data, kind = s.fetch(str(form.get("file_url", "")))
+            except OSError as exc:
+                return self._error(400, 100, f"The video could not be fetched from file_url: {exc}")
+            video_id = s.next_id()  # a video post is listed among the Page's posts with its description
+            s.posts[video_id] = {"id": video_id, "message": form.get("description", ""), "attached": [],
+                                 "video": data, "type": kind, "created_time": _now(), "at": int(time.time()),
+                                 "counts": {"likes": 0, "comments": 0, "shares": 0, "reach": 0}}
+            return self._maybe_cut({"id": video_id})
         if parts == [IG_ID, "media"]:
             return self._container(form)
         if parts == [IG_ID, "media_publish"]:

@@ -138,6 +138,23 @@ def test_a_page_post_whose_answer_was_lost_is_found_not_posted_again(
     assert row.remote_id == next(iter(graph.posts))
 
 
+def test_a_page_video_is_fetched_from_our_signed_url_and_posted_once(
+        session: Session, graph: GraphServer, jobs_run: InProcessBroker) -> None:
+    page, _, user = _accounts(session)
+    clip = storage.save_upload(session=session, actor=actor_for(user), filename="audiogram.mp4",
+                               chunks=[b"\x00\x00\x00\x18ftypmp42" + b"v" * 3000], content_type="video/mp4")
+    variant = schedule(session, user, page, "The audiogram", media=[posts.MediaRef(clip.id, "")])
+    graph.knobs.cut_after_accept = 1  # the video post is made, the answer lost
+    run_due(session, jobs_run)
+    run_due(session, jobs_run, ahead_s=31)
+    row = fresh(session, variant)
+    assert row.state == VariantState.PUBLISHED, row.last_error
+    (video,) = graph.posts.values()
+    assert row.remote_id == video["id"] and video["message"] == "The audiogram"
+    assert video["video"] == b"\x00\x00\x00\x18ftypmp42" + b"v" * 3000 and video["type"] == "video/mp4"
+    assert len(graph.writes("videos")) == 1 and graph.photos == {}
+
+
 def test_an_instagram_carousel_fetches_our_signed_urls_and_publishes_once(
         session: Session, graph: GraphServer, jobs_run: InProcessBroker, api_url: str) -> None:
     _, ig, user = _accounts(session)

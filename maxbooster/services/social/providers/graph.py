@@ -2,8 +2,9 @@
 GRAPH_API_BASE), with httpx and the Page's token (plus `appsecret_proof`).
 
 Facebook: photos are uploaded unpublished (POST /{page}/photos, published=false) and attached to one
-feed post (POST /{page}/feed with attached_media); text alone is a feed post. Instagram fetches media
-by URL, so `upload_media` only names the stored file; `publish` gives Instagram signed, public,
+feed post (POST /{page}/feed with attached_media); text alone is a feed post; a video is posted with
+POST /{page}/videos, Facebook fetching it from a signed URL of ours (`file_url`). Instagram fetches
+media by URL, so `upload_media` only names the stored file; `publish` gives Instagram signed, public,
 expiring URLs of ours (/api/media/… under API_URL), makes a container per item (a carousel of up to
 10 with `is_carousel_item`), waits for `status_code` FINISHED and calls /{ig-user}/media_publish.
 Neither has idempotency keys: every retry first looks for the post among the account's recent ones
@@ -143,13 +144,26 @@ class FacebookPageProvider:
     key_trusted_for = timedelta(0)
 
     def upload_media(self, access: AccountAccess, media: MediaFile) -> str:
+        """A photo: uploaded unpublished, its id. A video: named for `publish`, which has Facebook fetch it."""
+        if media.mime.startswith("video/") and media.key:
+            return f"{media.mime}|{media.key}|{media.name}"
         if not media.mime.startswith("image/"):
-            raise Rejected(f"Posting {media.mime} to a Facebook Page is not supported yet; attach images.", status=415)
+            raise Rejected(f"A Facebook Page post takes images or one video, not {media.mime}.", status=415)
         body = call(access.access_token, "POST", f"{access.remote_id}/photos", data={"published": "false"},
                     files={"source": (media.name, media.data, media.mime)})
         return _id(body, "the photo upload", "Facebook")
 
     def publish(self, access: AccountAccess, *, text: str, media_ids: list[str], idempotency_key: str) -> Published:
+        videos = [m for m in media_ids if "|" in m]
+        if videos:
+            if len(media_ids) != 1:
+                raise Rejected("A Facebook video post has the video alone.", status=422)
+            _, url = public_url(videos[0])
+            body = call(access.access_token, "POST", f"{access.remote_id}/videos",
+                        data={"file_url": url, "description": text})
+            video_id = _id(body, "the video", "Facebook")
+            return Published(remote_id=video_id, url=f"https://www.facebook.com/{access.remote_id}/videos/{video_id}",
+                             created_at=datetime.now(UTC))
         data = {"message": text}
         for index, media_id in enumerate(media_ids):
             data[f"attached_media[{index}]"] = json.dumps({"media_fbid": media_id})
