@@ -326,3 +326,14 @@ def test_the_generic_connect_flow_works_for_mastodon_too(session: Session, socia
     with pytest.raises(InvalidInput, match="already used"):
         accounts.complete_connect(session=session, actor=actor_for(user), network="mastodon", params=params)
     assert len(session.exec(select(SocialAccount)).all()) == 1
+
+
+def test_the_generic_connect_refuses_a_private_instance_before_any_request(
+        session: Session, acct_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOCIAL_ALLOW_PRIVATE_INSTANCES", raising=False)
+    get_settings.cache_clear()
+    user = make_user(session)
+    with pytest.raises(InvalidInput, match="private or local address"):
+        accounts.begin_connect(session=session, actor=actor_for(user), network="mastodon",
+                               instance_url="https://169.254.169.254", redirect_uri=REDIRECT)
+    assert session.exec(select(SocialApp)).all() == []

@@ -208,3 +208,17 @@ def test_a_post_without_a_video_or_title_is_refused_before_it_is_stored(session:
     with pytest.raises(InvalidInput, match="title on the first line"):
         schedule(session, user, account, "\nno title", media=[posts.MediaRef(clip.id, "")])
     assert session.exec(select(SocialPostVariant)).all() == []
+
+
+def test_an_unreachable_token_endpoint_while_connecting_is_a_clear_error_and_stores_nothing(
+        session: Session, youtube: YouTubeServer) -> None:
+    from maxbooster.services.errors import NetworkUnavailable
+
+    user = make_user(session)
+    url = accounts.begin_connect(session=session, actor=actor_for(user), network="youtube",
+                                 redirect_uri=callback_uri("youtube"))
+    params = follow_consent(url, callback_uri("youtube"))
+    youtube.stop()  # Google's token endpoint is gone when the browser comes back
+    with pytest.raises(NetworkUnavailable, match="could not be reached; try again"):
+        accounts.complete_connect(session=session, actor=actor_for(user), network="youtube", params=params)
+    assert session.exec(select(SocialAccount)).all() == []
