@@ -88,6 +88,10 @@ GOOGLE = f"{AUTH}/google"
 GOOGLE_LOGIN = f"{GOOGLE}/login"
 GOOGLE_CALLBACK = f"{GOOGLE}/callback"
 GOOGLE_LINK = f"{GOOGLE}/link"
+# Social networks: the browser starts a connect here (signed in) and the network sends it back to the callback
+SOCIAL_API = f"{API}/social"
+SOCIAL_CONNECT = f"{SOCIAL_API}/connect/{{network}}"  # ?instance=… for Mastodon
+SOCIAL_CONNECT_CALLBACK = f"{SOCIAL_CONNECT}/callback"
 
 # Health, docs and the REST API
 HEALTH = "/api/health"
@@ -162,9 +166,7 @@ V1_BILLING_SANDBOX_CHECKOUT = f"{V1_BILLING}/sandbox/checkout/{{session_id}}"  #
 V1_BILLING_WEBHOOK_STRIPE = f"{V1_BILLING}/webhooks/stripe"
 
 # Social: the Mastodon connect round trip (a native form POST starts it; the instance redirects back)
-SOCIAL_API = "/api/social"
-SOCIAL_MASTODON_CONNECT = f"{SOCIAL_API}/mastodon/connect"
-SOCIAL_MASTODON_CALLBACK = f"{SOCIAL_API}/mastodon/callback"
+SOCIAL_MASTODON_CONNECT = f"{SOCIAL_API}/mastodon/connect"  # the accounts page's form (field `instance`)
 
 # Stored files for their owner, by signed URL (services/media.py makes them)
 MEDIA = "/api/media"

@@ -111,6 +111,20 @@ class Settings(BaseSettings):
     openai_api_key: str = Field(default="", alias="OPENAI_API_KEY")
     openai_model: str = Field(default="gpt-4o-mini", alias="OPENAI_MODEL")
     openai_timeout_s: float = Field(default=20, alias="OPENAI_TIMEOUT")
+    # social networks with one app of ours each: a network is offered only when its credentials are set
+    x_client_id: str = Field(default="", alias="X_CLIENT_ID")
+    x_client_secret: str = Field(default="", alias="X_CLIENT_SECRET")
+    x_api_base: str = Field(default="https://api.x.com", alias="X_API_BASE")
+    x_authorize_url: str = Field(default="https://x.com/i/oauth2/authorize", alias="X_AUTHORIZE_URL")
+    facebook_app_id: str = Field(default="", alias="FACEBOOK_APP_ID")
+    facebook_app_secret: str = Field(default="", alias="FACEBOOK_APP_SECRET")
+    graph_api_base: str = Field(default="https://graph.facebook.com/v21.0", alias="GRAPH_API_BASE")
+    facebook_authorize_url: str = Field(default="https://www.facebook.com/v21.0/dialog/oauth",
+                                        alias="FACEBOOK_AUTHORIZE_URL")
+    youtube_api_base: str = Field(default="https://www.googleapis.com", alias="YOUTUBE_API_BASE")
+    google_oauth_authorize_url: str = Field(default="https://accounts.google.com/o/oauth2/v2/auth",
+                                            alias="GOOGLE_OAUTH_AUTHORIZE_URL")
+    google_oauth_base: str = Field(default="https://oauth2.googleapis.com", alias="GOOGLE_OAUTH_BASE")
 
     @property
     def cookie_secure(self) -> bool:

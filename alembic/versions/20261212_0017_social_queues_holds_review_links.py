@@ -7,7 +7,7 @@ posts without one or with an approved one. A review link is answered once (used_
 decision is '' until answered, else approve / request_changes (CHECKed). Deleting the post deletes both.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-12 09:00:00.000000
 """
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ import maxbooster.models.base
 
 
 revision: str = '0017'
-down_revision: str | None = '0015'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

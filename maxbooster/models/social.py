@@ -18,6 +18,10 @@ from maxbooster.models.base import UTCDateTime, created_at_field, one_of, ts_fie
 class SocialNetwork(StrEnum):
     SANDBOX = "sandbox"  # embedded default: recorded in our database, engagement simulated
     MASTODON = "mastodon"  # any instance, OAuth app registered per instance
+    X = "x"  # API v2, OAuth 2.0 with PKCE; our app's credentials from settings
+    FACEBOOK = "facebook"  # a Facebook Page (Graph API), its page token
+    INSTAGRAM = "instagram"  # an Instagram professional account linked to a Page (Graph API)
+    YOUTUBE = "youtube"  # a YouTube channel (Data API v3, Google OAuth)
 
 
 class AccountState(StrEnum):
@@ -82,6 +86,27 @@ class SocialAccount(SQLModel, table=True):
     limits: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+
+
+class SocialConnect(SQLModel, table=True):
+    """One OAuth connect attempt in flight, kept server-side until its callback: the state (as its
+    SHA-256), the PKCE verifier (encrypted), where the callback returns; used once, expires in minutes."""
+
+    __tablename__ = "social_connects"
+    __table_args__ = (
+        CheckConstraint(one_of("network", SocialNetwork), name="ck_social_connects_network"),
+        UniqueConstraint("state_hash", name="uq_social_connects_state"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    owner_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    network: str = Field(max_length=20)
+    state_hash: str = Field(max_length=64)
+    code_verifier_enc: str = Field(sa_column=Column(Text, nullable=False))  # Fernet token
+    instance_url: str = Field(default="", max_length=300)
+    redirect_uri: str = Field(max_length=500)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class SocialPost(SQLModel, table=True):

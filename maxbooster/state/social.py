@@ -39,9 +39,12 @@ class SocialAccountsState(AuthState):
     queue_id: str = ""  # the account whose queue is being edited
     queue_text: str = ""
     tz: str = "UTC"
+    sign_ins: list[dict[str, str]] = []  # networks connected through their own sign-in page (set up here)
 
     async def _reload(self) -> None:
-        self._set(rows=await self._call(views.account_rows), loaded=True)
+        self._set(rows=await self._call(views.account_rows), loaded=True,
+                  sign_ins=[{"key": str(n.key), "label": n.label, "icon": n.icon, "note": n.note,
+                             "href": routes.SOCIAL_CONNECT.format(network=n.key)} for n in views.sign_in_choices()])
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]

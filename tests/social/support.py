@@ -21,7 +21,7 @@ from maxbooster.services.social import accounts, posts, publishing
 from tests.social.mastodon_server import MastodonServer
 from tests.support.accounts import actor_for
 
-REDIRECT = "http://localhost:8000/api/social/mastodon/callback"
+REDIRECT = "http://localhost:8000/api/social/connect/mastodon/callback"
 
 
 def _reset() -> None:
@@ -84,3 +84,28 @@ def fresh(session: Session, variant: SocialPostVariant) -> SocialPostVariant:
     found = session.get(SocialPostVariant, variant.id)
     assert found is not None
     return found
+
+
+def callback_uri(network: str) -> str:
+    """The callback the connect route registers (API_URL + the route)."""
+    from maxbooster import routes
+    from maxbooster.settings import get_settings
+
+    return get_settings().api_url + routes.SOCIAL_CONNECT_CALLBACK.format(network=network)
+
+
+def follow_consent(url: str, redirect_uri: str) -> dict[str, str]:
+    """Follow a network's consent page as a browser would; the callback's query parameters."""
+    response = httpx.get(url, follow_redirects=False)
+    assert response.status_code == 302, response.text
+    location = response.headers["location"]
+    assert location.startswith(redirect_uri + "?"), location
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def connect_network(session: Session, user: User, network: str) -> list[SocialAccount]:
+    """begin_connect → the network's consent page (auto-approving) → complete_connect."""
+    actor = actor_for(user)
+    url = accounts.begin_connect(session=session, actor=actor, network=network, redirect_uri=callback_uri(network))
+    return accounts.complete_connect(session=session, actor=actor, network=network,
+                                     params=follow_consent(url, callback_uri(network)))

@@ -1,6 +1,5 @@
-"""The browser's Mastodon connect round trip through the API app (Starlette's TestClient) and the local
-Mastodon on 127.0.0.1: the accounts page's form → the instance's consent page → our callback → back to
-the accounts page saying what happened. Each hop and cookie is checked; a bad start changes nothing."""
+"""The browser's connect chain through the real API app: /api/social/connect/x → the local X's consent
+page → /api/social/connect/x/callback → the social accounts page, with every refusal landing there too."""
 
 from __future__ import annotations
 
@@ -15,68 +14,95 @@ from sqlmodel import Session, select
 
 from maxbooster import routes
 from maxbooster.api.app import create_api
-from maxbooster.models.social import SocialAccount
+from maxbooster.models.social import SocialAccount, SocialConnect
 from maxbooster.services.accounts import sessions
 from maxbooster.settings import get_settings
-from tests.social.mastodon_server import MastodonServer
-from tests.social.support import mastodon, social_env
+from tests.social.support import callback_uri, social_env
+from tests.social.x_server import CLIENT_ID, CLIENT_SECRET, XServer
 from tests.support import accounts as fx
 from tests.support.accounts import actor_for, make_user
 
-acct_env, mastodon, social_env = fx.acct_env, mastodon, social_env
-APP = "http://localhost:3000"
+acct_env, social_env = fx.acct_env, social_env
+API, APP = "http://localhost:8000", "http://localhost:3000"
 
 
 @pytest.fixture
-def client(social_env: Path) -> Iterator[TestClient]:
-    with TestClient(create_api(), base_url="http://localhost:8000", follow_redirects=False) as c:
-        yield c
-
-
-def _signed_in(session: Session, client: TestClient) -> None:
-    user = make_user(session)
-    raw = sessions.create_session(session=session, actor=actor_for(user), user_id=user.id)
-    client.cookies.set(get_settings().session_cookie_name, raw)
-
-
-def test_connect_goes_to_the_instance_and_back_to_the_accounts_page(session: Session, client: TestClient,
-                                                                    mastodon: MastodonServer) -> None:
-    _signed_in(session, client)
-    start = client.post(routes.SOCIAL_MASTODON_CONNECT, data={"instance": mastodon.url}, headers={"Origin": APP})
-    assert start.status_code == 303, start.text
-    consent = start.headers["location"]
-    assert consent.startswith(mastodon.url + "/oauth/authorize?")
-    assert "mb_social_tx" in start.headers["set-cookie"] and "HttpOnly" in start.headers["set-cookie"]
-    approved = httpx.get(consent, follow_redirects=False)
-    callback = approved.headers["location"]
-    assert callback.startswith("http://localhost:8000" + routes.SOCIAL_MASTODON_CALLBACK + "?")
-    back = client.get(callback.removeprefix("http://localhost:8000"))
-    assert back.status_code == 303
-    location = urlsplit(back.headers["location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == APP + routes.SOCIAL_ACCOUNTS
-    (account,) = session.exec(select(SocialAccount)).all()
-    assert parse_qs(location.query)["notice"] == [f"Connected {account.handle}."]
-    assert 'mb_social_tx=""' in back.headers["set-cookie"]  # single use: the transaction is cleared
-    again = client.get(callback.removeprefix("http://localhost:8000"))  # the same callback replayed
-    assert "expired or was already used" in parse_qs(urlsplit(again.headers["location"]).query)["error"][0]
-    session.expire_all()
-    assert len(session.exec(select(SocialAccount)).all()) == 1
-
-
-def test_a_private_instance_another_sites_form_or_no_session_start_nothing(session: Session, client: TestClient,
-                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOCIAL_ALLOW_PRIVATE_INSTANCES", "false")
+def x(social_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[XServer]:
+    with XServer(callback_uri("x")) as server:
+        for name, value in {"X_CLIENT_ID": CLIENT_ID, "X_CLIENT_SECRET": CLIENT_SECRET, "X_API_BASE": server.url,
+                            "X_AUTHORIZE_URL": f"{server.url}/i/oauth2/authorize"}.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        yield server
     get_settings.cache_clear()
-    anonymous = client.post(routes.SOCIAL_MASTODON_CONNECT, data={"instance": "mastodon.social"},
-                            headers={"Origin": APP})
-    assert anonymous.status_code == 303 and anonymous.headers["location"] == APP + routes.LOGIN
-    _signed_in(session, client)
-    foreign = client.post(routes.SOCIAL_MASTODON_CONNECT, data={"instance": "mastodon.social"},
-                          headers={"Origin": "https://evil.example"})
-    assert "another site" in parse_qs(urlsplit(foreign.headers["location"]).query)["error"][0]
-    private = client.post(routes.SOCIAL_MASTODON_CONNECT, data={"instance": "https://127.0.0.1:9"},
-                          headers={"Origin": APP})
-    error = parse_qs(urlsplit(private.headers["location"]).query)["error"][0]
-    assert private.status_code == 303 and ("private" in error.lower() or "local" in error.lower()), error
-    assert "set-cookie" not in private.headers
+
+
+@pytest.fixture
+def browser(x: XServer) -> Iterator[TestClient]:
+    with TestClient(create_api(), base_url=API, follow_redirects=False) as client:
+        yield client
+
+
+def _sign_in(session: Session, browser: TestClient, email: str = "alice@example.com") -> None:
+    user = make_user(session, email)
+    raw = sessions.create_session(session=session, actor=actor_for(user), user_id=user.id)
+    browser.cookies.set(get_settings().session_cookie_name, raw)
+
+
+def x_authorize_prefix() -> str:
+    return get_settings().x_authorize_url + "?"
+
+
+def _landing(location: str) -> dict[str, str]:
+    parts = urlsplit(location)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == APP + routes.SOCIAL_ACCOUNTS, location
+    return {k: v[0] for k, v in parse_qs(parts.query).items()}
+
+
+def _to_x_and_back(browser: TestClient) -> str:
+    """Start, follow X's consent page; the callback path with its query, as X sends the browser back."""
+    start = browser.get(routes.SOCIAL_CONNECT.format(network="x"))
+    assert start.status_code == 302 and start.headers["location"].startswith(x_authorize_prefix())
+    back = httpx.get(start.headers["location"], follow_redirects=False)  # X is a real server, not the app
+    assert back.status_code == 302 and back.headers["location"].startswith(callback_uri("x"))
+    return back.headers["location"].removeprefix(API)
+
+
+def test_connect_lands_on_the_accounts_page_with_the_account_stored(
+        session: Session, browser: TestClient, x: XServer) -> None:
+    _sign_in(session, browser)
+    callback = _to_x_and_back(browser)
+    done = browser.get(callback)
+    assert done.status_code == 303
+    assert _landing(done.headers["location"]) == {"connected": "x", "accounts": "@ava_music"}
+    (account,) = session.exec(select(SocialAccount)).all()
+    assert account.network == "x" and account.remote_id == x.user.id
+    replay = browser.get(callback)  # the same callback again: refused, nothing new
+    assert "already used" in _landing(replay.headers["location"])["error"]
+    assert len(session.exec(select(SocialAccount)).all()) == 1 and session.exec(select(SocialConnect)).all() == []
+
+
+def test_a_denied_consent_lands_with_the_reason_and_stores_nothing(
+        session: Session, browser: TestClient, x: XServer) -> None:
+    _sign_in(session, browser)
+    x.knobs.deny_authorization = True
+    done = browser.get(_to_x_and_back(browser))
+    landing = _landing(done.headers["location"])
+    assert landing["network"] == "x" and "X did not approve the connection" in landing["error"]
+    assert session.exec(select(SocialAccount)).all() == []
+
+
+def test_signed_out_or_another_owner_or_an_unset_network_is_refused(
+        session: Session, browser: TestClient, x: XServer) -> None:
+    start = browser.get(routes.SOCIAL_CONNECT.format(network="x"))
+    assert start.status_code == 303 and start.headers["location"] == f"{APP}{routes.LOGIN}?next=%2Fsocial%2Faccounts"
+    _sign_in(session, browser)
+    callback = _to_x_and_back(browser)
+    _sign_in(session, browser, "mallory@example.com")  # the callback reaches another signed-in owner
+    refused = browser.get(callback)
+    assert "unknown, expired or was already used" in _landing(refused.headers["location"])["error"]
+    unset = browser.get(routes.SOCIAL_CONNECT.format(network="youtube"))
+    assert "YouTube is not set up on this server" in _landing(unset.headers["location"])["error"]
+    unknown = browser.get(routes.SOCIAL_CONNECT.format(network="myspace"))
+    assert "not a network" in _landing(unknown.headers["location"])["error"]
     assert session.exec(select(SocialAccount)).all() == []

@@ -309,3 +309,31 @@ def test_an_instance_that_does_not_answer_is_a_clear_error(session: Session, soc
         accounts.begin_mastodon_connect(session=session, actor=actor_for(user), instance_url=f"http://127.0.0.1:{port}",
                                         redirect_uri=REDIRECT)
     assert session.exec(select(SocialApp)).all() == []
+
+
+def test_the_generic_connect_flow_works_for_mastodon_too(session: Session, social_env: Path,
+                                                         mastodon: MastodonServer) -> None:
+    """begin_connect/complete_connect (the attempt kept server-side, used once) with an instance address."""
+    from tests.social.support import callback_uri, follow_consent
+
+    user = make_user(session)
+    url = accounts.begin_connect(session=session, actor=actor_for(user), network="mastodon",
+                                 instance_url=mastodon.url, redirect_uri=callback_uri("mastodon"))
+    params = follow_consent(url, callback_uri("mastodon"))
+    (account,) = accounts.complete_connect(session=session, actor=actor_for(user), network="mastodon", params=params)
+    assert account.network == "mastodon" and account.instance_url == mastodon.url and account.app_id is not None
+    assert account.limits["max_characters"] == 500
+    with pytest.raises(InvalidInput, match="already used"):
+        accounts.complete_connect(session=session, actor=actor_for(user), network="mastodon", params=params)
+    assert len(session.exec(select(SocialAccount)).all()) == 1
+
+
+def test_the_generic_connect_refuses_a_private_instance_before_any_request(
+        session: Session, acct_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOCIAL_ALLOW_PRIVATE_INSTANCES", raising=False)
+    get_settings.cache_clear()
+    user = make_user(session)
+    with pytest.raises(InvalidInput, match="private or local address"):
+        accounts.begin_connect(session=session, actor=actor_for(user), network="mastodon",
+                               instance_url="https://169.254.169.254", redirect_uri=REDIRECT)
+    assert session.exec(select(SocialApp)).all() == []

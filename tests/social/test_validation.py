@@ -70,3 +70,61 @@ def test_a_post_within_the_rules_passes_with_its_length() -> None:
     assert check.ok and check.length == 11 + 23 and check.limit == 500
     assert check_variant("sandbox", "b" * 1000, [], limits_for("sandbox")).ok
     assert not check_variant("sandbox", "b" * 1001, [], limits_for("sandbox")).ok
+
+
+PNG, JPG, MP4, GIF = "image/png", "image/jpeg", "video/mp4", "image/gif"
+
+
+def _media(*kinds: str, size: int = 1000) -> list[MediaInfo]:
+    return [MediaInfo(f"file{i}.{k.split('/')[1]}", k, size) for i, k in enumerate(kinds)]
+
+
+def test_x_takes_four_images_or_one_video_or_gif_and_counts_weighted() -> None:
+    limits = limits_for("x")
+    assert check_variant("x", "日" * 140, _media(PNG, PNG, PNG, PNG), limits).ok
+    assert check_variant("x", "日" * 141, [], limits).problems == (
+        "282 characters is over X's limit of 280 (remove 2).",)
+    assert check_variant("x", "hi", _media(*[PNG] * 5), limits).problems == ("X takes at most 4 attachments, not 5.",)
+    assert "not together with other media" in check_variant("x", "hi", _media(MP4, PNG), limits).problems[0]
+    assert "not together with other media" in check_variant("x", "hi", _media(GIF, PNG), limits).problems[0]
+    assert "is 6.0 MB" in check_variant("x", "hi", _media(PNG, size=6_000_000), limits).problems[0]
+
+
+def test_instagram_needs_media_allows_a_mixed_carousel_of_ten_and_2200_characters() -> None:
+    limits = limits_for("instagram")
+    assert check_variant("instagram", "caption", _media(*[JPG] * 9, MP4), limits).ok  # photos and a video mixed
+    assert check_variant("instagram", "caption", [], limits).problems == (
+        "Instagram posts need a photo or a video; add at least one.",)
+    assert check_variant("instagram", "c", _media(*[JPG] * 11), limits).problems == (
+        "Instagram takes at most 10 attachments, not 11.",)
+    assert check_variant("instagram", "a" * 2201, _media(JPG), limits).problems == (
+        "2201 characters is over Instagram's limit of 2200 (remove 1).",)
+    assert check_variant("instagram", "x", _media(PNG), limits).problems == (
+        "file0.png: Instagram does not take image/png files.",)
+    tags = " ".join(f"#t{i}" for i in range(31))
+    assert check_variant("instagram", tags, _media(JPG), limits).problems == (
+        "Instagram allows at most 30 hashtags; remove 1.",)
+
+
+def test_youtube_needs_one_video_and_a_title_on_the_first_line() -> None:
+    limits = limits_for("youtube")
+    assert check_variant("youtube", "Night Drive (official audio)\nOut now.", _media(MP4), limits).ok
+    assert check_variant("youtube", "A title", _media(PNG), limits).problems == (
+        "file0.png: YouTube does not take image/png files.",
+        "YouTube posts are videos; add one video (an audiogram works).")
+    assert check_variant("youtube", "\n\nonly a description", _media(MP4), limits).problems == (
+        "Write the video's title on the first line.",)
+    too_long = check_variant("youtube", "t" * 101 + "\n" + "d" * 5001, _media(MP4), limits)
+    assert too_long.length == 5001 and too_long.problems == (
+        "5001 characters is over YouTube's limit of 5000 (remove 1).",
+        "The title (first line) is 101 characters; YouTube allows 100.")
+    assert check_variant("youtube", "a <b> title", _media(MP4), limits).problems == (
+        "YouTube does not allow < or > in a title or description; remove them.",)
+    assert "takes at most 1 attachments" in check_variant("youtube", "t", _media(MP4, MP4), limits).problems[0]
+
+
+def test_facebook_pages_take_63206_characters() -> None:
+    limits = limits_for("facebook")
+    assert check_variant("facebook", "a" * 63_206, [], limits).ok
+    assert check_variant("facebook", "a" * 63_207, [], limits).problems == (
+        "63207 characters is over Facebook's limit of 63206 (remove 1).",)

@@ -73,3 +73,41 @@ def test_a_worker_killed_after_the_instance_took_the_post_does_not_post_twice(
     assert len(sent) == 2 and {r["headers"]["Idempotency-Key"] for r in sent} == {row.idempotency_key}
     job = session.get(Job, job_id)
     assert job is not None and job.status == JobStatus.SUCCEEDED and job.attempts == 2
+
+
+def test_a_worker_killed_after_x_took_the_post_does_not_post_twice(
+        session: Session, social_env: Path, jobs_held: InProcessBroker, monkeypatch: pytest.MonkeyPatch,
+        db_url: str) -> None:
+    """X has no idempotency keys: the retry after the kill finds the post among the account's recent ones."""
+    from tests.social.support import callback_uri, connect_network
+    from tests.social.x_server import CLIENT_ID, CLIENT_SECRET, XServer
+
+    monkeypatch.setenv("JOB_LEASE_SECONDS", str(LEASE_S))
+    with XServer(callback_uri("x")) as x:
+        for name, value in {"X_CLIENT_ID": CLIENT_ID, "X_CLIENT_SECRET": CLIENT_SECRET, "X_API_BASE": x.url,
+                            "X_AUTHORIZE_URL": f"{x.url}/i/oauth2/authorize"}.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        user = make_user(session)
+        (account,) = connect_network(session, user, "x")
+        variant = schedule(session, user, account, "Killed mid-publish on X https://example.com/r/x")
+        (job_id,) = publishing.sweep(session=session)
+        x.knobs.late_after_accept_s = 30
+
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "JOB_LEASE_SECONDS": str(LEASE_S)}
+        code = f"from maxbooster.services import jobs; import uuid; jobs.execute(uuid.UUID('{job_id}'), worker_id='v')"
+        victim = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT, start_new_session=True)
+        try:
+            _wait(lambda: len(x.tweets) == 1)  # X has the post; the answer is held back
+            os.kill(victim.pid, signal.SIGKILL)
+        finally:
+            victim.wait(10)
+        assert victim.returncode == -signal.SIGKILL
+        time.sleep(LEASE_S + 0.5)
+        assert jobs.housekeeping(worker_id="survivor", hostname="test", pid=os.getpid()) == [job_id]
+        jobs_held.start()
+        assert jobs_held.wait_idle(60)
+        row = fresh(session, variant)
+        assert row.state == VariantState.PUBLISHED and row.attempts == 2, row.last_error
+        assert len(x.tweets) == 1 and len(x.tweet_posts()) == 1 and row.remote_id == next(iter(x.tweets))
+    get_settings.cache_clear()

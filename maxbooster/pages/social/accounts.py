@@ -73,7 +73,16 @@ def connect_panel() -> rx.Component:
                     width="100%", spacing="2")),
                 spacing="2", flex="1", min_width="0", width="100%"),
             direction=rx.breakpoints(initial="column", md="row"), gap="5", width="100%"),
+        rx.cond(S.sign_ins.length() > 0, rx.flex(rx.foreach(S.sign_ins, sign_in_button), gap="2", wrap="wrap",
+                                                   width="100%", data_testid="sign-in-networks")),
         spacing="3", width="100%"), width="100%")
+
+
+def sign_in_button(network: rx.Var[dict[str, str]]) -> rx.Component:
+    """A network connected through its own sign-in page: a plain link that starts the round trip."""
+    return rx.link(rx.button(rx.icon(network["icon"], size=14, aria_hidden="true"), "Connect ", network["label"],
+                             variant="surface", size="2", title=network["note"]),
+                   href=network["href"], data_testid="connect-" + network["key"].to(str))
 
 
 def disconnect_dialog() -> rx.Component:

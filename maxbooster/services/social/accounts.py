@@ -1,21 +1,24 @@
-"""Connected accounts: connect (sandbox at once; Mastodon through OAuth with state and PKCE), tokens
-encrypted at rest and refreshed before they expire, "reconnect" when the network revokes the grant,
-disconnect (tokens deleted, revoked at the instance), key rotation.
+"""Connected accounts: connect (sandbox at once; Mastodon, X, Facebook/Instagram and YouTube through
+OAuth with state and PKCE), tokens encrypted at rest and refreshed before they expire (tokens.py),
+"reconnect" when the network revokes the grant, disconnect (tokens revoked and deleted), key rotation.
 
-`begin_mastodon_connect` returns the instance's authorization URL and a sealed transaction (state,
-PKCE verifier, instance, owner; 10 minutes) that the caller keeps in an HttpOnly cookie until the
-callback hands it to `complete_mastodon_connect`.
+`begin_connect` keeps the attempt server-side (a `SocialConnect` row: the state's hash, the PKCE
+verifier encrypted, 10 minutes) and returns the network's authorization URL; the callback hands the
+query to `complete_connect`, which uses the attempt once (its row is deleted, whatever the outcome)
+and stores the accounts the grant gives. `begin/complete_mastodon_connect` are the older variant that
+keeps the attempt sealed in a cookie instead.
 """
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
 import hmac
 import secrets
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -24,6 +27,7 @@ from maxbooster.models.social import (
     AccountState,
     SocialAccount,
     SocialApp,
+    SocialConnect,
     SocialNetwork,
     SocialPostVariant,
     VariantState,
@@ -32,23 +36,31 @@ from maxbooster.services import audit
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import ErrorCode, InvalidInput, NetworkUnavailable, PermissionDenied, RateLimited
-from maxbooster.services.social import crypto
+from maxbooster.services.social import crypto, grants, oauth
 from maxbooster.services.social.netguard import check_public, normalise_instance_url
 from maxbooster.services.social.providers import mastodon, provider_for
 from maxbooster.services.social.providers.base import (
-    AccountAccess,
     GrantRevoked,
-    Profile,
     ProviderError,
     Rejected,
 )
 from maxbooster.services.social.providers.base import RateLimited as ProviderRateLimited
 from maxbooster.services.social.providers.sandbox import sandbox_followers
+from maxbooster.services.social.tokens import (  # access, reconnect and rotation live there; kept reachable here
+    RECONNECT as RECONNECT,
+)
+from maxbooster.services.social.tokens import (
+    access_for,
+    app_credentials,
+    mark_reconnect,
+    revoke_at_network,
+)
+from maxbooster.services.social.tokens import (
+    rotate_tokens as rotate_tokens,
+)
 from maxbooster.settings import get_settings
 
 CONNECT_TTL_S = 600
-REFRESH_MARGIN = timedelta(minutes=5)
-RECONNECT = "Connect this account again: the network no longer accepts our access."
 
 
 def domain_error(exc: ProviderError, network: str = "The network") -> Exception:
@@ -84,6 +96,120 @@ def connect_sandbox(*, session: Session, actor: Actor, handle: str = "") -> Soci
     return account
 
 
+def offered_networks() -> list[str]:
+    """The networks an owner can connect here: the sandbox and Mastodon always, the others once the
+    administrator has set their app's credentials."""
+    always = (SocialNetwork.SANDBOX, SocialNetwork.MASTODON)
+    return [str(n) for n in SocialNetwork if n in always or oauth.config_for(n) is not None]
+
+
+def _oauth_network(network: str) -> SocialNetwork:
+    known = {str(n) for n in SocialNetwork}
+    if network not in known or network == SocialNetwork.SANDBOX:
+        choices = ", ".join(sorted(known - {SocialNetwork.SANDBOX}))
+        raise InvalidInput(f"{network[:40]!r} is not a network to connect through sign-in; choose one of {choices}.")
+    if network != SocialNetwork.MASTODON and oauth.config_for(network) is None:
+        raise NetworkUnavailable(f"{oauth.name_of(network)} is not set up on this server (its app credentials "
+                                 "are missing); ask the administrator, or connect another network.")
+    return SocialNetwork(network)
+
+
+def _state_hash(state: str) -> str:
+    return hashlib.sha256(state.encode("utf-8")).hexdigest()
+
+
+def begin_connect(*, session: Session, actor: Actor, network: str, redirect_uri: str, instance_url: str = "") -> str:
+    """The network's authorization URL; the attempt (state, PKCE verifier) waits server-side for the callback."""
+    owner = actor.require_user()
+    net = _oauth_network(network)
+    state, verifier, instance = secrets.token_urlsafe(32), secrets.token_urlsafe(64), ""
+    try:
+        if net == SocialNetwork.MASTODON:
+            instance = normalise_instance_url(instance_url)
+            check_public(instance)
+            app = app_credentials(_app(session, instance, redirect_uri))
+            url = mastodon.authorization_url(instance, app, redirect_uri=redirect_uri, state=state,
+                                             code_verifier=verifier)
+        else:
+            config = oauth.config_for(net)
+            assert config is not None  # checked by _oauth_network
+            url = oauth.authorization_url(config, redirect_uri=redirect_uri, state=state, code_verifier=verifier)
+    except ProviderError as exc:
+        raise domain_error(exc, oauth.name_of(net)) from exc
+    session.execute(delete(SocialConnect).where(col(SocialConnect.expires_at) < utcnow()))
+    session.add(SocialConnect(owner_id=owner, network=net, state_hash=_state_hash(state), instance_url=instance,
+                              code_verifier_enc=crypto.encrypt(verifier), redirect_uri=redirect_uri,
+                              expires_at=utcnow() + timedelta(seconds=CONNECT_TTL_S)))
+    session.commit()
+    return url
+
+
+def _claim(session: Session, owner: uuid.UUID, network: str, state: str) -> SocialConnect | None:
+    """This owner's attempt with this state, removed so that no second callback can use it."""
+    if not state or len(state) > 200:
+        return None
+    attempt = session.exec(select(SocialConnect).where(
+        col(SocialConnect.state_hash) == _state_hash(state), col(SocialConnect.owner_id) == owner,
+        col(SocialConnect.network) == network)).first()
+    if attempt is None:
+        return None
+    taken = session.execute(delete(SocialConnect).where(col(SocialConnect.id) == attempt.id))
+    session.commit()
+    return attempt if taken.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def complete_connect(*, session: Session, actor: Actor, network: str, params: Mapping[str, str]) -> list[SocialAccount]:
+    """Use the attempt named by the callback's state (once), trade the code for tokens and store every
+    account the grant gives, tokens encrypted; connecting again updates the same rows."""
+    owner = actor.require_user()
+    name = oauth.name_of(network)
+    attempt = _claim(session, owner, network, str(params.get("state") or ""))
+    if attempt is None or attempt.expires_at < utcnow():
+        raise InvalidInput(f"This {name} connection attempt is unknown, expired or was already used; "
+                           "start again from your social accounts.")
+    if params.get("error"):
+        raise PermissionDenied(f"{name} did not approve the connection, so nothing was connected; start again and "
+                               "allow access to connect the account.")
+    code = str(params.get("code") or "")
+    if not code:
+        raise InvalidInput(f"{name}'s answer carried no authorization code; start again.")
+    try:
+        verifier = crypto.decrypt(attempt.code_verifier_enc)
+    except crypto.TokenUnreadable as exc:  # the key changed while the attempt waited
+        raise InvalidInput(f"This {name} connection attempt can no longer be read; start again.") from exc
+    app = _app(session, attempt.instance_url, attempt.redirect_uri) if network == SocialNetwork.MASTODON else None
+    try:
+        given = grants.from_code(network, code=code, code_verifier=verifier,
+                                 redirect_uri=attempt.redirect_uri, instance_url=attempt.instance_url,
+                                 app=app_credentials(app) if app else None)
+    except ProviderError as exc:
+        raise domain_error(exc, name) from exc
+    stored = [_store(session, owner, grant, app) for grant in given]
+    for account in stored:
+        audit.record(session, actor, "social.account.connect", target=f"social_accounts:{account.id}",
+                     details={"network": account.network, "instance": account.instance_url})
+    session.commit()
+    return stored
+
+
+def _store(session: Session, owner: uuid.UUID, grant: grants.Grant, app: SocialApp | None) -> SocialAccount:
+    query = select(SocialAccount).where(
+        col(SocialAccount.owner_id) == owner, col(SocialAccount.network) == grant.network,
+        col(SocialAccount.instance_url) == grant.instance_url, col(SocialAccount.remote_id) == grant.profile.remote_id)
+    account = session.exec(query).first() or SocialAccount(
+        owner_id=owner, network=grant.network, instance_url=grant.instance_url, remote_id=grant.profile.remote_id,
+        handle=grant.profile.handle)
+    account.app_id = app.id if app is not None else None
+    account.handle, account.display_name = grant.profile.handle, grant.profile.display_name
+    account.followers_count = grant.profile.followers_count
+    account.access_token_enc = crypto.encrypt(grant.access_token)
+    account.refresh_token_enc = crypto.encrypt(grant.refresh_token) if grant.refresh_token else None
+    account.token_expires_at, account.scopes, account.limits = grant.expires_at, grant.scope[:200], grant.limits
+    account.state, account.state_message, account.updated_at = AccountState.CONNECTED, "", utcnow()
+    session.add(account)
+    return account
+
+
 def begin_mastodon_connect(*, session: Session, actor: Actor, instance_url: str, redirect_uri: str) -> tuple[str, str]:
     """(the instance's authorization URL, the sealed transaction to keep until the callback)."""
     owner = actor.require_user()
@@ -92,7 +218,7 @@ def begin_mastodon_connect(*, session: Session, actor: Actor, instance_url: str,
     app = _app(session, instance, redirect_uri)
     state, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(64)
     try:
-        url = mastodon.authorization_url(instance, _credentials(app), redirect_uri=redirect_uri, state=state,
+        url = mastodon.authorization_url(instance, app_credentials(app), redirect_uri=redirect_uri, state=state,
                                          code_verifier=verifier)
     except ProviderError as exc:
         raise domain_error(exc, "Mastodon") from exc
@@ -119,33 +245,14 @@ def complete_mastodon_connect(*, session: Session, actor: Actor, transaction: st
     instance, redirect = str(data["instance"]), str(data["redirect"])
     app = _app(session, instance, redirect)
     try:
-        tokens = mastodon.exchange_code(instance, _credentials(app), redirect_uri=redirect, code=code,
-                                        code_verifier=str(data["cv"]))
-        profile = mastodon.MastodonProvider().profile(AccountAccess("", instance, tokens.access_token))
-        limits = mastodon.instance_limits(instance)
+        (grant,) = grants.from_code(SocialNetwork.MASTODON, code=code, code_verifier=str(data["cv"]),
+                                    redirect_uri=redirect, instance_url=instance, app=app_credentials(app))
     except ProviderError as exc:
         raise domain_error(exc, "Mastodon") from exc
-    account = _upsert(session, owner, instance, app, profile)
-    account.access_token_enc = crypto.encrypt(tokens.access_token)
-    account.refresh_token_enc = crypto.encrypt(tokens.refresh_token) if tokens.refresh_token else None
-    account.token_expires_at, account.scopes, account.limits = tokens.expires_at, tokens.scope[:200], limits
-    account.state, account.state_message, account.updated_at = AccountState.CONNECTED, "", utcnow()
-    session.add(account)
+    account = _store(session, owner, grant, app)
     audit.record(session, actor, "social.account.connect", target=f"social_accounts:{account.id}",
                  details={"network": account.network, "instance": instance})
     session.commit()
-    return account
-
-
-def _upsert(session: Session, owner: uuid.UUID, instance: str, app: SocialApp, profile: Profile) -> SocialAccount:
-    query = select(SocialAccount).where(
-        col(SocialAccount.owner_id) == owner, col(SocialAccount.network) == SocialNetwork.MASTODON,
-        col(SocialAccount.instance_url) == instance, col(SocialAccount.remote_id) == profile.remote_id)
-    account = session.exec(query).first() or SocialAccount(
-        owner_id=owner, network=SocialNetwork.MASTODON, instance_url=instance, remote_id=profile.remote_id,
-        handle=profile.handle)
-    account.app_id, account.handle, account.display_name = app.id, profile.handle, profile.display_name
-    account.followers_count = profile.followers_count
     return account
 
 
@@ -176,66 +283,6 @@ def _app(session: Session, instance: str, redirect_uri: str) -> SocialApp:
     return app
 
 
-def _credentials(app: SocialApp) -> mastodon.AppCredentials:
-    return mastodon.AppCredentials(app.client_id, crypto.decrypt(app.client_secret_enc))
-
-
-def access_for(*, session: Session, account: SocialAccount) -> AccountAccess:
-    """The account's decrypted access, refreshed first when it expires within five minutes.
-    Raises GrantRevoked (after marking the account "reconnect") when it cannot be used."""
-    if account.state != AccountState.CONNECTED:
-        raise GrantRevoked(account.state_message or RECONNECT)
-    if account.network == SocialNetwork.SANDBOX:
-        return AccountAccess(str(account.id), remote_id=account.remote_id)
-    if not account.access_token_enc:
-        mark_reconnect(session=session, account=account, reason=RECONNECT)
-        raise GrantRevoked(RECONNECT)
-    expires = account.token_expires_at
-    if expires is not None and expires - utcnow() < REFRESH_MARGIN:
-        _refresh(session, account)
-    return AccountAccess(str(account.id), account.instance_url, crypto.decrypt(account.access_token_enc or ""),
-                         account.remote_id)
-
-
-def _refresh(session: Session, account: SocialAccount) -> None:
-    """Trade the refresh token for new tokens, one refresher at a time (the row is locked)."""
-    locked = session.exec(select(SocialAccount).where(col(SocialAccount.id) == account.id)
-                          .with_for_update().execution_options(populate_existing=True)).first()
-    if locked is None:
-        raise GrantRevoked("The account was disconnected.")
-    if locked.token_expires_at is not None and locked.token_expires_at - utcnow() >= REFRESH_MARGIN:
-        session.commit()  # someone else refreshed while we waited for the lock
-        return
-    app = session.get(SocialApp, locked.app_id) if locked.app_id else None
-    if not locked.refresh_token_enc or app is None:
-        mark_reconnect(session=session, account=locked, reason="The access expired; connect the account again.")
-        raise GrantRevoked("The access expired; connect the account again.")
-    try:
-        tokens = mastodon.refresh_tokens(locked.instance_url, _credentials(app), redirect_uri=app.redirect_uri,
-                                         refresh_token=crypto.decrypt(locked.refresh_token_enc))
-    except GrantRevoked as exc:
-        mark_reconnect(session=session, account=locked, reason=str(exc))
-        raise
-    except ProviderError:
-        session.rollback()
-        raise
-    locked.access_token_enc = crypto.encrypt(tokens.access_token)
-    if tokens.refresh_token:
-        locked.refresh_token_enc = crypto.encrypt(tokens.refresh_token)
-    locked.token_expires_at, locked.updated_at = tokens.expires_at, utcnow()
-    session.add(locked)
-    session.commit()
-
-
-def mark_reconnect(*, session: Session, account: SocialAccount, reason: str) -> None:
-    """The network refused our grant: the account shows "reconnect" and its dead tokens are dropped."""
-    account.state, account.state_message = AccountState.RECONNECT, reason[:500]
-    account.access_token_enc = account.refresh_token_enc = None
-    account.token_expires_at, account.updated_at = None, utcnow()
-    session.add(account)
-    session.commit()
-
-
 def refresh_account(*, session: Session, actor: Actor, account_id: uuid.UUID) -> SocialAccount:
     """Read the account from its network again (handle, name, follower count)."""
     account = get_owned(session=session, model=SocialAccount, obj_id=account_id, actor=actor)
@@ -258,11 +305,7 @@ def disconnect(*, session: Session, actor: Actor, account_id: uuid.UUID) -> None
     """Forget the account: its tokens are revoked at the instance (best effort) and deleted with the row;
     its posts that have not gone out yet fail with that reason; published ones keep their record."""
     account = get_owned(session=session, model=SocialAccount, obj_id=account_id, actor=actor)
-    app = session.get(SocialApp, account.app_id) if account.app_id else None
-    if app is not None and account.access_token_enc:
-        # a token that cannot be read or a host that is refused: nothing to revoke from here
-        with contextlib.suppress(crypto.TokenUnreadable, InvalidInput):
-            mastodon.revoke(account.instance_url, _credentials(app), token=crypto.decrypt(account.access_token_enc))
+    revoke_at_network(session=session, account=account)
     pending = session.exec(select(SocialPostVariant).where(
         col(SocialPostVariant.account_id) == account.id, col(SocialPostVariant.state) == VariantState.SCHEDULED)).all()
     for variant in pending:
@@ -273,21 +316,3 @@ def disconnect(*, session: Session, actor: Actor, account_id: uuid.UUID) -> None
                  details={"network": account.network, "handle": account.handle})
     session.delete(account)
     session.commit()
-
-
-def rotate_tokens(*, session: Session) -> int:
-    """Re-encrypt every stored token and client secret under the newest SOCIAL_TOKEN_KEYS key."""
-    changed = 0
-    for account in session.exec(select(SocialAccount)).all():
-        for name in ("access_token_enc", "refresh_token_enc"):
-            value = getattr(account, name)
-            if value:
-                setattr(account, name, crypto.reencrypt(value))
-                changed += 1
-        session.add(account)
-    for app in session.exec(select(SocialApp)).all():
-        app.client_secret_enc = crypto.reencrypt(app.client_secret_enc)
-        session.add(app)
-        changed += 1
-    session.commit()
-    return changed

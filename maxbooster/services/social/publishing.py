@@ -18,7 +18,8 @@ variant in publishing; the job system re-runs the job (or the sweep reclaims it 
 up), and the retry sends the same key, so the network answers with the post it already made.
 Mastodon forgets keys after an hour, so a retry more than 50 minutes after the first attempt (a
 long rate limit) first looks through the account's recent statuses for one with exactly this text
-and, if there is one, records it instead of posting again.
+and, if there is one, records it instead of posting again. A network without idempotency keys (X)
+says so with `key_trusted_for = 0`: every retry looks for the post before sending it.
 Every write checks that this job still holds the variant, so a zombie attempt changes nothing.
 """
 
@@ -61,6 +62,7 @@ from maxbooster.services.social.providers import (
     Transient,
     provider_for,
 )
+from maxbooster.services.social.validation import network_name
 from maxbooster.services.storage import get_storage
 from maxbooster.settings import get_settings
 
@@ -161,7 +163,8 @@ def publish(ctx: JobContext) -> str:
                 accounts.mark_reconnect(session=session, account=account, reason=str(exc))
             return _fail(session, variant_id, job_id, str(exc))
         except Rejected as exc:
-            return _fail(session, variant_id, job_id, f"{network.capitalize()} refused the post: {exc.reason}")
+            who = _upper_first(network_name(network))
+            return _fail(session, variant_id, job_id, f"{who} refused the post: {exc.reason}")
         except CannotPublish as exc:
             return _fail(session, variant_id, job_id, str(exc))
         except Exception as exc:  # noqa: BLE001  (a bug or a missing file: counted and retried, never a loop)
@@ -178,6 +181,10 @@ def publish(ctx: JobContext) -> str:
             log.warning("social variant %s was published (%s) but this job no longer holds it", variant_id,
                         result.remote_id)
         return f"social:{variant_id}:published:{result.remote_id}"
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _start(session: Session, variant_id: uuid.UUID, job_id: uuid.UUID) -> SocialPostVariant | None:
@@ -197,7 +204,8 @@ def _send(session: Session, account: SocialAccount, variant: SocialPostVariant, 
     text, key, attempt, first_sent = variant.text, variant.idempotency_key, variant.attempts, variant.first_sent_at
     access = accounts.access_for(session=session, account=account)
     provider = provider_for(variant.network, session=session)
-    if attempt > 1 and first_sent is not None and utcnow() - first_sent > KEY_TRUSTED_FOR:
+    trusted = getattr(provider, "key_trusted_for", KEY_TRUSTED_FOR)  # X: none, every retry looks first
+    if attempt > 1 and first_sent is not None and utcnow() - first_sent >= trusted:
         found = provider.find_published(access, text=text, since=first_sent)
         if found is not None:
             return found
@@ -226,7 +234,7 @@ def _upload_media(session: Session, provider: SocialProvider, access: Any, varia
         except (NotFound, FileNotFoundError) as exc:
             raise CannotPublish(f"{record.original_name} is no longer in storage; attach it again.") from exc
         ids.append(provider.upload_media(access, MediaFile(record.original_name, record.content_type, data,
-                                                            str(item.get("description") or ""))))
+                                                            str(item.get("description") or ""), record.key)))
         session.execute(update(V).where(_held(variant_id, job_id)).values(remote_media_ids=list(ids)))
         session.commit()
     return ids

@@ -4,8 +4,12 @@ Mastodon counts grapheme clusters, a link as `characters_reserved_per_url` (23) 
 length, and a remote mention `@user@host` as `@user`; its limit is the instance's
 `max_characters` (500 by default). X counts twitter-text v3 weights: a code point in Latin and
 general-punctuation ranges weighs 1, anything else (CJK, most other scripts) 2, an emoji sequence 2
-however many code points it has, a link 23; the limit is 280. The sandbox network allows 1,000
-characters. Every problem is a sentence the user can act on.
+however many code points it has, a link 23; the limit is 280, with up to 4 images or one video or GIF.
+Facebook Pages take 63,206 characters. Instagram needs media (up to 10 in a carousel, photos and
+videos mixed), a caption of at most 2,200 characters and 30 hashtags. YouTube needs exactly one
+video; the post's first line is the video's title (1 to 100 characters), the rest its description
+(at most 5,000), neither with "<" or ">". The sandbox network allows 1,000 characters. Every problem
+is a sentence the user can act on.
 """
 
 from __future__ import annotations
@@ -43,6 +47,30 @@ class Limits:
                                    "video/webm", "audio/mpeg", "audio/ogg", "audio/wav", "audio/flac")
     image_bytes: int = 16 * 1024 * 1024
     video_bytes: int = 99 * 1024 * 1024
+    requires_media: str = ""  # "", "any" (Instagram) or "video" (YouTube)
+    video_alone: bool = True  # a video (or GIF on X) cannot share a post with other media
+    max_hashtags: int = 0  # 0: no limit
+
+
+NAMES = {SocialNetwork.X: "X", SocialNetwork.FACEBOOK: "Facebook", SocialNetwork.INSTAGRAM: "Instagram",
+         SocialNetwork.YOUTUBE: "YouTube", SocialNetwork.MASTODON: "Mastodon", SocialNetwork.SANDBOX: "the sandbox"}
+MB = 1024 * 1024
+_IMAGES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+_VIDEOS = ("video/mp4", "video/quicktime", "video/webm")
+YOUTUBE_TITLE_MAX = 100
+YOUTUBE_DESCRIPTION_MAX = 5000
+NETWORK_LIMITS = {
+    SocialNetwork.X: Limits(max_characters=X_MAX_WEIGHTED_LENGTH, max_media=4, mime_types=_IMAGES + _VIDEOS[:2],
+                            image_bytes=5 * MB, video_bytes=512 * MB),
+    SocialNetwork.FACEBOOK: Limits(max_characters=63_206, max_media=10, mime_types=_IMAGES + _VIDEOS[:2],
+                                   image_bytes=10 * MB, video_bytes=1024 * MB),
+    SocialNetwork.INSTAGRAM: Limits(max_characters=2200, max_media=10, mime_types=("image/jpeg",) + _VIDEOS[:2],
+                                    image_bytes=8 * MB, video_bytes=300 * MB, requires_media="any",
+                                    video_alone=False, max_hashtags=30),
+    SocialNetwork.YOUTUBE: Limits(max_characters=YOUTUBE_DESCRIPTION_MAX, max_media=1, mime_types=_VIDEOS,
+                                  video_bytes=4096 * MB, requires_media="video"),
+}
+_HASHTAG = regex.compile(r"(?<![\w#])#\w+", regex.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -63,6 +91,11 @@ class Check:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def network_name(network: str) -> str:
+    """The network as users read it: "X", "YouTube", "the sandbox"."""
+    return NAMES.get(network, network.capitalize())  # type: ignore[call-overload]
 
 
 def _links(text: str) -> list[tuple[int, int]]:
@@ -115,6 +148,8 @@ def limits_for(network: str, account_limits: Mapping[str, Any] | None = None) ->
     given = dict(account_limits or {})
     if network == SocialNetwork.SANDBOX:
         return Limits(max_characters=1000)
+    if network in NETWORK_LIMITS:
+        return NETWORK_LIMITS[network]  # type: ignore[index]
     base = Limits(max_characters=500)
     mimes = given.get("supported_mime_types")
     return Limits(
@@ -134,12 +169,22 @@ def _positive(value: Any, default: int) -> int:
 def length_for(network: str, text: str, limits: Limits) -> int:
     if network == SocialNetwork.MASTODON:
         return mastodon_length(text, url_length=limits.url_length)
+    if network == SocialNetwork.X:
+        return x_weighted_length(text)
+    if network == SocialNetwork.YOUTUBE:
+        return len(_GRAPHEME.findall(youtube_parts(text)[1]))
     return len(_GRAPHEME.findall(text))
+
+
+def youtube_parts(text: str) -> tuple[str, str]:
+    """(title, description): the first line as typed (empty: no title) and the rest, each trimmed."""
+    title, _, description = text.partition("\n")
+    return title.strip(), description.strip()
 
 
 def check_variant(network: str, text: str, media: Sequence[MediaInfo], limits: Limits) -> Check:
     """Everything that would make the network refuse this post, as sentences."""
-    name = "the sandbox" if network == SocialNetwork.SANDBOX else network.capitalize()
+    name = network_name(network)
     length = length_for(network, text, limits)
     problems: list[str] = []
     if not text.strip() and not media:
@@ -158,6 +203,30 @@ def check_variant(network: str, text: str, media: Sequence[MediaInfo], limits: L
             problems.append(f"{item.name} is {item.size_bytes / 1e6:.1f} MB; {name} takes at most "
                             f"{cap / 1e6:.0f} MB for this kind of file.")
     kinds = {m.mime.split("/", 1)[0] for m in media}
-    if len(media) > 1 and kinds & {"video", "audio"}:
-        problems.append(f"{name} takes one video or audio file alone, not together with other media.")
+    alone = kinds & {"video", "audio"} or (network == SocialNetwork.X and any(m.mime == "image/gif" for m in media))
+    if len(media) > 1 and alone and limits.video_alone:
+        what = "one video or GIF" if network == SocialNetwork.X else "one video or audio file"
+        problems.append(f"{name} takes {what} alone, not together with other media.")
+    problems += _network_rules(network, name, text, media, limits)
     return Check(length=length, limit=limits.max_characters, problems=tuple(problems))
+
+
+def _network_rules(network: str, name: str, text: str, media: Sequence[MediaInfo], limits: Limits) -> list[str]:
+    problems: list[str] = []
+    if limits.requires_media == "any" and not media:
+        problems.append(f"{name} posts need a photo or a video; add at least one.")
+    if limits.requires_media == "video" and not any(m.mime.startswith("video/") for m in media):
+        problems.append(f"{name} posts are videos; add one video (an audiogram works).")
+    if limits.max_hashtags and len(_HASHTAG.findall(text)) > limits.max_hashtags:
+        problems.append(f"{name} allows at most {limits.max_hashtags} hashtags; remove "
+                        f"{len(_HASHTAG.findall(text)) - limits.max_hashtags}.")
+    if network == SocialNetwork.YOUTUBE:
+        title, description = youtube_parts(text)
+        if not title:
+            problems.append("Write the video's title on the first line.")
+        elif len(_GRAPHEME.findall(title)) > YOUTUBE_TITLE_MAX:
+            problems.append(f"The title (first line) is {len(_GRAPHEME.findall(title))} characters; YouTube "
+                            f"allows {YOUTUBE_TITLE_MAX}.")
+        if "<" in text or ">" in text:
+            problems.append("YouTube does not allow < or > in a title or description; remove them.")
+    return problems

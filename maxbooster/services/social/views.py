@@ -41,7 +41,12 @@ NETWORKS: list[Network] = [
     Network(SocialNetwork.SANDBOX, "Sandbox", "flask-conical", "Practice network — nothing is really posted."),
     Network(SocialNetwork.MASTODON, "Mastodon", "message-circle", "Any Mastodon server: you sign in there.",
             needs_instance=True),
+    Network(SocialNetwork.X, "X", "at-sign", "Sign in at X."),
+    Network(SocialNetwork.FACEBOOK, "Facebook Page", "thumbs-up", "Sign in at Facebook and pick your Pages."),
+    Network(SocialNetwork.INSTAGRAM, "Instagram", "camera", "A professional account linked to a Facebook Page."),
+    Network(SocialNetwork.YOUTUBE, "YouTube", "clapperboard", "Sign in with Google and pick your channel."),
 ]
+SIGN_IN_NETWORKS = (SocialNetwork.X, SocialNetwork.FACEBOOK, SocialNetwork.INSTAGRAM, SocialNetwork.YOUTUBE)
 ICONS = {n.key: n.icon for n in NETWORKS}
 LABELS = {n.key: n.label for n in NETWORKS}
 STATE_TONES = {VariantState.SCHEDULED: "blue", VariantState.PUBLISHING: "amber", VariantState.PUBLISHED: "green",
@@ -214,3 +219,10 @@ def media_choices(*, session: Session, actor: Actor, limit: int = 60) -> list[di
         | col(StoredFile.content_type).like("video/%")).order_by(col(StoredFile.created_at).desc()).limit(limit)
     return [{"id": str(f.id), "name": f.original_name, "kind": f.content_type.split("/", 1)[0],
              "size": f"{f.size_bytes / 1e6:.1f} MB"} for f in session.exec(query).all()]
+
+
+def sign_in_choices() -> list[Network]:
+    """The networks connected through their own sign-in page that this server is set up for (the sandbox and
+    Mastodon have their own forms on the accounts page)."""
+    offered = set(accounts.offered_networks())
+    return [n for n in NETWORKS if n.key in SIGN_IN_NETWORKS and n.key in offered]

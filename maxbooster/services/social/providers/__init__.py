@@ -1,4 +1,5 @@
-"""One adapter per network behind `SocialProvider`: the sandbox (embedded default) and Mastodon."""
+"""One adapter per network behind `SocialProvider`: the sandbox (embedded default), Mastodon, X, YouTube,
+Facebook Pages and Instagram (Graph API)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,11 @@ from maxbooster.services.social.providers.base import (
     SocialProvider,
     Transient,
 )
+from maxbooster.services.social.providers.graph import FacebookPageProvider, InstagramProvider
 from maxbooster.services.social.providers.mastodon import MastodonProvider
 from maxbooster.services.social.providers.sandbox import SandboxProvider
+from maxbooster.services.social.providers.x import XProvider
+from maxbooster.services.social.providers.youtube import YouTubeProvider
 
 
 def provider_for(network: str, *, session: Session) -> SocialProvider:
@@ -28,6 +32,14 @@ def provider_for(network: str, *, session: Session) -> SocialProvider:
         return SandboxProvider(session)
     if network == SocialNetwork.MASTODON:
         return MastodonProvider()
+    if network == SocialNetwork.X:
+        return XProvider()
+    if network == SocialNetwork.YOUTUBE:
+        return YouTubeProvider()
+    if network == SocialNetwork.FACEBOOK:
+        return FacebookPageProvider()
+    if network == SocialNetwork.INSTAGRAM:
+        return InstagramProvider()
     raise ValueError(f"no adapter for the network {network!r}")
 
 

@@ -55,6 +55,7 @@ class MediaFile:
     mime: str
     data: bytes = field(repr=False)
     description: str = ""
+    key: str = ""  # the stored file's storage key: a network that fetches media by URL (Instagram) gets a signed one
 
 
 @dataclass(frozen=True)
