@@ -25,6 +25,7 @@ from maxbooster.models.billing import (
     SubscriptionStatus,
     WebhookEvent,
 )
+from maxbooster.models.campaigns import Campaign, CampaignGoal, CampaignSlot, CampaignState, CampaignVariant, SlotState
 from maxbooster.models.email import EmailOutbox
 from maxbooster.models.jobs import Job, JobAttempt, JobStatus, WorkerHeartbeat
 from maxbooster.models.library import Track, TrackStatus
@@ -63,8 +64,11 @@ from maxbooster.models.social import (
     SandboxPost,
     SocialAccount,
     SocialApp,
+    SocialFollowerSample,
+    SocialMetricSample,
     SocialNetwork,
     SocialPost,
+    SocialPostStats,
     SocialPostVariant,
     VariantState,
 )
@@ -83,6 +87,11 @@ __all__ = [
     "AuthSession",
     "BillingCustomer",
     "BillingInterval",
+    "Campaign",
+    "CampaignGoal",
+    "CampaignSlot",
+    "CampaignState",
+    "CampaignVariant",
     "CheckoutSession",
     "CheckoutStatus",
     "CodeCounter",
@@ -123,9 +132,13 @@ __all__ = [
     "SmartLinkFan",
     "SocialAccount",
     "SocialApp",
+    "SocialFollowerSample",
+    "SocialMetricSample",
     "SocialNetwork",
     "SocialPost",
+    "SocialPostStats",
     "SocialPostVariant",
+    "SlotState",
     "SplitShare",
     "Statement",
     "StatementLine",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from sqlmodel import Session
 
 from maxbooster.models.social import SocialNetwork
@@ -22,10 +25,11 @@ from maxbooster.services.social.providers.mastodon import MastodonProvider
 from maxbooster.services.social.providers.sandbox import SandboxProvider
 
 
-def provider_for(network: str, *, session: Session) -> SocialProvider:
-    """The adapter of `network` (the sandbox records through `session`)."""
+def provider_for(network: str, *, session: Session, clock: Callable[[], datetime] | None = None) -> SocialProvider:
+    """The adapter of `network` (the sandbox records through `session`; `clock` is its "now", for
+    simulations that read metrics at a chosen time)."""
     if network == SocialNetwork.SANDBOX:
-        return SandboxProvider(session)
+        return SandboxProvider(session, clock) if clock else SandboxProvider(session)
     if network == SocialNetwork.MASTODON:
         return MastodonProvider()
     raise ValueError(f"no adapter for the network {network!r}")
