@@ -15,6 +15,8 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.releases.delivery",
     "maxbooster.services.billing.webhooks",
     "maxbooster.services.social.publishing",
+    "maxbooster.services.social.ingest",
+    "maxbooster.services.campaigns.scheduler",
 )
 
 # What each kind is called on the Jobs page.
@@ -27,6 +29,7 @@ LABELS: dict[str, str] = {
     "releases.deliver": "Delivering a release",
     "billing.apply_event": "Applying a payment event",
     "social.publish": "Publishing a social post",
+    "social.ingest_metrics": "Reading engagement of social posts",
 }
 
 

@@ -2,8 +2,8 @@
 idempotency key, so a repeated publish returns the same post) and engagement is SIMULATED: a
 deterministic function of the post's features (length, media, hashtags, question, link, a call to
 action), the UTC hour and weekday it went out, the account's followers, the post's age and a per-post
-wobble seeded by the post's id (reach, likes, comments, shares, saves, views, link clicks, follows). Nothing leaves the machine; every
-figure it gives is marked `simulated`."""
+wobble seeded by the post's id (reach, likes, comments, shares, saves, views, link clicks, follows).
+Nothing leaves the machine; every figure it gives is marked `simulated`."""
 
 from __future__ import annotations
 
