@@ -127,7 +127,7 @@ def _ingest_account(session: Session, account_id: uuid.UUID, posts: list[tuple[u
                 _defer(session, [posts[index]], now + TRANSIENT_DEFER, str(exc), report)
                 continue
             record(session=session, variant_id=variant_id, account_id=account_id, published_at=published_at,
-                   metrics=metrics, now=now)
+                   metrics=metrics, now=now, followers=account.followers_count or 0)
             report.read += 1
         _sample_followers(session, provider, access, account, now)
     except GrantRevoked as exc:
@@ -177,9 +177,11 @@ def _defer(session: Session, posts: Iterable[tuple[uuid.UUID, str, str, datetime
 
 
 def record(*, session: Session, variant_id: uuid.UUID, account_id: uuid.UUID, published_at: datetime,
-           metrics: Metrics, now: datetime) -> SocialPostStats:
-    """Store one reading: a sample row, the post's newest figures and its next reading (not committed)."""
-    reach = metrics.reach if metrics.reach is not None else (metrics.impressions or 0)
+           metrics: Metrics, now: datetime, followers: int = 0) -> SocialPostStats:
+    """Store one reading: a sample row, the post's newest figures and its next reading (not committed).
+    A network that reports no reach nor impressions (Mastodon) gets the account's followers as its
+    reach estimate in the stats (the sample keeps None: not reported)."""
+    reach = metrics.reach if metrics.reach is not None else (metrics.impressions or followers)
     session.add(SocialMetricSample(variant_id=variant_id, taken_at=now, impressions=metrics.impressions,
                                    reach=metrics.reach, likes=metrics.likes, comments=metrics.replies,
                                    shares=metrics.reposts, saves=metrics.saves, video_views=metrics.video_views,
