@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from maxbooster.models.base import utcnow
 from maxbooster.models.jobs import Job, JobStatus
 from maxbooster.models.social import (
     AccountState,
@@ -129,7 +130,7 @@ def test_a_rate_limit_defers_the_account_and_a_server_error_defers_one_post(
     for v in (one, two):
         stats = session.get(SocialPostStats, v.id)
         assert stats is not None and stats.samples == 0 and stats.next_read_at is not None
-        assert stats.next_read_at >= now + timedelta(minutes=9) and stats.read_error  # the reset, with why
+        assert stats.next_read_at >= utcnow() + timedelta(minutes=9) and stats.read_error  # the reset, with why
     later = now + timedelta(minutes=15)
     mastodon.knobs.read_errors = 1
     report = ingest.ingest_due(session=session, now=later)

@@ -83,20 +83,20 @@ def sweep(*, session: Session, now: datetime | None = None, limit: int = SWEEP_B
     now = now or utcnow()
     _reclaim(session, now)
     due = session.exec(select(V.id, V.owner_id).where(col(V.state).in_(ACTIVE), col(V.job_id).is_(None),
-                                                      col(V.due_at) <= now).order_by(col(V.due_at)).limit(limit)).all()
-    started: list[uuid.UUID] = []
+                                                      col(V.due_at) <= now)
+                       .order_by(col(V.due_at), col(V.id)).limit(limit)).all()  # one lock order for every sweep
+    claimed: list[tuple[uuid.UUID, uuid.UUID | None, dict[str, Any]]] = []
     for variant_id, owner_id in due:
         job_id = uuid.uuid4()
-        claimed = session.execute(update(V).where(col(V.id) == variant_id, col(V.job_id).is_(None),
-                                                  col(V.state).in_(ACTIVE)).values(job_id=job_id))
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()  # another sweep took it first
-            continue
-        # one commit holds the claim and the job row, then the broker gets the id
-        jobs.enqueue(session=session, kind=PUBLISH_KIND, owner_id=owner_id, params={"variant_id": str(variant_id)},
-                     max_attempts=JOB_ATTEMPTS, job_id=job_id)
-        started.append(job_id)
-    return started
+        result = session.execute(update(V).where(col(V.id) == variant_id, col(V.job_id).is_(None),
+                                                 col(V.state).in_(ACTIVE)).values(job_id=job_id))
+        if result.rowcount == 1:  # type: ignore[attr-defined]  (0: another sweep took it first)
+            claimed.append((job_id, owner_id, {"variant_id": str(variant_id)}))
+    if not claimed:
+        session.rollback()
+        return []
+    # one commit holds every claim and its job row, then the broker gets the ids
+    return jobs.enqueue_batch(session=session, kind=PUBLISH_KIND, jobs=claimed, max_attempts=JOB_ATTEMPTS)
 
 
 def _reclaim(session: Session, now: datetime) -> None:
@@ -190,7 +190,7 @@ def _send(session: Session, account: SocialAccount, variant: SocialPostVariant, 
         found = provider.find_published(access, text=text, since=first_sent)
         if found is not None:
             return found
-    media_ids = _upload_media(session, provider, access, variant.id, job_id)
+    media_ids = _upload_media(session, provider, access, variant.id, job_id, has_media=bool(variant.media))
     return provider.publish(access, text=text, media_ids=media_ids, idempotency_key=key)
 
 
@@ -199,8 +199,10 @@ def _held(variant_id: uuid.UUID, job_id: uuid.UUID) -> Any:
 
 
 def _upload_media(session: Session, provider: SocialProvider, access: Any, variant_id: uuid.UUID,
-                  job_id: uuid.UUID) -> list[str]:
+                  job_id: uuid.UUID, *, has_media: bool = True) -> list[str]:
     """The network's ids of the variant's media, uploading those not uploaded by an earlier attempt."""
+    if not has_media:  # a text post (media never change once a post is made): nothing to read or upload
+        return []
     variant = session.get(V, variant_id, populate_existing=True)
     if variant is None:
         raise CannotPublish("The post was deleted.")

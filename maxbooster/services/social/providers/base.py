@@ -82,10 +82,13 @@ class Metrics:
     follows: int | None = None  # follows that came from this post
 
     def as_dict(self) -> dict[str, int | bool | None]:
-        return {"likes": self.likes, "reposts": self.reposts, "replies": self.replies,
-                "impressions": self.impressions, "simulated": self.simulated, "reach": self.reach,
-                "saves": self.saves, "video_views": self.video_views, "link_clicks": self.link_clicks,
-                "follows": self.follows}
+        """The counts for a post's card; the optional ones only when the network reported them."""
+        out: dict[str, int | bool | None] = {"likes": self.likes, "reposts": self.reposts, "replies": self.replies,
+                                             "impressions": self.impressions, "simulated": self.simulated}
+        extra = {"reach": self.reach, "saves": self.saves, "video_views": self.video_views,
+                 "link_clicks": self.link_clicks, "follows": self.follows}
+        out.update({k: v for k, v in extra.items() if v is not None})
+        return out
 
 
 @dataclass(frozen=True)

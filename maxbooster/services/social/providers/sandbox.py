@@ -89,18 +89,19 @@ class SandboxProvider:
         return "sandbox-media-" + hashlib.sha256(media.data).hexdigest()[:16]
 
     def publish(self, access: AccountAccess, *, text: str, media_ids: list[str], idempotency_key: str) -> Published:
-        existing = self._find(access, idempotency_key)
-        if existing is None:
-            if self.session.get(SocialAccount, _uuid(access.account_id)) is None:
-                raise Rejected("This sandbox account no longer exists.", status=404)
-            row = SandboxPost(account_id=_uuid(access.account_id), idempotency_key=idempotency_key, text=text,
-                              media_count=len(media_ids), created_at=self.clock())
-            try:
-                self.session.add(row)
-                self.session.commit()
-            except IntegrityError:  # the same key published at the same moment elsewhere: that post wins
-                self.session.rollback()
+        # A new key is the usual case: insert at once; the unique (account, key) turns a repeat into the
+        # post the first call made, and the account's foreign key refuses an account that is gone.
+        row = SandboxPost(account_id=_uuid(access.account_id), idempotency_key=idempotency_key, text=text,
+                          media_count=len(media_ids), created_at=self.clock())
+        try:
+            self.session.add(row)
+            self.session.commit()
+            existing: SandboxPost | None = row
+        except IntegrityError:  # this key was published before (or at the same moment elsewhere): that post wins
+            self.session.rollback()
             existing = self._find(access, idempotency_key)
+            if existing is None and self.session.get(SocialAccount, _uuid(access.account_id)) is None:
+                raise Rejected("This sandbox account no longer exists.", status=404) from None
         if existing is None:
             raise Rejected("The sandbox could not record the post.", status=500)
         return Published(remote_id=str(existing.id), url=SANDBOX_URL + str(existing.id),
