@@ -40,6 +40,8 @@ PUBLISH_GOAL_S = 60.0
 BEST_TIME_GOAL_MS = 200.0
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BENCH_DB = "mb_social_bench"
+THREADS = int(os.environ.get("SOCIAL_BENCH_THREADS", "2"))  # job threads per worker process
+SWEEP_LIMIT = 200  # variants one sweep claims (and commits with their job rows at once)
 
 
 def _met(ok: bool) -> str:
@@ -136,18 +138,32 @@ def run_worker(stop_at: float) -> None:
     from maxbooster.services.broker import InProcessBroker
     from maxbooster.services.social import publishing
 
+    class Pool:
+        """THREADS in-process brokers taking turns: a worker process running jobs concurrently, as a
+        Celery worker with --concurrency does (the jobs mostly wait on the database)."""
+
+        def __init__(self) -> None:
+            self.brokers = [InProcessBroker(worker_id=f"bench-{os.getpid()}-{i}").start() for i in range(THREADS)]
+            self.turn = 0
+
+        def send(self, job_id: uuid.UUID, *, countdown_s: float = 0) -> None:
+            self.turn += 1
+            self.brokers[self.turn % THREADS].send(job_id, countdown_s=countdown_s)
+
     jobs.load_kinds()
-    broker = InProcessBroker(worker_id=f"bench-{os.getpid()}").start()
-    broker_service.use_broker(broker)
+    pool = Pool()
+    broker_service.use_broker(pool)
     idle = 0
     while time.time() < stop_at and idle < 3:
         with session_scope() as session:
-            started = publishing.sweep(session=session, limit=publishing.SWEEP_BATCH // 4)
-        broker.wait_idle(120)
+            started = publishing.sweep(session=session, limit=SWEEP_LIMIT)
+        for broker in pool.brokers:
+            broker.wait_idle(120)
         idle = idle + 1 if not started else 0
         if not started:
             time.sleep(0.3)
-    broker.stop()
+    for broker in pool.brokers:
+        broker.stop()
 
 
 def bench_scheduler(url: str, posts: int, n_accounts: int, workers: int) -> bool:
