@@ -20,6 +20,10 @@ Mastodon forgets keys after an hour, so a retry more than 50 minutes after the f
 long rate limit) first looks through the account's recent statuses for one with exactly this text
 and, if there is one, records it instead of posting again.
 Every write checks that this job still holds the variant, so a zombie attempt changes nothing.
+
+Under a burst (more than BURST variants due in one sweep) one job holds up to GROUP variants and
+publishes them one after the other, each with exactly the steps above (a retry or failure releases
+only that variant); a group job that re-runs after its worker died skips the variants already done.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ from maxbooster.settings import get_settings
 PUBLISH_KIND = "social.publish"
 JOB_ATTEMPTS = 5  # claims of one job; only a worker that dies uses them up (network failures are handled here)
 SWEEP_BATCH = 1000
+BURST, GROUP = 100, 20  # more than BURST due in one sweep: jobs of up to GROUP variants each
 # Mastodon keeps an Idempotency-Key for an hour; a retry later than this first looks for the post itself
 KEY_TRUSTED_FOR = timedelta(minutes=50)
 V = SocialPostVariant
@@ -95,6 +100,16 @@ def sweep(*, session: Session, now: datetime | None = None, limit: int = SWEEP_B
     if not claimed:
         session.rollback()
         return []
+    if len(claimed) > BURST:  # a burst: one job publishes up to GROUP variants in turn (fewer job round trips)
+        grouped = []
+        for start in range(0, len(claimed), GROUP):
+            part = claimed[start:start + GROUP]
+            group_id = part[0][0]
+            for job_id, _, params in part:
+                session.execute(update(V).where(col(V.id) == uuid.UUID(params["variant_id"]),
+                                                col(V.job_id) == job_id).values(job_id=group_id))
+            grouped.append((group_id, part[0][1], {"variant_ids": [p["variant_id"] for _, _, p in part]}))
+        claimed = grouped
     # one commit holds every claim and its job row, then the broker gets the ids
     return jobs.enqueue_batch(session=session, kind=PUBLISH_KIND, jobs=claimed, max_attempts=JOB_ATTEMPTS)
 
@@ -123,8 +138,16 @@ def _periodic_sweep() -> None:
 
 @job_handler(PUBLISH_KIND)
 def publish(ctx: JobContext) -> str:
-    """Publish one variant (see the module's docstring for every outcome)."""
-    variant_id, job_id = uuid.UUID(str(ctx.params["variant_id"])), ctx.job_id
+    """Publish the job's variant, or its variants one after the other (a burst's group); see the
+    module's docstring for every outcome. Each variant is held by this job until its own outcome."""
+    ids = ctx.params.get("variant_ids") or [ctx.params["variant_id"]]
+    results = [_publish_one(uuid.UUID(str(variant_id)), ctx.job_id) for variant_id in ids]
+    if len(results) == 1:
+        return results[0]
+    return f"social:group:{len(results)}:published:{sum(':published:' in r for r in results)}"
+
+
+def _publish_one(variant_id: uuid.UUID, job_id: uuid.UUID) -> str:
     with session_scope() as session:
         variant = _start(session, variant_id, job_id)
         if variant is None:
