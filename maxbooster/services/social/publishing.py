@@ -33,7 +33,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 
 from maxbooster.db import session_scope
@@ -89,29 +89,35 @@ def sweep(*, session: Session, now: datetime | None = None, limit: int = SWEEP_B
     _reclaim(session, now)
     due = session.exec(select(V.id, V.owner_id).where(col(V.state).in_(ACTIVE), col(V.job_id).is_(None),
                                                       col(V.due_at) <= now)
-                       .order_by(col(V.due_at), col(V.id)).limit(limit)).all()  # one lock order for every sweep
+                       .order_by(col(V.due_at), col(V.id)).limit(limit)
+                       .with_for_update(skip_locked=True)).all()  # PostgreSQL: concurrent sweeps take disjoint rows
     claimed: list[tuple[uuid.UUID, uuid.UUID | None, dict[str, Any]]] = []
-    for variant_id, owner_id in due:
+    for owner_id, variant_ids in _groups(due):
         job_id = uuid.uuid4()
-        result = session.execute(update(V).where(col(V.id) == variant_id, col(V.job_id).is_(None),
-                                                 col(V.state).in_(ACTIVE)).values(job_id=job_id))
-        if result.rowcount == 1:  # type: ignore[attr-defined]  (0: another sweep took it first)
-            claimed.append((job_id, owner_id, {"variant_id": str(variant_id)}))
+        # the conditional claim: a variant another sweep took meanwhile is not ours
+        got = session.execute(update(V).where(col(V.id).in_(variant_ids), col(V.job_id).is_(None),
+                                              col(V.state).in_(ACTIVE))
+                              .values(job_id=job_id).returning(V.id)).scalars().all()
+        if len(got) == 1 and len(variant_ids) == 1:
+            claimed.append((job_id, owner_id, {"variant_id": str(got[0])}))
+        elif got:
+            claimed.append((job_id, owner_id, {"variant_ids": [str(v) for v in got]}))
     if not claimed:
         session.rollback()
         return []
-    if len(claimed) > BURST:  # a burst: one job publishes up to GROUP variants in turn (fewer job round trips)
-        grouped = []
-        for start in range(0, len(claimed), GROUP):
-            part = claimed[start:start + GROUP]
-            group_id = part[0][0]
-            for job_id, _, params in part:
-                session.execute(update(V).where(col(V.id) == uuid.UUID(params["variant_id"]),
-                                                col(V.job_id) == job_id).values(job_id=group_id))
-            grouped.append((group_id, part[0][1], {"variant_ids": [p["variant_id"] for _, _, p in part]}))
-        claimed = grouped
     # one commit holds every claim and its job row, then the broker gets the ids
     return jobs.enqueue_batch(session=session, kind=PUBLISH_KIND, jobs=claimed, max_attempts=JOB_ATTEMPTS)
+
+
+def _groups(due: Any) -> list[tuple[uuid.UUID, list[uuid.UUID]]]:
+    """One job per variant normally; under a burst (more than BURST due), jobs of up to GROUP variants
+    of one owner each (a job, like its jobs-page row, belongs to one user)."""
+    if len(due) <= BURST:
+        return [(owner_id, [variant_id]) for variant_id, owner_id in due]
+    by_owner: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for variant_id, owner_id in due:
+        by_owner.setdefault(owner_id, []).append(variant_id)
+    return [(owner, ids[i:i + GROUP]) for owner, ids in by_owner.items() for i in range(0, len(ids), GROUP)]
 
 
 def _reclaim(session: Session, now: datetime) -> None:
@@ -181,6 +187,7 @@ def _publish_one(variant_id: uuid.UUID, job_id: uuid.UUID) -> str:
             session.rollback()
             return _retry(session, variant_id, job_id, attempt, f"Unexpected error ({type(exc).__name__}).",
                           at=utcnow() + backoff(attempt))
+        _no_wait_for_disk(session)
         done = session.execute(update(V).where(_held(variant_id, job_id), col(V.state) == VariantState.PUBLISHING)
                                .values(state=VariantState.PUBLISHED, remote_id=result.remote_id[:100],
                                        remote_url=result.url[:500], published_at=utcnow(), last_error="",
@@ -195,6 +202,7 @@ def _publish_one(variant_id: uuid.UUID, job_id: uuid.UUID) -> str:
 def _start(session: Session, variant_id: uuid.UUID, job_id: uuid.UUID) -> SocialPostVariant | None:
     """scheduled | publishing → publishing for this job, counting the attempt; None if it is not ours."""
     now = utcnow()
+    _no_wait_for_disk(session)
     started = session.execute(update(V).where(_held(variant_id, job_id), col(V.state).in_(ACTIVE)).values(
         state=VariantState.PUBLISHING, attempts=col(V.attempts) + 1, updated_at=now,
         first_sent_at=func.coalesce(col(V.first_sent_at), now)))
@@ -214,7 +222,18 @@ def _send(session: Session, account: SocialAccount, variant: SocialPostVariant, 
         if found is not None:
             return found
     media_ids = _upload_media(session, provider, access, variant.id, job_id, has_media=bool(variant.media))
+    _no_wait_for_disk(session)  # the sandbox records the post in this transaction
     return provider.publish(access, text=text, media_ids=media_ids, idempotency_key=key)
+
+
+def _no_wait_for_disk(session: Session) -> None:
+    """On PostgreSQL, let this transaction's commit return before its WAL is flushed to disk
+    (synchronous_commit off, for this transaction only). A database crash can then forget the last
+    fraction of a second of publishing state, never corrupt it; what it forgets is redone by the
+    retry, which sends the same idempotency key and gets the same post back — so never-twice holds,
+    and a burst is not held up by one disk flush per state change."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def _held(variant_id: uuid.UUID, job_id: uuid.UUID) -> Any:
