@@ -154,14 +154,18 @@ def run_worker(stop_at: float) -> None:
     pool = Pool()
     broker_service.use_broker(pool)
     idle = 0
-    while time.time() < stop_at and idle < 3:
+    while time.time() < stop_at and idle < 20:
+        waiting = sum(len(b._queue) + b._busy for b in pool.brokers)  # noqa: SLF001  (a peek, no lock needed)
+        if waiting >= THREADS:  # enough work queued here: let the other workers sweep
+            time.sleep(0.02)
+            continue
         with session_scope() as session:
             started = publishing.sweep(session=session, limit=SWEEP_LIMIT)
-        for broker in pool.brokers:
-            broker.wait_idle(120)
         idle = idle + 1 if not started else 0
         if not started:
-            time.sleep(0.3)
+            time.sleep(0.1)
+    for broker in pool.brokers:
+        broker.wait_idle(120)
     for broker in pool.brokers:
         broker.stop()
 

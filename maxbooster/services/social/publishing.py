@@ -21,9 +21,10 @@ long rate limit) first looks through the account's recent statuses for one with 
 and, if there is one, records it instead of posting again.
 Every write checks that this job still holds the variant, so a zombie attempt changes nothing.
 
-Under a burst (more than BURST variants due in one sweep) one job holds up to GROUP variants and
-publishes them one after the other, each with exactly the steps above (a retry or failure releases
-only that variant); a group job that re-runs after its worker died skips the variants already done.
+Under a burst (more than BURST variants due in one sweep) one job holds up to GROUP variants (a
+system job when they belong to several users) and publishes them one after the other, each with
+exactly the steps above (a retry or failure releases only that variant); a group job that re-runs
+after its worker died skips the variants already done.
 """
 
 from __future__ import annotations
@@ -109,15 +110,18 @@ def sweep(*, session: Session, now: datetime | None = None, limit: int = SWEEP_B
     return jobs.enqueue_batch(session=session, kind=PUBLISH_KIND, jobs=claimed, max_attempts=JOB_ATTEMPTS)
 
 
-def _groups(due: Any) -> list[tuple[uuid.UUID, list[uuid.UUID]]]:
-    """One job per variant normally; under a burst (more than BURST due), jobs of up to GROUP variants
-    of one owner each (a job, like its jobs-page row, belongs to one user)."""
+def _groups(due: Any) -> list[tuple[uuid.UUID | None, list[uuid.UUID]]]:
+    """One job per variant normally; under a burst (more than BURST due), jobs of up to GROUP variants in
+    due order. A group of one owner's variants is that owner's job; a group spanning owners is a system
+    job (no owner), so nobody's jobs page lists another user's posts."""
     if len(due) <= BURST:
         return [(owner_id, [variant_id]) for variant_id, owner_id in due]
-    by_owner: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for variant_id, owner_id in due:
-        by_owner.setdefault(owner_id, []).append(variant_id)
-    return [(owner, ids[i:i + GROUP]) for owner, ids in by_owner.items() for i in range(0, len(ids), GROUP)]
+    groups: list[tuple[uuid.UUID | None, list[uuid.UUID]]] = []
+    for i in range(0, len(due), GROUP):
+        part = due[i:i + GROUP]
+        owners = {owner_id for _, owner_id in part}
+        groups.append((owners.pop() if len(owners) == 1 else None, [variant_id for variant_id, _ in part]))
+    return groups
 
 
 def _reclaim(session: Session, now: datetime) -> None:
