@@ -10,9 +10,10 @@ Measured against the goals of issue 13, on PostgreSQL:
    social sweep as a worker's housekeeping does and the jobs it starts on SOCIAL_BENCH_THREADS (8)
    in-process broker threads (the same `jobs.execute` a Celery worker calls; publishing waits on the
    database and the network far more than it computes, so it wants threads, not cores: 2 threads
-   per process took 122 s, 4 took 91 s, 8 took 55 s on the loaded development machine). Goal: all published within 60 s of the due minute with
-   zero duplicates — counted on the sandbox network's own table, one row per account and idempotency
-   key, and by every variant published exactly once.
+   per process took 122 s, 4 took 91 s, 8 took 55 s on the loaded development machine).
+   Goal: all published within 60 s of the due minute with zero duplicates — counted on the sandbox
+   network's own table, one row per account and idempotency key, and by every variant published
+   exactly once.
 2. best-time: one account with 2 years of hourly posts (17,520 measured posts, each with its stats
    row and one reading), the user in a daylight-saving time zone: `best_times` timed over --runs
    runs, goal <= 200 ms.

@@ -82,7 +82,7 @@ def _accounts(session: Session, owner: uuid.UUID, networks: list[str]) -> list[S
     for name in networks:
         if name not in known:
             raise InvalidInput(f"{name!r} is not a network we post to; choose from {', '.join(sorted(known))}.")
-    found = []
+    found: list[SocialAccount] = []
     for name in dict.fromkeys(networks):
         mine = session.exec(select(SocialAccount).where(col(SocialAccount.owner_id) == owner,
                                                         col(SocialAccount.network) == name,
@@ -173,7 +173,7 @@ def create_campaign(*, session: Session, actor: Actor, data: CampaignIn, now: da
         raise InvalidInput("No posting time falls inside these dates; make the campaign longer.")
     session.add(campaign)
     session.flush()
-    session.add_all(variants + slots)
+    session.add_all([*variants, *slots])
     audit.record(session, actor, "campaigns.create", target=f"campaigns:{campaign.id}",
                  details={"goal": data.goal, "variants": len(variants), "slots": len(slots)})
     session.commit()

@@ -12,13 +12,15 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from maxbooster.models.base import utcnow
-from maxbooster.models.campaigns import Campaign, CampaignSlot, CampaignVariant, SlotState
+from maxbooster.models.campaigns import Campaign, CampaignGoal, CampaignSlot, CampaignVariant, SlotState
 from maxbooster.models.releases import SmartLinkClick
 from maxbooster.models.social import SocialAccount, SocialPostStats
 from maxbooster.services.actor import Actor
@@ -132,7 +134,7 @@ def _click_uplift(session: Session, campaign: Campaign, baseline_from: datetime,
     if campaign.smart_link_id is None:
         return [], None
     first, start, last = baseline_from.date(), campaign.starts_at.date(), until.date()
-    counted = dict(session.execute(select(SmartLinkClick.day, func.sum(SmartLinkClick.clicks))
+    counted: dict[Any, Any] = dict(session.execute(sa_select(col(SmartLinkClick.day), func.sum(SmartLinkClick.clicks))
                                    .where(col(SmartLinkClick.smart_link_id) == campaign.smart_link_id,
                                           col(SmartLinkClick.day) >= first, col(SmartLinkClick.day) <= last)
                                    .group_by(col(SmartLinkClick.day))).all())
@@ -183,11 +185,15 @@ def uplift_report(*, session: Session, actor: Actor, campaign_id: uuid.UUID,
     filled = [s for s in slots if s.state == SlotState.SCHEDULED and s.variant_id in labels]
     share = {label: (sum(1 for s in filled if s.variant_id == vid) / len(filled) if filled else 0.0)
              for vid, label in sorted(labels.items(), key=lambda kv: kv[1])}
-    points = [SlotPoint(s.due_at, s.network, handles.get(s.account_id, ""), s.state, labels.get(s.variant_id, ""),
-                        s.explored, dict(s.draws), s.note, *(measured.get(s.post_variant_id, (None, None))))
-              for s in slots]
+    points = []
+    for s in slots:
+        handle = handles.get(s.account_id, "") if s.account_id else ""
+        label = labels.get(s.variant_id, "") if s.variant_id else ""
+        events, reach = measured.get(s.post_variant_id, (None, None)) if s.post_variant_id else (None, None)
+        points.append(SlotPoint(s.due_at, s.network, handle, s.state, label, s.explored, dict(s.draws), s.note,
+                                events, reach))
     link_days, link_uplift = _click_uplift(session, campaign, baseline_from, min(now, campaign.ends_at))
-    words = GOAL_WORDS[campaign.goal]
+    words = GOAL_WORDS[CampaignGoal(campaign.goal)]
     if not rows:
         message = f"No campaign post has been measured yet; {words} appear here a few hours after the first post."
     elif not base:

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import BigInteger, Float, case, cast, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from maxbooster.models.accounts import User
@@ -38,7 +39,7 @@ DEFAULT_HOURS: dict[str, dict[str, tuple[int, ...]]] = {
     SocialNetwork.SANDBOX: {"weekday": (18, 12, 20, 9), "weekend": (11, 19, 15, 21)},
     SocialNetwork.MASTODON: {"weekday": (12, 18, 9, 20), "weekend": (11, 17, 20, 14)},
 }
-NETWORK_NAMES = {SocialNetwork.SANDBOX: "the sandbox", SocialNetwork.MASTODON: "Mastodon"}
+NETWORK_NAMES: dict[str, str] = {SocialNetwork.SANDBOX: "the sandbox", SocialNetwork.MASTODON: "Mastodon"}
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def hour_cells(*, session: Session, account_id: uuid.UUID, timezone: str) -> lis
     weekday, hour = ((local // 86400) + 3) % 7, (local % 86400) // 3600  # 1970-01-01 was a Thursday
     rate = cast(s.interactions, Float) / cast(s.reach, Float)
     rows = session.execute(
-        select(weekday.label("wd"), hour.label("h"), func.count(), func.sum(s.reach), func.sum(s.interactions),
+        sa_select(weekday.label("wd"), hour.label("h"), func.count(), func.sum(s.reach), func.sum(s.interactions),
                func.sum(rate), func.sum(rate * rate))
         .where(col(s.account_id) == account_id, col(s.reach) > 0).group_by("wd", "h")).all()
     return [_cell(int(wd), int(h), int(n), int(reach), int(inter), float(sr), float(sq))

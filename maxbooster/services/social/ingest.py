@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from maxbooster.db import session_scope
@@ -76,14 +77,14 @@ def next_read(published_at: datetime, now: datetime) -> datetime | None:
 
 def _due(session: Session, now: datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID, str, str, datetime]]:
     """(variant, account, network, remote id, published at) of posts whose reading is due, by account."""
-    query = (select(V.id, V.account_id, V.network, V.remote_id, V.published_at)
+    query = (sa_select(col(V.id), col(V.account_id), col(V.network), col(V.remote_id), col(V.published_at))
              .outerjoin(S, col(S.variant_id) == col(V.id))
              .where(col(V.state) == VariantState.PUBLISHED, col(V.remote_id) != "", col(V.account_id).is_not(None),
                     col(V.published_at).is_not(None),
                     or_(and_(col(S.variant_id).is_(None), col(V.published_at) >= now - DAILY_FOR),
                         col(S.next_read_at) <= now))
              .order_by(col(V.account_id)).limit(limit))
-    return [tuple(row) for row in session.execute(query).all()]  # type: ignore[misc]
+    return [(a, b, c, d, e) for a, b, c, d, e in session.execute(query).all()]
 
 
 def ingest_due(*, session: Session, now: datetime | None = None, limit: int = BATCH) -> IngestReport:

@@ -98,7 +98,7 @@ def sweep(*, session: Session, now: datetime | None = None, limit: int = SWEEP_B
         # the conditional claim: a variant another sweep took meanwhile is not ours
         got = session.execute(update(V).where(col(V.id).in_(variant_ids), col(V.job_id).is_(None),
                                               col(V.state).in_(ACTIVE))
-                              .values(job_id=job_id).returning(V.id)).scalars().all()
+                              .values(job_id=job_id).returning(col(V.id))).scalars().all()
         if len(got) == 1 and len(variant_ids) == 1:
             claimed.append((job_id, owner_id, {"variant_id": str(got[0])}))
         elif got:
