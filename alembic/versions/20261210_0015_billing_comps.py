@@ -6,7 +6,7 @@ indexed for the sweep that ends comps; the granting admin is kept for the record
 admin account is deleted (the audit log keeps who did it).
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-10 09:00:00.000000
 """
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ import maxbooster.models.base
 
 
 revision: str = '0015'
-down_revision: str | None = '0012'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -26,6 +26,7 @@ from maxbooster.models.billing import (
     SubscriptionStatus,
     WebhookEvent,
 )
+from maxbooster.models.campaigns import Campaign, CampaignGoal, CampaignSlot, CampaignState, CampaignVariant, SlotState
 from maxbooster.models.email import EmailOutbox
 from maxbooster.models.jobs import Job, JobAttempt, JobStatus, WorkerHeartbeat
 from maxbooster.models.library import Track, TrackStatus
@@ -72,9 +73,12 @@ from maxbooster.models.social import (
     SocialApp,
     SocialAudiogram,
     SocialConnect,
+    SocialFollowerSample,
+    SocialMetricSample,
     SocialNetwork,
     SocialPost,
     SocialPostHold,
+    SocialPostStats,
     SocialPostVariant,
     SocialQueueSlot,
     SocialReviewLink,
@@ -98,6 +102,11 @@ __all__ = [
     "BillingComp",
     "BillingCustomer",
     "BillingInterval",
+    "Campaign",
+    "CampaignGoal",
+    "CampaignSlot",
+    "CampaignState",
+    "CampaignVariant",
     "CheckoutSession",
     "CheckoutStatus",
     "CodeCounter",
@@ -150,6 +159,10 @@ __all__ = [
     "SocialPostVariant",
     "SocialQueueSlot",
     "SocialReviewLink",
+    "SocialFollowerSample",
+    "SocialMetricSample",
+    "SocialPostStats",
+    "SlotState",
     "SplitShare",
     "Statement",
     "StatementLine",

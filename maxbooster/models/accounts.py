@@ -48,6 +48,8 @@ class User(SQLModel, table=True):
     password_changed_at: datetime | None = ts_field()
     # Access tokens issued before this instant are refused (password change, disable).
     tokens_valid_after: datetime | None = ts_field()
+    # IANA zone of the artist's audience clock (best time to post, campaign slots); UTC until set
+    timezone: str = Field(default="UTC", max_length=64)
 
 
 class AuthSession(SQLModel, table=True):

@@ -303,3 +303,67 @@ class SocialAudiogram(SQLModel, table=True):
     square_file_id: uuid.UUID | None = Field(default=None, foreign_key="stored_files.id", ondelete="SET NULL")
     created_at: datetime = created_at_field()
     finished_at: datetime | None = ts_field()
+
+
+class SocialPostStats(SQLModel, table=True):
+    """A published variant's latest counts (from its newest sample) and when to read it next.
+    `interactions` = likes + comments + shares + saves; `next_read_at` None: no more readings (too old)."""
+
+    __tablename__ = "social_post_stats"
+    __table_args__ = (
+        CheckConstraint("reach >= 0 AND interactions >= 0", name="ck_social_post_stats_counts"),
+        Index("ix_social_post_stats_account_published", "account_id", "published_at"),
+        Index("ix_social_post_stats_next_read", "next_read_at"),
+    )
+
+    variant_id: uuid.UUID = Field(foreign_key="social_post_variants.id", primary_key=True, ondelete="CASCADE")
+    account_id: uuid.UUID = Field(foreign_key="social_accounts.id", ondelete="CASCADE")
+    published_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    impressions: int = Field(default=0)
+    reach: int = Field(default=0)
+    likes: int = Field(default=0)
+    comments: int = Field(default=0)
+    shares: int = Field(default=0)
+    saves: int = Field(default=0)
+    interactions: int = Field(default=0)
+    video_views: int = Field(default=0)
+    link_clicks: int = Field(default=0)
+    follows: int = Field(default=0)
+    samples: int = Field(default=0)
+    simulated: bool = Field(default=False)
+    last_read_at: datetime | None = ts_field()
+    next_read_at: datetime | None = ts_field()
+    read_error: str = Field(default="", max_length=500)  # why the last reading was deferred
+
+
+class SocialMetricSample(SQLModel, table=True):
+    """One reading of a published variant's counts (None: the network does not report that count)."""
+
+    __tablename__ = "social_metric_samples"
+    __table_args__ = (UniqueConstraint("variant_id", "taken_at", name="uq_social_metric_samples_taken"),)
+
+    id: uuid.UUID = uuid_pk()
+    variant_id: uuid.UUID = Field(foreign_key="social_post_variants.id", ondelete="CASCADE")
+    taken_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    impressions: int | None = Field(default=None)
+    reach: int | None = Field(default=None)
+    likes: int = Field(default=0)
+    comments: int = Field(default=0)
+    shares: int = Field(default=0)
+    saves: int | None = Field(default=None)
+    video_views: int | None = Field(default=None)
+    link_clicks: int | None = Field(default=None)
+    follows: int | None = Field(default=None)
+    simulated: bool = Field(default=False)
+
+
+class SocialFollowerSample(SQLModel, table=True):
+    """An account's follower count at one reading."""
+
+    __tablename__ = "social_follower_samples"
+    __table_args__ = (UniqueConstraint("account_id", "taken_at", name="uq_social_follower_samples_taken"),)
+
+    id: uuid.UUID = uuid_pk()
+    account_id: uuid.UUID = Field(foreign_key="social_accounts.id", ondelete="CASCADE")
+    taken_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    followers: int = Field(default=0)

@@ -16,6 +16,8 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.billing.webhooks",
     "maxbooster.services.social.publishing",
     "maxbooster.services.social.audiogram",
+    "maxbooster.services.social.ingest",
+    "maxbooster.services.campaigns.scheduler",
 )
 
 # What each kind is called on the Jobs page.
@@ -29,6 +31,7 @@ LABELS: dict[str, str] = {
     "billing.apply_event": "Applying a payment event",
     "social.publish": "Publishing a social post",
     "social.audiogram": "Rendering an audiogram video",
+    "social.ingest_metrics": "Reading engagement of social posts",
 }
 
 

@@ -114,6 +114,23 @@ def enqueue(*, session: Session, kind: str, owner_id: uuid.UUID | None,
     return job
 
 
+def enqueue_batch(*, session: Session, kind: str, jobs: list[tuple[uuid.UUID, uuid.UUID | None, dict[str, Any]]],
+                  max_attempts: int | None = None) -> list[uuid.UUID]:
+    """`enqueue` for many jobs of one kind at once: (job id, owner id, params) each; one commit holds
+    them all (with whatever the caller changed in `session`), then the broker gets every id."""
+    load_kinds()
+    if kind not in HANDLERS:
+        raise InvalidInput(f"unknown job kind {kind!r}", code=ErrorCode.UNKNOWN_JOB_KIND)
+    now, attempts = utcnow(), max_attempts or get_settings().job_max_attempts
+    session.add_all([Job(id=job_id, kind=kind, owner_id=owner_id, params=params, enqueued_at=now,
+                         max_attempts=attempts) for job_id, owner_id, params in jobs])
+    session.commit()
+    broker = get_broker()
+    for job_id, _, _ in jobs:
+        broker.send(job_id)
+    return [job_id for job_id, _, _ in jobs]
+
+
 def claim(*, session: Session, job_id: uuid.UUID, worker_id: str) -> int | None:
     """Atomically take a pending job; returns the attempt number, or None if not ours to run."""
     now = utcnow()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel
 from maxbooster.models import (
     AllocatedCode,
     BillingCustomer,
+    Campaign,
     CheckoutSession,
     Delivery,
     Invoice,
@@ -86,6 +87,8 @@ FACTORIES: dict[str, Callable[[uuid.UUID], Any]] = {
         currency="USD", status="paid", last_event_created=datetime.now(UTC), last_event_id="evt_1"),
     "royalty_ledger": lambda owner: LedgerEntry(owner_id=owner, party_email="a@example.com", kind="income",
                                                 amount_minor=1, currency="USD"),
+    "campaigns": lambda owner: Campaign(owner_id=owner, name="c", goal="follows", starts_at=datetime.now(UTC),
+                                        ends_at=datetime.now(UTC) + timedelta(days=1)),
     "social_accounts": lambda owner: SocialAccount(owner_id=owner, network="sandbox", remote_id=uuid.uuid4().hex,
                                                    handle="@a@sandbox"),
     "social_connects": lambda owner: SocialConnect(owner_id=owner, network="x", state_hash=uuid.uuid4().hex,

@@ -17,7 +17,7 @@ from typing import Any
 from maxbooster.services import job_kinds, jobs
 
 ROOT = Path(__file__).resolve().parents[2]
-ENQUEUE = {"enqueue", "enqueue_for"}
+ENQUEUE = {"enqueue", "enqueue_for", "enqueue_batch"}
 
 
 def _fresh(code: str, tmp_path: Path) -> Any:
@@ -79,12 +79,14 @@ def test_registry_is_exactly_what_the_modules_register_and_the_code_enqueues(tmp
         "from maxbooster.services import job_kinds, jobs\n"
         "before = sorted(jobs.HANDLERS)\n"
         "for name in job_kinds.MODULES: importlib.import_module(name)\n"
-        "print(json.dumps({'before': before, 'kinds': {k: f.__module__ for k, f in jobs.HANDLERS.items()}}))\n",
+        "print(json.dumps({'before': before, 'kinds': {k: f.__module__ for k, f in jobs.HANDLERS.items()},\n"
+        "                  'periodic': sorted({f.__module__ for f in jobs.PERIODIC.values()})}))\n",
         tmp_path)
     registered: dict[str, str] = got["kinds"]
     assert got["before"] == [], "importing the jobs service alone registers nothing"
     assert set(registered) == _kinds_used_in_code()
-    assert set(registered.values()) == set(job_kinds.MODULES), "each listed module registers, and only they do"
+    assert set(registered.values()) | set(got["periodic"]) == set(job_kinds.MODULES), \
+        "each listed module registers a kind or a periodic task, and only they do"
     for kind in registered:
         assert jobs.KIND_NAME.match(kind), f"{kind!r} is not named feature.verb"
     assert set(job_kinds.LABELS) == set(registered), "every kind (and only a real kind) has a Jobs-page label"

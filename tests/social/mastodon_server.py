@@ -41,6 +41,8 @@ class Knobs:
     reject_reason: str = ""  # answer POST /api/v1/statuses with 422 and this error
     malformed: int = 0  # answer POST /api/v1/statuses with 200 and a body that is not JSON
     media_processing_polls: int = 0  # a new upload answers 202 and stays unprocessed for this many GETs
+    rate_limit_reads: int = 0  # answer GET /api/v1/statuses/<id> (metrics) with 429 and X-RateLimit-Reset
+    read_errors: int = 0  # answer GET /api/v1/statuses/<id> with 503
     expiring_tokens: bool = False  # tokens expire (expires_in) and come with refresh tokens
     token_lifetime_s: int = 3600
     deny_authorization: bool = False
@@ -223,6 +225,16 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(404, {"error": "Record not found"})
             return self._send(200, {"id": status_id, "text": s.sources[status_id], "spoiler_text": ""})
         if path.startswith("/api/v1/statuses/"):
+            k = s.knobs
+            if k.rate_limit_reads > 0:
+                k.rate_limit_reads -= 1
+                reset = datetime.now(UTC) + timedelta(seconds=k.rate_limit_reset_s)
+                return self._send(429, {"error": "Too many requests"}, {
+                    "X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace("+00:00", "Z")})
+            if k.read_errors > 0:
+                k.read_errors -= 1
+                return self._send(503, b"<html>Service Unavailable</html>")
             status = s.statuses.get(path.rsplit("/", 1)[1])
             return self._send(200, status) if status else self._send(404, {"error": "Record not found"})
         return self._send(404, {"error": "Not found"})

@@ -104,7 +104,8 @@ def test_engagement_is_simulated_deterministically_and_marked(session: Session, 
     measured = publishing.refresh_metrics(session=session, actor=actor_for(user), variant_id=variant.id)
     again = publishing.refresh_metrics(session=session, actor=actor_for(user), variant_id=variant.id)
     assert measured.metrics["simulated"] is True and set(measured.metrics) == {
-        "likes", "reposts", "replies", "impressions", "simulated"}
+        "likes", "reposts", "replies", "impressions", "simulated", "reach", "saves", "video_views", "link_clicks",
+        "follows"}
     assert again.metrics["impressions"] >= measured.metrics["impressions"]  # only grows with age
     fixed = datetime(2026, 12, 4, 19, 0, tzinfo=UTC)
     clocked = SandboxProvider(session, clock=lambda: fixed + timedelta(hours=30))

@@ -21,6 +21,11 @@ long rate limit) first looks through the account's recent statuses for one with 
 and, if there is one, records it instead of posting again. A network without idempotency keys (X)
 says so with `key_trusted_for = 0`: every retry looks for the post before sending it.
 Every write checks that this job still holds the variant, so a zombie attempt changes nothing.
+
+Under a burst (more than BURST variants due in one sweep) one job holds up to GROUP variants (a
+system job when they belong to several users) and publishes them one after the other, each with
+exactly the steps above (a retry or failure releases only that variant); a group job that re-runs
+after its worker died skips the variants already done.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, update
+from sqlalchemy import exists, func, text, update
 from sqlmodel import Session, col, select
 
 from maxbooster.db import session_scope
@@ -69,6 +74,7 @@ from maxbooster.settings import get_settings
 PUBLISH_KIND = "social.publish"
 JOB_ATTEMPTS = 5  # claims of one job; only a worker that dies uses them up (network failures are handled here)
 SWEEP_BATCH = 1000
+BURST, GROUP = 100, 20  # more than BURST due in one sweep: jobs of up to GROUP variants each
 # Mastodon keeps an Idempotency-Key for an hour; a retry later than this first looks for the post itself
 KEY_TRUSTED_FOR = timedelta(minutes=50)
 V = SocialPostVariant
@@ -96,20 +102,38 @@ def sweep(*, session: Session, now: datetime | None = None, limit: int = SWEEP_B
                           col(SocialPostHold.state) != HoldState.APPROVED)
     due = session.exec(select(V.id, V.owner_id).where(col(V.state).in_(ACTIVE), col(V.job_id).is_(None),
                                                       col(V.due_at) <= now, ~held)
-                       .order_by(col(V.due_at)).limit(limit)).all()
-    started: list[uuid.UUID] = []
-    for variant_id, owner_id in due:
+                       .order_by(col(V.due_at), col(V.id)).limit(limit)
+                       .with_for_update(skip_locked=True)).all()  # PostgreSQL: concurrent sweeps take disjoint rows
+    claimed: list[tuple[uuid.UUID, uuid.UUID | None, dict[str, Any]]] = []
+    for owner_id, variant_ids in _groups(due):
         job_id = uuid.uuid4()
-        claimed = session.execute(update(V).where(col(V.id) == variant_id, col(V.job_id).is_(None),
-                                                  col(V.state).in_(ACTIVE)).values(job_id=job_id))
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()  # another sweep took it first
-            continue
-        # one commit holds the claim and the job row, then the broker gets the id
-        jobs.enqueue(session=session, kind=PUBLISH_KIND, owner_id=owner_id, params={"variant_id": str(variant_id)},
-                     max_attempts=JOB_ATTEMPTS, job_id=job_id)
-        started.append(job_id)
-    return started
+        # the conditional claim: a variant another sweep took meanwhile is not ours
+        got = session.execute(update(V).where(col(V.id).in_(variant_ids), col(V.job_id).is_(None),
+                                              col(V.state).in_(ACTIVE))
+                              .values(job_id=job_id).returning(col(V.id))).scalars().all()
+        if len(got) == 1 and len(variant_ids) == 1:
+            claimed.append((job_id, owner_id, {"variant_id": str(got[0])}))
+        elif got:
+            claimed.append((job_id, owner_id, {"variant_ids": [str(v) for v in got]}))
+    if not claimed:
+        session.rollback()
+        return []
+    # one commit holds every claim and its job row, then the broker gets the ids
+    return jobs.enqueue_batch(session=session, kind=PUBLISH_KIND, jobs=claimed, max_attempts=JOB_ATTEMPTS)
+
+
+def _groups(due: Any) -> list[tuple[uuid.UUID | None, list[uuid.UUID]]]:
+    """One job per variant normally; under a burst (more than BURST due), jobs of up to GROUP variants in
+    due order. A group of one owner's variants is that owner's job; a group spanning owners is a system
+    job (no owner), so nobody's jobs page lists another user's posts."""
+    if len(due) <= BURST:
+        return [(owner_id, [variant_id]) for variant_id, owner_id in due]
+    groups: list[tuple[uuid.UUID | None, list[uuid.UUID]]] = []
+    for i in range(0, len(due), GROUP):
+        part = due[i:i + GROUP]
+        owners = {owner_id for _, owner_id in part}
+        groups.append((owners.pop() if len(owners) == 1 else None, [variant_id for variant_id, _ in part]))
+    return groups
 
 
 def _reclaim(session: Session, now: datetime) -> None:
@@ -136,8 +160,16 @@ def _periodic_sweep() -> None:
 
 @job_handler(PUBLISH_KIND)
 def publish(ctx: JobContext) -> str:
-    """Publish one variant (see the module's docstring for every outcome)."""
-    variant_id, job_id = uuid.UUID(str(ctx.params["variant_id"])), ctx.job_id
+    """Publish the job's variant, or its variants one after the other (a burst's group); see the
+    module's docstring for every outcome. Each variant is held by this job until its own outcome."""
+    ids = ctx.params.get("variant_ids") or [ctx.params["variant_id"]]
+    results = [_publish_one(uuid.UUID(str(variant_id)), ctx.job_id) for variant_id in ids]
+    if len(results) == 1:
+        return results[0]
+    return f"social:group:{len(results)}:published:{sum(':published:' in r for r in results)}"
+
+
+def _publish_one(variant_id: uuid.UUID, job_id: uuid.UUID) -> str:
     with session_scope() as session:
         variant = _start(session, variant_id, job_id)
         if variant is None:
@@ -172,6 +204,7 @@ def publish(ctx: JobContext) -> str:
             session.rollback()
             return _retry(session, variant_id, job_id, attempt, f"Unexpected error ({type(exc).__name__}).",
                           at=utcnow() + backoff(attempt))
+        _no_wait_for_disk(session)
         done = session.execute(update(V).where(_held(variant_id, job_id), col(V.state) == VariantState.PUBLISHING)
                                .values(state=VariantState.PUBLISHED, remote_id=result.remote_id[:100],
                                        remote_url=result.url[:500], published_at=utcnow(), last_error="",
@@ -190,6 +223,7 @@ def _upper_first(text: str) -> str:
 def _start(session: Session, variant_id: uuid.UUID, job_id: uuid.UUID) -> SocialPostVariant | None:
     """scheduled | publishing → publishing for this job, counting the attempt; None if it is not ours."""
     now = utcnow()
+    _no_wait_for_disk(session)
     started = session.execute(update(V).where(_held(variant_id, job_id), col(V.state).in_(ACTIVE)).values(
         state=VariantState.PUBLISHING, attempts=col(V.attempts) + 1, updated_at=now,
         first_sent_at=func.coalesce(col(V.first_sent_at), now)))
@@ -209,8 +243,19 @@ def _send(session: Session, account: SocialAccount, variant: SocialPostVariant, 
         found = provider.find_published(access, text=text, since=first_sent)
         if found is not None:
             return found
-    media_ids = _upload_media(session, provider, access, variant.id, job_id)
+    media_ids = _upload_media(session, provider, access, variant.id, job_id, has_media=bool(variant.media))
+    _no_wait_for_disk(session)  # the sandbox records the post in this transaction
     return provider.publish(access, text=text, media_ids=media_ids, idempotency_key=key)
+
+
+def _no_wait_for_disk(session: Session) -> None:
+    """On PostgreSQL, let this transaction's commit return before its WAL is flushed to disk
+    (synchronous_commit off, for this transaction only). A database crash can then forget the last
+    fraction of a second of publishing state, never corrupt it; what it forgets is redone by the
+    retry, which sends the same idempotency key and gets the same post back — so never-twice holds,
+    and a burst is not held up by one disk flush per state change."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def _held(variant_id: uuid.UUID, job_id: uuid.UUID) -> Any:
@@ -218,8 +263,10 @@ def _held(variant_id: uuid.UUID, job_id: uuid.UUID) -> Any:
 
 
 def _upload_media(session: Session, provider: SocialProvider, access: Any, variant_id: uuid.UUID,
-                  job_id: uuid.UUID) -> list[str]:
+                  job_id: uuid.UUID, *, has_media: bool = True) -> list[str]:
     """The network's ids of the variant's media, uploading those not uploaded by an earlier attempt."""
+    if not has_media:  # a text post (media never change once a post is made): nothing to read or upload
+        return []
     variant = session.get(V, variant_id, populate_existing=True)
     if variant is None:
         raise CannotPublish("The post was deleted.")

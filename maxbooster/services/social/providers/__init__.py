@@ -3,6 +3,9 @@ Facebook Pages and Instagram (Graph API)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from sqlmodel import Session
 
 from maxbooster.models.social import SocialNetwork
@@ -26,10 +29,11 @@ from maxbooster.services.social.providers.x import XProvider
 from maxbooster.services.social.providers.youtube import YouTubeProvider
 
 
-def provider_for(network: str, *, session: Session) -> SocialProvider:
-    """The adapter of `network` (the sandbox records through `session`)."""
+def provider_for(network: str, *, session: Session, clock: Callable[[], datetime] | None = None) -> SocialProvider:
+    """The adapter of `network` (the sandbox records through `session`; `clock` is its "now", for
+    simulations that read metrics at a chosen time)."""
     if network == SocialNetwork.SANDBOX:
-        return SandboxProvider(session)
+        return SandboxProvider(session, clock) if clock else SandboxProvider(session)
     if network == SocialNetwork.MASTODON:
         return MastodonProvider()
     if network == SocialNetwork.X:

@@ -67,17 +67,29 @@ class Published:
 
 @dataclass(frozen=True)
 class Metrics:
-    """A post's counts as the network reports them; `simulated` when the network is the sandbox."""
+    """A post's counts as the network reports them; `simulated` when the network is the sandbox.
+    likes/reposts/replies are what every network reports; the others are None where a network does
+    not report them (Mastodon has no impressions, reach, saves, views or link clicks)."""
 
     likes: int
-    reposts: int
-    replies: int
+    reposts: int  # shares
+    replies: int  # comments
     impressions: int | None = None
     simulated: bool = False
+    reach: int | None = None  # distinct accounts that saw it
+    saves: int | None = None
+    video_views: int | None = None
+    link_clicks: int | None = None
+    follows: int | None = None  # follows that came from this post
 
     def as_dict(self) -> dict[str, int | bool | None]:
-        return {"likes": self.likes, "reposts": self.reposts, "replies": self.replies,
-                "impressions": self.impressions, "simulated": self.simulated}
+        """The counts for a post's card; the optional ones only when the network reported them."""
+        out: dict[str, int | bool | None] = {"likes": self.likes, "reposts": self.reposts, "replies": self.replies,
+                                             "impressions": self.impressions, "simulated": self.simulated}
+        extra = {"reach": self.reach, "saves": self.saves, "video_views": self.video_views,
+                 "link_clicks": self.link_clicks, "follows": self.follows}
+        out.update({k: v for k, v in extra.items() if v is not None})
+        return out
 
 
 @dataclass(frozen=True)
