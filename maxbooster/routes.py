@@ -142,6 +142,29 @@ V1_BILLING_PORTAL = f"{V1_BILLING}/portal"
 V1_BILLING_SANDBOX_CHECKOUT = f"{V1_BILLING}/sandbox/checkout/{{session_id}}"  # GET: what it is; POST: pay
 V1_BILLING_WEBHOOK_STRIPE = f"{V1_BILLING}/webhooks/stripe"
 
+# Marketplace: browse and search published listings, a listing, a seller's storefront (no sign-in);
+# the seller's side: onboarding (Connect), dashboard, their listings with tiers, collaborators, files,
+# cover, voice tag, preview, publish; the sandbox provider's own onboarding page
+V1_MARKETPLACE = f"{V1}/marketplace"
+V1_MARKETPLACE_LISTINGS = f"{V1_MARKETPLACE}/listings"
+V1_MARKETPLACE_LISTING = f"{V1_MARKETPLACE_LISTINGS}/{{listing_id}}"
+V1_MARKETPLACE_STOREFRONT = f"{V1_MARKETPLACE}/sellers/{{seller_id}}/listings"
+V1_MARKETPLACE_SELLER = f"{V1_MARKETPLACE}/seller"
+V1_MARKETPLACE_SELLER_ONBOARDING = f"{V1_MARKETPLACE_SELLER}/onboarding"
+V1_MARKETPLACE_SELLER_REFRESH = f"{V1_MARKETPLACE_SELLER}/refresh"
+V1_MARKETPLACE_SELLER_LISTINGS = f"{V1_MARKETPLACE_SELLER}/listings"
+V1_MARKETPLACE_SELLER_LISTING = f"{V1_MARKETPLACE_SELLER_LISTINGS}/{{listing_id}}"
+V1_MARKETPLACE_SELLER_TIERS = f"{V1_MARKETPLACE_SELLER_LISTING}/tiers"
+V1_MARKETPLACE_SELLER_COLLABORATORS = f"{V1_MARKETPLACE_SELLER_LISTING}/collaborators"
+V1_MARKETPLACE_SELLER_TRACK_FILE = f"{V1_MARKETPLACE_SELLER_LISTING}/files/track"
+V1_MARKETPLACE_SELLER_ZIP_FILE = f"{V1_MARKETPLACE_SELLER_LISTING}/files/zip"
+V1_MARKETPLACE_SELLER_COVER = f"{V1_MARKETPLACE_SELLER_LISTING}/cover"
+V1_MARKETPLACE_SELLER_VOICE_TAG = f"{V1_MARKETPLACE_SELLER_LISTING}/voice-tag"
+V1_MARKETPLACE_SELLER_PREVIEW = f"{V1_MARKETPLACE_SELLER_LISTING}/preview"
+V1_MARKETPLACE_SELLER_PUBLISH = f"{V1_MARKETPLACE_SELLER_LISTING}/publish"
+V1_MARKETPLACE_SELLER_UNPUBLISH = f"{V1_MARKETPLACE_SELLER_LISTING}/unpublish"
+V1_MARKETPLACE_SANDBOX_ONBOARDING = f"{V1_MARKETPLACE}/sandbox/onboarding/{{account_id}}"  # GET: state; POST: finish
+
 # Stored files for their owner, by signed URL (services/media.py makes them)
 MEDIA = "/api/media"
 MEDIA_TOKEN = f"{MEDIA}/{{token}}"

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     stripe_api_base_raw: str = Field(default="", alias="STRIPE_API_BASE")
     stripe_prices_raw: str = Field(default="", alias="STRIPE_PRICES")
     billing_grace_days: int = Field(default=7, ge=0, le=60, alias="BILLING_GRACE_DAYS")
+    # marketplace: previews and the checks of uploaded ZIPs (packs, presets, plugins)
+    marketplace_preview_seconds: int = Field(default=30, ge=5, le=120, alias="MARKETPLACE_PREVIEW_SECONDS")
+    marketplace_zip_max_bytes: int = Field(default=4 * 1024**3, ge=1, alias="MARKETPLACE_ZIP_MAX_BYTES")
+    marketplace_zip_max_ratio: int = Field(default=100, ge=2, alias="MARKETPLACE_ZIP_MAX_RATIO")
+    marketplace_zip_max_entries: int = Field(default=10_000, ge=1, alias="MARKETPLACE_ZIP_MAX_ENTRIES")
     # social publishing: connected accounts' tokens are encrypted with the first key, any key decrypts
     social_token_keys_raw: str = Field(default="", alias="SOCIAL_TOKEN_KEYS")
     social_allow_private_instances: bool = Field(default=False, alias="SOCIAL_ALLOW_PRIVATE_INSTANCES")

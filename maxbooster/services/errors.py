@@ -57,6 +57,10 @@ class ErrorCode(StrEnum):
     WEBHOOK_REFUSED = "webhook_refused"
     NO_BILLING_ACCOUNT = "no_billing_account"
     NOT_CONFIGURED = "not_configured"
+    # marketplace
+    LISTING_NOT_READY = "listing_not_ready"
+    SELLER_NOT_READY = "seller_not_ready"
+    ZIP_REFUSED = "zip_refused"
     # social
     SOCIAL_UNAVAILABLE = "social_unavailable"
     SOCIAL_RECONNECT = "social_reconnect"
@@ -104,6 +108,9 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.WEBHOOK_REFUSED: "That webhook was refused: its signature, timestamp or body is not valid.",
     ErrorCode.NO_BILLING_ACCOUNT: "You have no subscription to manage yet. Choose a plan first.",
     ErrorCode.NOT_CONFIGURED: "This is not set up on this server yet; ask the administrator.",
+    ErrorCode.LISTING_NOT_READY: "This listing is not ready to publish yet; the message lists what to add.",
+    ErrorCode.SELLER_NOT_READY: "Finish setting up your seller account (payouts) before you publish.",
+    ErrorCode.ZIP_REFUSED: "This ZIP file was refused; the message says why. Fix it and upload it again.",
     ErrorCode.SOCIAL_UNAVAILABLE: "The social network could not be reached. Try again in a moment.",
     ErrorCode.SOCIAL_RECONNECT: "The social network no longer accepts our access to this account. "
                                 "Connect the account again.",

@@ -15,6 +15,7 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.releases.delivery",
     "maxbooster.services.billing.webhooks",
     "maxbooster.services.social.publishing",
+    "maxbooster.services.marketplace.previews",
 )
 
 # What each kind is called on the Jobs page.
@@ -27,6 +28,7 @@ LABELS: dict[str, str] = {
     "releases.deliver": "Delivering a release",
     "billing.apply_event": "Applying a payment event",
     "social.publish": "Publishing a social post",
+    "marketplace.preview": "Making a watermarked preview",
 }
 
 

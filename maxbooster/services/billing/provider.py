@@ -1,7 +1,9 @@
 """The one payments interface and the configured adapter behind it.
 
-`PaymentsProvider` is what billing needs from a payments service today: customers, Checkout
-sessions in subscription mode, billing-portal sessions and reading a subscription back. Two adapters:
+`PaymentsProvider` is what billing and the marketplace need from a payments service: customers,
+Checkout sessions in subscription mode, billing-portal sessions, reading a subscription back, and for
+sellers connected accounts (Connect Express), onboarding links, reading an account, its balance
+and payouts. Two adapters:
 `SandboxProvider` (the embedded default: ids derived from their inputs, state in our own tables,
 events fed to the same webhook path) and `StripeProvider` (the official `stripe` SDK). Objects come
 back in Stripe's shapes (plain dicts), so the webhook code reads one format.
@@ -36,6 +38,14 @@ class WebhookRefused(DomainError):
 
 
 @dataclass(frozen=True)
+class Balance:
+    """A connected account's balance per currency, in minor units (available now / still pending)."""
+
+    available: dict[str, int]
+    pending: dict[str, int]
+
+
+@dataclass(frozen=True)
 class HostedSession:
     """A provider-hosted page the browser is sent to (Checkout or the billing portal)."""
 
@@ -61,6 +71,27 @@ class PaymentsProvider(Protocol):
 
     def retrieve_subscription(self, subscription_id: str) -> dict[str, Any]:
         """The subscription object as the provider has it now (Stripe's shape)."""
+        ...
+
+    def create_connected_account(self, *, owner_id: uuid.UUID, email: str, country: str,
+                                 idempotency_key: str) -> dict[str, Any]:
+        """A new Express connected account for a seller (Stripe's account object)."""
+        ...
+
+    def create_account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> HostedSession:
+        """A one-time onboarding link for the account (the seller fills in their details there)."""
+        ...
+
+    def retrieve_account(self, account_id: str) -> dict[str, Any]:
+        """The connected account as the provider has it now (Stripe's shape)."""
+        ...
+
+    def retrieve_balance(self, account_id: str) -> Balance:
+        """The connected account's balance."""
+        ...
+
+    def list_payouts(self, account_id: str, *, limit: int = 10) -> list[dict[str, Any]]:
+        """The connected account's latest payouts to its bank, newest first (Stripe's payout objects)."""
         ...
 
 

@@ -17,7 +17,7 @@ import stripe
 
 from maxbooster.models.billing import PaymentsProviderKey
 from maxbooster.services.billing.catalog import Price
-from maxbooster.services.billing.provider import HostedSession, PaymentsUnavailable, WebhookRefused
+from maxbooster.services.billing.provider import Balance, HostedSession, PaymentsUnavailable, WebhookRefused
 from maxbooster.services.errors import ConfigurationMissing
 from maxbooster.settings import Settings
 
@@ -85,6 +85,45 @@ class StripeProvider:
     def retrieve_subscription(self, subscription_id: str) -> dict[str, Any]:
         sub = _call("read the subscription", lambda: self.client.v1.subscriptions.retrieve(subscription_id))
         return _plain(sub)
+
+    # --- Connect (sellers) -------------------------------------------------------------------------
+
+    def create_connected_account(self, *, owner_id: uuid.UUID, email: str, country: str,
+                                 idempotency_key: str) -> dict[str, Any]:
+        params: Any = {"type": "express", "email": email, "country": country, "metadata": {"owner_id": str(owner_id)},
+                       "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}}}
+        account = _call("create the seller account", lambda: self.client.v1.accounts.create(
+            params=params, options={"idempotency_key": idempotency_key}))
+        return _plain(account)
+
+    def create_account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> HostedSession:
+        params: Any = {"account": account_id, "refresh_url": refresh_url, "return_url": return_url,
+                       "type": "account_onboarding"}
+        link = _call("start the seller onboarding", lambda: self.client.v1.account_links.create(params=params))
+        return HostedSession(id=account_id, url=str(link.url))
+
+    def retrieve_account(self, account_id: str) -> dict[str, Any]:
+        return _plain(_call("read the seller account", lambda: self.client.v1.accounts.retrieve(account_id)))
+
+    def retrieve_balance(self, account_id: str) -> Balance:
+        balance = _plain(_call("read the balance", lambda: self.client.v1.balance.retrieve(
+            options={"stripe_account": account_id})))
+
+        def per_currency(items: list[dict[str, Any]]) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for item in items:
+                cur = str(item.get("currency", "")).upper()
+                out[cur] = out.get(cur, 0) + int(item.get("amount", 0))
+            return out
+
+        return Balance(available=per_currency(balance.get("available") or []),
+                       pending=per_currency(balance.get("pending") or []))
+
+    def list_payouts(self, account_id: str, *, limit: int = 10) -> list[dict[str, Any]]:
+        params: Any = {"limit": limit}
+        page = _call("list the payouts", lambda: self.client.v1.payouts.list(
+            params=params, options={"stripe_account": account_id}))
+        return list(_plain(page).get("data") or [])
 
 
 def verify_webhook(*, payload: bytes, signature_header: str | None, secret: str) -> dict[str, Any]:
