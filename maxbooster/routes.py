@@ -166,6 +166,25 @@ V1_MARKETPLACE_SELLER_UNPUBLISH = f"{V1_MARKETPLACE_SELLER_LISTING}/unpublish"
 V1_MARKETPLACE_SANDBOX_ONBOARDING = f"{V1_MARKETPLACE}/sandbox/onboarding/{{account_id}}"  # GET: state; POST: finish
 
 # Stored files for their owner, by signed URL (services/media.py makes them)
+# marketplace commerce (cart, checkout, orders, licenses, downloads, refunds, reviews, moderation, caps)
+V1_MARKETPLACE_CART = f"{V1_MARKETPLACE}/cart"
+V1_MARKETPLACE_CART_LINE = f"{V1_MARKETPLACE_CART}/{{listing_id}}"
+V1_MARKETPLACE_CHECKOUT = f"{V1_MARKETPLACE}/checkout"
+V1_MARKETPLACE_ORDERS = f"{V1_MARKETPLACE}/orders"
+V1_MARKETPLACE_ORDER = f"{V1_MARKETPLACE_ORDERS}/{{order_id}}"
+V1_MARKETPLACE_SANDBOX_PAY = f"{V1_MARKETPLACE}/sandbox/pay/{{order_id}}"  # POST: the buyer pays (test mode)
+V1_MARKETPLACE_ORDER_LINE_LINK = f"{V1_MARKETPLACE}/order-lines/{{line_id}}/download-links"
+V1_MARKETPLACE_ORDER_LINE_LICENSE_PDF = f"{V1_MARKETPLACE}/order-lines/{{line_id}}/license.pdf"
+V1_MARKETPLACE_ORDER_LINE_RELEASE_TRACK = f"{V1_MARKETPLACE}/order-lines/{{line_id}}/release-track"
+V1_MARKETPLACE_ORDER_LINE_REFUND = f"{V1_MARKETPLACE}/order-lines/{{line_id}}/refund"
+V1_MARKETPLACE_DOWNLOAD = f"{V1_MARKETPLACE}/downloads/{{token}}"
+V1_MARKETPLACE_LICENSE_VERIFY = f"{V1_MARKETPLACE}/licenses/verify/{{sha256}}"  # public
+V1_MARKETPLACE_SALES = f"{V1_MARKETPLACE}/seller/sales"
+V1_MARKETPLACE_CAP_WARNINGS = f"{V1_MARKETPLACE}/cap-warnings"
+V1_MARKETPLACE_REVIEWS = f"{V1_MARKETPLACE_LISTING}/reviews"
+V1_MARKETPLACE_REPORTS = f"{V1_MARKETPLACE}/reports"
+V1_MARKETPLACE_MODERATION = f"{V1_MARKETPLACE}/moderation"  # admin: the open reports
+V1_MARKETPLACE_MODERATION_ACTION = f"{V1_MARKETPLACE_MODERATION}/actions"  # admin: hide, restore, ban …
 MEDIA = "/api/media"
 MEDIA_TOKEN = f"{MEDIA}/{{token}}"
 

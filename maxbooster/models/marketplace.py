@@ -413,6 +413,9 @@ class OrderLine(SQLModel, table=True):
     fee_minor: int = Field(default=0, sa_type=BigInteger)
     refunded_minor: int = Field(default=0, sa_type=BigInteger)
     status: str = Field(default=OrderLineStatus.PENDING, max_length=20)
+    # the buyer's released song built on this beat (its tracked streams are checked against the lease's cap)
+    release_track_id: uuid.UUID | None = Field(default=None, foreign_key="release_tracks.id", ondelete="SET NULL",
+                                               index=True)
     created_at: datetime = created_at_field()
 
 

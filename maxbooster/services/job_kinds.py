@@ -16,6 +16,7 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.billing.webhooks",
     "maxbooster.services.social.publishing",
     "maxbooster.services.marketplace.previews",
+    "maxbooster.services.marketplace.checkout",
 )
 
 # What each kind is called on the Jobs page.

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from maxbooster.models.billing import PaymentsProviderKey
 from maxbooster.services.billing.catalog import Price
 from maxbooster.services.errors import DomainError, ErrorCode
+from maxbooster.services.money import Money
 from maxbooster.settings import get_settings
 
 
@@ -50,6 +51,16 @@ class HostedSession:
     """A provider-hosted page the browser is sent to (Checkout or the billing portal)."""
 
     id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    """A payment the buyer completes: Stripe's PaymentIntent (the page confirms it with `client_secret`);
+    the sandbox gives `url`, its own pay page."""
+
+    id: str
+    client_secret: str
     url: str
 
 
@@ -92,6 +103,31 @@ class PaymentsProvider(Protocol):
 
     def list_payouts(self, account_id: str, *, limit: int = 10) -> list[dict[str, Any]]:
         """The connected account's latest payouts to its bank, newest first (Stripe's payout objects)."""
+        ...
+
+    # --- marketplace sales: one charge on the platform, then separate transfers to each seller -------
+
+    def create_payment(self, *, amount: Money, order_id: uuid.UUID, buyer_email: str, transfer_group: str,
+                       idempotency_key: str) -> PaymentStart:
+        """A payment of `amount` for an order (metadata order_id; its transfers share `transfer_group`)."""
+        ...
+
+    def cancel_payment(self, payment_id: str) -> None:
+        """Cancel a payment that was never completed (an expired checkout); nothing is charged."""
+        ...
+
+    def create_transfer(self, *, amount: Money, destination: str, transfer_group: str, source_charge: str,
+                        idempotency_key: str, metadata: dict[str, str]) -> str:
+        """Move `amount` from the platform to a connected account; the transfer's id."""
+        ...
+
+    def reverse_transfer(self, *, transfer_id: str, amount_minor: int, idempotency_key: str) -> str:
+        """Take back part of a transfer (a refund or dispute); the reversal's id."""
+        ...
+
+    def create_refund(self, *, payment_id: str, amount_minor: int, idempotency_key: str,
+                      metadata: dict[str, str]) -> dict[str, Any]:
+        """Give `amount_minor` of a payment back to the buyer (Stripe's refund object: id, status)."""
         ...
 
 

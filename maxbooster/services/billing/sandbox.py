@@ -35,8 +35,9 @@ from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.billing import catalog, webhooks
 from maxbooster.services.billing.catalog import Price
-from maxbooster.services.billing.provider import Balance, HostedSession
+from maxbooster.services.billing.provider import Balance, HostedSession, PaymentStart
 from maxbooster.services.errors import Conflict, NotFound
+from maxbooster.services.money import Money
 from maxbooster.settings import get_settings
 
 SANDBOX = PaymentsProviderKey.SANDBOX
@@ -122,6 +123,29 @@ class SandboxProvider:
     def list_payouts(self, account_id: str, *, limit: int = 10) -> list[dict[str, Any]]:
         self._seller(account_id)
         return []
+
+    # --- marketplace sales: the buyer pays on our own page; transfers and refunds are our rows --------
+
+    def create_payment(self, *, amount: Money, order_id: uuid.UUID, buyer_email: str, transfer_group: str,
+                       idempotency_key: str) -> PaymentStart:
+        payment_id = f"pi_sbx_{_h('payment', idempotency_key)}"
+        url = get_settings().app_url.rstrip("/") + routes.V1_MARKETPLACE_SANDBOX_PAY.format(order_id=order_id)
+        return PaymentStart(id=payment_id, client_secret=f"{payment_id}_secret_sbx", url=url)
+
+    def cancel_payment(self, payment_id: str) -> None:
+        return None
+
+    def create_transfer(self, *, amount: Money, destination: str, transfer_group: str, source_charge: str,
+                        idempotency_key: str, metadata: dict[str, str]) -> str:
+        return f"tr_sbx_{_h('transfer', idempotency_key)}"
+
+    def reverse_transfer(self, *, transfer_id: str, amount_minor: int, idempotency_key: str) -> str:
+        return f"trr_sbx_{_h('reversal', idempotency_key)}"
+
+    def create_refund(self, *, payment_id: str, amount_minor: int, idempotency_key: str,
+                      metadata: dict[str, str]) -> dict[str, Any]:
+        return {"id": f"re_sbx_{_h('refund', idempotency_key)}", "object": "refund", "status": "succeeded",
+                "amount": amount_minor, "payment_intent": payment_id, "metadata": metadata}
 
 
 # --- Stripe-shaped objects ----------------------------------------------------------------------------
