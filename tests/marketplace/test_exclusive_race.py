@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from maxbooster.models.marketplace import ExclusiveClaim, License, Listing, ListingStatus, Order, OrderStatus
 from maxbooster.models.accounts import User
+from maxbooster.models.marketplace import ExclusiveClaim, License, Listing, ListingStatus, Order, OrderStatus
+from maxbooster.services.actor import Actor
 from maxbooster.services.errors import DomainError, ErrorCode
 from maxbooster.services.marketplace import cart, checkout
 from maxbooster.services.marketplace.licenses import verify
-from maxbooster.services.actor import Actor
 from tests.marketplace.commerce import buy, count, pay, published, tier
 from tests.support.accounts import actor_for, make_user
 
