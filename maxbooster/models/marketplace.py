@@ -413,9 +413,17 @@ class OrderLine(SQLModel, table=True):
     fee_minor: int = Field(default=0, sa_type=BigInteger)
     refunded_minor: int = Field(default=0, sa_type=BigInteger)
     status: str = Field(default=OrderLineStatus.PENDING, max_length=20)
-    # the buyer's released song built on this beat (its tracked streams are checked against the lease's cap)
-    release_track_id: uuid.UUID | None = Field(default=None, foreign_key="release_tracks.id", ondelete="SET NULL",
-                                               index=True)
+    created_at: datetime = created_at_field()
+
+
+class LicenseUse(SQLModel, table=True):
+    """The buyer's released song built on a purchased license (one per order line): its tracked streams
+    are checked against the license's stream cap (migration 0019)."""
+
+    __tablename__ = "marketplace_license_uses"
+
+    order_line_id: uuid.UUID = Field(foreign_key="marketplace_order_lines.id", ondelete="CASCADE", primary_key=True)
+    release_track_id: uuid.UUID = Field(foreign_key="release_tracks.id", ondelete="CASCADE", index=True)
     created_at: datetime = created_at_field()
 
 

@@ -16,8 +16,8 @@ from tests.billing.stripe_server import LocalStripe, StripeError
 def _amount(p: dict[str, Any], name: str = "amount") -> int:
     raw = str(p.get(name, ""))
     if not raw.isdigit() or int(raw) <= 0:
-        raise StripeError(400, "invalid_request_error", f"Invalid positive integer: {name}", "parameter_invalid_integer",
-                          name)
+        raise StripeError(400, "invalid_request_error", f"Invalid positive integer: {name}",
+                          "parameter_invalid_integer", name)
     return int(raw)
 
 
@@ -77,9 +77,11 @@ class LocalStripeCommerce(LocalStripe):
                               "source_transaction")
         sent = sum(t["amount"] for t in self.transfers.values() if t["source_transaction"] == charge["id"])
         if sent + amount > charge["amount"]:
-            raise StripeError(400, "invalid_request_error", "Transfers exceed the source charge.", "balance_insufficient")
+            raise StripeError(400, "invalid_request_error", "Transfers exceed the source charge.",
+                              "balance_insufficient")
         tr = {"id": self.new_id("tr"), "object": "transfer", "amount": amount, "amount_reversed": 0,
-              "currency": p.get("currency"), "destination": p["destination"], "transfer_group": p.get("transfer_group"),
+              "currency": p.get("currency"), "destination": p["destination"],
+              "transfer_group": p.get("transfer_group"),
               "source_transaction": charge["id"], "metadata": p.get("metadata", {}), "reversals": {"data": []}}
         self.transfers[tr["id"]] = tr
         return tr

@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
 from maxbooster.models.marketplace import (
     License,
     LicenseTier,
+    LicenseUse,
     Listing,
     ListingStatus,
     Order,
@@ -33,6 +34,7 @@ from maxbooster.services.errors import Conflict, NotFound
 @dataclass(frozen=True)
 class CapWarning:
     line: OrderLine
+    release_track_id: uuid.UUID
     streams: int
     cap: int
     message: str
@@ -58,15 +60,16 @@ def link_release_track(*, session: Session, actor: Actor, order_line_id: uuid.UU
         if track is None:
             raise NotFound("That song is not in your releases.")
         get_owned(session=session, model=Release, obj_id=track.release_id, actor=actor)
-    line.release_track_id = release_track_id
-    session.add(line)
+    session.execute(delete(LicenseUse).where(col(LicenseUse.order_line_id) == line.id))
+    if release_track_id is not None:
+        session.add(LicenseUse(order_line_id=line.id, release_track_id=release_track_id))
     audit.record(session, actor, "marketplace.license_linked", target=f"order_line:{line.id}",
                  details={"release_track_id": str(release_track_id or "")})
     session.commit()
     return line
 
 
-def streams_of(session: Session, release_track_id: uuid.UUID) -> int:
+def streams_of(*, session: Session, release_track_id: uuid.UUID) -> int:
     return int(session.execute(select(func.coalesce(func.sum(col(StatementLine.units)), 0)).where(
         col(StatementLine.release_track_id) == release_track_id)).scalar_one())
 
@@ -74,17 +77,18 @@ def streams_of(session: Session, release_track_id: uuid.UUID) -> int:
 def cap_warnings(*, session: Session, actor: Actor) -> list[CapWarning]:
     """The acting buyer's linked licenses whose song passed its stream cap, with the upgrades on offer."""
     buyer_id = actor.require_user()
-    rows = session.execute(select(OrderLine, License).join(Order, col(Order.id) == col(OrderLine.order_id))
-                           .join(License, col(License.order_line_id) == col(OrderLine.id)).where(
+    rows = session.execute(select(OrderLine, License, col(LicenseUse.release_track_id))
+                           .join(Order, col(Order.id) == col(OrderLine.order_id))
+                           .join(License, col(License.order_line_id) == col(OrderLine.id))
+                           .join(LicenseUse, col(LicenseUse.order_line_id) == col(OrderLine.id)).where(
         col(Order.owner_id) == buyer_id, col(OrderLine.status) == OrderLineStatus.PAID,
-        col(OrderLine.release_track_id).is_not(None), col(License.voided_at).is_(None))).all()
+        col(License.voided_at).is_(None))).all()
     warnings = []
-    for line, lic in rows:
+    for line, lic, track_id in rows:
         cap = lic.variables.get("max_streams")
         if cap is None:
             continue
-        assert line.release_track_id is not None
-        streams = streams_of(session, line.release_track_id)
+        streams = streams_of(session=session, release_track_id=track_id)
         if streams <= int(cap):
             continue
         listing = session.get(Listing, line.listing_id)
@@ -95,7 +99,7 @@ def cap_warnings(*, session: Session, actor: Actor) -> list[CapWarning]:
         offer = "Upgrade your license to keep using the song." if upgrades else \
             "The seller offers no bigger license right now; contact them to agree a new one."
         warnings.append(CapWarning(
-            line=line, streams=streams, cap=int(cap), upgrades=upgrades,
+            line=line, release_track_id=track_id, streams=streams, cap=int(cap), upgrades=upgrades,
             message=f"Your song on “{line.listing_title}” has {streams:,} tracked streams; your "
                     f"{line.tier_kind.replace('_', ' ')} allows {int(cap):,}. {offer}"))
     return warnings

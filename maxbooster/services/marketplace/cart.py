@@ -59,7 +59,7 @@ def _cart(session: Session, owner_id: uuid.UUID, *, create: bool) -> Cart | None
     return cart
 
 
-def buyable(session: Session, listing_id: uuid.UUID, tier_id: uuid.UUID) -> tuple[Listing, LicenseTier]:
+def buyable(*, session: Session, listing_id: uuid.UUID, tier_id: uuid.UUID) -> tuple[Listing, LicenseTier]:
     """The published listing and its tier; ListingUnavailable when it left the store."""
     listing = session.get(Listing, listing_id, populate_existing=True)
     if listing is None:
@@ -74,7 +74,7 @@ def buyable(session: Session, listing_id: uuid.UUID, tier_id: uuid.UUID) -> tupl
 def add_to_cart(*, session: Session, actor: Actor, listing_id: uuid.UUID, tier_id: uuid.UUID) -> CartView:
     """Put one tier of a listing in the cart (another tier of the same listing replaces it)."""
     owner_id = actor.require_user()
-    listing, tier = buyable(session, listing_id, tier_id)
+    listing, tier = buyable(session=session, listing_id=listing_id, tier_id=tier_id)
     if listing.owner_id == owner_id:
         raise InvalidInput("This is your own listing; you cannot buy it.")
     cart = _cart(session, owner_id, create=True)
@@ -108,7 +108,7 @@ def remove_from_cart(*, session: Session, actor: Actor, listing_id: uuid.UUID) -
     return get_cart(session=session, actor=actor)
 
 
-def clear(session: Session, owner_id: uuid.UUID) -> None:
+def clear(*, session: Session, owner_id: uuid.UUID) -> None:
     """Empty the buyer's cart (after a checkout); the caller commits."""
     cart = _cart(session, owner_id, create=False)
     if cart is not None:

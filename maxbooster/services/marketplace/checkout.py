@@ -94,7 +94,8 @@ def _build_order(session: Session, owner_id: uuid.UUID, view: cart.CartView) -> 
                   provider=settings.payments_provider, buyer_email=user.email)
     lines = []
     for item in view.items:
-        listing, tier = cart.buyable(session, item.line.listing_id, item.line.tier_id)
+        listing, tier = cart.buyable(session=session, listing_id=item.line.listing_id,
+                                     tier_id=item.line.tier_id)
         if tier.price_minor != item.line.price_minor or tier.currency != item.line.currency:
             was, now = Money(item.line.price_minor, item.line.currency), Money(tier.price_minor, tier.currency)
             raise ListingUnavailable(f"The price of “{listing.title}” changed from {was.format()} to {now.format()}. "
@@ -142,7 +143,7 @@ def checkout(*, session: Session, actor: Actor) -> CheckoutResult:
         raise
     order.provider_payment_id, order.checkout_url = payment.id, payment.url
     session.add(order)
-    cart.clear(session, owner_id)
+    cart.clear(session=session, owner_id=owner_id)
     session.commit()
     return CheckoutResult(order=order, payment=payment, test_mode=provider.key == PaymentsProviderKey.SANDBOX)
 

@@ -67,7 +67,7 @@ class DownloadFile:
     data: bytes | None  # bytes made on the spot (the license PDF)
 
 
-def grant(session: Session, *, order: Order, line: OrderLine, tier: LicenseTier | None, now: datetime) -> None:
+def grant(*, session: Session, order: Order, line: OrderLine, tier: LicenseTier | None, now: datetime) -> None:
     """The line's grants: each deliverable of the tier plus the license PDF (the caller commits)."""
     files = {f.role: f.id for f in session.execute(select(ListingFile).where(
         col(ListingFile.listing_id) == line.listing_id)).scalars()}
@@ -79,7 +79,7 @@ def grant(session: Session, *, order: Order, line: OrderLine, tier: LicenseTier 
                                   listing_file_id=files.get(role) if role else None, expires_at=expires))
 
 
-def revoke(session: Session, line_id: uuid.UUID, reason: str) -> None:
+def revoke(*, session: Session, line_id: uuid.UUID, reason: str) -> None:
     session.execute(update(DownloadGrant).where(col(DownloadGrant.order_line_id) == line_id,
                                                 col(DownloadGrant.revoked_at).is_(None))
                     .values(revoked_at=utcnow(), revoke_reason=reason[:300]))

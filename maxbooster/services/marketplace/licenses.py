@@ -49,7 +49,7 @@ def _cap_text(value: int | None) -> str:
     return "Unlimited" if value is None else f"{value:,}"
 
 
-def issue(session: Session, *, order: Order, line: OrderLine, tier: LicenseTier | None, now: datetime) -> License:
+def issue(*, session: Session, order: Order, line: OrderLine, tier: LicenseTier | None, now: datetime) -> License:
     """Render and store the line's license (the caller commits)."""
     buyer, producer = session.get(User, order.owner_id), session.get(User, line.seller_id)
     listing = session.get(Listing, line.listing_id)
@@ -69,7 +69,7 @@ def issue(session: Session, *, order: Order, line: OrderLine, tier: LicenseTier 
     return row
 
 
-def void(session: Session, line_id: uuid.UUID, reason: str) -> None:
+def void(*, session: Session, line_id: uuid.UUID, reason: str) -> None:
     """Mark the line's license void with the reason (the first reason stays); the caller commits."""
     row = session.execute(select(License).where(col(License.order_line_id) == line_id)).scalar_one_or_none()
     if row is not None and row.voided_at is None:

@@ -23,7 +23,6 @@ from maxbooster.models.accounts import User
 from maxbooster.models.base import utcnow
 from maxbooster.models.marketplace import (
     DownloadGrant,
-    ExclusiveClaim,
     License,
     LicenseTier,
     Listing,
@@ -110,9 +109,9 @@ def _paid(session: Session, order: Order, obj: dict[str, Any], created: datetime
         if line.tier_kind == TierKind.EXCLUSIVE:
             listing.status, listing.updated_at = ListingStatus.SOLD_EXCLUSIVE, now
         session.add(listing)
-        payouts.send(session, provider, order, line)
-        licenses.issue(session, order=order, line=line, tier=tier, now=now)
-        downloads.grant(session, order=order, line=line, tier=tier, now=now)
+        payouts.send(session=session, provider=provider, order=order, line=line)
+        licenses.issue(session=session, order=order, line=line, tier=tier, now=now)
+        downloads.grant(session=session, order=order, line=line, tier=tier, now=now)
     _send_receipt(session, order, lines, provider.key == "sandbox")
     audit.record(session, WORKER, "marketplace.order_paid", target=f"order:{order.id}",
                  details={"total_minor": order.total_minor, "fee_minor": order.fee_minor})
@@ -184,8 +183,3 @@ def list_sales(*, session: Session, actor: Actor, limit: int = 50) -> list[Sale]
     return [Sale(line=ln, transfers=list(session.execute(select(Transfer).where(
         col(Transfer.order_line_id) == ln.id)).scalars())) for ln in lines]
 
-
-def exclusive_holder(session: Session, listing_id: uuid.UUID) -> uuid.UUID | None:
-    """The order holding a listing's exclusive (pending or paid), if any."""
-    return session.execute(select(col(ExclusiveClaim.order_id)).where(
-        col(ExclusiveClaim.listing_id) == listing_id)).scalar_one_or_none()

@@ -24,7 +24,7 @@ from maxbooster.services.money import BPS_WHOLE, Money
 HELD = "Held until this person finishes seller onboarding (Marketplace → Get paid)."
 
 
-def plan(session: Session, line: OrderLine) -> list[tuple[uuid.UUID, int, int]]:
+def plan(*, session: Session, line: OrderLine) -> list[tuple[uuid.UUID, int, int]]:
     """(recipient, share_bps, amount_minor) for a line, the seller first."""
     net = line.price_minor - line.fee_minor
     shares = session.execute(select(Collaborator).where(col(Collaborator.listing_id) == line.listing_id)).scalars()
@@ -34,10 +34,10 @@ def plan(session: Session, line: OrderLine) -> list[tuple[uuid.UUID, int, int]]:
     return [(line.seller_id, seller_bps, net - sum(a for _, _, a in parts)), *parts]
 
 
-def send(session: Session, provider: PaymentsProvider, order: Order, line: OrderLine) -> list[Transfer]:
+def send(*, session: Session, provider: PaymentsProvider, order: Order, line: OrderLine) -> list[Transfer]:
     """Create and send the line's transfers (idempotent per line and recipient at the provider)."""
     rows = []
-    for recipient, bps, amount in plan(session, line):
+    for recipient, bps, amount in plan(session=session, line=line):
         if amount <= 0 or bps <= 0:
             continue
         account = sellers.find_account(session=session, owner_id=recipient)
@@ -59,7 +59,7 @@ def send(session: Session, provider: PaymentsProvider, order: Order, line: Order
     return rows
 
 
-def reverse(session: Session, provider: PaymentsProvider, line: OrderLine, refund_minor: int, *,
+def reverse(*, session: Session, provider: PaymentsProvider, line: OrderLine, refund_minor: int,
             everything: bool) -> int:
     """Take back the sellers' part of a refund of `refund_minor` (all that is left when `everything`);
     held transfers are simply cancelled. Returns the amount reversed."""

@@ -54,9 +54,10 @@ def _apply(session: Session, provider: PaymentsProvider, order: Order, line: Ord
     order.status = OrderStatus.REFUNDED if everything_back else OrderStatus.PARTIALLY_REFUNDED
     order.updated_at = utcnow()
     session.add(order)
-    licenses.void(session, line.id, REFUNDED)
-    downloads.revoke(session, line.id, REFUNDED)
-    payouts.reverse(session, provider, line, amount, everything=line.refunded_minor >= line.price_minor)
+    licenses.void(session=session, line_id=line.id, reason=REFUNDED)
+    downloads.revoke(session=session, line_id=line.id, reason=REFUNDED)
+    payouts.reverse(session=session, provider=provider, line=line, refund_minor=amount,
+                    everything=line.refunded_minor >= line.price_minor)
     if line.tier_kind == TierKind.EXCLUSIVE:  # the exclusive is free again; the seller decides to re-publish
         session.execute(delete(ExclusiveClaim).where(col(ExclusiveClaim.order_id) == order.id,
                                                      col(ExclusiveClaim.listing_id) == line.listing_id))
@@ -170,9 +171,10 @@ def apply_dispute(*, session: Session, provider: str, obj: dict[str, Any]) -> st
     lines = session.execute(select(OrderLine).where(col(OrderLine.order_id) == order.id,
                                                     col(OrderLine.status) == OrderLineStatus.PAID)).scalars().all()
     for line in lines:
-        licenses.void(session, line.id, DISPUTED)
-        downloads.revoke(session, line.id, DISPUTED)
-        payouts.reverse(session, adapter, line, line.price_minor, everything=True)
+        licenses.void(session=session, line_id=line.id, reason=DISPUTED)
+        downloads.revoke(session=session, line_id=line.id, reason=DISPUTED)
+        payouts.reverse(session=session, provider=adapter, line=line, refund_minor=line.price_minor,
+                        everything=True)
     audit.record(session, Actor.system("worker"), "marketplace.dispute", target=f"order:{order.id}",
                  details={"dispute": str(obj.get("id", "")), "reason": str(obj.get("reason", ""))[:100]})
     return f"order {order.id}: disputed, {len(lines)} line(s) voided"
