@@ -30,6 +30,7 @@ LABELS: dict[str, str] = {
     "billing.apply_event": "Applying a payment event",
     "social.publish": "Publishing a social post",
     "marketplace.preview": "Making a watermarked preview",
+    "marketplace.expire_checkouts": "Cancelling unpaid checkouts",
 }
 
 

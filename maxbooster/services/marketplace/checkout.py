@@ -37,6 +37,7 @@ from maxbooster.services.actor import Actor
 from maxbooster.services.billing import webhooks
 from maxbooster.services.billing.provider import PaymentStart, get_provider
 from maxbooster.services.errors import Conflict, DomainError, ErrorCode, InvalidInput
+from maxbooster.services.jobs import JobContext, job_handler
 from maxbooster.services.marketplace import cart
 from maxbooster.services.marketplace.cart import ListingUnavailable
 from maxbooster.services.money import Money
@@ -178,10 +179,26 @@ def expire_pending(*, session: Session, now: datetime | None = None) -> int:
     return len(stale)
 
 
-@jobs.periodic("marketplace.expire_checkouts")
+EXPIRE_KIND = "marketplace.expire_checkouts"
+
+
+@jobs.periodic("marketplace.sweep_checkouts")
 def _periodic_expire() -> None:
+    """Every housekeeping pass: when an unpaid checkout is past its time, a job cancels them."""
+    cutoff = utcnow() - timedelta(minutes=get_settings().marketplace_checkout_minutes)
     with session_scope() as session:
-        expire_pending(session=session)
+        due = session.execute(select(col(Order.id)).where(col(Order.status) == OrderStatus.PENDING,
+                                                          col(Order.created_at) < cutoff).limit(1)).scalar()
+        if due is not None:
+            jobs.enqueue(session=session, kind=EXPIRE_KIND, owner_id=None, params={})
+
+
+@job_handler(EXPIRE_KIND)
+def expire_job(ctx: JobContext) -> str | None:
+    with session_scope() as session:
+        count = expire_pending(session=session)
+    log.info("cancelled %d unpaid checkouts", count)
+    return None
 
 
 # --- the sandbox: the buyer pays on our own page ------------------------------------------------------
