@@ -154,3 +154,59 @@ def test_expired_checkout_is_cancelled_and_a_late_payment_refunded(session: Sess
     row, _ = webhooks.receive_event(session=session, provider="sandbox", event=event)
     assert "late payment is refunded" in apply_stored_event(session=session, webhook_event_id=row.id)
     assert count(session, License) == 0 and count(session, Transfer) == 0
+
+
+def test_refund_event_before_the_payment_waits_for_it(session: Session, payable_seller: User) -> None:
+    """Out of order: a charge.refunded applied before payment_intent.succeeded fails (the job retries it)
+    and changes nothing; after the payment it applies once. The seller's balance is the sale minus the
+    fee, then minus the refund's share."""
+    from maxbooster.models.billing import WebhookEvent
+    from maxbooster.services.billing import webhooks
+    from maxbooster.services.billing.sandbox import SandboxProvider
+    from maxbooster.services.marketplace import sellers
+
+    beat = published(session, payable_seller)
+    buyer = make_user(session, "buyer@example.com")
+    order = start(session, buyer, (beat, "wav_lease")).order
+    pi = checkout.payment_intent_object(order)
+    charge = {"id": pi["latest_charge"], "object": "charge", "payment_intent": order.provider_payment_id,
+              "amount": 4999, "amount_refunded": 4999,
+              "refunds": {"data": [{"id": "re_early", "amount": 4999, "status": "succeeded", "metadata": {}}]}}
+    row, _ = webhooks.receive_event(session=session, provider="sandbox", event={
+        "id": "evt_refund_first", "object": "event", "type": "charge.refunded", "created": 1_800_000_100,
+        "data": {"object": charge}})
+    with pytest.raises(DomainError, match="not paid yet"):
+        apply_stored_event(session=session, webhook_event_id=row.id)
+    session.expire_all()
+    assert session.get(WebhookEvent, row.id).applied_at is None  # type: ignore[union-attr]
+    assert session.get(Order, order.id).status == OrderStatus.PENDING  # type: ignore[union-attr]
+
+    pay(session, buyer, order)
+    account = sellers.find_account(session=session, owner_id=payable_seller.id)
+    assert account is not None
+    balance = SandboxProvider(session=session).retrieve_balance(account.provider_account_id)
+    assert balance.available == {"USD": 4999 - 500}  # the sale minus the 10 % fee
+    assert "1 line refund(s) applied" in apply_stored_event(session=session, webhook_event_id=row.id)
+    assert apply_stored_event(session=session, webhook_event_id=row.id) == "already applied"
+    session.expire_all()
+    assert session.get(Order, order.id).status == OrderStatus.REFUNDED  # type: ignore[union-attr]
+    assert SandboxProvider(session=session).retrieve_balance(account.provider_account_id).available == {"USD": 0}
+
+
+def test_the_periodic_sweep_enqueues_the_expiry_job(session: Session, payable_seller: User,
+                                                    jobs_held: object) -> None:
+    from datetime import timedelta
+
+    from maxbooster.models.jobs import Job
+
+    beat = published(session, payable_seller)
+    order = start(session, make_user(session, "buyer@example.com"), (beat, "exclusive")).order
+    checkout._periodic_expire()
+    assert count(session, Job, kind=checkout.EXPIRE_KIND) == 0  # not due yet
+    stored = session.get(Order, order.id)
+    assert stored is not None
+    stored.created_at = stored.created_at - timedelta(minutes=31)
+    session.add(stored)
+    session.commit()
+    checkout._periodic_expire()
+    assert count(session, Job, kind=checkout.EXPIRE_KIND) == 1
