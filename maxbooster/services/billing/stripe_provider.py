@@ -140,8 +140,9 @@ class StripeProvider:
                        "transfer_group": transfer_group, "receipt_email": buyer_email or None,
                        "automatic_payment_methods": {"enabled": True},
                        "metadata": {"order_id": str(order_id), "kind": "marketplace"}}
+        clean: Any = {k: v for k, v in params.items() if v is not None}
         intent = _call("start the payment", lambda: self.client.v1.payment_intents.create(
-            params={k: v for k, v in params.items() if v is not None}, options={"idempotency_key": idempotency_key}))
+            params=clean, options={"idempotency_key": idempotency_key}))
         return PaymentStart(id=str(intent.id), client_secret=str(intent.client_secret or ""), url="")
 
     def cancel_payment(self, payment_id: str) -> None:

@@ -5,6 +5,7 @@ Every action is a ModerationAction row and an audit entry."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlmodel import Session, col
@@ -111,12 +112,12 @@ def act(*, session: Session, actor: Actor, action: str, reason: str = "", listin
     return row
 
 
-def _ban(session: Session, seller_id: uuid.UUID, reason: str, now: object, *, ban: bool) -> None:
+def _ban(session: Session, seller_id: uuid.UUID, reason: str, now: datetime, *, ban: bool) -> None:
     accounts = session.execute(select(SellerAccount).where(col(SellerAccount.owner_id) == seller_id)).scalars().all()
     if not accounts:
         raise NotFound("That user has no seller account.")
     for account in accounts:
-        account.banned_at, account.ban_reason = (now, reason[:500]) if ban else (None, "")  # type: ignore[assignment]
+        account.banned_at, account.ban_reason = (now, reason[:500]) if ban else (None, "")
         session.add(account)
     if ban:  # every listing on sale leaves the store; unbanning leaves them hidden for a case-by-case restore
         session.execute(update(Listing).where(col(Listing.owner_id) == seller_id,

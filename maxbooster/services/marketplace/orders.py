@@ -11,6 +11,7 @@ once. Refund and dispute events go to `refunds`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -118,7 +119,7 @@ def _paid(session: Session, order: Order, obj: dict[str, Any], created: datetime
     return f"order {order.id}: paid"
 
 
-def _send_receipt(session: Session, order: Order, lines: list[OrderLine], test_mode: bool) -> None:
+def _send_receipt(session: Session, order: Order, lines: Sequence[OrderLine], test_mode: bool) -> None:
     buyer = session.get(User, order.owner_id)
     if buyer is None:
         return
