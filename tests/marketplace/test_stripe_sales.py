@@ -165,3 +165,29 @@ def test_stripe_dashboard_refund_and_dispute_events(session: Session, stripe_env
     for row in session.execute(select(Transfer)).scalars():  # reversed at Stripe too
         assert server.transfers[row.provider_transfer_id]["amount_reversed"] == row.amount_minor  # type: ignore[index]
     assert json.dumps(outcomes)
+
+
+def test_a_payment_stripe_refuses_frees_the_exclusive_and_keeps_the_cart(
+        session: Session, stripe_env: LocalStripeCommerce, monkeypatch: pytest.MonkeyPatch) -> None:
+    from maxbooster.models.marketplace import CartLine, ExclusiveClaim
+    from maxbooster.services.errors import DomainError, ErrorCode
+    from maxbooster.services.marketplace import cart, checkout
+    from maxbooster.settings import get_settings
+
+    seller = _seller(session, stripe_env, "producer@example.com")
+    beat = ready_listing(session, seller, prices=TIERS)
+    listings.publish(session=session, actor=actor_for(seller), listing_id=beat.id)
+    buyer = make_user(session, "buyer@example.com")
+    cart.add_to_cart(session=session, actor=actor_for(buyer), listing_id=beat.id,
+                     tier_id=tier(session, beat, "exclusive").id)
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_revoked")  # Stripe answers 401
+    get_settings.cache_clear()
+    with pytest.raises(DomainError) as err:
+        checkout.checkout(session=session, actor=actor_for(buyer))
+    assert err.value.code == ErrorCode.PAYMENTS_UNAVAILABLE and "Invalid API Key" in err.value.message
+    session.expire_all()
+    [order] = session.execute(select(Order)).scalars().all()
+    assert order.status == OrderStatus.FAILED and order.provider_payment_id is None
+    assert count(session, ExclusiveClaim) == 0 and count(session, CartLine) == 1
+    assert not stripe_env.payment_intents or all(
+        pi["metadata"].get("order_id") != str(order.id) for pi in stripe_env.payment_intents.values())
