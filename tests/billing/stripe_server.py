@@ -5,7 +5,8 @@ billing-portal sessions, subscriptions retrieve, Connect Express accounts (creat
 links, and a connected account's balance and payouts (`Stripe-Account` header), the way Stripe
 answers them: form-encoded requests with bracket keys (`metadata[plan]=pro`,
 `line_items[0][price]=…`), `Authorization: Bearer <secret key>`, JSON objects with `id`/`object`,
-errors as `{"error": {"type", "code", "message", "param"}}` with Stripe's status codes, and `Idempotency-Key` replays (same key + same body → the same answer; another body →
+errors as `{"error": {"type", "code", "message", "param"}}` with Stripe's status codes, and
+`Idempotency-Key` replays (same key + same body → the same answer; another body →
 `idempotency_error`). `complete_checkout` plays the customer paying: it creates the subscription and
 its first invoice and returns the events Stripe would send (the tests sign and post them);
 `complete_onboarding` plays a seller finishing Connect onboarding (returns `account.updated`).
