@@ -109,7 +109,7 @@ def _clean_fields(kind: str, data: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInput(f"Use at most {MAX_TAGS} tags of up to 30 characters each.")
         out["tags"] = tags
     if "genre" in data:
-        genre = " ".join(str(data["genre"] or "").split())
+        genre = " ".join(str(data["genre"] or "").split()).lower()  # one spelling, so the filter uses the index
         if len(genre) > 60:
             raise InvalidInput("Keep the genre under 60 characters.")
         out["genre"] = genre

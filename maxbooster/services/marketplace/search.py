@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, column, exists, func, literal_column, select, text
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col
 
 from maxbooster.models.accounts import User
@@ -133,7 +134,7 @@ def _filtered(session: Session, q: SearchQuery) -> tuple[Select[Any], Any]:
     if q.kind:
         conds.append(col(Listing.kind) == q.kind)
     if q.genre:
-        conds.append(func.lower(col(Listing.genre)) == q.genre.strip().lower())
+        conds.append(col(Listing.genre) == " ".join(q.genre.split()).lower())  # stored in lower case
     if q.bpm_min is not None:
         conds.append(col(Listing.bpm) >= q.bpm_min)
     if q.bpm_max is not None:
@@ -153,7 +154,9 @@ def _filtered(session: Session, q: SearchQuery) -> tuple[Select[Any], Any]:
         tier_conds.append(col(LicenseTier.price_minor) <= q.price_max_minor)
     if tier_conds:
         conds.append(exists().where(col(LicenseTier.listing_id) == col(Listing.id), and_(*tier_conds)))
-    return select(Listing, col(User.display_name)).join(User, col(User.id) == col(Listing.owner_id)).where(*conds), rank
+    heavy = (defer(Listing.search_text), defer(Listing.search_vector))  # type: ignore[arg-type]
+    return select(Listing, col(User.display_name)).join(User, col(User.id) == col(Listing.owner_id)).where(
+        *conds).options(*heavy), rank
 
 
 def search(*, session: Session, actor: Actor, query: SearchQuery) -> SearchPage:
