@@ -193,7 +193,7 @@ def _seller(a: SellerAccount) -> SellerOut:
 def _own(db: Any, listing: Listing) -> ListingOut:
     return _listing(listing, tiers=listings.list_tiers(session=db, listing_id=listing.id),
                     findings=[f for x in files.list_files(session=db, listing_id=listing.id) for f in x.findings],
-                    missing=listings.missing_for_publish(db, listing))
+                    missing=listings.missing_for_publish(session=db, listing=listing))
 
 
 # --- browsing (anyone) ---------------------------------------------------------------------------------

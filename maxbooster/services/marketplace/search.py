@@ -121,12 +121,12 @@ def _text_filter(session: Session, raw: str) -> tuple[ColumnElement[bool] | None
     matched = text(f"SELECT rowid AS rid, bm25({SQLITE_FTS_TABLE}) AS score FROM {SQLITE_FTS_TABLE} "  # noqa: S608
                    f"WHERE {SQLITE_FTS_TABLE} MATCH :fts").bindparams(fts=query) \
         .columns(column("rid"), column("score")).subquery("fts")
-    rowid = literal_column("marketplace_listings.rowid")
+    rowid: ColumnElement[Any] = literal_column("marketplace_listings.rowid")
     score = select(matched.c.score).where(matched.c.rid == rowid).scalar_subquery()
     return rowid.in_(select(matched.c.rid)), -score  # bm25: lower is better
 
 
-def _filtered(session: Session, q: SearchQuery) -> tuple[Select[Any], Any]:
+def _filtered(session: Session, q: SearchQuery) -> tuple[Select[Listing, str], Any]:
     conds: list[ColumnElement[bool]] = [col(Listing.status) == ListingStatus.PUBLISHED]
     match, rank = _text_filter(session, q.text)
     if match is not None:
