@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session
 
 from maxbooster.models.accounts import User
 from maxbooster.services.actor import Actor
+from maxbooster.services.errors import InvalidInput
 from maxbooster.services.marketplace import listings
 from maxbooster.services.marketplace.search import SearchQuery, search
 from tests.marketplace.support import ready_listing
@@ -44,3 +46,30 @@ def test_text_and_filters(session: Session, payable_seller: User) -> None:
     page = search(session=session, actor=ANON, query=SearchQuery(sort="price_asc", page=2, per_page=2))
     assert page.total == 3 and [c.listing.title for c in page.items] == ["Sunny piano"]
     assert _titles(session, text='"AND OR NEAR(') == []  # FTS syntax typed by a user is just words
+
+
+def test_edits_and_deletes_reach_the_index(session: Session, payable_seller: User) -> None:
+    """The search index follows the listing (PostgreSQL trigger / SQLite FTS5 triggers of migration 0013)."""
+    actor = actor_for(payable_seller)
+    listing = ready_listing(session, payable_seller, title="Golden hour")
+    listings.publish(session=session, actor=actor, listing_id=listing.id)
+    assert _titles(session, text="golden") == ["Golden hour"]
+    listings.update_listing(session=session, actor=actor, listing_id=listing.id,
+                            changes={"title": "Silver rain", "description": "Rainy guitars"})
+    assert _titles(session, text="golden") == []
+    assert _titles(session, text="guitar") == ["Silver rain"]  # guitars ~ guitar, from the description
+    assert _titles(session, text=payable_seller.display_name.split()[0]) == ["Silver rain"]  # the seller's name
+    listings.unpublish(session=session, actor=actor, listing_id=listing.id)
+    listings.delete_listing(session=session, actor=actor, listing_id=listing.id)
+    other = ready_listing(session, payable_seller, title="Guitar dreams")
+    listings.publish(session=session, actor=actor, listing_id=other.id)
+    assert _titles(session, text="guitar") == ["Guitar dreams"]
+
+
+def test_bad_filters_are_refused(session: Session, acct_env: object) -> None:
+    for bad, message in ((SearchQuery(bpm_min=150, bpm_max=90), "swap them"), (SearchQuery(kind="vst"), "beat"),
+                         (SearchQuery(sort="cheapest"), "Sort by"), (SearchQuery(per_page=500), "Pages start"),
+                         (SearchQuery(price_min_minor=-1), "cannot be negative"),
+                         (SearchQuery(musical_key="Z"), "not a key")):
+        with pytest.raises(InvalidInput, match=message):
+            search(session=session, actor=ANON, query=bad)

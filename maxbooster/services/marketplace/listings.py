@@ -109,7 +109,7 @@ def _clean_fields(kind: str, data: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInput(f"Use at most {MAX_TAGS} tags of up to 30 characters each.")
         out["tags"] = tags
     if "genre" in data:
-        genre = " ".join(str(data["genre"] or "").split())
+        genre = " ".join(str(data["genre"] or "").split()).lower()  # one spelling, so the filter uses the index
         if len(genre) > 60:
             raise InvalidInput("Keep the genre under 60 characters.")
         out["genre"] = genre
@@ -128,7 +128,7 @@ def _clean_fields(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def search_text(session: Session, listing: Listing) -> str:
+def search_text(*, session: Session, listing: Listing) -> str:
     """What full-text search matches: title, tags, genre, kind, key, BPM, seller name, description."""
     seller = session.get(User, listing.owner_id)
     parts = [listing.title, " ".join(listing.tags), listing.genre, listing.kind.replace("_", " "),
@@ -143,7 +143,7 @@ def create_listing(*, session: Session, actor: Actor, kind: str, title: str, **f
     if kind not in {k.value for k in ListingKind}:
         raise InvalidInput(f"Choose what you sell: beat, sample_pack, preset or plugin (not {kind!r}).")
     listing = Listing(owner_id=owner_id, kind=kind, **_clean_fields(kind, {"title": title, **fields}))
-    listing.search_text = search_text(session, listing)
+    listing.search_text = search_text(session=session, listing=listing)
     session.add(listing)
     session.flush()
     audit.record(session, actor, "marketplace.listing_created", target=f"listing:{listing.id}")
@@ -164,7 +164,7 @@ def update_listing(*, session: Session, actor: Actor, listing_id: uuid.UUID, cha
     _editable(listing)
     for key, value in _clean_fields(listing.kind, changes).items():
         setattr(listing, key, value)
-    listing.search_text = search_text(session, listing)
+    listing.search_text = search_text(session=session, listing=listing)
     listing.updated_at = utcnow()
     session.add(listing)
     audit.record(session, actor, "marketplace.listing_updated", target=f"listing:{listing.id}",
@@ -233,9 +233,11 @@ def _tier(listing: Listing, spec: TierInput, position: int) -> LicenseTier:
     if Deliverable.LICENSE_PDF not in deliverables:
         deliverables.append(Deliverable.LICENSE_PDF)
     name = " ".join((spec.name or TIER_LABELS[kind]).split())[:80]
+    caps = {c: _cap(c, spec.caps.get(c)) for c in CAPS}
     return LicenseTier(listing_id=listing.id, kind=kind, name=name, price_minor=price.amount_minor,
                        currency=price.currency, deliverables=[str(d) for d in deliverables], position=position,
-                       **{c: _cap(c, spec.caps.get(c)) for c in CAPS})
+                       max_copies=caps["max_copies"], max_streams=caps["max_streams"],
+                       max_music_videos=caps["max_music_videos"], max_radio_stations=caps["max_radio_stations"])
 
 
 def set_tiers(*, session: Session, actor: Actor, listing_id: uuid.UUID, tiers: list[TierInput]) -> list[LicenseTier]:
@@ -310,7 +312,7 @@ def set_collaborators(*, session: Session, actor: Actor, listing_id: uuid.UUID,
                                 .order_by(col(Collaborator.share_bps).desc())).scalars())
 
 
-def missing_for_publish(session: Session, listing: Listing) -> list[str]:
+def missing_for_publish(*, session: Session, listing: Listing) -> list[str]:
     """What the listing still needs before it can go on sale (empty when ready)."""
     tiers = list_tiers(session=session, listing_id=listing.id)
     roles = set(session.execute(select(col(ListingFile.role)).where(
@@ -336,7 +338,7 @@ def publish(*, session: Session, actor: Actor, listing_id: uuid.UUID) -> Listing
     """Put the listing on sale; refused with the list of what is missing, or while you cannot be paid."""
     listing = get_listing(session=session, actor=actor, listing_id=listing_id)
     _editable(listing)
-    missing = missing_for_publish(session, listing)
+    missing = missing_for_publish(session=session, listing=listing)
     if missing:
         raise ListingNotReady("To publish this listing, add " + "; ".join(missing) + ".")
     require_payable(session=session, owner_id=listing.owner_id)

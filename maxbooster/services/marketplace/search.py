@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, column, exists, func, literal_column, select, text
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col
 
 from maxbooster.models.accounts import User
@@ -120,12 +121,12 @@ def _text_filter(session: Session, raw: str) -> tuple[ColumnElement[bool] | None
     matched = text(f"SELECT rowid AS rid, bm25({SQLITE_FTS_TABLE}) AS score FROM {SQLITE_FTS_TABLE} "  # noqa: S608
                    f"WHERE {SQLITE_FTS_TABLE} MATCH :fts").bindparams(fts=query) \
         .columns(column("rid"), column("score")).subquery("fts")
-    rowid = literal_column("marketplace_listings.rowid")
+    rowid: ColumnElement[Any] = literal_column("marketplace_listings.rowid")
     score = select(matched.c.score).where(matched.c.rid == rowid).scalar_subquery()
     return rowid.in_(select(matched.c.rid)), -score  # bm25: lower is better
 
 
-def _filtered(session: Session, q: SearchQuery) -> tuple[Select[Any], Any]:
+def _filtered(session: Session, q: SearchQuery) -> tuple[Select[Listing, str], Any]:
     conds: list[ColumnElement[bool]] = [col(Listing.status) == ListingStatus.PUBLISHED]
     match, rank = _text_filter(session, q.text)
     if match is not None:
@@ -133,7 +134,7 @@ def _filtered(session: Session, q: SearchQuery) -> tuple[Select[Any], Any]:
     if q.kind:
         conds.append(col(Listing.kind) == q.kind)
     if q.genre:
-        conds.append(func.lower(col(Listing.genre)) == q.genre.strip().lower())
+        conds.append(col(Listing.genre) == " ".join(q.genre.split()).lower())  # stored in lower case
     if q.bpm_min is not None:
         conds.append(col(Listing.bpm) >= q.bpm_min)
     if q.bpm_max is not None:
@@ -153,7 +154,9 @@ def _filtered(session: Session, q: SearchQuery) -> tuple[Select[Any], Any]:
         tier_conds.append(col(LicenseTier.price_minor) <= q.price_max_minor)
     if tier_conds:
         conds.append(exists().where(col(LicenseTier.listing_id) == col(Listing.id), and_(*tier_conds)))
-    return select(Listing, col(User.display_name)).join(User, col(User.id) == col(Listing.owner_id)).where(*conds), rank
+    heavy = (defer(Listing.search_text), defer(Listing.search_vector))  # type: ignore[arg-type]
+    return select(Listing, col(User.display_name)).join(User, col(User.id) == col(Listing.owner_id)).where(
+        *conds).options(*heavy), rank
 
 
 def search(*, session: Session, actor: Actor, query: SearchQuery) -> SearchPage:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from maxbooster import routes
@@ -114,7 +115,13 @@ def start_onboarding(*, session: Session, actor: Actor, country: str = "US") -> 
         _apply_object(account, obj)
         session.add(account)
         audit.record(session, actor, "marketplace.seller_created", target=f"seller:{account.provider_account_id}")
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:  # the same seller started twice at once: the provider's idempotency gave one
+            session.rollback()  # account, and the other request stored it
+            account = find_account(session=session, owner_id=owner_id)
+            if account is None:
+                raise
     base = get_settings().app_url.rstrip("/")
     link = provider.create_account_link(account_id=account.provider_account_id,
                                         refresh_url=base + routes.SETTINGS, return_url=base + routes.SETTINGS)

@@ -83,6 +83,10 @@ def _structure(infos: list[zipfile.ZipInfo], *, max_bytes: int, max_ratio: int, 
     if len(infos) > max_entries:
         raise ZipRefused(f"The ZIP has {len(infos):,} entries; the limit is {max_entries:,}. Split it into "
                          "smaller packs.")
+    declared = sum(info.file_size for info in infos)
+    if declared > max_bytes:
+        raise ZipRefused(f"The ZIP would unpack to more than {_gb(max_bytes)} (it declares {_gb(declared)}); "
+                         "upload smaller packs.")
     seen: dict[str, str] = {}
     for info in infos:
         name = _check_name(info.filename)
@@ -96,9 +100,6 @@ def _structure(infos: list[zipfile.ZipInfo], *, max_bytes: int, max_ratio: int, 
         seen[key] = info.filename
         report.uncompressed_bytes += info.file_size
         report.compressed_bytes += info.compress_size
-        if report.uncompressed_bytes > max_bytes:
-            raise ZipRefused(f"The ZIP would unpack to more than {_gb(max_bytes)} (it declares at least "
-                             f"{_gb(report.uncompressed_bytes)}); upload smaller packs.")
         if info.file_size >= RATIO_MIN_BYTES and info.file_size > max_ratio * max(info.compress_size, 1):
             raise ZipRefused(f"{info.filename!r} in the ZIP is compressed more than {max_ratio}:1, as in a ZIP bomb; "
                              "this ZIP is refused.")
