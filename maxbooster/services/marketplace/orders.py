@@ -38,7 +38,7 @@ from maxbooster.models.marketplace import (
 from maxbooster.services import audit
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
-from maxbooster.services.billing.provider import get_provider
+from maxbooster.services.billing.provider import PaymentsProvider, get_provider
 from maxbooster.services.email import render, send_email
 from maxbooster.services.marketplace import downloads, licenses, payouts, refunds
 from maxbooster.services.money import Money
@@ -52,13 +52,9 @@ def _stripe_id(value: Any) -> str:
 
 
 def _find(session: Session, provider: str, payment_id: str) -> Order | None:
-    order_id = session.execute(select(col(Order.id)).where(col(Order.provider) == provider,
-                                                           col(Order.provider_payment_id) == payment_id)
-                               ).scalar_one_or_none()
-    if order_id is None:
-        return None
-    session.execute(select(col(Order.id)).where(col(Order.id) == order_id).with_for_update())  # one event at a time
-    return session.get(Order, order_id, populate_existing=True)
+    return session.execute(select(Order).where(col(Order.provider) == provider,  # one event at a time
+                                               col(Order.provider_payment_id) == payment_id)
+                           .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
 
 
 def apply_event(*, session: Session, provider: str, event_type: str, obj: dict[str, Any], created: datetime) -> str:
@@ -100,23 +96,29 @@ def _paid(session: Session, order: Order, obj: dict[str, Any], created: datetime
     provider = get_provider(session=session)
     lines = session.execute(select(OrderLine).where(col(OrderLine.order_id) == order.id)).scalars().all()
     now = utcnow()
-    for line in lines:
-        line.status = OrderLineStatus.PAID
-        session.add(line)
-        tier = session.get(LicenseTier, line.tier_id) if line.tier_id else None
-        listing = session.execute(select(Listing).where(col(Listing.id) == line.listing_id)
-                                  .with_for_update()).scalar_one()
-        listing.sales_count += 1
-        if line.tier_kind == TierKind.EXCLUSIVE:
-            listing.status, listing.updated_at = ListingStatus.SOLD_EXCLUSIVE, now
-        session.add(listing)
-        payouts.send(session=session, provider=provider, order=order, line=line)
-        licenses.issue(session=session, order=order, line=line, tier=tier, now=now)
-        downloads.grant(session=session, order=order, line=line, tier=tier, now=now)
+    with session.no_autoflush:  # the new rows go out in one flush per table, not one per query below
+        for line in lines:
+            _deliver(session, provider, order, line, now)
     _send_receipt(session, order, lines, provider.key == "sandbox")
     audit.record(session, WORKER, "marketplace.order_paid", target=f"order:{order.id}",
                  details={"total_minor": order.total_minor, "fee_minor": order.fee_minor})
     return f"order {order.id}: paid"
+
+
+def _deliver(session: Session, provider: PaymentsProvider, order: Order, line: OrderLine, now: datetime) -> None:
+    """A paid line: counted, transfers sent, license issued, downloads granted (an exclusive leaves the store)."""
+    line.status = OrderLineStatus.PAID
+    session.add(line)
+    tier = session.get(LicenseTier, line.tier_id) if line.tier_id else None
+    listing = session.execute(select(Listing).where(col(Listing.id) == line.listing_id)
+                              .with_for_update()).scalar_one()
+    listing.sales_count += 1
+    if line.tier_kind == TierKind.EXCLUSIVE:
+        listing.status, listing.updated_at = ListingStatus.SOLD_EXCLUSIVE, now
+    session.add(listing)
+    payouts.send(session=session, provider=provider, order=order, line=line)
+    licenses.issue(session=session, order=order, line=line, tier=tier, now=now)
+    downloads.grant(session=session, order=order, line=line, tier=tier, now=now)
 
 
 def _send_receipt(session: Session, order: Order, lines: Sequence[OrderLine], test_mode: bool) -> None:
