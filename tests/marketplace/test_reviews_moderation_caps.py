@@ -74,11 +74,19 @@ def test_reports_queue_hide_restore_and_ban(session: Session, payable_seller: Us
                    reason="repeat infringer")
     session.expire_all()
     assert {session.get(Listing, i).status for i in (beat.id, second.id)} == {ListingStatus.HIDDEN}  # type: ignore[union-attr]
+    with pytest.raises(DomainError, match="unban the seller first"):
+        moderation.act(session=session, actor=actor_for(admin), action="restore", listing_id=second.id)
     assert count(session, ModerationAction) == 3
+    moderation.act(session=session, actor=actor_for(admin), action="unban_seller", seller_id=payable_seller.id)
+    moderation.act(session=session, actor=actor_for(admin), action="restore", listing_id=second.id)
+    session.expire_all()
+    assert session.get(Listing, second.id).status == ListingStatus.PUBLISHED  # type: ignore[union-attr]
+    assert session.get(Listing, beat.id).status == ListingStatus.HIDDEN  # type: ignore[union-attr]
     actions = session.execute(select(AuditLog.action).where(AuditLog.action.like("marketplace.moderation.%"))
                               ).scalars().all()
     assert sorted(actions) == ["marketplace.moderation.ban_seller", "marketplace.moderation.hide",
-                               "marketplace.moderation.restore"]
+                               "marketplace.moderation.restore", "marketplace.moderation.restore",
+                               "marketplace.moderation.unban_seller"]
 
 
 def test_stream_cap_warning_offers_the_upgrade(session: Session, payable_seller: User) -> None:

@@ -80,6 +80,10 @@ def act(*, session: Session, actor: Actor, action: str, reason: str = "", listin
         else:
             if listing.status != ListingStatus.HIDDEN:
                 raise Conflict("This listing is not hidden, so there is nothing to restore.")
+            banned = session.execute(select(col(SellerAccount.id)).where(
+                col(SellerAccount.owner_id) == listing.owner_id, col(SellerAccount.banned_at).is_not(None))).first()
+            if banned is not None:
+                raise Conflict("This seller is banned; unban the seller first, then restore their listings.")
             listing.status, listing.hidden_at, listing.hidden_reason = ListingStatus.PUBLISHED, None, ""
         listing.updated_at = now
         session.add(listing)
