@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 import maxbooster.models  # noqa: F401  (registers every table)
 from maxbooster.db import make_engine
+from maxbooster.migrations import include_name
 from maxbooster.settings import get_settings
 
 config = context.config
@@ -25,7 +26,7 @@ def _url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -43,7 +44,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

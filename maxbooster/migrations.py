@@ -12,7 +12,16 @@ from sqlmodel import SQLModel
 
 import maxbooster.models  # noqa: F401  (registers every table)
 from maxbooster.db import make_engine
+from maxbooster.models.marketplace import SQLITE_FTS_TABLE
 from maxbooster.settings import PROJECT_ROOT
+
+# Tables a migration makes for one dialect only (SQLite FTS5 and its shadow tables): not models.
+DIALECT_ONLY_TABLE_PREFIXES = (SQLITE_FTS_TABLE,)
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate's filter: leave the dialect-only search tables out of the models comparison."""
+    return not (type_ == "table" and name is not None and name.startswith(DIALECT_ONLY_TABLE_PREFIXES))
 
 
 def alembic_config(url: str) -> Config:
@@ -32,7 +41,8 @@ def schema_diff(url: str) -> list[Any]:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True,
+                                                           "include_name": include_name})
             return list(compare_metadata(ctx, SQLModel.metadata))
     finally:
         engine.dispose()

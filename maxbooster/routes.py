@@ -167,8 +167,49 @@ V1_BILLING_WEBHOOK_STRIPE = f"{V1_BILLING}/webhooks/stripe"
 
 # Social: the Mastodon connect round trip (a native form POST starts it; the instance redirects back)
 SOCIAL_MASTODON_CONNECT = f"{SOCIAL_API}/mastodon/connect"  # the accounts page's form (field `instance`)
+# Marketplace: browse and search published listings, a listing, a seller's storefront (no sign-in);
+# the seller's side: onboarding (Connect), dashboard, their listings with tiers, collaborators, files,
+# cover, voice tag, preview, publish; the sandbox provider's own onboarding page
+V1_MARKETPLACE = f"{V1}/marketplace"
+V1_MARKETPLACE_LISTINGS = f"{V1_MARKETPLACE}/listings"
+V1_MARKETPLACE_LISTING = f"{V1_MARKETPLACE_LISTINGS}/{{listing_id}}"
+V1_MARKETPLACE_STOREFRONT = f"{V1_MARKETPLACE}/sellers/{{seller_id}}/listings"
+V1_MARKETPLACE_SELLER = f"{V1_MARKETPLACE}/seller"
+V1_MARKETPLACE_SELLER_ONBOARDING = f"{V1_MARKETPLACE_SELLER}/onboarding"
+V1_MARKETPLACE_SELLER_REFRESH = f"{V1_MARKETPLACE_SELLER}/refresh"
+V1_MARKETPLACE_SELLER_LISTINGS = f"{V1_MARKETPLACE_SELLER}/listings"
+V1_MARKETPLACE_SELLER_LISTING = f"{V1_MARKETPLACE_SELLER_LISTINGS}/{{listing_id}}"
+V1_MARKETPLACE_SELLER_TIERS = f"{V1_MARKETPLACE_SELLER_LISTING}/tiers"
+V1_MARKETPLACE_SELLER_COLLABORATORS = f"{V1_MARKETPLACE_SELLER_LISTING}/collaborators"
+V1_MARKETPLACE_SELLER_TRACK_FILE = f"{V1_MARKETPLACE_SELLER_LISTING}/files/track"
+V1_MARKETPLACE_SELLER_ZIP_FILE = f"{V1_MARKETPLACE_SELLER_LISTING}/files/zip"
+V1_MARKETPLACE_SELLER_COVER = f"{V1_MARKETPLACE_SELLER_LISTING}/cover"
+V1_MARKETPLACE_SELLER_VOICE_TAG = f"{V1_MARKETPLACE_SELLER_LISTING}/voice-tag"
+V1_MARKETPLACE_SELLER_PREVIEW = f"{V1_MARKETPLACE_SELLER_LISTING}/preview"
+V1_MARKETPLACE_SELLER_PUBLISH = f"{V1_MARKETPLACE_SELLER_LISTING}/publish"
+V1_MARKETPLACE_SELLER_UNPUBLISH = f"{V1_MARKETPLACE_SELLER_LISTING}/unpublish"
+V1_MARKETPLACE_SANDBOX_ONBOARDING = f"{V1_MARKETPLACE}/sandbox/onboarding/{{account_id}}"  # GET: state; POST: finish
 
 # Stored files for their owner, by signed URL (services/media.py makes them)
+# marketplace commerce (cart, checkout, orders, licenses, downloads, refunds, reviews, moderation, caps)
+V1_MARKETPLACE_CART = f"{V1_MARKETPLACE}/cart"
+V1_MARKETPLACE_CART_LINE = f"{V1_MARKETPLACE_CART}/{{listing_id}}"
+V1_MARKETPLACE_CHECKOUT = f"{V1_MARKETPLACE}/checkout"
+V1_MARKETPLACE_ORDERS = f"{V1_MARKETPLACE}/orders"
+V1_MARKETPLACE_ORDER = f"{V1_MARKETPLACE_ORDERS}/{{order_id}}"
+V1_MARKETPLACE_SANDBOX_PAY = f"{V1_MARKETPLACE}/sandbox/pay/{{order_id}}"  # POST: the buyer pays (test mode)
+V1_MARKETPLACE_ORDER_LINE_LINK = f"{V1_MARKETPLACE}/order-lines/{{line_id}}/download-links"
+V1_MARKETPLACE_ORDER_LINE_LICENSE_PDF = f"{V1_MARKETPLACE}/order-lines/{{line_id}}/license.pdf"
+V1_MARKETPLACE_ORDER_LINE_RELEASE_TRACK = f"{V1_MARKETPLACE}/order-lines/{{line_id}}/release-track"
+V1_MARKETPLACE_ORDER_LINE_REFUND = f"{V1_MARKETPLACE}/order-lines/{{line_id}}/refund"
+V1_MARKETPLACE_DOWNLOAD = f"{V1_MARKETPLACE}/downloads/{{token}}"
+V1_MARKETPLACE_LICENSE_VERIFY = f"{V1_MARKETPLACE}/licenses/verify/{{sha256}}"  # public
+V1_MARKETPLACE_SALES = f"{V1_MARKETPLACE}/seller/sales"
+V1_MARKETPLACE_CAP_WARNINGS = f"{V1_MARKETPLACE}/cap-warnings"
+V1_MARKETPLACE_REVIEWS = f"{V1_MARKETPLACE_LISTING}/reviews"
+V1_MARKETPLACE_REPORTS = f"{V1_MARKETPLACE}/reports"
+V1_MARKETPLACE_MODERATION = f"{V1_MARKETPLACE}/moderation"  # admin: the open reports
+V1_MARKETPLACE_MODERATION_ACTION = f"{V1_MARKETPLACE_MODERATION}/actions"  # admin: hide, restore, ban …
 MEDIA = "/api/media"
 MEDIA_TOKEN = f"{MEDIA}/{{token}}"
 

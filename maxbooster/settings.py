@@ -101,6 +101,16 @@ class Settings(BaseSettings):
     stripe_api_base_raw: str = Field(default="", alias="STRIPE_API_BASE")
     stripe_prices_raw: str = Field(default="", alias="STRIPE_PRICES")
     billing_grace_days: int = Field(default=7, ge=0, le=60, alias="BILLING_GRACE_DAYS")
+    # marketplace: previews and the checks of uploaded ZIPs (packs, presets, plugins)
+    marketplace_preview_seconds: int = Field(default=30, ge=5, le=120, alias="MARKETPLACE_PREVIEW_SECONDS")
+    marketplace_zip_max_bytes: int = Field(default=4 * 1024**3, ge=1, alias="MARKETPLACE_ZIP_MAX_BYTES")
+    marketplace_zip_max_ratio: int = Field(default=100, ge=2, alias="MARKETPLACE_ZIP_MAX_RATIO")
+    marketplace_zip_max_entries: int = Field(default=10_000, ge=1, alias="MARKETPLACE_ZIP_MAX_ENTRIES")
+    # marketplace commerce: the platform's fee per sale, how long a checkout holds an exclusive, downloads
+    marketplace_fee_bps: int = Field(default=1000, ge=0, le=5000, alias="MARKETPLACE_FEE_BPS")
+    marketplace_checkout_minutes: int = Field(default=30, ge=5, le=1440, alias="MARKETPLACE_CHECKOUT_MINUTES")
+    marketplace_download_days: int = Field(default=365, ge=1, le=3650, alias="MARKETPLACE_DOWNLOAD_DAYS")
+    marketplace_link_minutes: int = Field(default=60, ge=1, le=10080, alias="MARKETPLACE_LINK_MINUTES")
     # social publishing: connected accounts' tokens are encrypted with the first key, any key decrypts
     social_token_keys_raw: str = Field(default="", alias="SOCIAL_TOKEN_KEYS")
     social_allow_private_instances: bool = Field(default=False, alias="SOCIAL_ALLOW_PRIVATE_INSTANCES")

@@ -10,7 +10,7 @@ time; read by state and due time); a slot keeps its draws and outcome when its a
 (SET NULL).
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-10 09:00:00.000000
 """
 from collections.abc import Sequence
@@ -22,7 +22,7 @@ import maxbooster.models.base
 
 
 revision: str = '0014'
-down_revision: str | None = '0012'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

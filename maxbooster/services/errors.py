@@ -58,6 +58,16 @@ class ErrorCode(StrEnum):
     NO_BILLING_ACCOUNT = "no_billing_account"
     NOT_CONFIGURED = "not_configured"
     CARD_DECLINED = "card_declined"
+    # marketplace
+    LISTING_NOT_READY = "listing_not_ready"
+    SELLER_NOT_READY = "seller_not_ready"
+    ZIP_REFUSED = "zip_refused"
+    CART_CURRENCY_MISMATCH = "cart_currency_mismatch"
+    LISTING_UNAVAILABLE = "listing_unavailable"
+    EXCLUSIVE_TAKEN = "exclusive_taken"
+    DOWNLOAD_REVOKED = "download_revoked"
+    DOWNLOAD_EXPIRED = "download_expired"
+    NOT_A_BUYER = "not_a_buyer"
     # social
     SOCIAL_UNAVAILABLE = "social_unavailable"
     SOCIAL_RECONNECT = "social_reconnect"
@@ -107,6 +117,17 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NOT_CONFIGURED: "This is not set up on this server yet; ask the administrator.",
     ErrorCode.CARD_DECLINED: "Your card was declined. Nothing was charged and your plan is unchanged; try "
                              "another card.",
+    ErrorCode.LISTING_NOT_READY: "This listing is not ready to publish yet; the message lists what to add.",
+    ErrorCode.SELLER_NOT_READY: "Finish setting up your seller account (payouts) before you publish.",
+    ErrorCode.ZIP_REFUSED: "This ZIP file was refused; the message says why. Fix it and upload it again.",
+    ErrorCode.CART_CURRENCY_MISMATCH: "Everything in one cart must be in one currency. Check out the cart first, "
+                                      "or remove its items, then add this one.",
+    ErrorCode.LISTING_UNAVAILABLE: "This item is no longer for sale. Remove it from your cart; nothing was charged.",
+    ErrorCode.EXCLUSIVE_TAKEN: "The exclusive license of this beat is taken or being bought by someone else. "
+                               "Choose a lease instead; nothing was charged.",
+    ErrorCode.DOWNLOAD_REVOKED: "This download was cancelled because the purchase was refunded or disputed.",
+    ErrorCode.DOWNLOAD_EXPIRED: "This download link has expired. Open your order and get a new link.",
+    ErrorCode.NOT_A_BUYER: "Only people who bought this item can review it.",
     ErrorCode.SOCIAL_UNAVAILABLE: "The social network could not be reached. Try again in a moment.",
     ErrorCode.SOCIAL_RECONNECT: "The social network no longer accepts our access to this account. "
                                 "Connect the account again.",

@@ -18,6 +18,8 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.social.audiogram",
     "maxbooster.services.social.ingest",
     "maxbooster.services.campaigns.scheduler",
+    "maxbooster.services.marketplace.previews",
+    "maxbooster.services.marketplace.checkout",
 )
 
 # What each kind is called on the Jobs page.
@@ -32,6 +34,8 @@ LABELS: dict[str, str] = {
     "social.publish": "Publishing a social post",
     "social.audiogram": "Rendering an audiogram video",
     "social.ingest_metrics": "Reading engagement of social posts",
+    "marketplace.preview": "Making a watermarked preview",
+    "marketplace.expire_checkouts": "Cancelling unpaid checkouts",
 }
 
 

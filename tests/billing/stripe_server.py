@@ -1,12 +1,15 @@
 """A local server of Stripe's HTTP protocol, for the real `stripe` SDK pointed at it (`api_base`).
 
-It implements what billing calls: customers, Checkout sessions (subscription mode), billing-portal
-sessions and subscriptions retrieve, the way Stripe answers them: form-encoded requests with bracket
-keys (`metadata[plan]=pro`, `line_items[0][price]=…`), `Authorization: Bearer <secret key>`, JSON
-objects with `id`/`object`, errors as `{"error": {"type", "code", "message", "param"}}` with Stripe's
-status codes, and `Idempotency-Key` replays (same key + same body → the same answer; another body →
+It implements what billing and the marketplace call: customers, Checkout sessions (subscription mode),
+billing-portal sessions, subscriptions retrieve, Connect Express accounts (create, retrieve), account
+links, and a connected account's balance and payouts (`Stripe-Account` header), the way Stripe
+answers them: form-encoded requests with bracket keys (`metadata[plan]=pro`,
+`line_items[0][price]=…`), `Authorization: Bearer <secret key>`, JSON objects with `id`/`object`,
+errors as `{"error": {"type", "code", "message", "param"}}` with Stripe's status codes, and
+`Idempotency-Key` replays (same key + same body → the same answer; another body →
 `idempotency_error`). `complete_checkout` plays the customer paying: it creates the subscription and
-its first invoice and returns the events Stripe would send (the tests sign and post them).
+its first invoice and returns the events Stripe would send (the tests sign and post them);
+`complete_onboarding` plays a seller finishing Connect onboarding (returns `account.updated`).
 """
 
 from __future__ import annotations
@@ -69,8 +72,12 @@ class LocalStripe:
         self.checkouts: dict[str, dict[str, Any]] = {}
         self.subscriptions: dict[str, dict[str, Any]] = {}
         self.invoices: dict[str, dict[str, Any]] = {}
+        self.accounts: dict[str, dict[str, Any]] = {}
+        self.balances: dict[str, dict[str, Any]] = {}  # account id -> balance object
+        self.payouts: dict[str, list[dict[str, Any]]] = {}  # account id -> payouts, newest first
         self.requests: list[dict[str, Any]] = []
         self._idem: dict[str, tuple[str, int, dict[str, Any]]] = {}
+        self._current_headers: dict[str, str] = {}
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -102,6 +109,11 @@ class LocalStripe:
             ("GET", r"/v1/checkout/sessions/([^/]+)", self._get("checkout.session", self.checkouts)),
             ("POST", r"/v1/billing_portal/sessions", self._create_portal),
             ("GET", r"/v1/subscriptions/([^/]+)", self._get("subscription", self.subscriptions)),
+            ("POST", r"/v1/accounts", self._create_account),
+            ("GET", r"/v1/accounts/([^/]+)", self._get("account", self.accounts)),
+            ("POST", r"/v1/account_links", self._create_account_link),
+            ("GET", r"/v1/balance", self._balance),
+            ("GET", r"/v1/payouts", self._payouts),
         ]
         for verb, pattern, fn in routes:
             m = re.fullmatch(pattern, path)
@@ -160,6 +172,65 @@ class LocalStripe:
                 "return_url": p.get("return_url"), "url": f"https://billing.stripe.com/p/session/{bps}",
                 "created": int(time.time()), "livemode": False}
 
+    # --- Connect -------------------------------------------------------------------------------------
+
+    def _create_account(self, p: dict[str, Any]) -> dict[str, Any]:
+        if p.get("type") not in ("express", "standard", "custom"):
+            raise StripeError(400, "invalid_request_error", "Missing required param: type.", "parameter_missing",
+                              "type")
+        country = p.get("country") or "US"
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            raise StripeError(400, "invalid_request_error", f"Invalid country: {country}", "country_unsupported",
+                              "country")
+        obj = {"id": self.new_id("acct"), "object": "account", "type": p["type"], "country": country,
+               "email": p.get("email"), "default_currency": "usd" if country == "US" else "eur",
+               "created": int(time.time()), "details_submitted": False, "charges_enabled": False,
+               "payouts_enabled": False, "metadata": p.get("metadata", {}),
+               "capabilities": {k: "inactive" for k in (p.get("capabilities") or {})},
+               "requirements": {"currently_due": ["business_type", "external_account", "tos_acceptance.date"],
+                                "disabled_reason": "requirements.past_due"}}
+        self.accounts[obj["id"]] = obj
+        return obj
+
+    def _create_account_link(self, p: dict[str, Any]) -> dict[str, Any]:
+        if p.get("account") not in self.accounts:
+            raise StripeError(400, "invalid_request_error", f"No such account: '{p.get('account')}'",
+                              "resource_missing", "account")
+        if p.get("type") not in ("account_onboarding", "account_update"):
+            raise StripeError(400, "invalid_request_error", "Invalid type", "parameter_invalid_empty", "type")
+        for name in ("refresh_url", "return_url"):
+            if not str(p.get(name, "")).startswith(("http://", "https://")):
+                raise StripeError(400, "invalid_request_error", f"Not a valid URL: {name}", "url_invalid", name)
+        now = int(time.time())
+        return {"object": "account_link", "created": now, "expires_at": now + 300,
+                "url": f"https://connect.stripe.com/setup/e/{p['account']}/{self.new_id('link')}"}
+
+    def _connected(self) -> str:
+        account = self._current_headers.get("stripe-account", "")
+        if account not in self.accounts:
+            raise StripeError(403, "invalid_request_error", "The provided key does not have access to account "
+                              f"'{account}' (or that account does not exist).", "account_invalid")
+        return account
+
+    def _balance(self, _: dict[str, Any]) -> dict[str, Any]:
+        account = self._connected()
+        return self.balances.get(account) or {"object": "balance", "livemode": False,
+                                              "available": [{"amount": 0, "currency": "usd"}],
+                                              "pending": [{"amount": 0, "currency": "usd"}]}
+
+    def _payouts(self, p: dict[str, Any]) -> dict[str, Any]:
+        account = self._connected()
+        data = self.payouts.get(account, [])[: int(p.get("limit") or 10)]
+        return {"object": "list", "url": "/v1/payouts", "has_more": False, "data": data}
+
+    def complete_onboarding(self, account_id: str, *, now: int | None = None) -> dict[str, Any]:
+        """The seller finishes onboarding on Stripe's pages: charges and payouts enabled, nothing due."""
+        account = self.accounts[account_id]
+        account.update(details_submitted=True, charges_enabled=True, payouts_enabled=True,
+                       capabilities={"card_payments": "active", "transfers": "active"},
+                       requirements={"currently_due": [], "disabled_reason": None})
+        return self.event("account.updated", account, now or int(time.time()))
+
     # --- what the customer does on Stripe's pages --------------------------------------------------
 
     def complete_checkout(self, cs_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
@@ -214,6 +285,7 @@ class LocalStripe:
                           "headers": {k.lower(): v for k, v in self.headers.items()}}
                 with server._lock:
                     server.requests.append(record)
+                    server._current_headers = record["headers"]
                     status, body = server._dispatch(method, path, params, raw, record["headers"])
                 data = json.dumps(body).encode()
                 self.send_response(status)

@@ -19,17 +19,27 @@ from maxbooster.models import (
     AllocatedCode,
     BillingCustomer,
     Campaign,
+    Cart,
     CheckoutSession,
     Delivery,
+    DownloadGrant,
     Invoice,
     Job,
     LedgerEntry,
+    License,
+    LicenseTier,
+    Listing,
     Master,
+    Order,
+    OrderLine,
     Project,
     RegistrantSettings,
     Release,
     ReleaseTrack,
+    Report,
+    Review,
     RoyaltySplit,
+    SellerAccount,
     SmartLink,
     SmartLinkFan,
     SocialAccount,
@@ -103,8 +113,53 @@ FACTORIES: dict[str, Callable[[uuid.UUID], Any]] = {
     "social_review_links": lambda owner: SocialReviewLink(owner_id=owner, post_id=_social_post(owner).id,
                                                           expires_at=datetime.now(UTC)),
     "social_audiograms": lambda owner: SocialAudiogram(owner_id=owner, track_id=_track(owner, commit=True).id),
+    "marketplace_seller_accounts": lambda owner: SellerAccount(owner_id=owner, provider="sandbox",
+                                                               provider_account_id=f"acct_{uuid.uuid4().hex}"),
+    "marketplace_listings": lambda owner: Listing(owner_id=owner, kind="beat", title="b"),
+    "marketplace_carts": lambda owner: Cart(owner_id=owner),
+    "marketplace_orders": lambda owner: _order(owner, commit=False),
+    "marketplace_licenses": lambda owner: License(owner_id=owner, order_line_id=_order_line(owner).id,
+                                                  listing_id=_order_line(owner).listing_id, tier_kind="mp3_lease",
+                                                  terms_text="t", sha256=uuid.uuid4().hex),
+    "marketplace_download_grants": lambda owner: DownloadGrant(owner_id=owner, order_line_id=_order_line(owner).id,
+                                                               deliverable="mp3", expires_at=datetime.now(UTC)),
+    "marketplace_reviews": lambda owner: Review(owner_id=owner, listing_id=_listing(owner).id, rating=5),
+    "marketplace_reports": lambda owner: Report(owner_id=owner, listing_id=_listing(owner).id, reason="spam"),
 }
 _SESSION: list[Session] = []
+
+
+def _listing(owner: uuid.UUID) -> Listing:
+    listing = Listing(owner_id=owner, kind="beat", title="b")
+    _SESSION[0].add(listing)
+    _SESSION[0].commit()
+    return listing
+
+
+def _order(owner: uuid.UUID, *, commit: bool = True) -> Order:
+    order = Order(owner_id=owner, currency="USD", subtotal_minor=2999, fee_bps=1000, fee_minor=300,
+                  total_minor=2999, provider="sandbox")
+    if commit:
+        _SESSION[0].add(order)
+        _SESSION[0].commit()
+    return order
+
+
+_LINES: dict[uuid.UUID, OrderLine] = {}
+
+
+def _order_line(owner: uuid.UUID) -> OrderLine:
+    """One order line per owner (a license and a grant of the same test share it)."""
+    if owner not in _LINES:
+        listing = _listing(owner)
+        tier = LicenseTier(listing_id=listing.id, kind="mp3_lease", price_minor=2999, currency="USD")
+        _SESSION[0].add(tier)
+        line = OrderLine(order_id=_order(owner).id, listing_id=listing.id, tier_id=tier.id, seller_id=owner,
+                         tier_kind="mp3_lease", listing_title="b", price_minor=2999, currency="USD")
+        _SESSION[0].add(line)
+        _SESSION[0].commit()
+        _LINES[owner] = line
+    return _LINES[owner]
 
 
 def _social_post(owner: uuid.UUID) -> SocialPost:

@@ -49,7 +49,7 @@ def test_sandbox_posts_are_read_hourly_then_daily_then_no_more(session: Session,
     first = ingest.ingest_due(session=session, now=t0 + timedelta(minutes=30))
     assert first.read == 1
     stats = session.get(SocialPostStats, variant.id)
-    assert stats is not None and stats.simulated and stats.reach > 0 and stats.link_clicks > 0
+    assert stats is not None and stats.simulated and stats.reach > 0 and stats.link_clicks >= 0
     assert stats.interactions == stats.likes + stats.comments + stats.shares + stats.saves
     assert stats.next_read_at == t0 + timedelta(minutes=90)  # hourly while young
     assert ingest.ingest_due(session=session, now=t0 + timedelta(minutes=60)).read == 0  # not due yet
@@ -62,6 +62,7 @@ def test_sandbox_posts_are_read_hourly_then_daily_then_no_more(session: Session,
     session.expire_all()
     stats = session.get(SocialPostStats, variant.id)
     assert stats is not None and stats.next_read_at is None and stats.samples == 4
+    assert stats.link_clicks > 0  # a post with a link gets clicks once enough people saw it (the first half hour may have none)
     series = _samples(session, variant.id)
     assert [s.reach for s in series] == sorted(s.reach for s in series)  # reach grows with age
     assert all(s.simulated and s.link_clicks is not None for s in series)

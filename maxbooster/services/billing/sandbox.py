@@ -30,12 +30,14 @@ from maxbooster.models.billing import (
     SubscriptionStatus,
     WebhookEvent,
 )
+from maxbooster.models.marketplace import SellerAccount, Transfer, TransferStatus
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.billing import catalog, webhooks
 from maxbooster.services.billing.catalog import Price
-from maxbooster.services.billing.provider import HostedSession
+from maxbooster.services.billing.provider import Balance, HostedSession, PaymentStart
 from maxbooster.services.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotFound
+from maxbooster.services.money import Money
 from maxbooster.settings import get_settings
 
 SANDBOX = PaymentsProviderKey.SANDBOX
@@ -91,6 +93,71 @@ class SandboxProvider:
                                    canceled_at=row.canceled_at)
 
 
+    # --- Connect (sellers): the account's state is our SellerAccount row; onboarding is our own page ----
+
+    def create_connected_account(self, *, owner_id: uuid.UUID, email: str, country: str,
+                                 idempotency_key: str) -> dict[str, Any]:
+        return account_object(f"acct_sbx_{_h('account', owner_id)}", country=country, owner_id=owner_id,
+                              email=email)
+
+    def create_account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> HostedSession:
+        url = get_settings().app_url.rstrip("/") + routes.V1_MARKETPLACE_SANDBOX_ONBOARDING.format(
+            account_id=account_id)
+        return HostedSession(id=account_id, url=url)
+
+    def _seller(self, account_id: str) -> SellerAccount:
+        row = self.session.execute(select(SellerAccount).where(
+            col(SellerAccount.provider) == SANDBOX,
+            col(SellerAccount.provider_account_id) == account_id)).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"The sandbox has no seller account {account_id}.")
+        return row
+
+    def retrieve_account(self, account_id: str) -> dict[str, Any]:
+        row = self._seller(account_id)
+        return account_object(account_id, country=row.country, owner_id=row.owner_id,
+                              details_submitted=row.details_submitted, charges_enabled=row.charges_enabled,
+                              payouts_enabled=row.payouts_enabled, currently_due=list(row.requirements))
+
+    def retrieve_balance(self, account_id: str) -> Balance:
+        """What transfers paid to this seller add up to (the sandbox pays out nothing: all available)."""
+        row = self._seller(account_id)
+        totals: dict[str, int] = {}
+        for amount, reversed_, currency in self.session.execute(select(
+                col(Transfer.amount_minor), col(Transfer.reversed_minor), col(Transfer.currency)).where(
+                col(Transfer.recipient_id) == row.owner_id, col(Transfer.provider) == SANDBOX,
+                col(Transfer.status).in_([TransferStatus.PAID, TransferStatus.REVERSED]))).all():
+            totals[currency] = totals.get(currency, 0) + amount - reversed_
+        return Balance(available=totals, pending={})
+
+    def list_payouts(self, account_id: str, *, limit: int = 10) -> list[dict[str, Any]]:
+        self._seller(account_id)
+        return []
+
+    # --- marketplace sales: the buyer pays on our own page; transfers and refunds are our rows --------
+
+    def create_payment(self, *, amount: Money, order_id: uuid.UUID, buyer_email: str, transfer_group: str,
+                       idempotency_key: str) -> PaymentStart:
+        payment_id = f"pi_sbx_{_h('payment', idempotency_key)}"
+        url = get_settings().app_url.rstrip("/") + routes.V1_MARKETPLACE_SANDBOX_PAY.format(order_id=order_id)
+        return PaymentStart(id=payment_id, client_secret=f"{payment_id}_secret_sbx", url=url)
+
+    def cancel_payment(self, payment_id: str) -> None:
+        return None
+
+    def create_transfer(self, *, amount: Money, destination: str, transfer_group: str, source_charge: str,
+                        idempotency_key: str, metadata: dict[str, str]) -> str:
+        return f"tr_sbx_{_h('transfer', idempotency_key)}"
+
+    def reverse_transfer(self, *, transfer_id: str, amount_minor: int, idempotency_key: str) -> str:
+        return f"trr_sbx_{_h('reversal', idempotency_key)}"
+
+    def create_refund(self, *, payment_id: str, amount_minor: int, idempotency_key: str,
+                      metadata: dict[str, str]) -> dict[str, Any]:
+        return {"id": f"re_sbx_{_h('refund', idempotency_key)}", "object": "refund", "status": "succeeded",
+                "amount": amount_minor, "payment_intent": payment_id, "metadata": metadata}
+
+
 # --- Stripe-shaped objects ----------------------------------------------------------------------------
 
 def _period_start(end: datetime, interval: str) -> datetime:
@@ -112,6 +179,22 @@ def subscription_object(sub_id: str, *, customer: str, price: Price, status: str
             "items": {"object": "list", "data": [{"id": f"si_sbx_{_h('item', sub_id)}", "price": price_obj,
                                                   "current_period_start": _unix(period_start),
                                                   "current_period_end": _unix(period_end)}]}}
+
+
+ONBOARDING_FIELDS = ["business_type", "external_account", "individual.dob.day", "individual.first_name",
+                     "individual.last_name", "tos_acceptance.date"]
+
+
+def account_object(account_id: str, *, country: str, owner_id: uuid.UUID, email: str = "",
+                   details_submitted: bool = False, charges_enabled: bool = False, payouts_enabled: bool = False,
+                   currently_due: list[str] | None = None) -> dict[str, Any]:
+    """A Stripe-shaped Express account; a new one still needs the onboarding fields."""
+    due = ONBOARDING_FIELDS if currently_due is None else currently_due
+    return {"id": account_id, "object": "account", "type": "express", "country": country, "email": email,
+            "default_currency": "usd" if country == "US" else "eur", "details_submitted": details_submitted,
+            "charges_enabled": charges_enabled, "payouts_enabled": payouts_enabled,
+            "metadata": {"owner_id": str(owner_id)},
+            "requirements": {"currently_due": list(due), "disabled_reason": "requirements.past_due" if due else None}}
 
 
 def invoice_object(invoice_id: str, *, customer: str, sub_id: str, price: Price, status: str,
@@ -317,3 +400,12 @@ def resume(*, session: Session, actor: Actor, subscription_id: str,
                               price=catalog.price_for(sub.plan, sub.interval), status=sub.status,
                               period_start=_period_start(end, sub.interval), period_end=end, owner_id=sub.owner_id)
     return [_emit(session, "customer.subscription.updated", obj, now)]
+def complete_onboarding(*, session: Session, actor: Actor, account_id: str,
+                        now: datetime | None = None) -> list[WebhookEvent]:
+    """The seller fills in the sandbox's onboarding page: the account can take charges and be paid out.
+    Sent as `account.updated` through the webhook path, like Stripe does; doing it again is a duplicate."""
+    row = SandboxProvider(session=session)._seller(account_id)
+    get_owned(session=session, model=SellerAccount, obj_id=row.id, actor=actor)
+    obj = account_object(account_id, country=row.country, owner_id=row.owner_id, details_submitted=True,
+                         charges_enabled=True, payouts_enabled=True, currently_due=[])
+    return [_emit(session, "account.updated", obj, now or utcnow(), once=True)]

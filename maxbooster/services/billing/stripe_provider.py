@@ -17,8 +17,15 @@ import stripe
 
 from maxbooster.models.billing import PaymentsProviderKey
 from maxbooster.services.billing.catalog import Price
-from maxbooster.services.billing.provider import HostedSession, PaymentsUnavailable, WebhookRefused
+from maxbooster.services.billing.provider import (
+    Balance,
+    HostedSession,
+    PaymentStart,
+    PaymentsUnavailable,
+    WebhookRefused,
+)
 from maxbooster.services.errors import ConfigurationMissing
+from maxbooster.services.money import Money
 from maxbooster.settings import Settings
 
 log = logging.getLogger("maxbooster.billing.stripe")
@@ -85,6 +92,82 @@ class StripeProvider:
     def retrieve_subscription(self, subscription_id: str) -> dict[str, Any]:
         sub = _call("read the subscription", lambda: self.client.v1.subscriptions.retrieve(subscription_id))
         return _plain(sub)
+
+    # --- Connect (sellers) -------------------------------------------------------------------------
+
+    def create_connected_account(self, *, owner_id: uuid.UUID, email: str, country: str,
+                                 idempotency_key: str) -> dict[str, Any]:
+        params: Any = {"type": "express", "email": email, "country": country, "metadata": {"owner_id": str(owner_id)},
+                       "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}}}
+        account = _call("create the seller account", lambda: self.client.v1.accounts.create(
+            params=params, options={"idempotency_key": idempotency_key}))
+        return _plain(account)
+
+    def create_account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> HostedSession:
+        params: Any = {"account": account_id, "refresh_url": refresh_url, "return_url": return_url,
+                       "type": "account_onboarding"}
+        link = _call("start the seller onboarding", lambda: self.client.v1.account_links.create(params=params))
+        return HostedSession(id=account_id, url=str(link.url))
+
+    def retrieve_account(self, account_id: str) -> dict[str, Any]:
+        return _plain(_call("read the seller account", lambda: self.client.v1.accounts.retrieve(account_id)))
+
+    def retrieve_balance(self, account_id: str) -> Balance:
+        balance = _plain(_call("read the balance", lambda: self.client.v1.balance.retrieve(
+            options={"stripe_account": account_id})))
+
+        def per_currency(items: list[dict[str, Any]]) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for item in items:
+                cur = str(item.get("currency", "")).upper()
+                out[cur] = out.get(cur, 0) + int(item.get("amount", 0))
+            return out
+
+        return Balance(available=per_currency(balance.get("available") or []),
+                       pending=per_currency(balance.get("pending") or []))
+
+    def list_payouts(self, account_id: str, *, limit: int = 10) -> list[dict[str, Any]]:
+        params: Any = {"limit": limit}
+        page = _call("list the payouts", lambda: self.client.v1.payouts.list(
+            params=params, options={"stripe_account": account_id}))
+        return list(_plain(page).get("data") or [])
+
+    # --- marketplace sales: separate charges and transfers ------------------------------------------
+
+    def create_payment(self, *, amount: Money, order_id: uuid.UUID, buyer_email: str, transfer_group: str,
+                       idempotency_key: str) -> PaymentStart:
+        params: Any = {"amount": amount.amount_minor, "currency": amount.currency.lower(),
+                       "transfer_group": transfer_group, "receipt_email": buyer_email or None,
+                       "automatic_payment_methods": {"enabled": True},
+                       "metadata": {"order_id": str(order_id), "kind": "marketplace"}}
+        clean: Any = {k: v for k, v in params.items() if v is not None}
+        intent = _call("start the payment", lambda: self.client.v1.payment_intents.create(
+            params=clean, options={"idempotency_key": idempotency_key}))
+        return PaymentStart(id=str(intent.id), client_secret=str(intent.client_secret or ""), url="")
+
+    def cancel_payment(self, payment_id: str) -> None:
+        _call("cancel the payment", lambda: self.client.v1.payment_intents.cancel(payment_id))
+
+    def create_transfer(self, *, amount: Money, destination: str, transfer_group: str, source_charge: str,
+                        idempotency_key: str, metadata: dict[str, str]) -> str:
+        params: Any = {"amount": amount.amount_minor, "currency": amount.currency.lower(), "destination": destination,
+                       "transfer_group": transfer_group, "source_transaction": source_charge, "metadata": metadata}
+        transfer = _call("pay the seller", lambda: self.client.v1.transfers.create(
+            params=params, options={"idempotency_key": idempotency_key}))
+        return str(transfer.id)
+
+    def reverse_transfer(self, *, transfer_id: str, amount_minor: int, idempotency_key: str) -> str:
+        params: Any = {"amount": amount_minor}
+        reversal = _call("take back the seller's share", lambda: self.client.v1.transfers.reversals.create(
+            transfer_id, params=params, options={"idempotency_key": idempotency_key}))
+        return str(reversal.id)
+
+    def create_refund(self, *, payment_id: str, amount_minor: int, idempotency_key: str,
+                      metadata: dict[str, str]) -> dict[str, Any]:
+        params: Any = {"payment_intent": payment_id, "amount": amount_minor, "metadata": metadata}
+        refund = _call("refund the buyer", lambda: self.client.v1.refunds.create(
+            params=params, options={"idempotency_key": idempotency_key}))
+        return _plain(refund)
 
 
 def verify_webhook(*, payload: bytes, signature_header: str | None, secret: str) -> dict[str, Any]:

@@ -109,6 +109,16 @@ def _owner(session: Session, provider: str, obj: dict[str, Any]) -> uuid.UUID | 
 def _apply(session: Session, row: WebhookEvent) -> str:
     event_type = row.type
     family = event_type.rsplit(".", 1)[0]
+    if event_type == "account.updated":  # a marketplace seller's connected account
+        from maxbooster.services.marketplace import sellers
+
+        return sellers.apply_account(session=session, provider=row.provider, obj=row.payload["data"]["object"],
+                                     created=row.event_created)
+    if family in ("payment_intent", "charge", "charge.dispute"):  # marketplace sales, refunds, disputes
+        from maxbooster.services.marketplace import orders
+
+        return orders.apply_event(session=session, provider=row.provider, event_type=event_type,
+                                  obj=row.payload["data"]["object"], created=row.event_created)
     if family not in ("customer.subscription", "invoice", "checkout.session"):
         return f"ignored: {event_type} is not an event billing uses"
     obj = row.payload["data"]["object"]

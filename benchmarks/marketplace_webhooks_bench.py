@@ -1,0 +1,224 @@
+"""Marketplace webhook ingestion: payment events received and applied exactly once, on PostgreSQL.
+
+Run: python benchmarks/marketplace_webhooks_bench.py [--orders 1000] [--dups 0.25] [--workers 2] [--keep-db]
+
+Goal (issue 12, "Speed"): >= 500 events/s sustained on 2 cores with exactly-once effects.
+
+Setup (not timed): a fresh database `mb_bench_mkt` on the server of MAXBOOSTER_BENCH_DATABASE_URL
+(default postgresql://postgres@127.0.0.1:5432/test), a seller onboarded through the sandbox, 50 published
+beats, and --orders pending orders made by the real cart and checkout (sandbox provider).
+
+Timed, as in production: one `payment_intent.succeeded` per order plus --dups duplicates, shuffled,
+each signed exactly as Stripe signs and verified by the `stripe` SDK, then stored once with its job
+(`receive_event`, the webhook endpoint's work), while --workers threads apply the stored events
+(`apply_stored_event`, the `billing.apply_event` job's work: order paid, transfer, license rendered and
+hashed, 3 download grants, receipt email to the outbox, audit). Reported: receive rate, end-to-end rate
+(received and applied), and the exactly-once check (every order paid once: one transfer, one license,
+one receipt each; every event applied once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import queue
+import random
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+GOAL_EPS = 500.0
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+BENCH_DB = "mb_bench_mkt"
+SECRET = "whsec_bench_" + "k" * 24
+LISTINGS = 50
+
+
+def bench_database(admin_url: str) -> str:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from maxbooster.db import make_engine
+    from maxbooster.migrations import upgrade_head
+
+    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
+    admin.dispose()
+    url = make_url(admin_url.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=BENCH_DB)
+    rendered = url.render_as_string(hide_password=False)
+    upgrade_head(rendered)
+    return rendered
+
+
+def drop_database(admin_url: str) -> None:
+    from sqlalchemy import text
+
+    from maxbooster.db import make_engine
+
+    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def seed(orders: int) -> list[dict[str, object]]:
+    """Pending orders through the real services; their payment_intent.succeeded events."""
+    from sqlalchemy import select
+
+    from maxbooster.db import session_scope
+    from maxbooster.models.marketplace import LicenseTier
+    from maxbooster.services.marketplace import cart, checkout, listings
+    from tests.marketplace.support import onboard, ready_listing
+    from tests.support.accounts import actor_for, make_user
+
+    events = []
+    with session_scope() as s:
+        seller = make_user(s, "producer@example.com")
+        onboard(s, seller)
+        beats = []
+        for i in range(LISTINGS):
+            listing = ready_listing(s, seller, title=f"Beat {i}", prices={"mp3_lease": "29.99", "wav_lease": "49.99"})
+            listings.publish(session=s, actor=actor_for(seller), listing_id=listing.id)
+            tier = s.execute(select(LicenseTier).where(LicenseTier.listing_id == listing.id,
+                                                       LicenseTier.kind == "wav_lease")).scalar_one()
+            beats.append((listing.id, tier.id))
+        buyers = [actor_for(make_user(s, f"buyer{i}@example.com")) for i in range(20)]
+        for n in range(orders):
+            actor = buyers[n % len(buyers)]
+            listing_id, tier_id = beats[n % LISTINGS]
+            cart.add_to_cart(session=s, actor=actor, listing_id=listing_id, tier_id=tier_id)
+            order = checkout.checkout(session=s, actor=actor).order
+            events.append({"id": f"evt_bench_{n:07d}", "object": "event", "type": "payment_intent.succeeded",
+                           "created": int(time.time()), "livemode": False,
+                           "data": {"object": checkout.payment_intent_object(order)}})
+    return events
+
+
+def sign(body: str) -> str:
+    t = int(time.time())
+    return f"t={t},v1={hmac.new(SECRET.encode(), f'{t}.{body}'.encode(), hashlib.sha256).hexdigest()}"
+
+
+def run(events: list[dict[str, object]], dups: float, workers: int, receivers: int) -> dict[str, float]:
+    from maxbooster.db import session_scope
+    from maxbooster.services.billing.stripe_provider import verify_webhook
+    from maxbooster.services.billing.webhooks import apply_stored_event, receive_event
+
+    stream = events + random.Random(7).sample(events, int(len(events) * dups))
+    random.Random(11).shuffle(stream)
+    bodies = [json.dumps(e, separators=(",", ":")) for e in stream]
+    signed = [(b, sign(b)) for b in bodies]
+    todo: queue.Queue[object] = queue.Queue()
+    errors: list[str] = []
+
+    def worker() -> None:
+        while (item := todo.get()) is not None:
+            try:
+                with session_scope() as s:
+                    apply_stored_event(session=s, webhook_event_id=item)  # type: ignore[arg-type]
+            except Exception as exc:  # noqa: BLE001  (a failed application is retried by the job; count it)
+                errors.append(repr(exc)[:200])
+                todo.put(item)
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    def receiver(part: list[tuple[str, str]]) -> None:  # one webhook request handler per thread
+        with session_scope() as s:
+            for body, header in part:
+                event = verify_webhook(payload=body.encode(), signature_header=header, secret=SECRET)
+                row, fresh = receive_event(session=s, provider="sandbox", event=event)
+                if fresh:
+                    todo.put(row.id)
+
+    start = time.perf_counter()
+    inbound = [threading.Thread(target=receiver, args=(signed[i::receivers],)) for i in range(receivers)]
+    for t in inbound:
+        t.start()
+    for t in inbound:
+        t.join()
+    received = time.perf_counter() - start
+    while not todo.empty():
+        time.sleep(0.01)
+    for _ in threads:
+        todo.put(None)
+    for t in threads:
+        t.join()
+    total = time.perf_counter() - start
+    return {"events": len(stream), "receive_s": received, "total_s": total, "retries": len(errors)}
+
+
+def check(orders: int) -> list[str]:
+    from sqlalchemy import func, select
+
+    from maxbooster.db import session_scope
+    from maxbooster.models.billing import WebhookEvent
+    from maxbooster.models.email import EmailOutbox
+    from maxbooster.models.marketplace import License, Order, Transfer
+
+    with session_scope() as s:
+        def n(stmt: object) -> int:
+            return int(s.execute(stmt).scalar_one())  # type: ignore[call-overload]
+        problems = []
+        paid = WebhookEvent.type == "payment_intent.succeeded"
+        facts = {"paid orders": n(select(func.count()).select_from(Order).where(Order.status == "paid")),
+                 "transfers": n(select(func.count()).select_from(Transfer)),
+                 "licenses": n(select(func.count()).select_from(License)),
+                 "receipts": n(select(func.count()).select_from(EmailOutbox)),
+                 "events stored": n(select(func.count()).select_from(WebhookEvent).where(paid)),
+                 "events applied": n(select(func.count()).select_from(WebhookEvent)
+                                     .where(paid, WebhookEvent.applied_at.is_not(None)))}  # type: ignore[union-attr]
+        for name, value in facts.items():
+            if value != orders:
+                problems.append(f"{name}: {value} (expected {orders})")
+        return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--dups", type=float, default=0.25)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--receivers", type=int, default=4, help="webhook requests handled at once")
+    parser.add_argument("--keep-db", action="store_true")
+    args = parser.parse_args()
+    admin_url = os.environ.get("MAXBOOSTER_BENCH_DATABASE_URL", DEFAULT_ADMIN_URL)
+    url = bench_database(admin_url)
+    os.environ.update(DATABASE_URL=url, MAXBOOSTER_DATA_DIR=tempfile.mkdtemp(prefix="mb-mkt-bench-"),
+                      PAYMENTS_PROVIDER="sandbox", EMAIL_BACKEND="outbox")
+    from maxbooster.services import broker
+
+    broker.use_broker(broker.InProcessBroker())  # jobs are stored, not run: the bench's threads apply them
+    try:
+        t0 = time.perf_counter()
+        events = seed(args.orders)
+        print(f"setup: {args.orders} pending orders by the real checkout in {time.perf_counter() - t0:.1f} s")
+        r = run(events, args.dups, args.workers, args.receivers)
+        problems = check(args.orders)
+    finally:
+        if not args.keep_db:
+            drop_database(admin_url)
+    receive_eps, total_eps = r["events"] / r["receive_s"], r["events"] / r["total_s"]
+    print(f"events: {int(r['events'])} ({args.orders} payments + {int(r['events']) - args.orders} duplicates), "
+          f"{args.receivers} receiving and {args.workers} applying threads, {int(r['retries'])} retried applications")
+    print(f"receive (verify signature + store once + job): {receive_eps:,.0f} events/s")
+    print(f"end to end (received and applied, exactly once): {total_eps:,.0f} events/s  "
+          f"goal >= {GOAL_EPS:.0f}: {'MET' if total_eps >= GOAL_EPS else 'NOT MET'}")
+    print("exactly once: " + ("OK (every order paid once: 1 transfer, 1 license, 1 receipt; every event applied "
+                              "once)" if not problems else "FAILED: " + "; ".join(problems)))
+    return 0 if not problems else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Marketplace: seller onboarding, listings with tiers, collaborators, files and previews, and search."""

@@ -1,0 +1,176 @@
+"""Deliveries: one grant per purchased deliverable of a paid order line, and short-lived signed links
+to it (re-issued from the order page). Every download is counted; a refund or dispute revokes the
+grants, and a link used after that, or past its expiry, is refused with what to do next.
+
+A link is `<grant id>.<expiry unix s>.<HMAC>` keyed from SECRET_KEY; the grant row is checked on
+every use, so revoking takes effect at once, even for links already handed out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlmodel import Session, col
+
+from maxbooster import routes
+from maxbooster.models.base import utcnow
+from maxbooster.models.library import Track
+from maxbooster.models.marketplace import (
+    Deliverable,
+    DownloadGrant,
+    FileRole,
+    LicenseTier,
+    ListingFile,
+    Order,
+    OrderLine,
+)
+from maxbooster.services import audit
+from maxbooster.services.actor import Actor
+from maxbooster.services.errors import DomainError, ErrorCode, NotFound
+from maxbooster.services.marketplace import licenses
+from maxbooster.settings import get_settings
+
+_ROLE = {Deliverable.MP3: FileRole.MAIN, Deliverable.WAV: FileRole.MAIN, Deliverable.STEMS: FileRole.STEMS,
+         Deliverable.ZIP: FileRole.ZIP}
+
+
+class DownloadRevoked(DomainError):
+    code = ErrorCode.DOWNLOAD_REVOKED
+    http_status = 410
+
+
+class DownloadExpired(DomainError):
+    code = ErrorCode.DOWNLOAD_EXPIRED
+    http_status = 410
+
+
+@dataclass(frozen=True)
+class DownloadLink:
+    grant_id: uuid.UUID
+    deliverable: str
+    url: str
+    link_expires_at: datetime
+    download_count: int
+
+
+@dataclass(frozen=True)
+class DownloadFile:
+    filename: str
+    content_type: str
+    storage_key: str | None  # stored bytes to stream, or
+    data: bytes | None  # bytes made on the spot (the license PDF)
+
+
+def grant(*, session: Session, order: Order, line: OrderLine, tier: LicenseTier | None, now: datetime) -> None:
+    """The line's grants: each deliverable of the tier plus the license PDF (the caller commits)."""
+    files = {f.role: f.id for f in session.execute(select(ListingFile).where(
+        col(ListingFile.listing_id) == line.listing_id)).scalars()}
+    wanted = list(dict.fromkeys([*(tier.deliverables if tier else []), Deliverable.LICENSE_PDF]))
+    expires = now + timedelta(days=get_settings().marketplace_download_days)
+    for deliverable in wanted:
+        role = _ROLE.get(Deliverable(deliverable))
+        session.add(DownloadGrant(owner_id=order.owner_id, order_line_id=line.id, deliverable=deliverable,
+                                  listing_file_id=files.get(role) if role else None, expires_at=expires))
+
+
+def revoke(*, session: Session, line_id: uuid.UUID, reason: str) -> None:
+    session.execute(update(DownloadGrant).where(col(DownloadGrant.order_line_id) == line_id,
+                                                col(DownloadGrant.revoked_at).is_(None))
+                    .values(revoked_at=utcnow(), revoke_reason=reason[:300]))
+
+
+def _key() -> bytes:
+    return hmac.new(get_settings().secret_key.encode(), b"maxbooster/marketplace-download/v1", hashlib.sha256).digest()
+
+
+def _sign(grant_id: uuid.UUID, expires: int) -> str:
+    body = f"{grant_id.hex}.{expires}"
+    return f"{body}.{hmac.new(_key(), body.encode(), hashlib.sha256).hexdigest()[:40]}"
+
+
+def _usable(row: DownloadGrant, now: datetime) -> None:
+    if row.revoked_at is not None:
+        raise DownloadRevoked(f"This download was cancelled: {row.revoke_reason or 'the purchase was refunded'}. "
+                              "Nothing more can be downloaded for this purchase.")
+    if row.expires_at <= now:
+        raise DownloadExpired("The download period of this purchase has ended. Contact the seller if you need "
+                              "the files again.")
+
+
+def issue_links(*, session: Session, actor: Actor, order_line_id: uuid.UUID) -> list[DownloadLink]:
+    """Fresh links to each deliverable of the buyer's line (each valid MARKETPLACE_LINK_MINUTES)."""
+    user_id = actor.require_user()
+    rows = session.execute(select(DownloadGrant).where(col(DownloadGrant.order_line_id) == order_line_id)
+                           .order_by(col(DownloadGrant.deliverable))).scalars().all()
+    if not rows or rows[0].owner_id != user_id:
+        if rows:
+            audit.record_detached(session=session, actor=actor, action="authz.denied",
+                                  target=f"order_line:{order_line_id}")
+        raise NotFound("No downloads for that purchase. Downloads appear once the payment is confirmed.")
+    now = utcnow()
+    for row in rows:
+        _usable(row, now)
+    expires = int(time.time()) + get_settings().marketplace_link_minutes * 60
+    return [DownloadLink(grant_id=r.id, deliverable=r.deliverable,
+                         url=routes.V1_MARKETPLACE_DOWNLOAD.format(token=_sign(r.id, expires)),
+                         link_expires_at=datetime.fromtimestamp(expires).astimezone(),
+                         download_count=r.download_count) for r in rows]
+
+
+def _read(token: str) -> tuple[uuid.UUID, int]:
+    parts = (token or "").split(".")
+    if len(parts) != 3 or len(token) > 200:
+        raise NotFound("This download link is not valid. Open your order and get a new link.")
+    try:
+        grant_id, expires = uuid.UUID(hex=parts[0]), int(parts[1])
+    except ValueError as exc:
+        raise NotFound("This download link is not valid. Open your order and get a new link.") from exc
+    if not hmac.compare_digest(_sign(grant_id, expires), token):
+        raise NotFound("This download link is not valid. Open your order and get a new link.")
+    return grant_id, expires
+
+
+def open_download(*, session: Session, actor: Actor, token: str) -> DownloadFile:
+    """The file behind a link, counted once; refused after a refund, past expiry, or for someone else."""
+    grant_id, expires = _read(token)
+    if expires <= time.time():
+        raise DownloadExpired("This download link has expired. Open your order and get a new link.")
+    row = session.get(DownloadGrant, grant_id, populate_existing=True)
+    if row is None or row.owner_id != actor.user_id:
+        raise NotFound("This download link is not valid. Open your order and get a new link.")
+    now = utcnow()
+    _usable(row, now)
+    counted = session.execute(update(DownloadGrant).where(
+        col(DownloadGrant.id) == row.id, col(DownloadGrant.revoked_at).is_(None))
+        .values(download_count=DownloadGrant.download_count + 1, last_downloaded_at=now))
+    if counted.rowcount != 1:  # type: ignore[attr-defined]  # revoked between the read and now
+        session.rollback()
+        raise DownloadRevoked("This download was cancelled because the purchase was refunded.")
+    session.commit()
+    line = session.get(OrderLine, row.order_line_id)
+    assert line is not None
+    stem = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in line.listing_title).strip() or "download"
+    if row.deliverable == Deliverable.LICENSE_PDF:
+        data = licenses.pdf(session=session, actor=actor, order_line_id=line.id)
+        return DownloadFile(filename=f"{stem} license.pdf", content_type="application/pdf", storage_key=None,
+                            data=data)
+    file = session.get(ListingFile, row.listing_file_id) if row.listing_file_id else None
+    if file is None:
+        raise NotFound("The seller removed this file. Contact the seller; your license stays valid.")
+    key = file.storage_key
+    if file.track_id is not None:
+        track = session.get(Track, file.track_id)
+        key = track.working_key or track.original_key if track else None
+    if not key:
+        raise NotFound("The seller removed this file. Contact the seller; your license stays valid.")
+    # the stored file as it is (an MP3 deliverable of a WAV-only listing is the WAV: no transcoding yet)
+    ext = key.rsplit(".", 1)[-1].lower() if "." in key.rsplit("/", 1)[-1] else (
+        "zip" if row.deliverable in (Deliverable.STEMS, Deliverable.ZIP) else "wav")
+    ctype = {"mp3": "audio/mpeg", "wav": "audio/wav", "flac": "audio/flac"}.get(ext, "application/octet-stream")
+    return DownloadFile(filename=f"{stem}.{ext}", content_type=ctype, storage_key=key, data=None)

@@ -1,0 +1,188 @@
+"""Orders after checkout: the provider's payment events (applied exactly once by billing's
+`billing.apply_event` job) and what buyers and sellers read.
+
+`payment_intent.succeeded` marks the order paid and, per line: sends the transfers (`payouts`),
+issues the license (`licenses`) and the download grants (`downloads`), counts the sale and, for an
+exclusive, takes the beat off the store (earlier leases stay valid). A receipt is emailed to the
+buyer. A payment that arrives for an order already cancelled (its checkout expired) is refunded at
+once. Refund and dispute events go to `refunds`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from maxbooster import routes
+from maxbooster.models.accounts import User
+from maxbooster.models.base import utcnow
+from maxbooster.models.marketplace import (
+    DownloadGrant,
+    License,
+    LicenseTier,
+    Listing,
+    ListingStatus,
+    Order,
+    OrderLine,
+    OrderLineStatus,
+    OrderStatus,
+    TierKind,
+    Transfer,
+)
+from maxbooster.services import audit
+from maxbooster.services.access import get_owned
+from maxbooster.services.actor import Actor
+from maxbooster.services.billing.provider import PaymentsProvider, get_provider
+from maxbooster.services.email import render, send_email
+from maxbooster.services.marketplace import downloads, licenses, payouts, refunds
+from maxbooster.services.money import Money
+from maxbooster.settings import get_settings
+
+WORKER = Actor.system("worker")
+
+
+def _stripe_id(value: Any) -> str:
+    return str(value.get("id") if isinstance(value, dict) else value or "")
+
+
+def _find(session: Session, provider: str, payment_id: str) -> Order | None:
+    return session.execute(select(Order).where(col(Order.provider) == provider,  # one event at a time
+                                               col(Order.provider_payment_id) == payment_id)
+                           .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def apply_event(*, session: Session, provider: str, event_type: str, obj: dict[str, Any], created: datetime) -> str:
+    """Apply one payment/charge event to the marketplace (the caller marks the event applied and commits)."""
+    if event_type == "charge.refunded":
+        return refunds.apply_charge_refunded(session=session, provider=provider, obj=obj)
+    if event_type == "charge.dispute.created":
+        return refunds.apply_dispute(session=session, provider=provider, obj=obj)
+    if not event_type.startswith("payment_intent."):
+        return f"ignored: {event_type} is not an event the marketplace uses"
+    order = _find(session, provider, _stripe_id(obj))
+    if order is None:
+        return f"ignored: payment {_stripe_id(obj) or '(none)'} is not a marketplace order here"
+    if event_type == "payment_intent.succeeded":
+        return _paid(session, order, obj, created)
+    if event_type in ("payment_intent.payment_failed", "payment_intent.canceled") \
+            and order.status == OrderStatus.PENDING:
+        from maxbooster.services.marketplace.checkout import _cancel
+
+        _cancel(session, order.id, OrderStatus.FAILED if event_type.endswith("failed") else OrderStatus.CANCELED)
+        return f"order {order.id}: {event_type.rsplit('.', 1)[1]}"
+    return f"order {order.id}: {order.status} ({event_type} changes nothing)"
+
+
+def _paid(session: Session, order: Order, obj: dict[str, Any], created: datetime) -> str:
+    if order.status != OrderStatus.PENDING:
+        if order.status in (OrderStatus.CANCELED, OrderStatus.FAILED):  # paid after its checkout expired
+            refund = get_provider(session=session).create_refund(
+                payment_id=order.provider_payment_id or "", amount_minor=order.total_minor,
+                idempotency_key=f"late-payment-{order.id}", metadata={"order_id": str(order.id)})
+            return f"order {order.id} was {order.status}: the late payment is refunded ({refund.get('id')})"
+        return f"order {order.id}: already {order.status}"
+    received, currency = int(obj.get("amount_received") or obj.get("amount") or 0), str(obj.get("currency", ""))
+    if received != order.total_minor or currency.upper() != order.currency:
+        return f"ignored: payment of {received} {currency} does not match order {order.id}"
+    order.status, order.paid_at, order.updated_at = OrderStatus.PAID, created, utcnow()
+    order.provider_charge_id = _stripe_id(obj.get("latest_charge")) or order.provider_charge_id
+    session.add(order)
+    provider = get_provider(session=session)
+    lines = session.execute(select(OrderLine).where(col(OrderLine.order_id) == order.id)).scalars().all()
+    now = utcnow()
+    with session.no_autoflush:  # the new rows go out in one flush per table, not one per query below
+        for line in lines:
+            _deliver(session, provider, order, line, now)
+    _send_receipt(session, order, lines, provider.key == "sandbox")
+    audit.record(session, WORKER, "marketplace.order_paid", target=f"order:{order.id}",
+                 details={"total_minor": order.total_minor, "fee_minor": order.fee_minor})
+    return f"order {order.id}: paid"
+
+
+def _deliver(session: Session, provider: PaymentsProvider, order: Order, line: OrderLine, now: datetime) -> None:
+    """A paid line: counted, transfers sent, license issued, downloads granted (an exclusive leaves the store)."""
+    line.status = OrderLineStatus.PAID
+    session.add(line)
+    tier = session.get(LicenseTier, line.tier_id) if line.tier_id else None
+    listing = session.execute(select(Listing).where(col(Listing.id) == line.listing_id)
+                              .with_for_update()).scalar_one()
+    listing.sales_count += 1
+    if line.tier_kind == TierKind.EXCLUSIVE:
+        listing.status, listing.updated_at = ListingStatus.SOLD_EXCLUSIVE, now
+    session.add(listing)
+    payouts.send(session=session, provider=provider, order=order, line=line)
+    licenses.issue(session=session, order=order, line=line, tier=tier, now=now)
+    downloads.grant(session=session, order=order, line=line, tier=tier, now=now)
+
+
+def _send_receipt(session: Session, order: Order, lines: Sequence[OrderLine], test_mode: bool) -> None:
+    buyer = session.get(User, order.owner_id)
+    if buyer is None:
+        return
+    text = "\n".join(f"- {ln.listing_title} ({ln.tier_kind.replace('_', ' ')}): "
+                     f"{Money(ln.price_minor, ln.currency).format()}" for ln in lines)
+    url = get_settings().app_url.rstrip("/") + routes.V1_MARKETPLACE_ORDER.format(order_id=order.id)
+    send_email(session=session, message=render(
+        "marketplace_receipt", to=order.buyer_email or buyer.email, buyer=buyer.display_name, order_id=str(order.id),
+        date=(order.paid_at or utcnow()).date().isoformat(), lines=text,
+        total=Money(order.total_minor, order.currency).format(), order_url=url,
+        test_mode=" (test mode: no real money moved)" if test_mode else ""))
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LineView:
+    line: OrderLine
+    license: License | None
+    grants: list[DownloadGrant]
+
+
+@dataclass(frozen=True)
+class OrderView:
+    order: Order
+    lines: list[LineView]
+
+
+def get_order(*, session: Session, actor: Actor, order_id: uuid.UUID) -> OrderView:
+    """The buyer's order with each line's license and downloads."""
+    order = get_owned(session=session, model=Order, obj_id=order_id, actor=actor)
+    lines = session.execute(select(OrderLine).where(col(OrderLine.order_id) == order.id)
+                            .order_by(col(OrderLine.created_at))).scalars().all()
+    views = []
+    for line in lines:
+        lic = session.execute(select(License).where(col(License.order_line_id) == line.id)).scalar_one_or_none()
+        grants = list(session.execute(select(DownloadGrant).where(col(DownloadGrant.order_line_id) == line.id)
+                                      .order_by(col(DownloadGrant.deliverable))).scalars())
+        views.append(LineView(line=line, license=lic, grants=grants))
+    return OrderView(order=order, lines=views)
+
+
+def list_orders(*, session: Session, actor: Actor, limit: int = 50) -> list[Order]:
+    owner_id = actor.require_user()
+    return list(session.execute(select(Order).where(col(Order.owner_id) == owner_id)
+                                .order_by(col(Order.created_at).desc()).limit(min(max(limit, 1), 200))).scalars())
+
+
+@dataclass(frozen=True)
+class Sale:
+    line: OrderLine
+    transfers: list[Transfer]
+
+
+def list_sales(*, session: Session, actor: Actor, limit: int = 50) -> list[Sale]:
+    """The seller's sold lines (paid or refunded) with the transfers of each (theirs and collaborators')."""
+    seller_id = actor.require_user()
+    lines = session.execute(select(OrderLine).where(
+        col(OrderLine.seller_id) == seller_id,
+        col(OrderLine.status).in_([OrderLineStatus.PAID, OrderLineStatus.REFUNDED]))
+        .order_by(col(OrderLine.created_at).desc()).limit(min(max(limit, 1), 200))).scalars().all()
+    return [Sale(line=ln, transfers=list(session.execute(select(Transfer).where(
+        col(Transfer.order_line_id) == ln.id)).scalars())) for ln in lines]
+
