@@ -53,14 +53,21 @@ def summary(r: report.UpliftReport) -> list[str]:
     for row in r.rows:
         if row.network != report.ALL or row.variant == report.ALL:
             continue
+        per = f"{row.rate * 1000:.1f} {words} per 1,000 people reached"
         if row.baseline_rate and row.uplift is not None and row.low is not None and row.high is not None:
             base = row.baseline_rate
             ratio, low, high = row.rate / base, max(0.0, (base + row.low) / base), (base + row.high) / base
             lines.append(f"Variant {row.variant} gets {_times(ratio)} the {words} of your usual posts "
                          f"(between {_times(low)} and {_times(high)}).")
+        elif row.baseline_posts and row.low is not None and row.high is not None:
+            lines.append(f"Variant {row.variant} gets {per} (between {row.low * 1000:.1f} and "
+                         f"{row.high * 1000:.1f}); your usual posts got none.")
+        elif row.baseline_posts:
+            lines.append(f"Variant {row.variant} gets {per} over {row.posts} posts (too few to give a range); "
+                         f"your usual posts got {(row.baseline_rate or 0) * 1000:.1f}.")
         else:
-            lines.append(f"Variant {row.variant}: {row.events} {words} from {row.reach} people reached over "
-                         f"{row.posts} posts; not enough of your usual posts to compare with yet.")
+            lines.append(f"Variant {row.variant} gets {per} over {row.posts} posts; there are no usual posts "
+                         "to compare with yet.")
     lift = r.link_uplift
     if lift is not None:
         lines.append(f"Your smart link got {lift.campaign_per_day:.1f} clicks a day during the campaign against "
@@ -229,7 +236,8 @@ class CampaignReportState(AuthState):
                        "baseline": round((x.baseline_rate or 0.0) * per, 2)}
                       for x in r.rows if x.network != report.ALL],
             days=[{"day": d.day.strftime("%d %b"), "before": 0 if d.in_campaign else d.clicks,
-                   "during": d.clicks if d.in_campaign else 0} for d in r.link_days],
+                   "during": d.clicks if d.in_campaign else 0} for d in r.link_days]
+            if any(d.clicks for d in r.link_days) else [],
             share=[{"label": k, "percent": round(v * 100)} for k, v in r.share.items()],
             explored=f"{round(r.explored_share * 100)} % of the posts so far tried a less-proven variant.")
 

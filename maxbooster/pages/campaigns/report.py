@@ -16,6 +16,7 @@ from maxbooster.state.campaigns import CampaignReportState as S
 BASELINE = "#6b7280"
 DURING = "#3d8bfd"
 AXIS = {"stroke": theme.MUTED, "font_size": 12}
+STILL = {"is_animation_active": False}  # drawn at once (no grow-in animation)
 
 
 def tooltip() -> rx.Component:
@@ -31,8 +32,9 @@ def rate_chart() -> rx.Component:
         rx.recharts.y_axis(width=48, **AXIS),
         tooltip(), rx.recharts.legend(),
         rx.recharts.bar(rx.recharts.error_bar(data_key="err", stroke=theme.TEXT, width=6, stroke_width=1.5),
-                        data_key="rate", name="Campaign (per 1,000 reached)", fill=DURING, radius=[4, 4, 0, 0]),
-        rx.recharts.bar(data_key="baseline", name="Your usual posts", fill=BASELINE, radius=[4, 4, 0, 0]),
+                        data_key="rate", name="Campaign (per 1,000 reached)", fill=DURING, radius=[4, 4, 0, 0],
+                        **STILL),
+        rx.recharts.bar(data_key="baseline", name="Your usual posts", fill=BASELINE, radius=[4, 4, 0, 0], **STILL),
         data=S.rates, width="100%", height=260, bar_gap=4)
 
 
@@ -40,8 +42,8 @@ def network_chart() -> rx.Component:
     return rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(stroke=theme.BORDER, vertical=False),
         rx.recharts.x_axis(data_key="name", **AXIS), rx.recharts.y_axis(width=48, **AXIS), tooltip(),
-        rx.recharts.bar(data_key="rate", name="Campaign", fill=DURING, radius=[4, 4, 0, 0]),
-        rx.recharts.bar(data_key="baseline", name="Usual posts", fill=BASELINE, radius=[4, 4, 0, 0]),
+        rx.recharts.bar(data_key="rate", name="Campaign", fill=DURING, radius=[4, 4, 0, 0], **STILL),
+        rx.recharts.bar(data_key="baseline", name="Usual posts", fill=BASELINE, radius=[4, 4, 0, 0], **STILL),
         data=S.networks, width="100%", height=220)
 
 
@@ -50,8 +52,8 @@ def days_chart() -> rx.Component:
         rx.recharts.cartesian_grid(stroke=theme.BORDER, vertical=False),
         rx.recharts.x_axis(data_key="day", min_tick_gap=16, **AXIS), rx.recharts.y_axis(width=40, **AXIS),
         tooltip(), rx.recharts.legend(),
-        rx.recharts.bar(data_key="before", name="Before the campaign", stack_id="c", fill=BASELINE),
-        rx.recharts.bar(data_key="during", name="During the campaign", stack_id="c", fill=DURING),
+        rx.recharts.bar(data_key="before", name="Before the campaign", stack_id="c", fill=BASELINE, **STILL),
+        rx.recharts.bar(data_key="during", name="During the campaign", stack_id="c", fill=DURING, **STILL),
         data=S.days, width="100%", height=220)
 
 
