@@ -1,17 +1,19 @@
 """The composer's helpers (a substate of the composer, so they read and set its text and schedule):
 "Write with AI" — three caption variants about a release or track, with who wrote them and why the model
-was not used — and best-time chips per chosen account that set the date and time in one click."""
+was not used — and best-time chips per chosen account that set the date and time in one click; and the
+post dialog's engagement (a substate of the calendar): the latest counts and a small chart of the readings."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import reflex as rx
 
 from maxbooster.services.errors import DomainError
 from maxbooster.services.library.overview import parse_id
-from maxbooster.services.social import best_time, captions, posts, queues
-from maxbooster.state.social import ComposerState
+from maxbooster.services.social import best_time, captions, ingest, posts, queues
+from maxbooster.state.social import CalendarState, ComposerState
 
 
 class ComposerAssistState(ComposerState):
@@ -96,3 +98,36 @@ class ComposerAssistState(ComposerState):
     @rx.event
     def pick_time(self, day: str, at: str):  # type: ignore[no-untyped-def]
         self._set(day=str(day)[:10], at=str(at)[:5])
+
+
+COUNTS = (("reach", "Reach"), ("likes", "Likes"), ("comments", "Comments"), ("shares", "Shares"), ("saves", "Saves"),
+          ("video_views", "Views"), ("link_clicks", "Link clicks"))
+
+
+class PostEngagementState(CalendarState):
+    """A published post's engagement in the post dialog: the latest counts and their readings over time."""
+
+    shown_id: str = ""  # the variant whose engagement is open
+    counts: list[dict[str, str]] = []
+    series: list[dict[str, Any]] = []
+    simulated: bool = False
+    empty: str = ""
+
+    @rx.event
+    async def show_engagement(self, variant_id: str):  # type: ignore[no-untyped-def]
+        vid = parse_id(variant_id)
+        if vid is None:
+            return None
+        try:
+            samples = await self._call(ingest.post_series, variant_id=vid)
+        except DomainError as exc:
+            return self._error(exc)
+        zone = queues.zone(self.tz) if self.tz else None
+        last = samples[-1] if samples else None
+        self._set(shown_id=str(variant_id), simulated=bool(last and last.simulated),
+                  empty="" if samples else "No readings yet: the first arrives within an hour of posting.",
+                  counts=[{"label": label, "value": f"{getattr(last, key):,}"} for key, label in COUNTS
+                          if last is not None and getattr(last, key) is not None],
+                  series=[{"t": s.taken_at.astimezone(zone).strftime("%d %b %H:%M"), "reach": s.reach or 0,
+                           "likes": s.likes, "link_clicks": s.link_clicks or 0} for s in samples])
+        return None

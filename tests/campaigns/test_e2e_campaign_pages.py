@@ -76,6 +76,27 @@ def test_create_a_campaign_run_it_and_read_the_uplift_report(browser, running_ap
     ((user_id,),) = _db(running_app, "SELECT id FROM users WHERE email = ?", OWNER)
     _seed(running_app, "baseline", OWNER)
 
+    # the composer: three caption ideas by the built-in writer about the release; one goes into the text;
+    # a best-time chip sets the date and time
+    page.goto(routes.SOCIAL_NEW)
+    page.get_by_test_id("write-captions").wait_for(timeout=30_000)
+    page.get_by_test_id("write-captions").click()
+    page.get_by_test_id("caption-idea").nth(2).wait_for(timeout=15_000)
+    assert page.get_by_test_id("caption-idea").count() == 3
+    assert page.get_by_test_id("caption-writer").inner_text() == "Written by the built-in writer"
+    idea = page.get_by_test_id("caption-idea").nth(1).locator("p, span").first.inner_text()
+    page.get_by_test_id("use-caption").nth(1).click()
+    page.wait_for_function("t => document.querySelector('#post-text').value === t", arg=idea, timeout=15_000)
+    assert "Night Drive" in idea
+    chip = page.get_by_test_id("best-time").first
+    chip.wait_for(timeout=15_000)
+    assert "common good times" in page.get_by_test_id("best-note").first.inner_text()
+    chip.click()
+    page.wait_for_timeout(500)
+    label = chip.inner_text()  # e.g. "Sat 05 Dec 19:00"
+    assert label.endswith(page.locator("#post-at").input_value())
+    _shot(page, "social-composer-ai-desktop")
+
     page.goto(routes.CAMPAIGN_NEW)
     page.get_by_test_id("network-sandbox").wait_for(timeout=30_000)
     assert page.get_by_test_id("network-sandbox").get_attribute("aria-pressed") == "true"  # the only one: chosen
@@ -108,7 +129,21 @@ def test_create_a_campaign_run_it_and_read_the_uplift_report(browser, running_ap
     _seed(running_app, "simulate", str(uuid_of(campaign_id)))
     assert _db(running_app, "SELECT count(*) FROM social_sandbox_posts sp JOIN social_accounts a ON "
                "a.id = sp.account_id WHERE a.owner_id = ?", user_id)[0][0] == 6 + planned  # each posted once
-    page.reload()
+    # a published post's engagement in the post dialog: latest counts (marked simulated) and readings
+    page.goto(routes.with_query(routes.SOCIAL, day=first.isoformat()))
+    page.get_by_role("radio", name="List").click()
+    row = page.get_by_test_id("post-row").filter(has_text="Out now: stream it here").first
+    row.wait_for(timeout=30_000)
+    row.get_by_role("button", name="Open").click()
+    page.get_by_test_id("show-engagement").first.click()
+    page.get_by_test_id("engagement-counts").wait_for(timeout=15_000)
+    counts = page.get_by_test_id("engagement-counts").inner_text()
+    assert "Reach" in counts and "Link clicks" in counts and "Likes" in counts
+    assert page.get_by_test_id("simulated").is_visible()
+    _shot(page, "social-post-engagement-desktop")
+    page.keyboard.press("Escape")
+
+    page.goto(routes.campaign_report_page(uuid_of(campaign_id)))
     page.get_by_test_id("report-summary").wait_for(timeout=30_000)
     summary = page.get_by_test_id("report-summary").inner_text()
     assert re.search(r"Variant B gets \d+\.\d smart-link clicks per 1,000 people reached \(between \d+\.\d and "
@@ -127,7 +162,8 @@ def test_create_a_campaign_run_it_and_read_the_uplift_report(browser, running_ap
 
     phone, ppage = _context(browser, running_app, "phone")
     sign_in(ppage, OWNER, PASSWORD)
-    for path, name, ready in ((routes.CAMPAIGNS, "campaigns-list-phone", "campaign-row"),
+    for path, name, ready in ((routes.SOCIAL_NEW, "social-composer-ai-phone", "write-captions"),
+                              (routes.CAMPAIGNS, "campaigns-list-phone", "campaign-row"),
                               (routes.CAMPAIGN_NEW, "campaign-create-phone", "network-sandbox"),
                               (routes.campaign_report_page(uuid_of(campaign_id)), "campaign-report-phone",
                                "report-summary")):

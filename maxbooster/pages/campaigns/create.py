@@ -50,7 +50,7 @@ def campaign_new_page() -> rx.Component:
             field("Name", rx.input(id="c-name", name="name", placeholder="Night Drive launch", max_length=120,
                                    width="100%", data_testid="campaign-name"), html_for="c-name"),
             field("Goal", rx.radio_group.root(rx.flex(*[rx.radio_group.item(g["label"], value=g["key"])
-                                                         for g in GOALS], gap="4", wrap="wrap"),
+                                                         for g in GOALS], gap="16px", wrap="wrap"),
                                                value=S.goal, on_change=S.set_goal, aria_label="Goal",
                                                data_testid="campaign-goal"),
                   "What counts as a win when the campaign compares its variants."),
@@ -70,12 +70,12 @@ def campaign_new_page() -> rx.Component:
             rx.text("Write at least two versions. Keep the message the same and change one thing — the hook, "
                     "the call to action — so the results tell you what worked.", size="2", color=theme.MUTED),
             rx.grid(*[variant_box(x) for x in VARIANT_LABELS], columns=rx.breakpoints(initial="1", lg="3"),
-                    gap="3", width="100%"),
+                    gap="12px", width="100%"),
             spacing="3", width="100%"), width="100%"),
         panel(rx.vstack(
             rx.heading("Where and when", size="3", as_="h2", weight="medium"),
             field("Networks", rx.cond(S.networks.length() > 0,  # type: ignore[attr-defined]
-                                      rx.flex(rx.foreach(S.networks, network_chip), gap="2", wrap="wrap"),
+                                      rx.flex(rx.foreach(S.networks, network_chip), gap="8px", wrap="wrap"),
                                       rx.hstack(rx.text("No connected accounts yet.", size="2", color="#f0b429"),
                                                 rx.link("Connect one", href=routes.SOCIAL_ACCOUNTS, size="2"),
                                                 spacing="2")),
@@ -88,7 +88,7 @@ def campaign_new_page() -> rx.Component:
                 field("Posts a day per account", rx.input(id="c-per-day", name="per_day", type="number", min=1,
                                                           max=6, default_value="2", width="100%"),
                       html_for="c-per-day"),
-                columns=rx.breakpoints(initial="1", md="3"), gap="3", width="100%"),
+                columns=rx.breakpoints(initial="1", md="3"), gap="12px", width="100%"),
             rx.text("Posting times are each account's best hours in your time zone (", S.tz, ").", size="1",
                     color=theme.MUTED),
             spacing="3", width="100%"), width="100%"),

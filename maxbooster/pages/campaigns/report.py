@@ -105,14 +105,14 @@ def report_body() -> rx.Component:
             rx.text(S.message, size="2", color=theme.MUTED, data_testid="report-message"),
             spacing="3", width="100%"), width="100%"),
         rx.cond(S.rates.length() > 0, rx.grid(  # type: ignore[attr-defined]
-            panel(rx.vstack(rx.text(S.goal_words, " per 1,000 people reached", weight="medium", size="2"),
+            panel(rx.vstack(rx.text("Rate per 1,000 people reached (", S.goal_words, ")", weight="medium", size="2"),
                             rate_chart(),
                             rx.text("The whisker is the 95 % range: where the true rate most likely lies.",
                                     size="1", color=theme.MUTED),
                             spacing="2", width="100%"), width="100%", min_width="0", data_testid="rate-chart"),
             panel(rx.vstack(rx.text("By network", weight="medium", size="2"), network_chart(),
                             spacing="2", width="100%"), width="100%", min_width="0"),
-            columns=rx.breakpoints(initial="1", lg="2"), gap="3", width="100%")),
+            columns=rx.breakpoints(initial="1", lg="2"), gap="12px", width="100%")),
         rx.cond(S.rates.length() > 0, panel(rx.box(rx.table.root(  # type: ignore[attr-defined]
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                 "", "Posts", "Rate", "95 % range", "Usual posts")])),
@@ -122,7 +122,7 @@ def report_body() -> rx.Component:
             rx.text("Smart-link clicks per day", weight="medium", size="2"), days_chart(), spacing="2",
             width="100%"), width="100%", data_testid="days-chart")),
         rx.heading("Variants", size="3", as_="h2", weight="medium"),
-        rx.grid(rx.foreach(S.variants, variant_card), columns=rx.breakpoints(initial="1", md="2", lg="3"), gap="3",
+        rx.grid(rx.foreach(S.variants, variant_card), columns=rx.breakpoints(initial="1", md="2", lg="3"), gap="12px",
                 width="100%"),
         rx.heading("Posting slots", size="3", as_="h2", weight="medium"),
         rx.callout(EXPLAIN, icon="dices", color_scheme="blue", size="1", width="100%"),

@@ -80,7 +80,7 @@ def ai_panel() -> rx.Component:
                                  class_name="mb-native-select", data_testid="caption-subject"),
                     rx.button(rx.icon("sparkles", size=14), "Suggest 3 captions", on_click=A.write,
                               loading=A.writing, disabled=~S.is_hydrated, data_testid="write-captions"),
-                    gap="2", wrap="wrap", align="center", width="100%"),
+                    gap="8px", wrap="wrap", align="center", width="100%"),
                 rx.text("Add a release or a track to your library to get caption ideas about it.", size="2",
                         color=theme.MUTED)),
         rx.cond(A.writer != "", rx.hstack(
@@ -90,7 +90,7 @@ def ai_panel() -> rx.Component:
             spacing="2", align="center", wrap="wrap")),
         rx.cond(A.ai_notice != "", rx.callout(A.ai_notice, icon="info", color_scheme="amber", size="1", width="100%",
                                               data_testid="caption-notice")),
-        rx.grid(rx.foreach(A.ideas, idea_card), columns=rx.breakpoints(initial="1", md="3"), gap="2", width="100%"),
+        rx.grid(rx.foreach(A.ideas, idea_card), columns=rx.breakpoints(initial="1", md="3"), gap="8px", width="100%"),
         spacing="3", width="100%"), width="100%", on_mount=A.load_assist)
 
 
@@ -107,7 +107,7 @@ def best_times() -> rx.Component:
         rx.hstack(rx.text("Best times", size="2", weight="medium"), rx.spacer(),
                   rx.button(rx.icon("refresh-cw", size=12), "Suggest", size="1", variant="ghost",
                             on_click=A.refresh_best, data_testid="suggest-times"), width="100%", align="center"),
-        rx.flex(rx.foreach(A.best, best_chip), gap="2", wrap="wrap"),
+        rx.flex(rx.foreach(A.best, best_chip), gap="6px", wrap="wrap"),
         rx.foreach(A.best_notes, lambda n: rx.text(n, size="1", color=theme.MUTED, data_testid="best-note")),
         spacing="2", width="100%")
 
