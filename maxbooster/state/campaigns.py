@@ -42,6 +42,10 @@ def _day(at: datetime, tz: str) -> str:
     return at.astimezone(_zone(tz)).strftime("%d %b %Y")
 
 
+def _posts(n: int) -> str:
+    return f"{n} post" if n == 1 else f"{n} posts"
+
+
 def _times(x: float) -> str:
     return f"{x:.1f}×"
 
@@ -63,10 +67,10 @@ def summary(r: report.UpliftReport) -> list[str]:
             lines.append(f"Variant {row.variant} gets {per} (between {row.low * 1000:.1f} and "
                          f"{row.high * 1000:.1f}); your usual posts got none.")
         elif row.baseline_posts:
-            lines.append(f"Variant {row.variant} gets {per} over {row.posts} posts (too few to give a range); "
+            lines.append(f"Variant {row.variant} gets {per} over {_posts(row.posts)} (too few to give a range); "
                          f"your usual posts got {(row.baseline_rate or 0) * 1000:.1f}.")
         else:
-            lines.append(f"Variant {row.variant} gets {per} over {row.posts} posts; there are no usual posts "
+            lines.append(f"Variant {row.variant} gets {per} over {_posts(row.posts)}; there are no usual posts "
                          "to compare with yet.")
     lift = r.link_uplift
     if lift is not None:

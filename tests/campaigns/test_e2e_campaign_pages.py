@@ -135,11 +135,12 @@ def test_create_a_campaign_run_it_and_read_the_uplift_report(browser, running_ap
     row = page.get_by_test_id("post-row").filter(has_text="Out now: stream it here").first
     row.wait_for(timeout=30_000)
     row.get_by_role("button", name="Open").click()
-    page.get_by_test_id("show-engagement").first.click()
-    page.get_by_test_id("engagement-counts").wait_for(timeout=15_000)
-    counts = page.get_by_test_id("engagement-counts").inner_text()
+    dialog = page.get_by_test_id("post-dialog")
+    dialog.get_by_test_id("show-engagement").first.click()
+    dialog.get_by_test_id("engagement-counts").wait_for(timeout=15_000)
+    counts = dialog.get_by_test_id("engagement-counts").inner_text()
     assert "Reach" in counts and "Link clicks" in counts and "Likes" in counts
-    assert page.get_by_test_id("simulated").is_visible()
+    assert dialog.get_by_test_id("simulated").is_visible()
     _shot(page, "social-post-engagement-desktop")
     page.keyboard.press("Escape")
 
