@@ -11,7 +11,7 @@ from maxbooster.components.layout import app_page, link_button, panel
 from maxbooster.pages.social.nav import social_tabs
 from maxbooster.state.social import AccountRow, CheckRow
 from maxbooster.state.social import ComposerState as S
-from maxbooster.state.social_assist import ComposerAssistState as A
+from maxbooster.state.social.assist import ComposerAssistState as A
 
 DEBOUNCE_MS = 300
 

@@ -8,7 +8,7 @@ import reflex as rx
 from maxbooster.components import theme
 from maxbooster.state.social import CalendarState as S
 from maxbooster.state.social import HoldState, ReviewDecision, VariantRow, VariantState
-from maxbooster.state.social_assist import PostEngagementState as E
+from maxbooster.state.social.assist import PostEngagementState as E
 
 
 def count_tile(c: rx.Var[dict[str, str]]) -> rx.Component:
