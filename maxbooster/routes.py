@@ -215,6 +215,11 @@ V1_MARKETPLACE_REVIEWS = f"{V1_MARKETPLACE_LISTING}/reviews"
 V1_MARKETPLACE_REPORTS = f"{V1_MARKETPLACE}/reports"
 V1_MARKETPLACE_MODERATION = f"{V1_MARKETPLACE}/moderation"  # admin: the open reports
 V1_MARKETPLACE_MODERATION_ACTION = f"{V1_MARKETPLACE_MODERATION}/actions"  # admin: hide, restore, ban …
+# Social: caption ideas for a release or track, audiograms (start one, its state, the list)
+V1_SOCIAL = f"{V1}/social"
+V1_SOCIAL_CAPTIONS = f"{V1_SOCIAL}/captions"
+V1_SOCIAL_AUDIOGRAMS = f"{V1_SOCIAL}/audiograms"
+V1_SOCIAL_AUDIOGRAM = f"{V1_SOCIAL_AUDIOGRAMS}/{{audiogram_id}}"
 # Campaigns: list and create, one campaign with its variants and slots, its uplift report, cancel
 V1_CAMPAIGNS = f"{V1}/campaigns"
 V1_CAMPAIGN = f"{V1_CAMPAIGNS}/{{campaign_id}}"

@@ -13,6 +13,7 @@ from maxbooster.api.v1.marketplace_orders import router as marketplace_orders_ro
 from maxbooster.api.v1.mastering import router as mastering_router
 from maxbooster.api.v1.releases import router as releases_router
 from maxbooster.api.v1.royalties import router as royalties_router
+from maxbooster.api.v1.social import router as social_router
 from maxbooster.api.v1.studio import router as studio_router
 
 router = APIRouter()
@@ -25,4 +26,5 @@ router.include_router(marketplace_orders_router)
 router.include_router(mastering_router)
 router.include_router(releases_router)
 router.include_router(royalties_router)
+router.include_router(social_router)
 router.include_router(studio_router)
