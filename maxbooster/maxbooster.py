@@ -21,6 +21,7 @@ from maxbooster.pages import (  # noqa: E402,F401
     accounts,
     admin,
     billing,
+    campaigns,
     home,
     jobs,
     landing,

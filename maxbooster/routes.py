@@ -63,6 +63,11 @@ SOCIAL_NEW = "/social/new"  # the composer
 SOCIAL_REVIEW = "/social/review"  # ?token=…: an external reviewer approves a post (no sign-in)
 USER_PAGES = (*USER_PAGES, SOCIAL, SOCIAL_ACCOUNTS, SOCIAL_NEW)
 PUBLIC_PAGES = (*PUBLIC_PAGES, SOCIAL_REVIEW)
+# campaigns pages
+CAMPAIGNS = "/campaigns"  # the artist's campaigns with their state and goal
+CAMPAIGN_NEW = "/campaigns/new"  # create: goal, variants, networks, dates
+CAMPAIGN_REPORT = "/campaigns/report"  # ?id=…: one campaign's slots (variant, explored) and its uplift report
+USER_PAGES = (*USER_PAGES, CAMPAIGNS, CAMPAIGN_NEW, CAMPAIGN_REPORT)
 
 # pages of one object; the browser tests visit them with a real id
 DYNAMIC_PAGES = (TRACK, PROJECT, SMART_LINK, RELEASE)
@@ -210,6 +215,16 @@ V1_MARKETPLACE_REVIEWS = f"{V1_MARKETPLACE_LISTING}/reviews"
 V1_MARKETPLACE_REPORTS = f"{V1_MARKETPLACE}/reports"
 V1_MARKETPLACE_MODERATION = f"{V1_MARKETPLACE}/moderation"  # admin: the open reports
 V1_MARKETPLACE_MODERATION_ACTION = f"{V1_MARKETPLACE_MODERATION}/actions"  # admin: hide, restore, ban …
+# Social: caption ideas for a release or track, audiograms (start one, its state, the list)
+V1_SOCIAL = f"{V1}/social"
+V1_SOCIAL_CAPTIONS = f"{V1_SOCIAL}/captions"
+V1_SOCIAL_AUDIOGRAMS = f"{V1_SOCIAL}/audiograms"
+V1_SOCIAL_AUDIOGRAM = f"{V1_SOCIAL_AUDIOGRAMS}/{{audiogram_id}}"
+# Campaigns: list and create, one campaign with its variants and slots, its uplift report, cancel
+V1_CAMPAIGNS = f"{V1}/campaigns"
+V1_CAMPAIGN = f"{V1_CAMPAIGNS}/{{campaign_id}}"
+V1_CAMPAIGN_REPORT = f"{V1_CAMPAIGN}/report"
+V1_CAMPAIGN_CANCEL = f"{V1_CAMPAIGN}/cancel"
 MEDIA = "/api/media"
 MEDIA_TOKEN = f"{MEDIA}/{{token}}"
 
@@ -223,6 +238,7 @@ NAV: list[tuple[str, str, str]] = [
     ("Studio", PROJECTS, "sliders-horizontal"),
     ("Releases", RELEASES, "disc-3"),
     ("Social", SOCIAL, "megaphone"),
+    ("Campaigns", CAMPAIGNS, "flask-conical"),
     ("Earnings", EARNINGS, "hand-coins"),
     ("Jobs", JOBS, "activity"),
     ("Account", SETTINGS, "user-cog"),
@@ -246,6 +262,10 @@ def project_page(project_id: object) -> str:
 
 def release_page(release_id: object) -> str:
     return RELEASE.replace("[release_id]", str(release_id))
+
+
+def campaign_report_page(campaign_id: object) -> str:
+    return with_query(CAMPAIGN_REPORT, id=str(campaign_id))
 
 
 def smart_link_page(slug: str) -> str:

@@ -62,7 +62,8 @@ def test_sandbox_posts_are_read_hourly_then_daily_then_no_more(session: Session,
     session.expire_all()
     stats = session.get(SocialPostStats, variant.id)
     assert stats is not None and stats.next_read_at is None and stats.samples == 4
-    assert stats.link_clicks > 0  # a post with a link gets clicks once enough people saw it (the first half hour may have none)
+    # a post with a link gets clicks once enough people saw it (the first half hour may have none)
+    assert stats.link_clicks > 0
     series = _samples(session, variant.id)
     assert [s.reach for s in series] == sorted(s.reach for s in series)  # reach grows with age
     assert all(s.simulated and s.link_clicks is not None for s in series)

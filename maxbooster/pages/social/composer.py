@@ -11,6 +11,7 @@ from maxbooster.components.layout import app_page, link_button, panel
 from maxbooster.pages.social.nav import social_tabs
 from maxbooster.state.social import AccountRow, CheckRow
 from maxbooster.state.social import ComposerState as S
+from maxbooster.state.social.assist import ComposerAssistState as A
 
 DEBOUNCE_MS = 300
 
@@ -57,6 +58,60 @@ def media_item(item: rx.Var[dict[str, str]]) -> rx.Component:
                      on_click=S.toggle_media(item["id"]), aria_pressed=rx.cond(on, "true", "false"))
 
 
+def idea_card(idea: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.box(
+        rx.text(idea["text"], size="2", white_space="pre-wrap", overflow_wrap="anywhere"),
+        rx.hstack(rx.text(idea["length"], size="1", color=theme.MUTED), rx.spacer(),
+                  rx.button(rx.icon("corner-down-left", size=13), "Use this", size="1", variant="soft",
+                            on_click=A.use_caption(idea["text"]), data_testid="use-caption"),
+                  width="100%", align="center", padding_top="8px"),
+        background=theme.PANEL_RAISED, border=f"1px solid {theme.BORDER}", border_radius="8px", padding="12px",
+        width="100%", data_testid="caption-idea")
+
+
+def ai_panel() -> rx.Component:
+    return panel(rx.vstack(
+        rx.hstack(rx.icon("sparkles", size=16, color=theme.ACCENT, aria_hidden="true"),
+                  rx.heading("Write with AI", size="3", as_="h2", weight="medium"), spacing="2", align="center"),
+        rx.cond(A.subjects.length() > 0,  # type: ignore[attr-defined]
+                rx.flex(
+                    rx.el.select(rx.foreach(A.subjects, lambda x: rx.el.option(x["label"], value=x["value"])),
+                                 value=A.subject, on_change=A.set_subject, aria_label="What to write about",
+                                 class_name="mb-native-select", data_testid="caption-subject"),
+                    rx.button(rx.icon("sparkles", size=14), "Suggest 3 captions", on_click=A.write,
+                              loading=A.writing, disabled=~S.is_hydrated, data_testid="write-captions"),
+                    gap="8px", wrap="wrap", align="center", width="100%"),
+                rx.text("Add a release or a track to your library to get caption ideas about it.", size="2",
+                        color=theme.MUTED)),
+        rx.cond(A.writer != "", rx.hstack(
+            rx.badge(A.writer, color_scheme=rx.cond(A.by_model, "violet", "gray"), variant="soft",
+                     data_testid="caption-writer"),
+            rx.text("Pick one, then make it yours before posting.", size="1", color=theme.MUTED),
+            spacing="2", align="center", wrap="wrap")),
+        rx.cond(A.ai_notice != "", rx.callout(A.ai_notice, icon="info", color_scheme="amber", size="1", width="100%",
+                                              data_testid="caption-notice")),
+        rx.grid(rx.foreach(A.ideas, idea_card), columns=rx.breakpoints(initial="1", md="3"), gap="8px", width="100%"),
+        spacing="3", width="100%"), width="100%", on_mount=A.load_assist)
+
+
+def best_chip(chip: rx.Var[dict[str, str]]) -> rx.Component:
+    on = (S.day == chip["day"]) & (S.at == chip["at"])
+    return rx.button(rx.icon("clock", size=12, aria_hidden="true"), chip["label"], size="1",
+                     variant=rx.cond(on, "solid", "surface"), color_scheme=rx.cond(on, "blue", "gray"),
+                     title=chip["account"] + ": " + chip["hint"], on_click=A.pick_time(chip["day"], chip["at"]),
+                     data_testid="best-time")
+
+
+def best_times() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(rx.text("Best times", size="2", weight="medium"), rx.spacer(),
+                  rx.button(rx.icon("refresh-cw", size=12), "Suggest", size="1", variant="ghost",
+                            on_click=A.refresh_best, data_testid="suggest-times"), width="100%", align="center"),
+        rx.flex(rx.foreach(A.best, best_chip), gap="6px", wrap="wrap"),
+        rx.foreach(A.best_notes, lambda n: rx.text(n, size="1", color=theme.MUTED, data_testid="best-note")),
+        spacing="2", width="100%")
+
+
 def schedule_panel() -> rx.Component:
     return panel(rx.vstack(
         rx.heading("When", size="3", as_="h2", weight="medium"),
@@ -69,6 +124,7 @@ def schedule_panel() -> rx.Component:
                       spacing="1", flex="1"),
             gap="3", width="100%"),
         rx.text("Your time zone: ", S.tz, size="1", color=theme.MUTED),
+        best_times(),
         rx.hstack(rx.checkbox(checked=S.needs_approval, on_change=S.set_needs_approval, id="needs-approval"),
                   rx.el.label("Needs approval before it goes out", html_for="needs-approval",
                               class_name="rt-Text rt-r-size-2"), spacing="2", align="center"),
@@ -102,11 +158,13 @@ def social_composer_page() -> rx.Component:
                     rx.heading("Post to", size="3", as_="h2", weight="medium"),
                     rx.hstack(rx.foreach(S.choices, account_chip), wrap="wrap", spacing="2"),
                     rx.el.label("Text", html_for="post-text", class_name="rt-Text rt-r-size-2"),
-                    rx.text_area(id="post-text", default_value=S.text, on_change=S.set_text.debounce(DEBOUNCE_MS),
+                    rx.text_area(id="post-text", key=A.text_key, default_value=S.text,
+                                 on_change=S.set_text.debounce(DEBOUNCE_MS),
                                  placeholder="What's new? Links count as 23 characters on Mastodon.", rows="6",
                                  width="100%", data_testid="post-text"),
                     rx.foreach(S.networks, override_box),
                     spacing="3", width="100%"), width="100%"),
+                ai_panel(),
                 panel(rx.vstack(
                     rx.heading("Media from your library", size="3", as_="h2", weight="medium"),
                     rx.cond(S.media_choices.length() == 0,  # type: ignore[attr-defined]

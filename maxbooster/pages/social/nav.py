@@ -9,7 +9,7 @@ from maxbooster.components import theme
 from maxbooster.components.layout import link_button
 
 TABS = [("Calendar", routes.SOCIAL, "calendar-days"), ("Accounts", routes.SOCIAL_ACCOUNTS, "users"),
-        ("New post", routes.SOCIAL_NEW, "pen-line")]
+        ("New post", routes.SOCIAL_NEW, "pen-line"), ("Campaigns", routes.CAMPAIGNS, "flask-conical")]
 
 
 def social_tabs(current: str) -> rx.Component:

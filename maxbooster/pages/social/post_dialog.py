@@ -8,6 +8,34 @@ import reflex as rx
 from maxbooster.components import theme
 from maxbooster.state.social import CalendarState as S
 from maxbooster.state.social import HoldState, ReviewDecision, VariantRow, VariantState
+from maxbooster.state.social.assist import PostEngagementState as E
+
+
+def count_tile(c: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.vstack(rx.text(c["value"], size="3", weight="bold"), rx.text(c["label"], size="1", color=theme.MUTED),
+                     spacing="0", padding="6px 10px", background=theme.PANEL_RAISED, border_radius="6px",
+                     min_width="72px")
+
+
+def engagement_box() -> rx.Component:
+    return rx.vstack(
+        rx.cond(E.simulated, rx.badge("simulated — sandbox numbers, not real people", color_scheme="amber",
+                                      variant="soft", size="1", data_testid="simulated")),
+        rx.flex(rx.foreach(E.counts, count_tile), gap="6px", wrap="wrap", data_testid="engagement-counts"),
+        rx.cond(E.series.length() > 1, rx.recharts.line_chart(  # type: ignore[attr-defined]
+            rx.recharts.cartesian_grid(stroke=theme.BORDER, vertical=False),
+            rx.recharts.x_axis(data_key="t", stroke=theme.MUTED, font_size=11, min_tick_gap=30),
+            rx.recharts.y_axis(stroke=theme.MUTED, font_size=11, width=40),
+            rx.recharts.graphing_tooltip(content_style={"background": theme.PANEL_RAISED,
+                                                        "border": f"1px solid {theme.BORDER}"}),
+            rx.recharts.line(data_key="reach", name="Reach", stroke=theme.ACCENT, dot=False,
+                             is_animation_active=False),
+            rx.recharts.line(data_key="likes", name="Likes", stroke="#e5a50a", dot=False, is_animation_active=False),
+            rx.recharts.line(data_key="link_clicks", name="Link clicks", stroke="#3fb950", dot=False,
+                             is_animation_active=False),
+            rx.recharts.legend(), data=E.series, width="100%", height=180)),
+        rx.cond(E.empty != "", rx.text(E.empty, size="1", color=theme.MUTED)),
+        spacing="2", width="100%", data_testid="engagement")
 
 
 def variant_line(v: VariantRow) -> rx.Component:
@@ -20,10 +48,13 @@ def variant_line(v: VariantRow) -> rx.Component:
                                                  on_click=S.retry(v.id), data_testid="retry")),
                   rx.cond(v.state == VariantState.PUBLISHED,
                           rx.button(rx.icon("chart-no-axes-column", size=13), "Engagement", size="1",
-                                    variant="soft", color_scheme="gray", on_click=S.read_metrics(v.id))),
+                                    variant="soft", color_scheme="gray",
+                                    on_click=[S.read_metrics(v.id), E.show_engagement(v.id)],
+                                    data_testid="show-engagement")),
                   width="100%", align="center", spacing="2", wrap="wrap"),
         rx.cond(v.reason != "", rx.text(v.reason, size="1", color="#ff9b9b", data_testid="variant-reason")),
         rx.cond(v.metrics != "", rx.text(v.metrics, size="1", color=theme.MUTED, data_testid="variant-metrics")),
+        rx.cond(E.shown_id == v.id, engagement_box()),
         spacing="1", width="100%", padding="6px 0", border_top=f"1px solid {theme.BORDER}")
 
 

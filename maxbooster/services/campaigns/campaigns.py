@@ -16,7 +16,7 @@ from maxbooster import routes
 from maxbooster.models.accounts import User
 from maxbooster.models.base import utcnow
 from maxbooster.models.campaigns import Campaign, CampaignGoal, CampaignSlot, CampaignState, CampaignVariant, SlotState
-from maxbooster.models.releases import SmartLink
+from maxbooster.models.releases import Release, SmartLink
 from maxbooster.models.social import AccountState, SocialAccount, SocialNetwork
 from maxbooster.models.storage import StoredFile
 from maxbooster.services import audit
@@ -217,3 +217,10 @@ def cancel_campaign(*, session: Session, actor: Actor, campaign_id: uuid.UUID) -
     audit.record(session, actor, "campaigns.cancel", target=f"campaigns:{campaign.id}")
     session.commit()
     return campaign
+
+
+def smart_link_choices(*, session: Session, actor: Actor) -> list[tuple[uuid.UUID, str]]:
+    """The smart links a campaign can send people to: (link id, release title), newest release first."""
+    query = (select(SmartLink.id, Release.title).join(Release, col(Release.id) == col(SmartLink.release_id))
+             .where(col(SmartLink.owner_id) == actor.require_user()).order_by(col(Release.created_at).desc()))
+    return [(link_id, title) for link_id, title in session.exec(query).all()]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from maxbooster.models.library import Track
 from maxbooster.models.releases import Release
@@ -262,3 +262,13 @@ def _parse(content: str, request: CaptionRequest, limits: Limits) -> list[Captio
         raise ModelUnusable("none of the endpoint's variants fit the network's limit" if items
                             else "the endpoint gave no variants")
     return variants
+
+
+def caption_subjects(*, session: Session, actor: Actor, limit: int = 40) -> list[tuple[str, uuid.UUID, str]]:
+    """What the composer can write about: ("release" | "track", id, title), releases first, newest first."""
+    owner = actor.require_user()
+    releases = session.exec(select(Release).where(col(Release.owner_id) == owner)
+                            .order_by(col(Release.created_at).desc()).limit(limit)).all()
+    tracks = session.exec(select(Track).where(col(Track.owner_id) == owner)
+                          .order_by(col(Track.created_at).desc()).limit(limit)).all()
+    return [("release", r.id, r.title) for r in releases] + [("track", t.id, t.title) for t in tracks]
