@@ -8,6 +8,7 @@ Every page at 1440 and 390 px: no sideways scroll, no page errors, no serious ax
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import sqlite3
@@ -107,10 +108,8 @@ def _pdf_text(data: bytes) -> bytes:
     """The PDF with its deflated streams unpacked (fpdf2 compresses page content)."""
     parts = [data]
     for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        try:
+        with contextlib.suppress(zlib.error):
             parts.append(zlib.decompress(m.group(1)))
-        except zlib.error:
-            pass
     return b"".join(parts)
 
 
