@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import reflex as rx
 
 from maxbooster import routes
+from maxbooster.models.accounts import User
 from maxbooster.models.marketplace import Deliverable as Deliverable
 from maxbooster.models.marketplace import LicenseTier, Listing
 from maxbooster.models.marketplace import ListingKind as ListingKind
@@ -360,10 +361,16 @@ class CartState(AuthState):
         view = await self._call(cart.get_cart)
         past = await self._call(orders.list_orders)
         warn = await self._call(caps.cap_warnings)
-        names = {c.seller_id: c.seller_id for c in view.items}
+        sellers_ids = {c.seller_id for c in view.items}
+
+        def seller_names(session: Any, actor: Any) -> dict[uuid.UUID, str]:
+            return {sid: (u.display_name or "Seller") if (u := session.get(User, sid)) else "Seller"
+                    for sid in sellers_ids}
+
+        names = await self._call(seller_names)
         self._set(lines=[CartRow(listing_id=str(c.line.listing_id), title=c.listing_title,
                                  tier=c.tier_kind.title(), price=_money(c.line.price_minor, c.line.currency),
-                                 seller=str(names[c.seller_id])[:8], available=c.available)
+                                 seller=names[c.seller_id], available=c.available)
                          for c in sorted(view.items, key=lambda c: str(c.seller_id))],
                   total=view.total.format() if view.total else "",
                   orders=[OrderRow(id=str(o.id), date=_day(o.created_at), total=_money(o.total_minor, o.currency),
@@ -795,7 +802,7 @@ class EditorState(AuthState):
     @rx.event
     def add_tier(self) -> None:
         used = {t.kind for t in self.tier_rows}
-        kind = next((k.value for k in TierKind if k.value not in used), TierKind.BASIC.value)
+        kind = next((k.value for k in TierKind if k.value not in used), TierKind.MP3_LEASE.value)
         self.tier_rows = [*self.tier_rows, TierEdit(kind, "", "", "mp3", "", "", "", "")]
 
     @rx.event

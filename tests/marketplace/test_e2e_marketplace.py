@@ -170,8 +170,8 @@ def test_sell_buy_download_refund(browser, running_app: RunningApp) -> None:  # 
     _tier(seller, 2, "unlimited", "120", "mp3, wav")
     seller.get_by_test_id("save-tiers").click()
     seller.get_by_text("License tiers saved.").wait_for(timeout=30_000)
-    assert _db(app, "SELECT kind, price_minor FROM marketplace_license_tiers t JOIN marketplace_listings l ON "
-                    "l.id = t.listing_id WHERE l.title = ? ORDER BY position", TITLE) == [
+    assert _db(app, "SELECT t.kind, t.price_minor FROM marketplace_license_tiers t JOIN marketplace_listings l ON "
+                    "l.id = t.listing_id WHERE l.title = ? ORDER BY t.position", TITLE) == [
         ("mp3_lease", 2500), ("wav_lease", 3500), ("unlimited", 12000)]
 
     seller.get_by_test_id("make-preview").click()

@@ -19,7 +19,8 @@ from maxbooster.state.marketplace import VerifyState as V
 def _cart_line(line: CartRow) -> rx.Component:
     return rx.flex(
         rx.vstack(rx.text(line.title, size="3", weight="medium"),
-                  rx.hstack(rx.badge(line.tier, variant="soft"),
+                  rx.hstack(rx.badge(line.tier, variant="soft"), rx.text("from ", line.seller, size="1",
+                                                                         color=theme.MUTED),
                             rx.cond(~line.available, rx.badge("No longer on sale", color_scheme="red")), spacing="2"),
                   spacing="1", min_width="0", flex="1"),
         rx.hstack(rx.text(line.price, size="3", weight="bold", white_space="nowrap"),
