@@ -26,7 +26,7 @@ def market_frame(title: str | rx.Var[str], *body: rx.Component) -> rx.Component:
                               align="center"),
                     link_button("Log in", routes.LOGIN, size="2", variant="soft")),
             spacing="4", align="center"),
-        align="center", gap="3", width="100%", max_width="1200px", margin="0 auto",
+        align="center", spacing="3", width="100%", max_width="1200px", margin="0 auto",
         padding=rx.breakpoints(initial="12px 14px", md="14px 24px")),
         style={"borderBottom": f"1px solid {theme.BORDER}", "background": theme.PANEL, "width": "100%"})
     return rx.box(skip_link(), bar, rx.el.main(

@@ -85,6 +85,12 @@ def _plain(minor: int, currency: str) -> str:
     return Money(minor, currency).format().split(" ")[-1].replace(",", "")
 
 
+def _kind(kind: str) -> str:
+    """A tier or listing kind in everyday words ("wav_lease" → "WAV lease")."""
+    words = kind.replace("_", " ")
+    return (words[:3].upper() + words[3:]) if words[:3] in ("mp3", "wav") else words.capitalize()
+
+
 def _day(moment: object) -> str:
     return f"{moment:%d %b %Y}" if moment else ""
 
@@ -126,7 +132,7 @@ def _tier_caps(t: LicenseTier) -> str:
 
 
 def _tier_row(t: LicenseTier) -> TierRow:
-    return TierRow(id=str(t.id), name=t.name or t.kind.title(), price=_money(t.price_minor, t.currency),
+    return TierRow(id=str(t.id), name=t.name or _kind(t.kind), price=_money(t.price_minor, t.currency),
                    deliverables=", ".join(d.upper() for d in t.deliverables) or "—", caps=_tier_caps(t))
 
 
@@ -369,7 +375,7 @@ class CartState(AuthState):
 
         names = await self._call(seller_names)
         self._set(lines=[CartRow(listing_id=str(c.line.listing_id), title=c.listing_title,
-                                 tier=c.tier_kind.title(), price=_money(c.line.price_minor, c.line.currency),
+                                 tier=_kind(c.tier_kind), price=_money(c.line.price_minor, c.line.currency),
                                  seller=names[c.seller_id], available=c.available)
                          for c in sorted(view.items, key=lambda c: str(c.seller_id))],
                   total=view.total.format() if view.total else "",
@@ -471,7 +477,7 @@ class OrderState(AuthState):
             if lic is not None:
                 pdf = routes.V1_MARKETPLACE_ORDER_LINE_LICENSE_PDF.format(line_id=lv.line.id)
             rows.append(LineRow(
-                id=str(lv.line.id), title=lv.line.listing_title, tier=lv.line.tier_kind.title(),
+                id=str(lv.line.id), title=lv.line.listing_title, tier=_kind(lv.line.tier_kind),
                 price=_money(lv.line.price_minor, lv.line.currency), status=lv.line.status,
                 refunded=_money(lv.line.refunded_minor, lv.line.currency) if lv.line.refunded_minor else "",
                 license_hash=lic.sha256 if lic else "",
@@ -479,7 +485,7 @@ class OrderState(AuthState):
                 license_pdf=pdf, verify_url=f"{routes.MARKET_VERIFY}?hash={lic.sha256}" if lic else "",
                 downloads=[DownloadRow(grant_id=str(g.id), deliverable=g.deliverable.upper(),
                                        state=("Revoked" if g.revoked_at else ""), url=links.get(str(g.id), ""))
-                           for g in lv.grants]))
+                           for g in lv.grants if g.deliverable != Deliverable.LICENSE_PDF]))
         o = view.order
         self._set(found=True, status=o.status, total=_money(o.total_minor, o.currency), date=_day(o.created_at),
                   lines=rows)
@@ -544,7 +550,7 @@ class VerifyState(AuthState):
         except DomainError as exc:
             self._set(status="", reason="", details=[])
             return self._error(exc)
-        rows = [["Track", v.track], ["License", v.tier_kind.title()], ["Producer", v.producer], ["Buyer", v.buyer],
+        rows = [["Track", v.track], ["License", _kind(v.tier_kind)], ["Producer", v.producer], ["Buyer", v.buyer],
                 ["Issued", _day(v.issued_at)]]
         label, color = {"valid": ("Valid license", "green"), "void": ("Void", "red")}.get(
             v.status, ("Unknown license", "gray"))
@@ -603,7 +609,7 @@ class SellState(AuthState):
                             _money(int(p.get("amount", 0)), str(p.get("currency", "usd")).upper()),
                             str(p.get("status", ""))] for p in dash.payouts],
                   sales=[SaleRow(line_id=str(s.line.id), date=_day(s.line.created_at), title=s.line.listing_title,
-                                 tier=s.line.tier_kind.title(), price=_money(s.line.price_minor, s.line.currency),
+                                 tier=_kind(s.line.tier_kind), price=_money(s.line.price_minor, s.line.currency),
                                  earned=_money(sum(t.amount_minor - t.reversed_minor for t in s.transfers
                                                    if t.recipient_id == me), s.line.currency),
                                  status=s.line.status) for s in sold],

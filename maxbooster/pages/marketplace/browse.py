@@ -66,7 +66,7 @@ def browse_page() -> rx.Component:
         _filters(),
         rx.flex(rx.text(S.total, " results", size="2", color=theme.MUTED, data_testid="result-count"), rx.spacer(),
                 rx.box(_select("sort", "Sort", S.sort, SORTS), min_width="190px"), align="center", width="100%",
-                gap="3", wrap="wrap"),
+                spacing="3", wrap="wrap"),
         _results("Nothing matches yet. Try fewer filters or another word."),
     )
 

@@ -27,13 +27,13 @@ def _cart_line(line: CartRow) -> rx.Component:
                   rx.icon_button(rx.icon("trash-2", size=15), size="1", variant="ghost", color_scheme="gray",
                                  aria_label="Remove from cart", on_click=C.remove(line.listing_id)),
                   spacing="3", align="center"),
-        gap="3", align="center", width="100%", padding_y="12px", border_bottom=f"1px solid {theme.BORDER}",
+        spacing="3", align="center", width="100%", padding_y="12px", border_bottom=f"1px solid {theme.BORDER}",
         data_testid="cart-line")
 
 
 def _order_row(o: OrderRow) -> rx.Component:
     return rx.flex(rx.link(o.date, href=o.url, size="2"), rx.spacer(), rx.text(o.total, size="2"),
-                   rx.badge(o.status, variant="soft"), gap="3", align="center", width="100%", padding_y="8px",
+                   rx.badge(o.status, variant="soft"), spacing="3", align="center", width="100%", padding_y="8px",
                    border_bottom=f"1px solid {theme.BORDER}", data_testid="order-row")
 
 
@@ -91,7 +91,7 @@ def pay_page() -> rx.Component:
 def _download(d: DownloadRow) -> rx.Component:
     return rx.cond(d.url != "",
                    rx.button(rx.el.a(rx.icon("download", size=14, aria_hidden="true"), "Download ", d.deliverable,
-                                     href=d.url, download=True), as_child=True, size="2", data_testid="download"),
+                                     href=d.url, download=""), as_child=True, size="2", data_testid="download"),
                    rx.badge(d.deliverable, " · ", rx.cond(d.state != "", d.state, "unavailable"), color_scheme="gray",
                             variant="soft", data_testid="download-revoked"))
 
@@ -107,19 +107,19 @@ def _line(line: LineRow) -> rx.Component:
                                    data_testid="line-status"),
                           rx.cond(line.refunded != "", rx.text("Refunded ", line.refunded, size="1",
                                                                 color=theme.MUTED)), align="end", spacing="1"),
-                width="100%", gap="3", wrap="wrap"),
+                width="100%", spacing="3", wrap="wrap"),
         rx.cond(line.license_hash != "", rx.vstack(
             rx.hstack(rx.text("License", size="2", weight="medium"),
                       rx.badge(line.license_state, color_scheme=rx.cond(line.license_state == "Valid", "green", "red"),
                                data_testid="license-state"), spacing="2", align="center"),
             rx.code(line.license_hash, size="1", word_break="break-all", data_testid="license-hash"),
             rx.flex(rx.button(rx.el.a(rx.icon("file-text", size=14, aria_hidden="true"), "Download license PDF",
-                                      href=line.license_pdf, download=True), as_child=True, size="2",
+                                      href=line.license_pdf, download="license.pdf"), as_child=True, size="2",
                               variant="soft", data_testid="license-pdf"),
                     rx.link("Check this license", href=line.verify_url, size="2", data_testid="verify-link"),
-                    gap="3", align="center", wrap="wrap"),
+                    spacing="4", align="center", wrap="wrap"),
             spacing="2", width="100%")),
-        rx.flex(rx.foreach(line.downloads, _download), gap="2", wrap="wrap"),
+        rx.flex(rx.foreach(line.downloads, _download), spacing="2", wrap="wrap"),
         spacing="3", width="100%"), width="100%", data_testid="order-line")
 
 
@@ -132,7 +132,7 @@ def order_page() -> rx.Component:
                     rx.text(O.total, size="4", weight="bold"),
                     rx.button(rx.icon("refresh-cw", size=14), "Refresh", size="1", variant="soft",
                               on_click=O.refresh),
-                    gap="3", align="center", width="100%", wrap="wrap"),
+                    spacing="3", align="center", width="100%", wrap="wrap"),
             rx.cond(O.status == OrderStatus.PENDING, rx.callout("The payment is being confirmed; refresh in a moment.",
                                                        icon="clock", width="100%")),
             rx.foreach(O.lines, _line),
@@ -151,7 +151,7 @@ def verify_page() -> rx.Component:
                 size="2", color=theme.MUTED),
         rx.form(rx.flex(rx.input(name="hash", default_value=V.sha256, placeholder="64 hex characters",
                                  aria_label="License fingerprint", size="3", flex="1", min_width="0"),
-                        rx.button("Check", size="3", type="submit"), gap="2", width="100%"),
+                        rx.button("Check", size="3", type="submit"), spacing="2", width="100%"),
                 on_submit=V.check, width="100%"),
         rx.cond(V.status != "", panel(rx.vstack(
             rx.badge(V.label, size="3", color_scheme=V.color, data_testid="verify-status"),

@@ -77,7 +77,7 @@ def _detail() -> rx.Component:
                       spacing="1"),
             rx.hstack(rx.badge(c.kind, variant="soft"), rx.text(c.meta, size="2", color=theme.MUTED), spacing="2",
                       wrap="wrap", align="center"),
-            rx.flex(rx.foreach(S.tags, lambda t: rx.badge("#", t, variant="outline", color_scheme="gray")), gap="2",
+            rx.flex(rx.foreach(S.tags, lambda t: rx.badge("#", t, variant="outline", color_scheme="gray")), spacing="2",
                     wrap="wrap"),
             _report(),
             spacing="3", width="100%", min_width="0"),

@@ -27,8 +27,8 @@ def _row(r: ReportRow) -> rx.Component:
                                                         act("Restore", A.RESTORE, "green"))),
                 rx.cond(r.seller_id != "", rx.fragment(act("Ban seller", A.BAN_SELLER, "red"),
                                                        act("Unban", A.UNBAN_SELLER, "gray"))),
-                act("Dismiss", A.DISMISS_REPORT, "gray"), gap="2", wrap="wrap"),
-        gap="3", wrap="wrap", width="100%", padding_y="12px", border_bottom=f"1px solid {theme.BORDER}",
+                act("Dismiss", A.DISMISS_REPORT, "gray"), spacing="2", wrap="wrap"),
+        spacing="3", wrap="wrap", width="100%", padding_y="12px", border_bottom=f"1px solid {theme.BORDER}",
         data_testid="report-row")
 
 

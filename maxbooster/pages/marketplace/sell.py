@@ -43,7 +43,7 @@ def _sale(s: SaleRow) -> rx.Component:
                           rx.button("Refund", size="1", variant="soft", color_scheme="red",
                                     on_click=S.refund(s.line_id), data_testid="refund")),
                   spacing="2", align="center"),
-        gap="3", align="center", width="100%", padding_y="10px", border_bottom=f"1px solid {theme.BORDER}",
+        spacing="3", align="center", width="100%", padding_y="10px", border_bottom=f"1px solid {theme.BORDER}",
         wrap="wrap", data_testid="sale-row")
 
 
@@ -52,8 +52,8 @@ def _mine(r: MyListingRow) -> rx.Component:
                    rx.text(r.price_from, size="2", color=theme.MUTED), rx.badge(r.kind, variant="outline"),
                    rx.badge(r.status, variant="soft",
                             color_scheme=rx.cond(r.status == ListingStatus.PUBLISHED, "green", "gray")),
-                   gap="2", align="center", width="100%", padding_y="8px", border_bottom=f"1px solid {theme.BORDER}",
-                   wrap="wrap", data_testid="my-listing")
+                   spacing="2", align="center", width="100%", padding_y="8px",
+                   border_bottom=f"1px solid {theme.BORDER}", wrap="wrap", data_testid="my-listing")
 
 
 def _new_listing() -> rx.Component:
@@ -65,7 +65,7 @@ def _new_listing() -> rx.Component:
                        name="kind", default_value=ListingKind.BEAT.value),
         rx.button(rx.icon("plus", size=15, aria_hidden="true"), "New listing", size="2", type="submit",
                   disabled=~S.is_hydrated),
-        gap="2", width="100%", wrap="wrap"), on_submit=S.new_listing, width="100%")
+        spacing="2", width="100%", wrap="wrap"), on_submit=S.new_listing, width="100%")
 
 
 @app_page(routes.SELL, "Sell", on_load=S.load)
@@ -80,7 +80,7 @@ def sell_page() -> rx.Component:
                                                size="3", on_click=S.set_up_payouts, disabled=~S.is_hydrated,
                                                data_testid="setup-payouts"),
                     rx.badge(rx.icon("circle-check", size=14), "Ready to sell", color_scheme="green", size="2")),
-            gap="3", align="center", wrap="wrap", width="100%"), width="100%"),
+            spacing="3", align="center", wrap="wrap", width="100%"), width="100%"),
         rx.grid(_stat("Available balance", S.available, "balance-available"),
                 _stat("On its way", S.pending, "balance-pending"),
                 columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%"),
@@ -206,7 +206,7 @@ def _tier_row(t: TierEdit, i: rx.Var[int]) -> rx.Component:
             rx.box(_tier_input(i, t, "deliverables", "Deliverables: mp3, wav, stems"), flex="1", min_width="160px"),
             rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", color_scheme="gray",
                            aria_label="Remove tier", on_click=E.remove_tier(i)),
-            gap="2", align="center", width="100%", wrap="wrap"),
+            spacing="2", align="center", width="100%", wrap="wrap"),
         rx.grid(_tier_input(i, t, "max_copies", "Copies (empty = unlimited)", "numeric"),
                 _tier_input(i, t, "max_streams", "Streams", "numeric"),
                 _tier_input(i, t, "max_music_videos", "Music videos", "numeric"),
