@@ -53,6 +53,12 @@ MEDIA_TTL_S = 3600
 SORTS = [("relevance", "Best match"), ("newest", "Newest"), ("price_asc", "Price: low to high"),
          ("price_desc", "Price: high to low"), ("popular", "Most sold")]
 ANY = "any"
+DELIVERABLE_WORDS = {Deliverable.MP3: "MP3", Deliverable.WAV: "WAV", Deliverable.STEMS: "stems (trackout)",
+                     Deliverable.ZIP: "ZIP", Deliverable.LICENSE_PDF: "license PDF"}
+
+
+def WORDS(deliverable: str) -> str:  # noqa: N802
+    return DELIVERABLE_WORDS.get(deliverable, deliverable)  # type: ignore[call-overload]
 CAP_WORDS = {"max_copies": "copies", "max_streams": "streams", "max_music_videos": "music videos",
              "max_radio_stations": "radio stations"}
 
@@ -133,7 +139,7 @@ def _tier_caps(t: LicenseTier) -> str:
 
 def _tier_row(t: LicenseTier) -> TierRow:
     return TierRow(id=str(t.id), name=t.name or _kind(t.kind), price=_money(t.price_minor, t.currency),
-                   deliverables=", ".join(d.upper() for d in t.deliverables) or "—", caps=_tier_caps(t))
+                   deliverables=", ".join(WORDS(d) for d in t.deliverables) or "—", caps=_tier_caps(t))
 
 
 def _card(listing: Listing, seller_name: str) -> CardRow:
@@ -483,7 +489,7 @@ class OrderState(AuthState):
                 license_hash=lic.sha256 if lic else "",
                 license_state=("" if lic is None else (f"Void: {lic.void_reason}" if lic.voided_at else "Valid")),
                 license_pdf=pdf, verify_url=f"{routes.MARKET_VERIFY}?hash={lic.sha256}" if lic else "",
-                downloads=[DownloadRow(grant_id=str(g.id), deliverable=g.deliverable.upper(),
+                downloads=[DownloadRow(grant_id=str(g.id), deliverable=WORDS(g.deliverable),
                                        state=("Revoked" if g.revoked_at else ""), url=links.get(str(g.id), ""))
                            for g in lv.grants if g.deliverable != Deliverable.LICENSE_PDF]))
         o = view.order
