@@ -13,6 +13,12 @@ from maxbooster.state.base import AuthState
 from maxbooster.state.marketplace import CardRow, TierRow
 
 
+def kind_words(kind: str) -> str:
+    """A license kind as sellers and buyers say it ("wav_lease" → "WAV lease")."""
+    words = kind.replace("_", " ")
+    return (words[:3].upper() + words[3:]) if words[:3] in ("mp3", "wav") else words.capitalize()
+
+
 def market_frame(title: str | rx.Var[str], *body: rx.Component) -> rx.Component:
     """Public marketplace frame: a top bar (logo, browse, cart or log in) and one <main> with the h1."""
     bar = rx.el.header(rx.flex(

@@ -7,7 +7,7 @@ import reflex as rx
 from maxbooster import routes
 from maxbooster.components import theme
 from maxbooster.components.layout import public_page
-from maxbooster.components.marketplace import listing_card, market_frame
+from maxbooster.components.marketplace import kind_words, listing_card, market_frame
 from maxbooster.state.marketplace import ANY, SORTS, ListingKind, MusicalKey, TierKind
 from maxbooster.state.marketplace import BrowseState as S
 
@@ -26,7 +26,7 @@ def _field(name: str, label: str, placeholder: str, **props: object) -> rx.Compo
 def _filters() -> rx.Component:
     kinds = [(ANY, "Any type"), *[(k.value, k.value.title()) for k in ListingKind]]
     keys = [(ANY, "Any key"), *[(k.value, k.value) for k in MusicalKey]]
-    lic = [(ANY, "Any license"), *[(k.value, k.value.replace("_", " ").title()) for k in TierKind]]
+    lic = [(ANY, "Any license"), *[(k.value, kind_words(k.value)) for k in TierKind]]
     return rx.form(rx.vstack(
         rx.hstack(
             rx.input(rx.input.slot(rx.icon("search", size=16, aria_hidden="true")), name="text",

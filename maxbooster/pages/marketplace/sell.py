@@ -9,7 +9,7 @@ from maxbooster import routes
 from maxbooster.components import theme
 from maxbooster.components.billing import test_mode_badge
 from maxbooster.components.layout import app_page, link_button, panel
-from maxbooster.components.marketplace import cover, preview_player
+from maxbooster.components.marketplace import cover, kind_words, preview_player
 from maxbooster.state.marketplace import EditorState as E
 from maxbooster.state.marketplace import (
     ListingKind,
@@ -198,7 +198,7 @@ def _tier_input(i: rx.Var[int], t: TierEdit, field: str, label: str, mode: str =
 def _tier_row(t: TierEdit, i: rx.Var[int]) -> rx.Component:
     return rx.vstack(
         rx.flex(
-            rx.el.select(*[rx.el.option(k.value.replace("_", " ").title(), value=k.value) for k in TierKind],
+            rx.el.select(*[rx.el.option(kind_words(k.value), value=k.value) for k in TierKind],
                          value=t.kind, on_change=lambda v: E.edit_tier(i, "kind", v), aria_label="License kind",
                          style={"padding": "5px", "background": theme.PANEL_RAISED, "color": theme.TEXT,
                                 "border": f"1px solid {theme.BORDER}", "borderRadius": "6px"}),
