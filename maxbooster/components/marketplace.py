@@ -10,13 +10,12 @@ from maxbooster.components import theme
 from maxbooster.components.layout import link_button, logo, skip_link
 from maxbooster.components.waveform_thumbnail import waveform_thumbnail
 from maxbooster.state.base import AuthState
-from maxbooster.state.marketplace import CardRow, TierRow
+from maxbooster.state.marketplace import TIER_WORDS, CardRow, TierRow
 
 
 def kind_words(kind: str) -> str:
     """A license kind as sellers and buyers say it ("wav_lease" → "WAV lease")."""
-    words = kind.replace("_", " ")
-    return (words[:3].upper() + words[3:]) if words[:3] in ("mp3", "wav") else words.capitalize()
+    return TIER_WORDS.get(kind, kind)  # type: ignore[call-overload]
 
 
 def market_frame(title: str | rx.Var[str], *body: rx.Component) -> rx.Component:

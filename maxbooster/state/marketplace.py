@@ -91,10 +91,13 @@ def _plain(minor: int, currency: str) -> str:
     return Money(minor, currency).format().split(" ")[-1].replace(",", "")
 
 
+TIER_WORDS = {TierKind.MP3_LEASE: "MP3 lease", TierKind.WAV_LEASE: "WAV lease", TierKind.TRACKOUT: "Trackout",
+              TierKind.UNLIMITED: "Unlimited", TierKind.EXCLUSIVE: "Exclusive"}
+
+
 def _kind(kind: str) -> str:
     """A tier or listing kind in everyday words ("wav_lease" → "WAV lease")."""
-    words = kind.replace("_", " ")
-    return (words[:3].upper() + words[3:]) if words[:3] in ("mp3", "wav") else words.capitalize()
+    return TIER_WORDS.get(kind, kind.replace("_", " ").capitalize())  # type: ignore[call-overload]
 
 
 def _day(moment: object) -> str:
