@@ -26,6 +26,7 @@ from maxbooster.pages import (  # noqa: E402,F401
     jobs,
     landing,
     library,
+    marketplace,
     not_found,
     releases,
     royalties,

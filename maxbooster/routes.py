@@ -70,6 +70,22 @@ CAMPAIGN_REPORT = "/campaigns/report"  # ?id=…: one campaign's slots (variant,
 USER_PAGES = (*USER_PAGES, CAMPAIGNS, CAMPAIGN_NEW, CAMPAIGN_REPORT)
 
 # pages of one object; the browser tests visit them with a real id
+# Marketplace pages: browse, a listing, a storefront and the license check are public (no sign-in)
+MARKET = "/market"  # browse and search published listings
+MARKET_LISTING = "/market/listing"  # ?id=…: one listing (tiers, preview, reviews, report)
+MARKET_STORE = "/market/store"  # ?seller=…: a seller's published listings
+MARKET_VERIFY = "/market/verify"  # ?hash=…: is this license valid, void or unknown
+MARKET_CART = "/market/cart"  # the buyer's cart, orders and cap warnings
+MARKET_PAY = "/market/pay"  # ?order=…: the sandbox's own payment page (test mode)
+MARKET_ORDER = "/market/order"  # ?id=…: an order with licenses and downloads
+SELL = "/sell"  # the seller's dashboard: payouts setup, balance, sales, listings
+SELL_ONBOARDING = "/sell/onboarding"  # ?account=…: the sandbox's own onboarding page (test mode)
+SELL_LISTING = "/sell/listing"  # ?id=…: the listing editor
+ADMIN_MODERATION = "/admin/moderation"  # marketplace reports, hide/restore listings, ban sellers
+PUBLIC_PAGES = (*PUBLIC_PAGES, MARKET, MARKET_LISTING, MARKET_STORE, MARKET_VERIFY)
+USER_PAGES = (*USER_PAGES, MARKET_CART, MARKET_PAY, MARKET_ORDER, SELL, SELL_ONBOARDING, SELL_LISTING)
+ADMIN_PAGES = (*ADMIN_PAGES, ADMIN_MODERATION)
+
 DYNAMIC_PAGES = (TRACK, PROJECT, SMART_LINK, RELEASE)
 PAGES = PUBLIC_PAGES + USER_PAGES + ADMIN_PAGES + DYNAMIC_PAGES
 
@@ -240,6 +256,8 @@ NAV: list[tuple[str, str, str]] = [
     ("Social", SOCIAL, "megaphone"),
     ("Campaigns", CAMPAIGNS, "flask-conical"),
     ("Earnings", EARNINGS, "hand-coins"),
+    ("Marketplace", MARKET, "store"),
+    ("Sell", SELL, "badge-dollar-sign"),
     ("Jobs", JOBS, "activity"),
     ("Account", SETTINGS, "user-cog"),
     ("Plan & billing", ACCOUNT_PLAN, "gem"),
@@ -249,6 +267,7 @@ NAV: list[tuple[str, str, str]] = [
 ADMIN_NAV: list[tuple[str, str, str]] = [
     ("Users", ADMIN_USERS, "users"),
     ("Outbox", ADMIN_OUTBOX, "mail"),
+    ("Moderation", ADMIN_MODERATION, "shield-alert"),
 ]
 
 
