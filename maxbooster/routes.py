@@ -35,7 +35,7 @@ ADMIN_OUTBOX = "/admin/outbox"
 
 PUBLIC_PAGES: tuple[str, ...] = (LANDING, LOGIN, SIGNUP, FORGOT, RESET, VERIFY, LINK_GOOGLE, FAN_UNSUBSCRIBE)
 USER_PAGES: tuple[str, ...] = (HOME, LIBRARY, PROJECTS, RELEASES, JOBS, SETTINGS)
-ADMIN_PAGES = (ADMIN_USERS, ADMIN_OUTBOX)
+ADMIN_PAGES: tuple[str, ...] = (ADMIN_USERS, ADMIN_OUTBOX)
 
 # royalties pages
 EARNINGS = "/earnings"  # balances per collaborator, payouts, CSV
