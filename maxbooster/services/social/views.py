@@ -49,9 +49,10 @@ NETWORKS: list[Network] = [
 SIGN_IN_NETWORKS = (SocialNetwork.X, SocialNetwork.FACEBOOK, SocialNetwork.INSTAGRAM, SocialNetwork.YOUTUBE)
 ICONS = {n.key: n.icon for n in NETWORKS}
 LABELS = {n.key: n.label for n in NETWORKS}
-STATE_TONES: dict[str, str] = {VariantState.SCHEDULED: "blue", VariantState.PUBLISHING: "amber", VariantState.PUBLISHED: "green",
-               VariantState.FAILED: "red", HoldState.DRAFT: "gray", HoldState.AWAITING_APPROVAL: "violet",
-               HoldState.CHANGES_REQUESTED: "orange"}
+STATE_TONES: dict[str, str] = {
+    VariantState.SCHEDULED: "blue", VariantState.PUBLISHING: "amber", VariantState.PUBLISHED: "green",
+    VariantState.FAILED: "red", HoldState.DRAFT: "gray", HoldState.AWAITING_APPROVAL: "violet",
+    HoldState.CHANGES_REQUESTED: "orange"}
 STATE_LABELS: dict[str, str] = {VariantState.SCHEDULED: "Scheduled", VariantState.PUBLISHING: "Publishing",
                 VariantState.PUBLISHED: "Published", VariantState.FAILED: "Failed", HoldState.DRAFT: "Draft",
                 HoldState.AWAITING_APPROVAL: "Awaiting approval", HoldState.CHANGES_REQUESTED: "Changes requested",
