@@ -31,6 +31,7 @@ LABELS: dict[str, str] = {
     "studio.export_dawproject": "Exporting a project for a DAW",
     "releases.deliver": "Delivering a release",
     "billing.apply_event": "Applying a payment event",
+    "billing.apply_events": "Applying payment events",
     "social.publish": "Publishing a social post",
     "social.audiogram": "Rendering an audiogram video",
     "social.ingest_metrics": "Reading engagement of social posts",
