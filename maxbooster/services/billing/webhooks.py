@@ -13,6 +13,7 @@ import logging
 import uuid
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -118,6 +119,27 @@ def apply_pending(*, session: Session, limit: int = DRAIN_BATCH,
             .with_for_update(skip_locked=True))
     rows = list(session.execute(stmt).scalars())
     applied, failed = 0, list[WebhookEvent]()
+    loaded: list[object] = []  # what the batch loads stays in the identity map (which holds rows only weakly),
+
+    def keep(_session: Session, obj: object) -> None:  # so the next event's buyer, seller and tier are not read again
+        loaded.append(obj)
+
+    sa_event.listen(session, "loaded_as_persistent", keep)
+    try:
+        applied, failed = _apply_rows(session, rows)
+    finally:
+        sa_event.remove(session, "loaded_as_persistent", keep)
+    try:
+        session.commit()
+    except Exception:
+        email.drop_queued(session=session)
+        raise
+    email.send_queued(session=session)  # receipts go out once their payments are committed
+    return applied, [row.id for row in failed]
+
+
+def _apply_rows(session: Session, rows: list[WebhookEvent]) -> tuple[int, list[WebhookEvent]]:
+    applied, failed = 0, list[WebhookEvent]()
     for attempt in (1, 2):
         failed = []
         for row in rows:
@@ -136,13 +158,7 @@ def apply_pending(*, session: Session, limit: int = DRAIN_BATCH,
         if not failed or len(failed) == len(rows):
             break
         rows = failed  # something else applied in this batch may be what these were waiting for
-    try:
-        session.commit()
-    except Exception:
-        email.drop_queued(session=session)
-        raise
-    email.send_queued(session=session)  # receipts go out once their payments are committed
-    return applied, [row.id for row in failed]
+    return applied, failed
 
 
 def _owner(session: Session, provider: str, obj: dict[str, Any]) -> uuid.UUID | None:
