@@ -20,6 +20,7 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.campaigns.scheduler",
     "maxbooster.services.marketplace.previews",
     "maxbooster.services.marketplace.checkout",
+    "maxbooster.services.marketplace.payouts",
 )
 
 # What each kind is called on the Jobs page.
