@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from maxbooster.db import session_scope
 from maxbooster.models.accounts import User
+from maxbooster.models.audit import AuditHead
 from maxbooster.models.base import utcnow
 from maxbooster.models.billing import BillingCustomer, CheckoutSession, CheckoutStatus, WebhookEvent
 from maxbooster.models.jobs import Job, JobStatus
@@ -49,8 +50,9 @@ def receive_event(*, session: Session, provider: str, event: dict[str, Any]) -> 
     """Store a verified event and see that a drain job will apply it; (row, False) when it was already received.
 
     One INSERT … ON CONFLICT DO NOTHING stores it (a duplicate, even one delivered twice at once, inserts
-    nothing), then one commit. A `billing.apply_events` drain job is enqueued only when none is pending:
-    a pending job has not been claimed yet, so when it runs it sees this committed event."""
+    nothing); in the same transaction a pending `billing.apply_events` drain job is share-locked, or enqueued
+    when there is none, then one commit. The share lock makes the worker's claim of that job wait for this
+    commit, so the drain it runs sees this event."""
     row = WebhookEvent(provider=provider, event_id=str(event["id"]), type=str(event["type"])[:100],
                        event_created=state.ts(event["created"]) or utcnow(), payload=event)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -63,17 +65,19 @@ def receive_event(*, session: Session, provider: str, event: dict[str, Any]) -> 
         found = _find(session, provider, row.event_id)
         assert found is not None
         return found, False
-    session.commit()
-    ensure_drain(session=session)
+    ensure_drain(session=session)  # commits
     return row, True
 
 
 def ensure_drain(*, session: Session) -> None:
-    """Enqueue a `billing.apply_events` drain job unless one is pending already."""
+    """Commit the caller's transaction with a drain job that will run after it: a pending one (share-locked
+    until the commit, so it is claimed after) or a new one."""
     pending = session.execute(select(col(Job.id)).where(col(Job.kind) == DRAIN_KIND,
-                                                        col(Job.status) == JobStatus.PENDING).limit(1)).first()
-    session.rollback()  # end the read
-    if pending is None:
+                                                        col(Job.status) == JobStatus.PENDING)
+                              .limit(1).with_for_update(read=True)).first()
+    if pending is not None:
+        session.commit()
+    else:
         jobs.enqueue(session=session, kind=DRAIN_KIND, owner_id=None, max_attempts=APPLY_ATTEMPTS)
 
 
@@ -118,6 +122,12 @@ def apply_pending(*, session: Session, limit: int = DRAIN_BATCH,
             .order_by(col(WebhookEvent.received_at), col(WebhookEvent.event_created)).limit(limit)
             .with_for_update(skip_locked=True))
     rows = list(session.execute(stmt).scalars())
+    if not rows:
+        session.rollback()
+        return 0, []
+    # Every applied event writes the audit chain, whose head row is one lock for everybody: take it first, so
+    # two drains never hold a listing or order each and then wait for the head (a deadlock); they take turns.
+    session.execute(select(col(AuditHead.id)).where(col(AuditHead.id) == 1).with_for_update())
     applied, failed = 0, list[WebhookEvent]()
     loaded: list[object] = []  # what the batch loads stays in the identity map (which holds rows only weakly),
 
