@@ -219,7 +219,8 @@ def main() -> int:
           f"{args.receivers} receiving and {args.workers} applying threads, {int(r['retries'])} events retried")
     print(f"receive (verify signature + store once + job): {receive_eps:,.0f} events/s")
     print(f"end to end (received and applied, exactly once): {total_eps:,.0f} events/s  "
-          f"goal >= {GOAL_EPS:.0f}: {'MET' if total_eps >= GOAL_EPS else 'NOT MET'}")
+          f"goal >= {GOAL_EPS:.0f}: {'PASS' if total_eps >= GOAL_EPS else 'FAIL'}")
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     print("exactly once: " + ("OK (every order paid once: 1 transfer, 1 license, 1 receipt; every event applied "
                               "once)" if not problems else "FAILED: " + "; ".join(problems)))
     return 0 if not problems else 1
