@@ -29,6 +29,7 @@ from maxbooster.services import email, jobs
 from maxbooster.services.billing import state
 from maxbooster.services.billing.provider import get_provider
 from maxbooster.services.billing.stripe_provider import verify_webhook
+from maxbooster.services.errors import DomainError
 from maxbooster.services.jobs import JobContext, job_handler
 from maxbooster.settings import get_settings
 
@@ -96,6 +97,7 @@ def apply_stored_event(*, session: Session, webhook_event_id: uuid.UUID) -> str:
         session.rollback()
         return "already applied"
     try:
+        _lock_audit_head(session)  # the same lock order as the drain's batches
         row = session.get(WebhookEvent, webhook_event_id, populate_existing=True)
         assert row is not None
         row.outcome = _apply(session, row)[:300]
@@ -127,7 +129,7 @@ def apply_pending(*, session: Session, limit: int = DRAIN_BATCH,
         return 0, []
     # Every applied event writes the audit chain, whose head row is one lock for everybody: take it first, so
     # two drains never hold a listing or order each and then wait for the head (a deadlock); they take turns.
-    session.execute(select(col(AuditHead.id)).where(col(AuditHead.id) == 1).with_for_update())
+    _lock_audit_head(session)
     applied, failed = 0, list[WebhookEvent]()
     loaded: list[object] = []  # what the batch loads stays in the identity map (which holds rows only weakly),
 
@@ -148,6 +150,10 @@ def apply_pending(*, session: Session, limit: int = DRAIN_BATCH,
     return applied, [row.id for row in failed]
 
 
+def _lock_audit_head(session: Session) -> None:
+    session.execute(select(col(AuditHead.id)).where(col(AuditHead.id) == 1).with_for_update())
+
+
 def _apply_rows(session: Session, rows: list[WebhookEvent]) -> tuple[int, list[WebhookEvent]]:
     applied, failed = 0, list[WebhookEvent]()
     for attempt in (1, 2):
@@ -161,7 +167,7 @@ def _apply_rows(session: Session, rows: list[WebhookEvent]) -> tuple[int, list[W
                     session.add(row)
             except Exception as exc:  # noqa: BLE001  (left unapplied; the next drain or the job's retry tries again)
                 log.warning("billing event %s (%s) not applied (attempt %d): %r", row.event_id, row.type, attempt, exc,
-                            exc_info=True)
+                            exc_info=not isinstance(exc, DomainError))
                 email.drop_queued(session=session, keep=mails)
                 failed.append(row)
         applied += len(rows) - len(failed)
