@@ -20,6 +20,7 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.campaigns.scheduler",
     "maxbooster.services.marketplace.previews",
     "maxbooster.services.marketplace.checkout",
+    "maxbooster.services.marketplace.payouts",
 )
 
 # What each kind is called on the Jobs page.
@@ -31,6 +32,7 @@ LABELS: dict[str, str] = {
     "studio.export_dawproject": "Exporting a project for a DAW",
     "releases.deliver": "Delivering a release",
     "billing.apply_event": "Applying a payment event",
+    "billing.apply_events": "Applying payment events",
     "social.publish": "Publishing a social post",
     "social.audiogram": "Rendering an audiogram video",
     "social.ingest_metrics": "Reading engagement of social posts",

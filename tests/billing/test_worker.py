@@ -15,7 +15,7 @@ from sqlmodel import Session
 from maxbooster.db import session_scope
 from maxbooster.models.accounts import User
 from maxbooster.models.base import utcnow
-from maxbooster.models.billing import Subscription
+from maxbooster.models.billing import Subscription, WebhookEvent
 from maxbooster.models.jobs import Job, JobStatus
 from maxbooster.services.billing import webhooks
 from maxbooster.settings import get_settings
@@ -46,9 +46,12 @@ def test_a_real_worker_applies_events_and_ends_expired_grace(session: Session, s
         with session_scope() as own:
             row, _ = webhooks.receive_event(session=own, provider="stripe", event=ev.event(
                 "evt_w", "customer.subscription.created", ev.subscription("active", now, now + 30 * ev.DAY), now))
-            job_id = _job_of(own, row.id)
+            job_id = _drain_job(own)
         done = wait_for(job_id, lambda j: JobStatus(j.status).is_terminal, 60, log)
         assert done.status == "succeeded", done.error
+        with session_scope() as own:
+            stored = own.get(WebhookEvent, row.id)
+            assert stored is not None and stored.applied_at is not None and "plan pro" in stored.outcome
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and _plan(bob) != "free":
             time.sleep(0.3)
@@ -64,7 +67,6 @@ def _plan(user: User) -> str:
         return fresh.plan
 
 
-def _job_of(session: Session, webhook_event_id: uuid.UUID) -> uuid.UUID:
-    """The `billing.apply_event` job that receiving the event enqueued."""
-    jobs = session.execute(select(Job).where(Job.kind == webhooks.APPLY_KIND)).scalars().all()
-    return next(j.id for j in jobs if j.params["webhook_event_id"] == str(webhook_event_id))
+def _drain_job(session: Session) -> uuid.UUID:
+    """The `billing.apply_events` drain job that receiving the event enqueued (the only one)."""
+    return session.execute(select(Job.id).where(Job.kind == webhooks.DRAIN_KIND)).scalar_one()

@@ -13,22 +13,29 @@ import logging
 import uuid
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from maxbooster.db import session_scope
 from maxbooster.models.accounts import User
+from maxbooster.models.audit import AuditHead
 from maxbooster.models.base import utcnow
 from maxbooster.models.billing import BillingCustomer, CheckoutSession, CheckoutStatus, WebhookEvent
-from maxbooster.services import jobs
+from maxbooster.models.jobs import Job, JobStatus
+from maxbooster.services import email, jobs
 from maxbooster.services.billing import state
 from maxbooster.services.billing.provider import get_provider
 from maxbooster.services.billing.stripe_provider import verify_webhook
+from maxbooster.services.errors import DomainError
 from maxbooster.services.jobs import JobContext, job_handler
 from maxbooster.settings import get_settings
 
-APPLY_KIND = "billing.apply_event"
+APPLY_KIND = "billing.apply_event"  # one stored event (jobs enqueued before the drain existed)
+DRAIN_KIND = "billing.apply_events"  # every unapplied event, in batches
+DRAIN_BATCH = 200
 APPLY_ATTEMPTS = 6  # two events of one customer applied at once may collide once; the retry applies it
 log = logging.getLogger("maxbooster.billing")
 
@@ -41,23 +48,38 @@ def receive_stripe(*, session: Session, payload: bytes, signature_header: str | 
 
 
 def receive_event(*, session: Session, provider: str, event: dict[str, Any]) -> tuple[WebhookEvent, bool]:
-    """Store a verified event and enqueue its application; (row, False) when it was already received."""
-    existing = _find(session, provider, event["id"])
-    if existing is not None:
-        return existing, False
-    row = WebhookEvent(provider=provider, event_id=event["id"], type=str(event["type"])[:100],
+    """Store a verified event and see that a drain job will apply it; (row, False) when it was already received.
+
+    One INSERT … ON CONFLICT DO NOTHING stores it (a duplicate, even one delivered twice at once, inserts
+    nothing); in the same transaction a pending `billing.apply_events` drain job is share-locked, or enqueued
+    when there is none, then one commit. The share lock makes the worker's claim of that job wait for this
+    commit, so the drain it runs sees this event."""
+    row = WebhookEvent(provider=provider, event_id=str(event["id"]), type=str(event["type"])[:100],
                        event_created=state.ts(event["created"]) or utcnow(), payload=event)
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:  # the same event delivered twice at once: the other request stored it
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stored = session.execute(insert(WebhookEvent).values(
+        id=row.id, provider=row.provider, event_id=row.event_id, type=row.type, event_created=row.event_created,
+        payload=row.payload, received_at=row.received_at, outcome="",
+    ).on_conflict_do_nothing(index_elements=["provider", "event_id"]).returning(col(WebhookEvent.id))).scalar()
+    if stored is None:  # already received (perhaps by another request this very moment)
         session.rollback()
-        found = _find(session, provider, event["id"])
+        found = _find(session, provider, row.event_id)
         assert found is not None
         return found, False
-    jobs.enqueue(session=session, kind=APPLY_KIND, owner_id=None, params={"webhook_event_id": str(row.id)},
-                 max_attempts=APPLY_ATTEMPTS)  # commits the event and its job together, then sends the job
+    ensure_drain(session=session)  # commits
     return row, True
+
+
+def ensure_drain(*, session: Session) -> None:
+    """Commit the caller's transaction with a drain job that will run after it: a pending one (share-locked
+    until the commit, so it is claimed after) or a new one."""
+    pending = session.execute(select(col(Job.id)).where(col(Job.kind) == DRAIN_KIND,
+                                                        col(Job.status) == JobStatus.PENDING)
+                              .limit(1).with_for_update(read=True)).first()
+    if pending is not None:
+        session.commit()
+    else:
+        jobs.enqueue(session=session, kind=DRAIN_KIND, owner_id=None, max_attempts=APPLY_ATTEMPTS)
 
 
 def _find(session: Session, provider: str, event_id: str) -> WebhookEvent | None:
@@ -75,6 +97,7 @@ def apply_stored_event(*, session: Session, webhook_event_id: uuid.UUID) -> str:
         session.rollback()
         return "already applied"
     try:
+        _lock_audit_head(session)  # the same lock order as the drain's batches
         row = session.get(WebhookEvent, webhook_event_id, populate_existing=True)
         assert row is not None
         row.outcome = _apply(session, row)[:300]
@@ -82,8 +105,76 @@ def apply_stored_event(*, session: Session, webhook_event_id: uuid.UUID) -> str:
         session.commit()
     except Exception:
         session.rollback()
+        email.drop_queued(session=session)
         raise
+    email.send_queued(session=session)  # receipts go out once the payment is committed
     return row.outcome
+
+
+def apply_pending(*, session: Session, limit: int = DRAIN_BATCH,
+                  skip: set[uuid.UUID] | None = None) -> tuple[int, list[uuid.UUID]]:
+    """Apply up to `limit` unapplied events, oldest first, in one transaction: each in its own SAVEPOINT, so
+    one that fails is rolled back alone and left unapplied (and tried again by the next drain), while the
+    others' effects and applied marks commit together. Rows are locked (FOR UPDATE SKIP LOCKED on
+    PostgreSQL), so drains running at once share the backlog and a single-event job waits, then finds
+    the event applied. An event that fails because an earlier one is missing (a refund before its
+    payment) is tried again after the rest of the batch. Returns (how many applied, ids not applied)."""
+    stmt = (select(WebhookEvent).where(col(WebhookEvent.applied_at).is_(None),
+                                       col(WebhookEvent.id).not_in(skip or set()))
+            .order_by(col(WebhookEvent.received_at), col(WebhookEvent.event_created)).limit(limit)
+            .with_for_update(skip_locked=True))
+    rows = list(session.execute(stmt).scalars())
+    if not rows:
+        session.rollback()
+        return 0, []
+    # Every applied event writes the audit chain, whose head row is one lock for everybody: take it first, so
+    # two drains never hold a listing or order each and then wait for the head (a deadlock); they take turns.
+    _lock_audit_head(session)
+    applied, failed = 0, list[WebhookEvent]()
+    loaded: list[object] = []  # what the batch loads stays in the identity map (which holds rows only weakly),
+
+    def keep(_session: Session, obj: object) -> None:  # so the next event's buyer, seller and tier are not read again
+        loaded.append(obj)
+
+    sa_event.listen(session, "loaded_as_persistent", keep)
+    try:
+        applied, failed = _apply_rows(session, rows)
+    finally:
+        sa_event.remove(session, "loaded_as_persistent", keep)
+    try:
+        session.commit()
+    except Exception:
+        email.drop_queued(session=session)
+        raise
+    email.send_queued(session=session)  # receipts go out once their payments are committed
+    return applied, [row.id for row in failed]
+
+
+def _lock_audit_head(session: Session) -> None:
+    session.execute(select(col(AuditHead.id)).where(col(AuditHead.id) == 1).with_for_update())
+
+
+def _apply_rows(session: Session, rows: list[WebhookEvent]) -> tuple[int, list[WebhookEvent]]:
+    applied, failed = 0, list[WebhookEvent]()
+    for attempt in (1, 2):
+        failed = []
+        for row in rows:
+            mails = email.queued(session=session)
+            try:
+                with session.begin_nested():
+                    outcome = _apply(session, row)
+                    row.applied_at, row.outcome = utcnow(), outcome[:300]
+                    session.add(row)
+            except Exception as exc:  # noqa: BLE001  (left unapplied; the next drain or the job's retry tries again)
+                log.warning("billing event %s (%s) not applied (attempt %d): %r", row.event_id, row.type, attempt, exc,
+                            exc_info=not isinstance(exc, DomainError))
+                email.drop_queued(session=session, keep=mails)
+                failed.append(row)
+        applied += len(rows) - len(failed)
+        if not failed or len(failed) == len(rows):
+            break
+        rows = failed  # something else applied in this batch may be what these were waiting for
+    return applied, failed
 
 
 def _owner(session: Session, provider: str, obj: dict[str, Any]) -> uuid.UUID | None:
@@ -158,6 +249,24 @@ def _apply_checkout(session: Session, provider: str, obj: dict[str, Any], event_
         checkout.completed_at = state.ts(obj.get("created")) or utcnow()
     session.add(checkout)
     return f"checkout {checkout.provider_session_id}: {status}"
+
+
+@job_handler(DRAIN_KIND)
+def apply_events_job(ctx: JobContext) -> str | None:
+    """The drain: apply unapplied events batch by batch until none is left that can be applied now; fails
+    (so the job is retried later) when some could not be applied yet."""
+    total, failed = 0, set[uuid.UUID]()
+    while True:
+        with session_scope() as session:
+            applied, not_yet = apply_pending(session=session, skip=failed)
+        total += applied
+        failed.update(not_yet)
+        if applied == 0 and not not_yet:
+            break
+    log.info("billing events applied by drain %s: %d (%d not yet)", ctx.job_id, total, len(failed))
+    if failed:
+        raise RuntimeError(f"{len(failed)} payment event(s) could not be applied yet; they are tried again")
+    return None
 
 
 @job_handler(APPLY_KIND)

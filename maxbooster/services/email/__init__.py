@@ -46,6 +46,30 @@ def send_email(*, session: Session, message: EmailMessage) -> None:
     get_backend(session=session).send(message)
 
 
+_AFTER_COMMIT = "maxbooster.emails_after_commit"
+
+
+def send_after_commit(*, session: Session, message: EmailMessage) -> None:
+    """Queue `message` on the session; the caller that owns the transaction sends it with `send_queued`
+    once its commit succeeded (a rolled-back effect sends nothing, and no mail goes out mid-transaction)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(message)
+
+
+def queued(*, session: Session) -> int:
+    return len(session.info.get(_AFTER_COMMIT, []))
+
+
+def drop_queued(*, session: Session, keep: int = 0) -> None:
+    """Forget messages queued after the first `keep` (their effect was rolled back)."""
+    del session.info.setdefault(_AFTER_COMMIT, [])[keep:]
+
+
+def send_queued(*, session: Session) -> None:
+    """Send what `send_after_commit` queued (call after the commit)."""
+    for message in session.info.pop(_AFTER_COMMIT, []):
+        send_email(session=session, message=message)
+
+
 _TEMPLATES = Path(__file__).parent / "templates"
 
 

@@ -20,6 +20,7 @@ from maxbooster.models.marketplace import (
     Collaborator,
     Deliverable,
     FileRole,
+    FileSource,
     LicenseTier,
     Listing,
     ListingFile,
@@ -315,8 +316,11 @@ def set_collaborators(*, session: Session, actor: Actor, listing_id: uuid.UUID,
 def missing_for_publish(*, session: Session, listing: Listing) -> list[str]:
     """What the listing still needs before it can go on sale (empty when ready)."""
     tiers = list_tiers(session=session, listing_id=listing.id)
-    roles = set(session.execute(select(col(ListingFile.role)).where(
-        col(ListingFile.listing_id) == listing.id)).scalars())
+    attached = session.execute(select(col(ListingFile.role), col(ListingFile.source), col(ListingFile.track_id))
+                               .where(col(ListingFile.listing_id) == listing.id)).all()
+    # a library track deleted since it was attached leaves its file row without a track: the audio is gone
+    gone = {role for role, source, track_id in attached if source == FileSource.LIBRARY and track_id is None}
+    roles = {role for role, _, _ in attached} - gone
     missing = []
     if not listing.cover_key:
         missing.append("a cover image")
@@ -327,6 +331,9 @@ def missing_for_publish(*, session: Session, listing: Listing) -> list[str]:
         needed.add(FileRole.ZIP)
     labels = {FileRole.MAIN: "the beat's audio (from your library)", FileRole.STEMS: "the stems as a ZIP",
               FileRole.ZIP: "the ZIP file you sell"}
+    if FileRole.MAIN in gone:
+        labels[FileRole.MAIN] = ("the beat's audio again (its library track was deleted: attach a track from "
+                                 "your library)")
     missing += [labels[r] for r in (FileRole.MAIN, FileRole.STEMS, FileRole.ZIP) if r in needed and r not in roles]
     if listing.preview_status != PreviewStatus.READY:
         missing.append("a watermarked preview (make one after adding the audio)" if listing.preview_status !=

@@ -39,7 +39,7 @@ from maxbooster.services import audit
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.billing.provider import PaymentsProvider, get_provider
-from maxbooster.services.email import render, send_email
+from maxbooster.services.email import render, send_after_commit
 from maxbooster.services.marketplace import downloads, licenses, payouts, refunds
 from maxbooster.services.money import Money
 from maxbooster.settings import get_settings
@@ -128,7 +128,7 @@ def _send_receipt(session: Session, order: Order, lines: Sequence[OrderLine], te
     text = "\n".join(f"- {ln.listing_title} ({ln.tier_kind.replace('_', ' ')}): "
                      f"{Money(ln.price_minor, ln.currency).format()}" for ln in lines)
     url = get_settings().app_url.rstrip("/") + routes.V1_MARKETPLACE_ORDER.format(order_id=order.id)
-    send_email(session=session, message=render(
+    send_after_commit(session=session, message=render(  # sent by the caller once the payment is committed
         "marketplace_receipt", to=order.buyer_email or buyer.email, buyer=buyer.display_name, order_id=str(order.id),
         date=(order.paid_at or utcnow()).date().isoformat(), lines=text,
         total=Money(order.total_minor, order.currency).format(), order_url=url,

@@ -5,7 +5,9 @@ reversed in proportion when a line is refunded or disputed.
 A line's net (price − platform fee) is split by the listing's collaborator shares in basis points,
 each share rounded down, the remainder to the seller: transfers + fees == the order's total exactly.
 A collaborator who has not finished seller onboarding gets a transfer row held as pending; one who
-has no account with us at all cannot be paid, so their share stays with the seller.
+has no account with us at all cannot be paid, so their share stays with the seller. The sweep
+`marketplace.pay_held` (every worker's housekeeping pass) sends held transfers once their recipient's account
+can be paid, with the same idempotency key as the first try, unless the line was refunded meanwhile.
 """
 
 from __future__ import annotations
@@ -15,9 +17,19 @@ import uuid
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from maxbooster.db import session_scope
 from maxbooster.models.base import utcnow
-from maxbooster.models.marketplace import Collaborator, Order, OrderLine, Transfer, TransferStatus
-from maxbooster.services.billing.provider import PaymentsProvider
+from maxbooster.models.marketplace import (
+    Collaborator,
+    Order,
+    OrderLine,
+    OrderLineStatus,
+    SellerAccount,
+    Transfer,
+    TransferStatus,
+)
+from maxbooster.services import jobs
+from maxbooster.services.billing.provider import PaymentsProvider, get_provider
 from maxbooster.services.marketplace import sellers
 from maxbooster.services.money import BPS_WHOLE, Money
 
@@ -45,18 +57,53 @@ def send(*, session: Session, provider: PaymentsProvider, order: Order, line: Or
                        currency=line.currency, provider=provider.key,
                        seller_account_id=account.id if account else None)
         if account is not None and account.charges_enabled and account.banned_at is None:
-            assert order.provider_charge_id
-            row.provider_transfer_id = provider.create_transfer(
-                amount=Money(amount, line.currency), destination=account.provider_account_id,
-                transfer_group=f"order_{order.id.hex}", source_charge=order.provider_charge_id,
-                idempotency_key=f"transfer-{line.id}-{recipient}",
-                metadata={"order_id": str(order.id), "order_line_id": str(line.id)})
-            row.status = TransferStatus.PAID
+            _send_one(provider, order, line, row, account)
         else:
             row.error = HELD
         session.add(row)
         rows.append(row)
     return rows
+
+
+def _send_one(provider: PaymentsProvider, order: Order, line: OrderLine, row: Transfer,
+              account: SellerAccount) -> None:
+    assert order.provider_charge_id
+    row.provider_transfer_id = provider.create_transfer(
+        amount=Money(row.amount_minor, row.currency), destination=account.provider_account_id,
+        transfer_group=f"order_{order.id.hex}", source_charge=order.provider_charge_id,
+        idempotency_key=f"transfer-{line.id}-{row.recipient_id}",
+        metadata={"order_id": str(order.id), "order_line_id": str(line.id)})
+    row.status, row.error, row.seller_account_id = TransferStatus.PAID, "", account.id
+
+
+def send_held(*, session: Session, limit: int = 100) -> int:
+    """Send up to `limit` held transfers whose recipient can be paid now (finished onboarding, not banned) and
+    whose line is still paid; commits; returns how many were sent. Safe to run on several workers at once."""
+    provider = get_provider(session=session)
+    held = session.execute(
+        select(Transfer, OrderLine, Order, SellerAccount)
+        .join(OrderLine, col(OrderLine.id) == col(Transfer.order_line_id))
+        .join(Order, col(Order.id) == col(OrderLine.order_id))
+        .join(SellerAccount, (col(SellerAccount.owner_id) == col(Transfer.recipient_id))
+              & (col(SellerAccount.provider) == col(Transfer.provider)))
+        .where(col(Transfer.status) == TransferStatus.PENDING, col(Transfer.provider_transfer_id).is_(None),
+               col(Transfer.reversed_minor) == 0, col(Transfer.provider) == provider.key,
+               col(OrderLine.status) == OrderLineStatus.PAID,
+               col(SellerAccount.charges_enabled).is_(True), col(SellerAccount.banned_at).is_(None))
+        .order_by(col(Transfer.created_at)).limit(limit)
+        .with_for_update(of=Transfer, skip_locked=True)).all()
+    for row, line, order, account in held:
+        _send_one(provider, order, line, row, account)
+        row.updated_at = utcnow()
+        session.add(row)
+    session.commit()
+    return len(held)
+
+
+@jobs.periodic("marketplace.pay_held")
+def _periodic_pay_held() -> None:
+    with session_scope() as session:
+        send_held(session=session)
 
 
 def reverse(*, session: Session, provider: PaymentsProvider, line: OrderLine, refund_minor: int,

@@ -1,0 +1,86 @@
+"""The `billing.apply_events` drain: receiving stores each event once and leaves one pending drain job per
+burst; draining applies the backlog in one transaction with a SAVEPOINT per event, so an event that cannot
+be applied yet stays unapplied without undoing the others, and a refund received before its payment is
+applied by the same drain once the payment is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from maxbooster.models.accounts import User
+from maxbooster.models.billing import WebhookEvent
+from maxbooster.models.email import EmailOutbox
+from maxbooster.models.jobs import Job
+from maxbooster.models.marketplace import License, Order, OrderStatus, Transfer
+from maxbooster.services.billing import webhooks
+from maxbooster.services.marketplace import checkout
+from tests.marketplace.commerce import count, published, start
+from tests.support.accounts import actor_for, make_user
+
+
+def _refund_event(order: Order, event_id: str) -> dict[str, Any]:
+    pi = checkout.payment_intent_object(order)
+    charge = {"id": pi["latest_charge"], "object": "charge", "payment_intent": order.provider_payment_id,
+              "amount": order.total_minor, "amount_refunded": order.total_minor,
+              "refunds": {"data": [{"id": f"re_{event_id}", "amount": order.total_minor, "status": "succeeded",
+                                    "metadata": {}}]}}
+    return {"id": event_id, "object": "event", "type": "charge.refunded", "created": 1_800_000_100,
+            "data": {"object": charge}}
+
+
+def _status(session: Session, order: Order) -> str:
+    fresh = session.get(Order, order.id, populate_existing=True)
+    assert fresh is not None
+    return fresh.status
+
+
+def test_a_refund_received_before_its_payment_is_applied_by_the_same_drain(
+        session: Session, payable_seller: User) -> None:
+    beat = published(session, payable_seller)
+    webhooks.apply_pending(session=session)  # the seller's onboarding events
+    buyer = make_user(session, "buyer@example.com")
+    order = start(session, buyer, (beat, "wav_lease")).order
+    refund, fresh = webhooks.receive_event(session=session, provider="sandbox", event=_refund_event(order, "evt_r1"))
+    assert fresh
+    paid = checkout.pay_in_sandbox(session=session, actor=actor_for(buyer), order_id=order.id)
+    again, fresh = webhooks.receive_event(session=session, provider="sandbox", event=paid.payload)
+    assert not fresh and again.id == paid.id  # a duplicate delivery stores nothing new
+    assert count(session, WebhookEvent, applied_at=None) == 2
+    assert count(session, Job, kind=webhooks.DRAIN_KIND) == 1  # one drain job for the burst
+
+    assert webhooks.apply_pending(session=session) == (2, [])
+    session.expire_all()
+    assert _status(session, order) == OrderStatus.REFUNDED
+    for row_id in (refund.id, paid.id):
+        stored = session.get(WebhookEvent, row_id)
+        assert stored is not None and stored.applied_at is not None
+    assert count(session, License) == 1 and count(session, Transfer) == 1
+    assert webhooks.apply_pending(session=session) == (0, [])  # nothing applied twice
+
+
+def test_an_event_that_cannot_be_applied_yet_leaves_the_others_applied(
+        session: Session, payable_seller: User) -> None:
+    beat = published(session, payable_seller, title="Two")
+    webhooks.apply_pending(session=session)  # the seller's onboarding events
+    buyer = make_user(session, "buyer@example.com")
+    first = start(session, buyer, (beat, "mp3_lease")).order
+    paid = checkout.pay_in_sandbox(session=session, actor=actor_for(buyer), order_id=first.id)
+    second = start(session, buyer, (beat, "wav_lease")).order
+    early = webhooks.receive_event(session=session, provider="sandbox", event=_refund_event(second, "evt_r2"))[0]
+
+    applied, not_yet = webhooks.apply_pending(session=session)
+    assert (applied, not_yet) == (1, [early.id])
+    session.expire_all()
+    assert _status(session, first) == OrderStatus.PAID and _status(session, second) == OrderStatus.PENDING
+    assert session.get(WebhookEvent, paid.id).applied_at is not None  # type: ignore[union-attr]
+    assert session.get(WebhookEvent, early.id).applied_at is None  # type: ignore[union-attr]
+    assert count(session, EmailOutbox, to_addr="buyer@example.com") == 1  # the paid order's receipt only
+    assert count(session, License) == 1
+
+    checkout.pay_in_sandbox(session=session, actor=actor_for(buyer), order_id=second.id)  # the payment arrives
+    assert webhooks.apply_pending(session=session) == (2, [])
+    session.expire_all()
+    assert _status(session, second) == OrderStatus.REFUNDED
+    assert count(session, EmailOutbox, to_addr="buyer@example.com") == 2
