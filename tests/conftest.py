@@ -24,6 +24,10 @@ pytest_plugins = ["tests.support.e2e"]
 E2E_FIXTURES = {"running_app", "browser", "page"}
 SERVICE_FIXTURES = {"postgres_url", "redis_env", "redis_url", "rabbitmq_url"}
 SERVICE_PARAMS = {"postgresql", "redis", "rabbitmq", "scaled-out"}
+# What tests running side by side would share (a Redis database, RabbitMQ queues, one browser app):
+# `./mb test` runs these one at a time after the rest, which runs one pytest process per core.
+SHARED_FIXTURES = {"redis_env", "redis_url", "rabbitmq_url"}
+SHARED_PARAMS = {"redis", "rabbitmq", "scaled-out"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -42,6 +46,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         service_param = any(v in SERVICE_PARAMS for v in params.values() if isinstance(v, str))
         if names & SERVICE_FIXTURES or service_param or item.get_closest_marker("services"):
             item.add_marker(pytest.mark.services)
+        shared_param = any(v in SHARED_PARAMS for v in params.values() if isinstance(v, str))
+        if names & SHARED_FIXTURES or shared_param or item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.serial)
     items.sort(key=lambda item: (item.get_closest_marker("e2e") is not None,
                                  item.get_closest_marker("run_last") is not None))
 

@@ -31,7 +31,6 @@ LABELS: dict[str, str] = {
     "studio.bounce": "Bouncing a project",
     "studio.export_dawproject": "Exporting a project for a DAW",
     "releases.deliver": "Delivering a release",
-    "billing.apply_event": "Applying a payment event",
     "billing.apply_events": "Applying payment events",
     "social.publish": "Publishing a social post",
     "social.audiogram": "Rendering an audiogram video",

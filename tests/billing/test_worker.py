@@ -24,7 +24,7 @@ from tests.billing.stripe_server import LocalStripe
 from tests.jobs.worker_support import start_worker, stop_worker, wait_for
 from tests.support.accounts import make_user
 
-pytestmark = pytest.mark.services  # real worker processes: in the full run, not in the fast lane
+pytestmark = [pytest.mark.services, pytest.mark.serial]  # real worker processes: in the full run, not in the fast lane
 
 
 def test_a_real_worker_applies_events_and_ends_expired_grace(session: Session, stripe_env: LocalStripe,

@@ -19,7 +19,7 @@ TERMINAL = [s.value for s in JobStatus if s.is_terminal]
 
 BROKERS = ["embedded", "redis", "rabbitmq"]
 # Real Celery worker processes: in the full run, not in the fast lane (`./mb test --fast`).
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.serial]
 
 
 @pytest.fixture(params=BROKERS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, col, select
 
 from maxbooster.models.jobs import Job
@@ -17,6 +18,8 @@ from tests.social.support import schedule, social_env
 from tests.support import accounts as fx
 from tests.support import library as lib
 from tests.support.accounts import actor_for, make_user
+
+pytestmark = pytest.mark.serial  # real worker processes and many rows: one at a time in the full run
 
 acct_env, jobs_held, social_env = fx.acct_env, lib.jobs_held, social_env
 

@@ -74,7 +74,8 @@ def test_connect_lands_on_the_accounts_page_with_the_account_stored(
     callback = _to_x_and_back(browser)
     done = browser.get(callback)
     assert done.status_code == 303
-    assert _landing(done.headers["location"]) == {"connected": "x", "accounts": "@ava_music"}
+    assert _landing(done.headers["location"]) == {"connected": "x", "accounts": "@ava_music",
+                                                  "notice": "Connected @ava_music."}
     (account,) = session.exec(select(SocialAccount)).all()
     assert account.network == "x" and account.remote_id == x.user.id
     replay = browser.get(callback)  # the same callback again: refused, nothing new

@@ -26,6 +26,8 @@ from tests.support import accounts as fx
 from tests.support import library as lib
 from tests.support.accounts import make_user
 
+pytestmark = pytest.mark.serial  # real worker processes and many rows: one at a time in the full run
+
 acct_env, jobs_held, social_env, mastodon = fx.acct_env, lib.jobs_held, social_env, mastodon
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_S = 2

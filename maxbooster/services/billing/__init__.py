@@ -4,7 +4,7 @@ only from webhook-applied subscription state.
 
 - `catalog`: Free / Pro / Label prices per month and year
 - `provider`: the `PaymentsProvider` interface; `sandbox` and `stripe_provider` implement it
-- `webhooks`: receive (verify, store, enqueue) and the `billing.apply_event` job
+- `webhooks`: receive (verify, store, enqueue) and the `billing.apply_events` drain job
 - `state`: how stored subscriptions and invoices converge, the derived plan, grace periods
 - `account`: checkout, billing portal, status (with the dunning banner) and invoices for a user
 """

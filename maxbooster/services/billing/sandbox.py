@@ -4,7 +4,7 @@ Its customers, checkout sessions and subscriptions live in our own tables; ids a
 inputs (the same checkout completed twice gives the same subscription and the same event ids, so the
 second time is a duplicate). What a real provider would do on its side (a customer finishing Checkout,
 a renewal paid or failed, a cancellation in the portal) is simulated here by emitting Stripe-shaped
-events into the same receive → `billing.apply_event` path as Stripe's webhooks.
+events into the same receive → `billing.apply_events` drain as Stripe's webhooks.
 """
 
 from __future__ import annotations

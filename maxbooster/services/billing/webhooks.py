@@ -1,4 +1,4 @@
-"""Provider events: received fast, applied exactly once by the `billing.apply_event` job.
+"""Provider events: received fast, applied exactly once by the `billing.apply_events` drain job.
 
 Receiving stores the event (unique per provider + event id: a duplicate delivery stores nothing new)
 and its job row in one transaction, then hands the job to the broker. Applying marks the event
@@ -33,7 +33,6 @@ from maxbooster.services.errors import DomainError
 from maxbooster.services.jobs import JobContext, job_handler
 from maxbooster.settings import get_settings
 
-APPLY_KIND = "billing.apply_event"  # one stored event (jobs enqueued before the drain existed)
 DRAIN_KIND = "billing.apply_events"  # every unapplied event, in batches
 DRAIN_BATCH = 200
 APPLY_ATTEMPTS = 6  # two events of one customer applied at once may collide once; the retry applies it
@@ -266,13 +265,4 @@ def apply_events_job(ctx: JobContext) -> str | None:
     log.info("billing events applied by drain %s: %d (%d not yet)", ctx.job_id, total, len(failed))
     if failed:
         raise RuntimeError(f"{len(failed)} payment event(s) could not be applied yet; they are tried again")
-    return None
-
-
-@job_handler(APPLY_KIND)
-def apply_event_job(ctx: JobContext) -> str | None:
-    """The job: apply one received event (duplicates of the job find it applied and do nothing)."""
-    with session_scope() as session:
-        outcome = apply_stored_event(session=session, webhook_event_id=uuid.UUID(str(ctx.params["webhook_event_id"])))
-    log.info("billing event %s: %s", ctx.params["webhook_event_id"], outcome)
     return None

@@ -219,7 +219,7 @@ def payment_intent_object(order: Order, *, status: str = "succeeded") -> dict[st
 def pay_in_sandbox(*, session: Session, actor: Actor, order_id: uuid.UUID,
                    now: datetime | None = None) -> WebhookEvent:
     """The buyer pays on the sandbox's page: `payment_intent.succeeded` goes through the webhook path
-    (applied by the `billing.apply_event` job). Paying again sends the same event (a duplicate)."""
+    (applied by the `billing.apply_events` drain job). Paying again sends the same event (a duplicate)."""
     order = get_owned(session=session, model=Order, obj_id=order_id, actor=actor)
     if order.provider != PaymentsProviderKey.SANDBOX or not order.provider_payment_id:
         raise InvalidInput("This order is paid through the payment provider's own page, not the test-mode one.")

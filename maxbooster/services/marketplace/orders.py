@@ -1,5 +1,5 @@
 """Orders after checkout: the provider's payment events (applied exactly once by billing's
-`billing.apply_event` job) and what buyers and sellers read.
+`billing.apply_events` drain job) and what buyers and sellers read.
 
 `payment_intent.succeeded` marks the order paid and, per line: sends the transfers (`payouts`),
 issues the license (`licenses`) and the download grants (`downloads`), counts the sale and, for an
