@@ -43,10 +43,10 @@ T = TypeVar("T")
 POLL_S = 1.5
 
 
-def _view(slug: str) -> smartlinks.PublicView | None:
+def _view(slug: str, source: str = "") -> smartlinks.PublicView | None:
     with session_scope() as session:
         try:
-            return smartlinks.public_view(session=session, slug=slug)
+            return smartlinks.public_view(session=session, slug=slug, source=source)
         except NotFound:
             return None
 
@@ -70,8 +70,10 @@ class SmartLinkState(AuthState):
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
-        view = await asyncio.to_thread(_view, self._slug())
-        confirmed = parse_qs(urlsplit(str(self.router.url)).query).get("confirmed") == ["1"]
+        query = parse_qs(urlsplit(str(self.router.url)).query)
+        # the post's utm_source rides on the buttons, so each click is also counted for that network
+        view = await asyncio.to_thread(_view, self._slug(), query.get("utm_source", [""])[0][:40])
+        confirmed = query.get("confirmed") == ["1"]
         self._set(loaded=True, found=view is not None, error="",
                   notice="You're confirmed: we'll let you know about new releases." if confirmed else "")
         if view is not None:

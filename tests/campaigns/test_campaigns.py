@@ -22,6 +22,7 @@ from maxbooster.models.social import SocialAccount, SocialPostVariant
 from maxbooster.services.broker import InProcessBroker
 from maxbooster.services.campaigns import campaigns, report, scheduler
 from maxbooster.services.errors import InvalidInput, NotFound
+from maxbooster.services.releases import smartlinks
 from maxbooster.services.social import accounts, ingest
 from tests.social.support import run_due, schedule, social_env
 from tests.support import accounts as fx
@@ -175,3 +176,23 @@ def test_cancelling_skips_the_unfilled_slots_and_a_disconnected_account_skips_it
     states = {s.state for s in campaigns.campaign_slots(session=session, actor=actor_for(user), campaign_id=made.id)}
     assert states == {SlotState.SKIPPED}
     assert made.starts_at.tzinfo is not None and made.starts_at >= datetime.now(UTC)
+
+
+def test_link_clicks_are_credited_to_the_campaign_only_from_its_networks(session: Session, social_env: Path) -> None:
+    """A click counts for the campaign when the visitor came from a network its slots post to (the
+    page's utm_source); clicks from another network, an unknown source or no tag at all do not."""
+    user = make_user(session)
+    actor = actor_for(user)
+    accounts.connect_sandbox(session=session, actor=actor, handle="ava")
+    link = smart_link(session, user.id)
+    made = campaigns.create_campaign(session=session, actor=actor, data=campaign_in(link))
+    for source in ("sandbox", "sandbox", "x", "newsletter", ""):
+        smartlinks.record_click(session=session, slug=link.slug, platform="spotify", source=source)
+    assert smartlinks.public_view(session=session, slug=link.slug, source="sandbox").links[0].href.endswith(
+        "?utm_source=sandbox")  # the page's buttons carry the source, so the click is counted for it
+    result = report.uplift_report(session=session, actor=actor, campaign_id=made.id)
+    today = [d for d in result.link_days if d.day == utcnow().date()]
+    assert [d.clicks for d in today] == [2] and not today[0].in_campaign
+    assert sum(d.clicks for d in result.link_days) == 2
+    by_source = smartlinks.clicks_by_source(session=session, actor=actor, release_id=link.release_id)
+    assert (by_source["sandbox"], by_source["x"], by_source["other"]) == (2, 1, 1)

@@ -2,7 +2,9 @@
 other posts on the same accounts in the weeks before the campaign — overall, per variant, and per
 variant and network, each with a 95 % bootstrap interval (posts resampled with replacement, rate taken
 as the ratio of sums, seeded by the campaign's id so the report is stable). With a smart link, the
-link's daily clicks in the campaign are compared with the days before it too (normal approximation).
+link's daily clicks from the campaign's networks (the visitor's utm_source is one of the networks its
+slots post to) in the campaign are compared with the days before it too (normal approximation); clicks
+from elsewhere (a newsletter, a bio link, no tag) are not credited to the campaign.
 Everything is chart-ready: rows, the slots in time order (variant, draws, explored) and the days.
 """
 
@@ -21,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from maxbooster.models.base import utcnow
 from maxbooster.models.campaigns import Campaign, CampaignGoal, CampaignSlot, CampaignVariant, SlotState
-from maxbooster.models.releases import SmartLinkClick
+from maxbooster.models.releases import SmartLinkSourceClick
 from maxbooster.models.social import SocialAccount, SocialPostStats
 from maxbooster.services.actor import Actor
 from maxbooster.services.campaigns.campaigns import GOAL_WORDS, get_campaign
@@ -129,15 +131,18 @@ def _row(variant: str, network: str, points: list[tuple[int, int]], base: list[t
     return UpliftRow(variant, network, len(points), reach, events, rate, len(base), b_rate, uplift, low, high, relative)
 
 
-def _click_uplift(session: Session, campaign: Campaign, baseline_from: datetime,
+def _click_uplift(session: Session, campaign: Campaign, networks: set[str], baseline_from: datetime,
                   until: datetime) -> tuple[list[DayClicks], ClickUplift | None]:
-    if campaign.smart_link_id is None:
+    """Daily smart-link clicks whose source is one of the campaign's networks, before and during it."""
+    if campaign.smart_link_id is None or not networks:
         return [], None
     first, start, last = baseline_from.date(), campaign.starts_at.date(), until.date()
-    counted: dict[Any, Any] = dict(session.execute(sa_select(col(SmartLinkClick.day), func.sum(SmartLinkClick.clicks))
-                                   .where(col(SmartLinkClick.smart_link_id) == campaign.smart_link_id,
-                                          col(SmartLinkClick.day) >= first, col(SmartLinkClick.day) <= last)
-                                   .group_by(col(SmartLinkClick.day))).all())
+    row = SmartLinkSourceClick
+    counted: dict[Any, Any] = dict(session.execute(sa_select(col(row.day), func.sum(row.clicks))
+                                   .where(col(row.smart_link_id) == campaign.smart_link_id,
+                                          col(row.source).in_(sorted(networks)),
+                                          col(row.day) >= first, col(row.day) <= last)
+                                   .group_by(col(row.day))).all())
     days = [DayClicks(first + timedelta(days=i), int(counted.get(first + timedelta(days=i), 0) or 0),
                       first + timedelta(days=i) >= start) for i in range((last - first).days + 1)]
     inside = [d.clicks for d in days if d.in_campaign]
@@ -192,7 +197,8 @@ def uplift_report(*, session: Session, actor: Actor, campaign_id: uuid.UUID,
         events, reach = measured.get(s.post_variant_id, (None, None)) if s.post_variant_id else (None, None)
         points.append(SlotPoint(s.due_at, s.network, handle, s.state, label, s.explored, dict(s.draws), s.note,
                                 events, reach))
-    link_days, link_uplift = _click_uplift(session, campaign, baseline_from, min(now, campaign.ends_at))
+    link_days, link_uplift = _click_uplift(session, campaign, {s.network for s in slots}, baseline_from,
+                                           min(now, campaign.ends_at))
     words = GOAL_WORDS[CampaignGoal(campaign.goal)]
     if not rows:
         message = f"No campaign post has been measured yet; {words} appear here a few hours after the first post."
