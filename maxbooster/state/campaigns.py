@@ -232,7 +232,8 @@ class CampaignReportState(AuthState):
             variants=[{"label": v.label, "hook": v.hook, "caption": v.caption,
                        "share": f"{round(r.share.get(v.label, 0.0) * 100)} % of posts so far"} for v in variants],
             slots=[{"when": _when(s.due_at, tz), "account": s.account or s.network, "network": s.network,
-                    "state": s.state, "variant": s.variant or "—", "explored": "yes" if s.explored else "",
+                    "state": s.status, "tone": s.tone, "variant": s.variant or "—",
+                    "explored": "yes" if s.explored else "",
                     "result": "" if s.events is None else f"{s.events} of {s.reach} reached", "note": s.note}
                    for s in r.slots],
             rates=[self._rate(x, per) for x in r.rows if x.network == report.ALL],

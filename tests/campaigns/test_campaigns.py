@@ -101,6 +101,7 @@ def test_the_bandit_learns_the_better_variant_and_the_uplift_excludes_zero(
     assert by_variant[("B", "all")].rate > by_variant[("A", "all")].rate
     assert by_variant[("B", "sandbox")].posts == by_variant[("B", "all")].posts
     assert len(result.slots) == 40 and all(p.events is not None for p in result.slots)
+    assert {(p.status, p.tone) for p in result.slots} == {("Published, measured", "green")}  # not "scheduled"
     assert result.link_days and "95 % intervals" in result.message
 
 
@@ -196,3 +197,15 @@ def test_link_clicks_are_credited_to_the_campaign_only_from_its_networks(session
     assert sum(d.clicks for d in result.link_days) == 2
     by_source = smartlinks.clicks_by_source(session=session, actor=actor, release_id=link.release_id)
     assert (by_source["sandbox"], by_source["x"], by_source["other"]) == (2, 1, 1)
+
+
+def test_a_slot_shows_its_posts_real_state() -> None:
+    """The slot table reads the post's state once the slot has a post (a slot only knows it was filled)."""
+    assert report.slot_status(SlotState.PLANNED, None, False) == ("Planned", "gray")
+    assert report.slot_status(SlotState.SCHEDULED, None, False) == ("Scheduled", "blue")
+    assert report.slot_status(SlotState.SCHEDULED, "scheduled", False) == ("Scheduled", "blue")
+    assert report.slot_status(SlotState.SCHEDULED, "published", False) == ("Published", "green")
+    assert report.slot_status(SlotState.SCHEDULED, "published", True) == ("Published, measured", "green")
+    assert report.slot_status(SlotState.SCHEDULED, "failed", False, "Token revoked") == ("Failed: Token revoked",
+                                                                                           "red")
+    assert report.slot_status(SlotState.SKIPPED, None, False) == ("Skipped", "gray")

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from maxbooster.models.base import utcnow
 from maxbooster.models.campaigns import Campaign, CampaignGoal, CampaignSlot, CampaignVariant, SlotState
 from maxbooster.models.releases import SmartLinkSourceClick
-from maxbooster.models.social import SocialAccount, SocialPostStats
+from maxbooster.models.social import SocialAccount, SocialPostStats, SocialPostVariant, VariantState
 from maxbooster.services.actor import Actor
 from maxbooster.services.campaigns.campaigns import GOAL_WORDS, get_campaign
 from maxbooster.services.campaigns.scheduler import goal_column
@@ -66,6 +66,8 @@ class SlotPoint:
     note: str
     events: int | None  # measured goal events of its post (None: not measured yet)
     reach: int | None
+    status: str = ""  # what the artist reads: the post's own state once there is one ("Published, measured")
+    tone: str = "gray"  # its badge colour
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,25 @@ class UpliftReport:
     link_days: list[DayClicks]
     link_uplift: ClickUplift | None
     message: str
+
+
+SLOT_WORDS = {SlotState.PLANNED: ("Planned", "gray"), SlotState.SKIPPED: ("Skipped", "gray"),
+              SlotState.SCHEDULED: ("Scheduled", "blue")}
+POST_WORDS = {VariantState.SCHEDULED: ("Scheduled", "blue"), VariantState.PUBLISHING: ("Publishing", "amber"),
+              VariantState.PUBLISHED: ("Published", "green"), VariantState.FAILED: ("Failed", "red")}
+
+
+def slot_status(slot_state: str, post_state: str | None, measured: bool, reason: str = "") -> tuple[str, str]:
+    """(words, tone) for a slot: its post's state once it has a post (the slot itself only knows a
+    variant was chosen), "Published, measured" once engagement has been read, a failure with its reason."""
+    if post_state is None:
+        return SLOT_WORDS.get(SlotState(slot_state), (slot_state, "gray"))
+    words, tone = POST_WORDS.get(VariantState(post_state), (post_state, "gray"))
+    if post_state == VariantState.PUBLISHED and measured:
+        return "Published, measured", "green"
+    if post_state == VariantState.FAILED and reason:
+        return f"Failed: {reason[:120]}", tone
+    return words, tone
 
 
 def _bootstrap(events: np.ndarray, reach: np.ndarray, base_e: np.ndarray, base_r: np.ndarray,
@@ -190,13 +211,19 @@ def uplift_report(*, session: Session, actor: Actor, campaign_id: uuid.UUID,
     filled = [s for s in slots if s.state == SlotState.SCHEDULED and s.variant_id in labels]
     share = {label: (sum(1 for s in filled if s.variant_id == vid) / len(filled) if filled else 0.0)
              for vid, label in sorted(labels.items(), key=lambda kv: kv[1])}
+    post_ids = [s.post_variant_id for s in slots if s.post_variant_id]
+    posted = {vid: (state, reason) for vid, state, reason in session.execute(
+        select(SocialPostVariant.id, SocialPostVariant.state, SocialPostVariant.failure_reason)
+        .where(col(SocialPostVariant.id).in_(post_ids))).all()} if post_ids else {}
     points = []
     for s in slots:
         handle = handles.get(s.account_id, "") if s.account_id else ""
         label = labels.get(s.variant_id, "") if s.variant_id else ""
         events, reach = measured.get(s.post_variant_id, (None, None)) if s.post_variant_id else (None, None)
+        post_state, reason = posted.get(s.post_variant_id, (None, "")) if s.post_variant_id else (None, "")
+        status, tone = slot_status(s.state, post_state, events is not None, reason)
         points.append(SlotPoint(s.due_at, s.network, handle, s.state, label, s.explored, dict(s.draws), s.note,
-                                events, reach))
+                                events, reach, status, tone))
     link_days, link_uplift = _click_uplift(session, campaign, {s.network for s in slots}, baseline_from,
                                            min(now, campaign.ends_at))
     words = GOAL_WORDS[CampaignGoal(campaign.goal)]
