@@ -142,17 +142,3 @@ def test_an_account_the_network_revoked_shows_reconnect_with_the_reason(session:
     assert (row.connected, row.reason) == (False, "The access token was revoked")
     with pytest.raises(InvalidInput, match="must be connected again"):
         composer.submit(session=session, actor=me, data=_data(str(account.id), mode="now"))
-
-
-def test_the_media_picker_offers_the_owners_images_audio_and_video_only(session: Session, social_env: Path) -> None:
-    from maxbooster.models.storage import StoredFile
-
-    user, other = make_user(session), make_user(session, "bob@example.com")
-    for owner, name, kind in ((user, "cover.png", "image/png"), (user, "notes.pdf", "application/pdf"),
-                              (user, "teaser.mp4", "video/mp4"), (other, "theirs.png", "image/png")):
-        session.add(StoredFile(owner_id=owner.id, key=f"k/{owner.id}/{name}", original_name=name, content_type=kind,
-                               size_bytes=2_500_000, sha256="0" * 64))
-    session.commit()
-    found = views.media_choices(session=session, actor=actor_for(user))
-    assert sorted((m["name"], m["kind"], m["size"]) for m in found) == [
-        ("cover.png", "image", "2.5 MB"), ("teaser.mp4", "video", "2.5 MB")]

@@ -1,5 +1,6 @@
-"""The composer: pick accounts, one shared text with an optional text per network, live checks per account
-as you type ("243 / 500" and what to fix), media from the library, and schedule / post now / draft / queue."""
+"""The composer: pick accounts, one shared text with an optional text per network, a release's smart link
+tagged per network, live checks per account as you type ("243 / 500", what to fix and the text as it goes
+out), media from the library (or an audiogram made here), and schedule / post now / draft / queue."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import reflex as rx
 from maxbooster import routes
 from maxbooster.components import theme
 from maxbooster.components.layout import app_page, link_button, panel
+from maxbooster.pages.social.composer_media import link_picker, media_panel
 from maxbooster.pages.social.nav import social_tabs
 from maxbooster.state.social import AccountRow, CheckRow
 from maxbooster.state.social import ComposerState as S
@@ -34,6 +36,10 @@ def check_row(row: CheckRow) -> rx.Component:
                           rx.icon("circle-alert", size=16, color="#ff6b6b", aria_label="needs a change")),
                   width="100%", align="center", spacing="2"),
         rx.foreach(row.problems, lambda p: rx.text(p, size="1", color="#ff9b9b", data_testid="check-problem")),
+        rx.cond(row.preview != "", rx.box(
+            rx.text(row.preview, size="1", color=theme.MUTED, white_space="pre-wrap", overflow_wrap="anywhere"),
+            margin_top="6px", padding="6px 8px", background=theme.PANEL_RAISED, border_radius="4px",
+            max_height="140px", overflow_y="auto", data_testid="check-preview")),
         padding="8px 10px", border=f"1px solid {theme.BORDER}", border_radius="6px", width="100%",
         data_testid="check-row")
 
@@ -46,16 +52,6 @@ def override_box(network: rx.Var[str]) -> rx.Component:
                      on_change=lambda v: S.set_override(network, v).debounce(DEBOUNCE_MS),
                      aria_label="Own text for " + network, rows="3", width="100%"),
         spacing="1", width="100%")
-
-
-def media_item(item: rx.Var[dict[str, str]]) -> rx.Component:
-    on = S.chosen_media.contains(item["id"])  # type: ignore[attr-defined]
-    return rx.button(rx.icon(rx.match(item["kind"], ("image", "image"), ("video", "film"), "music"), size=14),
-                     rx.text(item["name"], trim="both", max_width="180px", overflow="hidden",
-                             text_overflow="ellipsis", white_space="nowrap"),
-                     rx.text(item["size"], size="1", color=theme.MUTED),
-                     size="1", variant=rx.cond(on, "solid", "surface"), color_scheme=rx.cond(on, "blue", "gray"),
-                     on_click=S.toggle_media(item["id"]), aria_pressed=rx.cond(on, "true", "false"))
 
 
 def idea_card(idea: rx.Var[dict[str, str]]) -> rx.Component:
@@ -163,15 +159,10 @@ def social_composer_page() -> rx.Component:
                                  placeholder="What's new? Links count as 23 characters on Mastodon.", rows="6",
                                  width="100%", data_testid="post-text"),
                     rx.foreach(S.networks, override_box),
+                    link_picker(),
                     spacing="3", width="100%"), width="100%"),
                 ai_panel(),
-                panel(rx.vstack(
-                    rx.heading("Media from your library", size="3", as_="h2", weight="medium"),
-                    rx.cond(S.media_choices.length() == 0,  # type: ignore[attr-defined]
-                            rx.text("Nothing in the library yet: upload tracks or artwork there first.", size="2",
-                                    color=theme.MUTED),
-                            rx.hstack(rx.foreach(S.media_choices, media_item), wrap="wrap", spacing="2")),
-                    spacing="2", width="100%"), width="100%"),
+                media_panel(),
                 spacing="4", flex="3", min_width="0", width="100%"),
             rx.vstack(
                 panel(rx.vstack(

@@ -1,9 +1,11 @@
-"""The composer and calendar actions as the pages send them: live checks for every chosen account,
-the four ways to save (schedule, post now, draft, add to queue) with optional approval, and moving a
-post to another day at the same local time."""
+"""The composer and calendar actions as the pages send them: live checks for every chosen account
+(on the text as it will go out: with the release's smart link tagged for that network, when one is
+chosen), the four ways to save (schedule, post now, draft, add to queue) with optional approval, and
+moving a post to another day at the same local time."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -15,7 +17,8 @@ from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import InvalidInput
 from maxbooster.services.library.overview import parse_id
-from maxbooster.services.social import posts, queues
+from maxbooster.services.releases import smartlinks
+from maxbooster.services.social import compose_media, posts, queues
 from maxbooster.services.social.views import ICONS
 
 MODES = ("schedule", "now", "draft", "queue")
@@ -32,6 +35,8 @@ class CheckRow:
     ok: bool
     over: bool
     problems: list[str] = field(default_factory=list)
+    network: str = ""
+    preview: str = ""  # the text as it goes out to this account (with its tagged link)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class ComposeIn:
     at: str = ""  # local time HH:MM
     tz: str = "UTC"
     needs_approval: bool = False
+    release_id: str = ""  # end each text with this release's smart link, tagged per network ('' for none)
+    campaign: str = ""  # utm_campaign ('' : the link's name)
 
 
 def _accounts(session: Session, actor: Actor, ids: list[str]) -> list[SocialAccount]:
@@ -56,18 +63,31 @@ def _text(account: SocialAccount, data: ComposeIn) -> str:
 
 
 def _media(data: ComposeIn) -> list[posts.MediaRef]:
-    return [posts.MediaRef(parse_id(m)) for m in data.media_ids]
+    return [compose_media.parse_token(m) for m in data.media_ids]
+
+
+def _release(data: ComposeIn) -> uuid.UUID | None:
+    return compose_media.choice_id(data.release_id, "release") if data.release_id.strip() else None
+
+
+def _out_text(session: Session, actor: Actor, account: SocialAccount, data: ComposeIn,
+              release_id: uuid.UUID | None) -> str:
+    text = _text(account, data)
+    if release_id is None:
+        return text
+    return posts.with_link(text, smartlinks.utm_url(session=session, actor=actor, release_id=release_id,
+                                                    source=account.network, campaign=data.campaign))
 
 
 def check_all(*, session: Session, actor: Actor, data: ComposeIn) -> list[CheckRow]:
     """The check of every chosen account, as its network counts and rules say."""
-    rows = []
+    rows, media, release_id = [], _media(data), _release(data)
     for account in _accounts(session, actor, data.account_ids):
-        check = posts.check_text(session=session, actor=actor, account_id=account.id, text=_text(account, data),
-                                 media=_media(data))
+        text = _out_text(session, actor, account, data, release_id)
+        check = posts.check_text(session=session, actor=actor, account_id=account.id, text=text, media=media)
         rows.append(CheckRow(str(account.id), account.handle, ICONS.get(account.network, "globe"),
                              f"{check.length:,} / {check.limit:,}", check.ok, check.length > check.limit,
-                             list(check.problems)))
+                             list(check.problems), account.network, text))
     return rows
 
 
@@ -98,7 +118,8 @@ def submit(*, session: Session, actor: Actor, data: ComposeIn) -> SocialPost:
     hold = HoldState.DRAFT if data.mode == "draft" else (
         HoldState.AWAITING_APPROVAL if data.needs_approval else None)
     variants = [posts.VariantIn(a.id, _text(a, data), _media(data)) for a in chosen]
-    return posts.create_post(session=session, actor=actor, data=posts.PostIn(when, variants), hold=hold)
+    data_in = posts.PostIn(when, variants, release_id=_release(data), campaign=data.campaign)
+    return posts.create_post(session=session, actor=actor, data=data_in, hold=hold)
 
 
 def move_to_day(*, session: Session, actor: Actor, post_id: str, day: str, tz: str) -> SocialPost:

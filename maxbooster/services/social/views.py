@@ -20,7 +20,6 @@ from maxbooster.models.social import (
     SocialQueueSlot,
     VariantState,
 )
-from maxbooster.models.storage import StoredFile
 from maxbooster.services.actor import Actor
 from maxbooster.services.social import accounts, approvals
 from maxbooster.services.social.queues import WEEKDAYS, zone
@@ -211,15 +210,6 @@ def calendar(*, session: Session, actor: Actor, tz: str, mode: str, anchor: date
                              [r for r in rows if r.day == iso]))
         day += timedelta(days=1)
     return title, cells
-
-
-def media_choices(*, session: Session, actor: Actor, limit: int = 60) -> list[dict[str, str]]:
-    """The owner's stored images, audio and video (newest first) that a post can carry."""
-    query = select(StoredFile).where(col(StoredFile.owner_id) == actor.require_user()).where(
-        col(StoredFile.content_type).like("image/%") | col(StoredFile.content_type).like("audio/%")
-        | col(StoredFile.content_type).like("video/%")).order_by(col(StoredFile.created_at).desc()).limit(limit)
-    return [{"id": str(f.id), "name": f.original_name, "kind": f.content_type.split("/", 1)[0],
-             "size": f"{f.size_bytes / 1e6:.1f} MB"} for f in session.exec(query).all()]
 
 
 def sign_in_choices() -> list[Network]:

@@ -14,7 +14,7 @@ from maxbooster import routes
 from maxbooster.models.social import HoldState, ReviewDecision, VariantState
 from maxbooster.services.errors import DomainError
 from maxbooster.services.library.overview import parse_id
-from maxbooster.services.social import accounts, approvals, composer, posts, publishing, queues, views
+from maxbooster.services.social import accounts, approvals, compose_media, composer, posts, publishing, queues, views
 from maxbooster.services.social.composer import CheckRow, ComposeIn
 from maxbooster.services.social.views import AccountRow, DayCell, PostRow, VariantRow
 from maxbooster.state.base import AuthState
@@ -23,6 +23,7 @@ __all__ = ["AccountRow", "CheckRow", "DayCell", "HoldState", "PostRow", "ReviewD
            "VariantState"]
 TZ_SCRIPT = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 CALENDAR_VIEWS = ("month", "week", "list")  # how the calendar page shows posts
+NO_LINK = "none"  # the release picker's "no link" choice
 NETWORKS = [{"key": n.key, "label": n.label, "icon": n.icon, "note": n.note} for n in views.NETWORKS]
 
 
@@ -120,7 +121,10 @@ class SocialAccountsState(AuthState):
 
 class ComposerState(AuthState):
     choices: list[AccountRow] = []  # connected accounts one can post to
-    media_choices: list[dict[str, str]] = []
+    media_choices: list[dict[str, str]] = []  # {"id": token, "name", "kind"} from the library
+    link_choices: list[dict[str, str]] = []  # releases with a smart link: {"value", "label"}
+    release_id: str = ""  # the release whose tagged smart link ends each text
+    campaign: str = ""
     selected: list[str] = []
     text: str = ""
     overrides: dict[str, str] = {}
@@ -148,14 +152,20 @@ class ComposerState(AuthState):
     async def load(self):  # type: ignore[no-untyped-def]
         try:
             rows = await self._call(views.account_rows)
-            media = await self._call(views.media_choices)
+            links = await self._call(compose_media.release_link_choices)
+            await self._load_media()
         except DomainError as exc:
             return self._error(exc)
         usable = [r for r in rows if r.connected]
-        self._set(choices=usable, media_choices=media, loaded=True, error="", text="", overrides={},
+        self._set(choices=usable, link_choices=[{"value": v, "label": label} for v, label in links],
+                  release_id="", campaign="", loaded=True, error="", text="", overrides={},
                   chosen_media=[], checks=[], needs_approval=False, busy=False,
                   selected=[usable[0].id] if len(usable) == 1 else [])
         return rx.call_script(TZ_SCRIPT, callback=ComposerState.set_tz)
+
+    async def _load_media(self) -> None:
+        options = await self._call(compose_media.media_options)
+        self._set(media_choices=[{"id": o.token, "name": o.label, "kind": o.kind} for o in options])
 
     @rx.event
     async def set_tz(self, tz: str):  # type: ignore[no-untyped-def]
@@ -175,7 +185,7 @@ class ComposerState(AuthState):
     def _data(self, mode: str = "schedule") -> ComposeIn:
         return ComposeIn(account_ids=list(self.selected), text=self.text, overrides=dict(self.overrides),
                          media_ids=list(self.chosen_media), mode=mode, day=self.day, at=self.at, tz=self.tz,
-                         needs_approval=self.needs_approval)
+                         needs_approval=self.needs_approval, release_id=self.release_id, campaign=self.campaign)
 
     async def _recheck(self) -> None:
         try:
@@ -204,6 +214,16 @@ class ComposerState(AuthState):
     @rx.event
     async def set_override(self, network: str, value: str):  # type: ignore[no-untyped-def]
         self._set(overrides={**self.overrides, network: str(value)[:posts.MAX_TEXT]})
+        await self._recheck()
+
+    @rx.event
+    async def set_release(self, value: str):  # type: ignore[no-untyped-def]
+        self._set(release_id="" if value == NO_LINK else str(value)[:64])
+        await self._recheck()
+
+    @rx.event
+    async def set_campaign(self, value: str):  # type: ignore[no-untyped-def]
+        self._set(campaign=str(value).strip().lower()[:80])
         await self._recheck()
 
     @rx.event
