@@ -1,4 +1,5 @@
-"""Connected accounts: each with its network, handle, followers and state ("Reconnect" with the reason),
+"""Connected accounts: each with its network, handle, followers (and a small chart of them over time) and
+state ("Reconnect" with the reason),
 its queue of weekly slots; connect the sandbox (practice) or a Mastodon server; disconnect with a confirm."""
 
 from __future__ import annotations
@@ -12,6 +13,33 @@ from maxbooster.components.layout import app_page, panel
 from maxbooster.pages.social.nav import social_tabs
 from maxbooster.state.social import AccountRow
 from maxbooster.state.social import SocialAccountsState as S
+
+
+def growth_chart(row: AccountRow) -> rx.Component:
+    """Followers per day over the last 90 days (the ingestion job's readings), small enough for a card."""
+    points = S.growth.get(row.id, [])  # type: ignore[attr-defined]
+    return rx.cond(
+        points.length() > 1,
+        rx.vstack(
+            rx.hstack(rx.text("Followers, last 90 days", size="1", color=theme.MUTED), rx.spacer(),
+                      rx.text(S.growth_note.get(row.id, ""), size="1", weight="medium",  # type: ignore[attr-defined]
+                              data_testid="growth-note"),
+                      width="100%", align="center"),
+            rx.recharts.area_chart(
+                rx.recharts.x_axis(data_key="day", stroke=theme.MUTED, font_size=10, min_tick_gap=40,
+                                   tick_line=False),
+                rx.recharts.y_axis(stroke=theme.MUTED, font_size=10, width=44, domain=["auto", "auto"],
+                                   tick_line=False, allow_decimals=False),
+                rx.recharts.graphing_tooltip(content_style={"background": theme.PANEL_RAISED,
+                                                            "border": f"1px solid {theme.BORDER}"}),
+                rx.recharts.area(data_key="followers", name="Followers", stroke=theme.ACCENT, fill=theme.ACCENT,
+                                 fill_opacity=0.15, dot=False, is_animation_active=False, type_="monotone"),
+                data=points, width="100%", height=110, margin={"top": 4, "right": 4, "left": 0, "bottom": 0}),
+            spacing="1", width="100%", data_testid="growth-chart"),
+        rx.text(rx.cond(points.length() == 1, "Followers over time show here from the second day of readings.",
+                        "Followers over time show here once the first readings arrive (within an hour)."),
+                size="1", color=theme.MUTED),
+    )
 
 
 def account_card(row: AccountRow) -> rx.Component:
@@ -32,6 +60,7 @@ def account_card(row: AccountRow) -> rx.Component:
                                            width="100%")),
         rx.cond(~row.connected, rx.callout(row.reason, icon="triangle-alert", color_scheme="red", size="1",
                                            width="100%", role="alert")),
+        growth_chart(row),
         rx.hstack(rx.icon("list-ordered", size=14, color=theme.MUTED, aria_hidden="true"),
                   rx.text(rx.cond(row.queue != "", "Queue: " + row.queue, "No queue slots yet"), size="1",
                           color=theme.MUTED),

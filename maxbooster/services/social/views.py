@@ -1,5 +1,6 @@
 """What the social pages show, built in one place: account cards, the networks one can connect, posts
-as calendar chips and list rows (with each network's state), calendar grids and library media.
+as calendar chips and list rows (with each network's state), calendar grids and each account's followers
+over time.
 
 Times are shown in the viewer's IANA time zone (the browser's, checked by `queues.zone`)."""
 
@@ -14,6 +15,8 @@ from sqlmodel import Session, col, select
 from maxbooster.models.social import (
     AccountState,
     HoldState,
+    SocialAccount,
+    SocialFollowerSample,
     SocialNetwork,
     SocialPost,
     SocialPostVariant,
@@ -128,6 +131,31 @@ def account_rows(*, session: Session, actor: Actor) -> list[AccountRow]:
                                a.state == AccountState.CONNECTED, a.state_message if a.state != AccountState.CONNECTED
                                else "", note, queue))
     return rows
+
+
+FOLLOWER_DAYS = 90
+
+
+@dataclass(frozen=True)
+class FollowerPoint:
+    day: date  # the viewer's local day
+    followers: int  # the last reading of that day
+
+
+def follower_series(*, session: Session, actor: Actor, tz: str = "UTC",
+                    days: int = FOLLOWER_DAYS) -> dict[str, list[FollowerPoint]]:
+    """Per account id of the actor, its follower count per local day (the day's last reading) over the
+    last `days` days, oldest first, from the samples the ingestion job stores."""
+    zi, since = zone(tz), datetime.now(zone("UTC")) - timedelta(days=days)
+    F = SocialFollowerSample
+    rows = session.exec(select(F.account_id, F.taken_at, F.followers)
+                        .join(SocialAccount, col(SocialAccount.id) == col(F.account_id))
+                        .where(col(SocialAccount.owner_id) == actor.require_user(), col(F.taken_at) >= since)
+                        .order_by(col(F.account_id), col(F.taken_at))).all()
+    series: dict[str, dict[date, int]] = {}
+    for account_id, taken_at, followers in rows:
+        series.setdefault(str(account_id), {})[taken_at.astimezone(zi).date()] = int(followers)
+    return {a: [FollowerPoint(d, n) for d, n in sorted(by_day.items())] for a, by_day in series.items()}
 
 
 def _metrics(m: dict[str, object]) -> str:

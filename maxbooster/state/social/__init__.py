@@ -41,8 +41,21 @@ class SocialAccountsState(AuthState):
     queue_text: str = ""
     tz: str = "UTC"
     sign_ins: list[dict[str, str]] = []  # networks connected through their own sign-in page (set up here)
+    growth: dict[str, list[dict[str, Any]]] = {}  # account id → [{"day", "followers"}] per local day
+    growth_note: dict[str, str] = {}  # account id → "+12 in 30 days"
+
+    async def _load_growth(self) -> None:
+        series = await self._call(views.follower_series, tz=self.tz)
+        notes = {}
+        for account_id, points in series.items():
+            change, span = points[-1].followers - points[0].followers, (points[-1].day - points[0].day).days
+            notes[account_id] = (f"{change:+,} in {span} day{'s' * (span != 1)}" if span else
+                                 "One day of readings so far")
+        self._set(growth={a: [{"day": f"{p.day:%d %b}", "followers": p.followers} for p in points]
+                          for a, points in series.items()}, growth_note=notes)
 
     async def _reload(self) -> None:
+        await self._load_growth()
         self._set(rows=await self._call(views.account_rows), loaded=True,
                   sign_ins=[{"key": str(n.key), "label": n.label, "icon": n.icon, "note": n.note,
                              "href": routes.SOCIAL_CONNECT.format(network=n.key)} for n in views.sign_in_choices()])
@@ -57,8 +70,13 @@ class SocialAccountsState(AuthState):
         return rx.call_script(TZ_SCRIPT, callback=SocialAccountsState.set_tz)
 
     @rx.event
-    def set_tz(self, tz: str):  # type: ignore[no-untyped-def]
+    async def set_tz(self, tz: str):  # type: ignore[no-untyped-def]
         self._set(tz=str(tz or "UTC")[:64])
+        try:
+            await self._load_growth()  # days as the viewer's calendar has them
+        except DomainError:
+            self._set(tz="UTC")
+            await self._load_growth()
 
     @rx.event
     async def connect_sandbox(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
