@@ -234,7 +234,8 @@ class CampaignReportState(AuthState):
             slots=[{"when": _when(s.due_at, tz), "account": s.account or s.network, "network": s.network,
                     "state": s.status, "tone": s.tone, "variant": s.variant or "—",
                     "explored": "yes" if s.explored else "",
-                    "result": "" if s.events is None else f"{s.events} of {s.reach} reached", "note": s.note}
+                    "result": "" if s.events is None else f"{s.events} of {s.reach} reached", "note": s.note,
+                    "reason": s.reason}
                    for s in r.slots],
             rates=[self._rate(x, per) for x in r.rows if x.network == report.ALL],
             networks=[{"name": f"{x.variant} · {x.network}", "rate": round(x.rate * per, 2),

@@ -206,6 +206,26 @@ def test_a_slot_shows_its_posts_real_state() -> None:
     assert report.slot_status(SlotState.SCHEDULED, "scheduled", False) == ("Scheduled", "blue")
     assert report.slot_status(SlotState.SCHEDULED, "published", False) == ("Published", "green")
     assert report.slot_status(SlotState.SCHEDULED, "published", True) == ("Published, measured", "green")
-    assert report.slot_status(SlotState.SCHEDULED, "failed", False, "Token revoked") == ("Failed: Token revoked",
-                                                                                           "red")
+    assert report.slot_status(SlotState.SCHEDULED, "failed", False) == ("Failed", "red")
     assert report.slot_status(SlotState.SKIPPED, None, False) == ("Skipped", "gray")
+
+
+def test_the_report_shows_a_failed_post_with_the_networks_reason(session: Session, social_env: Path) -> None:
+    user = make_user(session)
+    actor = actor_for(user)
+    accounts.connect_sandbox(session=session, actor=actor, handle="ava")
+    made = campaigns.create_campaign(session=session, actor=actor, data=campaign_in(smart_link(session, user.id)))
+    first, second, *_ = campaigns.campaign_slots(session=session, actor=actor, campaign_id=made.id)
+    for slot in (first, second):
+        scheduler.allocate_due(session=session, now=slot.due_at - timedelta(minutes=5))
+    session.expire_all()
+    filled = session.get(CampaignSlot, first.id)
+    assert filled is not None and filled.post_variant_id is not None
+    variant = session.get(SocialPostVariant, filled.post_variant_id)
+    assert variant is not None
+    variant.state, variant.failure_reason = "failed", "The network refused the post: duplicate content."
+    session.add(variant)
+    session.commit()
+    points = report.uplift_report(session=session, actor=actor, campaign_id=made.id).slots
+    assert [(p.status, p.reason) for p in points[:3]] == [
+        ("Failed", "The network refused the post: duplicate content."), ("Scheduled", ""), ("Planned", "")]

@@ -77,8 +77,12 @@ def slot_row(s: rx.Var[dict[str, str]]) -> rx.Component:
         rx.table.cell(rx.cond(s["variant"] != "—", rx.badge(s["variant"], variant="soft"), "—")),
         rx.table.cell(rx.cond(s["explored"] != "", rx.badge("tried", color_scheme="amber", variant="soft",
                                                               title="A less-proven variant was tried"), "")),
-        rx.table.cell(rx.badge(s["state"], color_scheme=s["tone"], variant="soft", white_space="normal",
-                               title=s["note"]), data_testid="slot-state"),
+        rx.table.cell(rx.vstack(
+            rx.badge(s["state"], color_scheme=s["tone"], variant="soft", white_space="nowrap", title=s["note"],
+                     data_testid="slot-state"),
+            rx.cond(s["reason"] != "", rx.text(s["reason"], size="1", color="#ff9b9b", max_width="260px",
+                                               data_testid="slot-reason")),
+            spacing="1")),
         rx.table.cell(s["result"], white_space="nowrap"),
         data_testid="slot-row")
 

@@ -15,6 +15,10 @@ from maxbooster.state.social import AccountRow
 from maxbooster.state.social import SocialAccountsState as S
 
 
+TICK = {"fontSize": 11, "fill": theme.MUTED}
+FILL = "rgba(61, 139, 253, 0.18)"  # the accent, faint under the line
+
+
 def growth_chart(row: AccountRow) -> rx.Component:
     """Followers per day over the last 90 days (the ingestion job's readings), small enough for a card."""
     points = S.growth.get(row.id, [])  # type: ignore[attr-defined]
@@ -26,14 +30,13 @@ def growth_chart(row: AccountRow) -> rx.Component:
                               data_testid="growth-note"),
                       width="100%", align="center"),
             rx.recharts.area_chart(
-                rx.recharts.x_axis(data_key="day", stroke=theme.MUTED, font_size=10, min_tick_gap=40,
-                                   tick_line=False),
-                rx.recharts.y_axis(stroke=theme.MUTED, font_size=10, width=44, domain=["auto", "auto"],
+                rx.recharts.x_axis(data_key="day", stroke=theme.BORDER, tick=TICK, min_tick_gap=40, tick_line=False),
+                rx.recharts.y_axis(stroke=theme.BORDER, tick=TICK, width=44, domain=["auto", "auto"],
                                    tick_line=False, allow_decimals=False),
                 rx.recharts.graphing_tooltip(content_style={"background": theme.PANEL_RAISED,
                                                             "border": f"1px solid {theme.BORDER}"}),
-                rx.recharts.area(data_key="followers", name="Followers", stroke=theme.ACCENT, fill=theme.ACCENT,
-                                 fill_opacity=0.15, dot=False, is_animation_active=False, type_="monotone"),
+                rx.recharts.area(data_key="followers", name="Followers", stroke=theme.ACCENT, fill=FILL,
+                                 stroke_width=2, dot=False, is_animation_active=False, type_="monotone"),
                 data=points, width="100%", height=110, margin={"top": 4, "right": 4, "left": 0, "bottom": 0}),
             spacing="1", width="100%", data_testid="growth-chart"),
         rx.text(rx.cond(points.length() == 1, "Followers over time show here from the second day of readings.",
@@ -157,7 +160,7 @@ def social_accounts_page() -> rx.Component:
         rx.cond(S.loaded & (S.rows.length() == 0),  # type: ignore[attr-defined]
                 rx.text("No accounts yet. Start with the sandbox to try everything without posting for real.",
                         size="2", color=theme.MUTED)),
-        rx.grid(rx.foreach(S.rows, account_card), columns=rx.breakpoints(initial="1", md="2", xl="3"), gap="3",
+        rx.grid(rx.foreach(S.rows, account_card), columns=rx.breakpoints(initial="1", md="2", xl="3"), gap="12px",
                 width="100%"),
         disconnect_dialog(), queue_dialog(),
         spacing="4", width="100%", max_width="1200px",

@@ -68,6 +68,7 @@ class SlotPoint:
     reach: int | None
     status: str = ""  # what the artist reads: the post's own state once there is one ("Published, measured")
     tone: str = "gray"  # its badge colour
+    reason: str = ""  # why its post failed, in the network's words
 
 
 @dataclass(frozen=True)
@@ -112,17 +113,14 @@ POST_WORDS = {VariantState.SCHEDULED: ("Scheduled", "blue"), VariantState.PUBLIS
               VariantState.PUBLISHED: ("Published", "green"), VariantState.FAILED: ("Failed", "red")}
 
 
-def slot_status(slot_state: str, post_state: str | None, measured: bool, reason: str = "") -> tuple[str, str]:
+def slot_status(slot_state: str, post_state: str | None, measured: bool) -> tuple[str, str]:
     """(words, tone) for a slot: its post's state once it has a post (the slot itself only knows a
-    variant was chosen), "Published, measured" once engagement has been read, a failure with its reason."""
+    variant was chosen), "Published, measured" once engagement has been read."""
     if post_state is None:
         return SLOT_WORDS.get(SlotState(slot_state), (slot_state, "gray"))
-    words, tone = POST_WORDS.get(VariantState(post_state), (post_state, "gray"))
     if post_state == VariantState.PUBLISHED and measured:
         return "Published, measured", "green"
-    if post_state == VariantState.FAILED and reason:
-        return f"Failed: {reason[:120]}", tone
-    return words, tone
+    return POST_WORDS.get(VariantState(post_state), (post_state, "gray"))
 
 
 def _bootstrap(events: np.ndarray, reach: np.ndarray, base_e: np.ndarray, base_r: np.ndarray,
@@ -221,9 +219,9 @@ def uplift_report(*, session: Session, actor: Actor, campaign_id: uuid.UUID,
         label = labels.get(s.variant_id, "") if s.variant_id else ""
         events, reach = measured.get(s.post_variant_id, (None, None)) if s.post_variant_id else (None, None)
         post_state, reason = posted.get(s.post_variant_id, (None, "")) if s.post_variant_id else (None, "")
-        status, tone = slot_status(s.state, post_state, events is not None, reason)
+        status, tone = slot_status(s.state, post_state, events is not None)
         points.append(SlotPoint(s.due_at, s.network, handle, s.state, label, s.explored, dict(s.draws), s.note,
-                                events, reach, status, tone))
+                                events, reach, status, tone, reason if post_state == VariantState.FAILED else ""))
     link_days, link_uplift = _click_uplift(session, campaign, {s.network for s in slots}, baseline_from,
                                            min(now, campaign.ends_at))
     words = GOAL_WORDS[CampaignGoal(campaign.goal)]

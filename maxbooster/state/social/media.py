@@ -15,8 +15,8 @@ from maxbooster.state.social import ComposerState
 
 POLL_S = 1.0
 NO_COVER = "none"
-SHAPES = [(AudiogramShape.VERTICAL.value, "Vertical 1080×1920 (Stories, Reels, Shorts)"),
-          (AudiogramShape.SQUARE.value, "Square 1080×1080 (feeds)")]
+SHAPES = [(AudiogramShape.VERTICAL.value, "Vertical, 1080×1920 (Reels, Shorts)"),
+          (AudiogramShape.SQUARE.value, "Square, 1080×1080 (feeds)")]
 
 
 def _clock(seconds: float) -> str:
