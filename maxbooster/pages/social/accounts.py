@@ -14,7 +14,6 @@ from maxbooster.pages.social.nav import social_tabs
 from maxbooster.state.social import AccountRow
 from maxbooster.state.social import SocialAccountsState as S
 
-
 TICK = {"fontSize": 11, "fill": theme.MUTED}
 FILL = "rgba(61, 139, 253, 0.18)"  # the accent, faint under the line
 
