@@ -74,6 +74,7 @@ def test_make_an_audiogram_link_a_release_and_post(browser, running_app: Running
     page.get_by_test_id("post-text").fill("Night Drive is out now.")
     page.get_by_test_id("gram-track").wait_for(timeout=15_000)
     assert page.get_by_test_id("gram-track").locator("option").all_inner_texts() == ["Midnight Drive (0:12)"]
+    assert page.get_by_test_id("gram-length").input_value() == "12"  # 30 s would not fit this track
 
     # bad input: the excerpt runs past the end of the 12 s track; said so, nothing stored
     page.get_by_test_id("gram-start").fill("8")

@@ -38,6 +38,13 @@ class AudiogramMakerState(ComposerState):
     gram_status: str = ""
     watching: bool = False
     _gram_id: str = ""
+    _durations: dict[str, float] = {}
+
+    def _fit_excerpt(self) -> None:
+        """A fresh excerpt for the chosen track: from the start, 30 s or the whole track when shorter."""
+        duration = self._durations.get(self.gram_track, 0.0)
+        if duration:
+            self._set(gram_start="0", gram_length=f"{min(30, int(duration)) or duration:g}")
 
     @rx.event
     async def load_gram(self):  # type: ignore[no-untyped-def]
@@ -49,12 +56,16 @@ class AudiogramMakerState(ComposerState):
                   gram_covers=[{"value": c, "label": f"Cover of {title}"} for c, title in covers],
                   gram_track=tracks[0].id if tracks else "", gram_cover=covers[0][0] if covers else NO_COVER,
                   gram_error="")
+        self._durations = {t.id: t.duration_s for t in tracks}
+        self._fit_excerpt()
         return None
 
     @rx.event
     def set_gram(self, field: str, value: str):  # type: ignore[no-untyped-def]
         if field in ("gram_track", "gram_cover", "gram_start", "gram_length", "gram_shape"):
             self._set(**{field: str(value)[:64], "gram_error": ""})
+        if field == "gram_track":
+            self._fit_excerpt()
 
     @rx.event
     async def make_gram(self):  # type: ignore[no-untyped-def]
