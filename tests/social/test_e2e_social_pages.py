@@ -153,7 +153,8 @@ def test_connect_compose_publish_reschedule_and_approve(browser, running_app: Ru
     page.goto(routes.SOCIAL_ACCOUNTS)
     page.get_by_test_id("disconnect").first.click()
     page.get_by_test_id("confirm-disconnect").click()
-    page.get_by_test_id("social-notice").wait_for(timeout=15_000)
+    # this tab's state may still show the notice of the connect above: wait for the disconnect's own
+    page.get_by_test_id("social-notice").filter(has_text="Disconnected").wait_for(timeout=15_000)
     assert page.get_by_test_id("account-card").count() == 0
     assert _db(running_app, "SELECT id FROM social_accounts WHERE id = ?", account_id) == []
     assert page.errors == [], page.errors  # type: ignore[attr-defined]
