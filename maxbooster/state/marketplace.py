@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 import reflex as rx
 
 from maxbooster import routes
-from maxbooster.models.accounts import User
 from maxbooster.models.marketplace import Deliverable as Deliverable
 from maxbooster.models.marketplace import LicenseTier, Listing
 from maxbooster.models.marketplace import ListingKind as ListingKind
@@ -35,6 +34,7 @@ from maxbooster.services.marketplace import (
     cart,
     checkout,
     downloads,
+    editor,
     files,
     licenses,
     listings,
@@ -177,6 +177,18 @@ def _minor_or_none(raw: str, what: str) -> int | None:
         raise InvalidInput(f"{what} must be an amount like 25 or 19.99, not {raw!r}.") from None
 
 
+async def _act(state: Any, fn: Any = None, done: str = "", **kwargs: Any) -> Any:
+    """The body of most handlers: call one service (if any), reload the page's data, and answer with a
+    toast (`done`), or the service's refusal when it says no."""
+    try:
+        if fn is not None:
+            await state._call(fn, **kwargs)
+        await state._reload()
+    except DomainError as exc:
+        return state._error(exc)
+    return rx.toast.success(done) if done else None
+
+
 class BrowseState(AuthState):
     """Browse and search (public) and a seller's storefront."""
 
@@ -276,7 +288,7 @@ class ListingState(AuthState):
             self._set(found=False, loaded=True)
             return
         rows = await self._call(reviews.list_reviews, actor=anon, listing_id=lid)
-        avg = await self._call(lambda session, actor: reviews.rating(session=session, listing_id=lid), actor=anon)
+        avg = await self._call(reviews.rating, actor=anon, listing_id=lid)
         found = [f"{f.get('name') or f.get('path') or 'file'}: {f.get('message') or f.get('kind') or ''}".strip()
                  for f in d.findings]
         listing = d.card.listing
@@ -376,16 +388,9 @@ class CartState(AuthState):
         view = await self._call(cart.get_cart)
         past = await self._call(orders.list_orders)
         warn = await self._call(caps.cap_warnings)
-        sellers_ids = {c.seller_id for c in view.items}
-
-        def seller_names(session: Any, actor: Any) -> dict[uuid.UUID, str]:
-            return {sid: (u.display_name or "Seller") if (u := session.get(User, sid)) else "Seller"
-                    for sid in sellers_ids}
-
-        names = await self._call(seller_names)
         self._set(lines=[CartRow(listing_id=str(c.line.listing_id), title=c.listing_title,
                                  tier=_kind(c.tier_kind), price=_money(c.line.price_minor, c.line.currency),
-                                 seller=names[c.seller_id], available=c.available)
+                                 seller=c.seller_name, available=c.available)
                          for c in sorted(view.items, key=lambda c: str(c.seller_id))],
                   total=view.total.format() if view.total else "",
                   orders=[OrderRow(id=str(o.id), date=_day(o.created_at), total=_money(o.total_minor, o.currency),
@@ -408,12 +413,7 @@ class CartState(AuthState):
 
     @rx.event
     async def remove(self, listing_id: str):  # type: ignore[no-untyped-def]
-        try:
-            await self._call(cart.remove_from_cart, listing_id=uuid.UUID(listing_id))
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return None
+        return await _act(self, cart.remove_from_cart, listing_id=uuid.UUID(listing_id))
 
     @rx.event
     async def pay(self):  # type: ignore[no-untyped-def]
@@ -523,11 +523,7 @@ class OrderState(AuthState):
 
     @rx.event
     async def refresh(self):  # type: ignore[no-untyped-def]
-        try:
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return None
+        return await _act(self)
 
 
 class VerifyState(AuthState):
@@ -628,11 +624,7 @@ class SellState(AuthState):
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
-        try:
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return None
+        return await _act(self)
 
     @rx.event
     async def set_up_payouts(self):  # type: ignore[no-untyped-def]
@@ -665,12 +657,8 @@ class SellState(AuthState):
 
     @rx.event
     async def refund(self, line_id: str):  # type: ignore[no-untyped-def]
-        try:
-            await self._call(refunds.refund_line, order_line_id=uuid.UUID(line_id), reason="Refunded by the seller")
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return rx.toast.success("Refunded. The buyer's downloads are revoked and the license is void.")
+        return await _act(self, refunds.refund_line, "Refunded. The buyer's downloads are revoked and the license "
+                          "is void.", order_line_id=uuid.UUID(line_id), reason="Refunded by the seller")
 
 
 def _day_ts(value: object) -> str:
@@ -726,23 +714,24 @@ class EditorState(AuthState):
         if lid is None:
             self._set(found=False)
             return
-        row = await self._call(listings.get_listing, listing_id=lid)
-        tiers = await self._call(lambda session, actor: listings.list_tiers(session=session, listing_id=lid))
-        fl = await self._call(lambda session, actor: files.list_files(session=session, listing_id=lid))
-        missing = await self._call(lambda session, actor: listings.missing_for_publish(session=session, listing=row))
+        view = await self._call(editor.editor_view, listing_id=lid)
+        row = view.listing
         self._set(found=True, status=row.status, kind=row.kind, title=row.title, description=row.description,
                   tags=", ".join(row.tags), genre=row.genre, bpm=str(row.bpm or ""), musical_key=row.musical_key or "",
-                  watermark=row.watermark, preview_status=row.preview_status, preview_error=row.preview_error,
-                  preview_url=_public_url(row, row.preview_key, "preview.mp3", "audio/mpeg"),
-                  peaks_url=_public_url(row, row.preview_peaks_key, "preview.dat", "application/octet-stream"),
-                  cover_url=_public_url(row, row.cover_key, "cover", "image/png"),
-                  duration_s=float(row.preview_duration_s or 0.0),
-                  file_names=[f"{f.role}: {f.original_name}" for f in fl], missing=missing,
+                  watermark=row.watermark, cover_url=_public_url(row, row.cover_key, "cover", "image/png"),
+                  file_names=[f"{f.role}: {f.original_name}" for f in view.files], missing=view.missing,
                   tier_rows=[TierEdit(kind=t.kind, name=t.name, price=_plain(t.price_minor, t.currency),
                                       deliverables=", ".join(t.deliverables),
-                                      max_copies=str(t.max_copies or ""), max_streams=str(t.max_streams or ""),
-                                      max_music_videos=str(t.max_music_videos or ""),
-                                      max_radio_stations=str(t.max_radio_stations or "")) for t in tiers])
+                                      **{f: str(getattr(t, f) or "") for f in CAP_WORDS}) for t in view.tiers])
+        self._preview_of(row)
+
+    def _preview_of(self, row: Listing) -> bool:
+        """Show the listing's preview state; True while its job is still to finish."""
+        self._set(preview_status=row.preview_status, preview_error=row.preview_error,
+                  preview_url=_public_url(row, row.preview_key, "preview.mp3", "audio/mpeg"),
+                  peaks_url=_public_url(row, row.preview_peaks_key, "preview.dat", "application/octet-stream"),
+                  duration_s=float(row.preview_duration_s or 0.0))
+        return row.preview_status not in (PreviewStatus.READY, PreviewStatus.FAILED)
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
@@ -764,29 +753,21 @@ class EditorState(AuthState):
                 "tags": [t for t in str(form.get("tags", "")).split(",")], "genre": form.get("genre", "")}
             if self.kind == ListingKind.BEAT:
                 changes |= {"bpm": bpm, "musical_key": str(form.get("musical_key") or "") or None}
-            await self._call(listings.update_listing, listing_id=uuid.UUID(self.listing_id), changes=changes)
-            await self._reload()
         except DomainError as exc:
             return self._error(exc)
-        return rx.toast.success("Saved.")
+        return await _act(self, listings.update_listing, "Saved.", listing_id=uuid.UUID(self.listing_id),
+                          changes=changes)
 
     @rx.event
     async def use_track(self, track_id: str):  # type: ignore[no-untyped-def]
-        try:
-            await self._call(files.attach_track, listing_id=uuid.UUID(self.listing_id), track_id=uuid.UUID(track_id))
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return rx.toast.success("The track is the beat's audio now. Make a preview next.")
+        if _uuid(track_id) is None:
+            return None
+        return await _act(self, files.attach_track, "The track is the beat's audio now. Make a preview next.",
+                          listing_id=uuid.UUID(self.listing_id), track_id=uuid.UUID(track_id))
 
     @rx.event
     async def use_tone(self):  # type: ignore[no-untyped-def]
-        try:
-            await self._call(files.set_watermark, listing_id=uuid.UUID(self.listing_id), watermark="tone")
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return None
+        return await _act(self, files.set_watermark, listing_id=uuid.UUID(self.listing_id), watermark="tone")
 
     @rx.event
     async def make_preview(self):  # type: ignore[no-untyped-def]
@@ -800,16 +781,8 @@ class EditorState(AuthState):
     @rx.event(background=True)
     async def poll_preview(self):  # type: ignore[no-untyped-def]
         lid = uuid.UUID(self.listing_id)
-
-        def apply(row: Listing) -> bool:
-            self._set(preview_status=row.preview_status, preview_error=row.preview_error,
-                      preview_url=_public_url(row, row.preview_key, "preview.mp3", "audio/mpeg"),
-                      peaks_url=_public_url(row, row.preview_peaks_key, "preview.dat", "application/octet-stream"),
-                      duration_s=float(row.preview_duration_s or 0.0))
-            return row.preview_status not in (PreviewStatus.READY, PreviewStatus.FAILED)
-
         await self._poll_loop(flag="polling", interval_s=1.0, fetch=listings.get_listing,
-                              params=lambda: {"listing_id": lid}, apply=apply)
+                              params=lambda: {"listing_id": lid}, apply=self._preview_of)
         async with self:
             with contextlib.suppress(DomainError):
                 await self._reload()
@@ -839,11 +812,10 @@ class EditorState(AuthState):
                 deliverables=[d.strip().lower() for d in t.deliverables.split(",") if d.strip()],
                 caps={f: _int_or_none(getattr(t, f), CAP_WORDS[f].capitalize()) for f in CAP_WORDS})
                 for t in self.tier_rows]
-            await self._call(listings.set_tiers, listing_id=uuid.UUID(self.listing_id), tiers=specs)
-            await self._reload()
         except DomainError as exc:
             return self._error(exc)
-        return rx.toast.success("License tiers saved.")
+        return await _act(self, listings.set_tiers, "License tiers saved.", listing_id=uuid.UUID(self.listing_id),
+                          tiers=specs)
 
     @rx.event
     async def save_collaborators(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -862,22 +834,14 @@ class EditorState(AuthState):
 
     @rx.event
     async def publish(self):  # type: ignore[no-untyped-def]
-        try:
-            await self._call(listings.publish, listing_id=uuid.UUID(self.listing_id))
-        except DomainError as exc:
-            await self._reload()
-            return self._error(exc)
-        await self._reload()
-        return rx.toast.success("Published: buyers can find it now.")
+        answer = await _act(self, listings.publish, "Published: buyers can find it now.",
+                            listing_id=uuid.UUID(self.listing_id))
+        await _act(self)  # the checklist shows what is missing after a refusal too
+        return answer
 
     @rx.event
     async def unpublish(self):  # type: ignore[no-untyped-def]
-        try:
-            await self._call(listings.unpublish, listing_id=uuid.UUID(self.listing_id))
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return None
+        return await _act(self, listings.unpublish, listing_id=uuid.UUID(self.listing_id))
 
     @rx.event
     async def upload_cover(self, uploads: list[rx.UploadFile]):  # type: ignore[no-untyped-def]
@@ -920,27 +884,16 @@ class ModerationState(AuthState):
     rows: list[ReportRow] = []
 
     async def _reload(self) -> None:
-        open_reports = await self._call(moderation.queue)
-
-        def owners(session: Any, actor: Any) -> dict[uuid.UUID, uuid.UUID]:
-            return {r.listing_id: row.owner_id for r in open_reports
-                    if r.listing_id and (row := session.get(Listing, r.listing_id)) is not None}
-
-        seller_of = await self._call(owners)
+        items = await self._call(moderation.open_reports)
         self._set(rows=[ReportRow(id=str(r.id), date=_day(r.created_at), reason=r.reason, details=r.details,
-                                  listing_id=str(r.listing_id or ""),
-                                  seller_id=str(r.seller_id or seller_of.get(r.listing_id) or ""),
+                                  listing_id=str(r.listing_id or ""), seller_id=str(i.seller_id or ""),
                                   target=(f"Listing {str(r.listing_id)[:8]}" if r.listing_id else
                                           f"Seller {str(r.seller_id)[:8]}" if r.seller_id else "Review"))
-                        for r in open_reports])
+                        for i in items if (r := i.report)])
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
-        try:
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return None
+        return await _act(self)
 
     @rx.event
     async def act(self, report_id: str, action: str):  # type: ignore[no-untyped-def]
@@ -952,9 +905,4 @@ class ModerationState(AuthState):
             kw["listing_id"] = uuid.UUID(row.listing_id)
         if action in (ModerationActionKind.BAN_SELLER, ModerationActionKind.UNBAN_SELLER) and row.seller_id:
             kw["seller_id"] = uuid.UUID(row.seller_id)
-        try:
-            await self._call(moderation.act, action=action, reason=f"Report {report_id[:8]}", **kw)
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return rx.toast.success("Done.")
+        return await _act(self, moderation.act, "Done.", action=action, reason=f"Report {report_id[:8]}", **kw)

@@ -59,6 +59,11 @@ def test_reports_queue_hide_restore_and_ban(session: Session, payable_seller: Us
     with pytest.raises(PermissionDenied):
         moderation.act(session=session, actor=actor_for(user), action="hide", listing_id=beat.id)
     assert [r.id for r in moderation.queue(session=session, actor=actor_for(admin))] == [rep.id]
+    # the admin page's view: each report with the seller it concerns (the listing's owner here)
+    assert [(i.report.id, i.seller_id) for i in moderation.open_reports(session=session, actor=actor_for(admin))] \
+        == [(rep.id, payable_seller.id)]
+    with pytest.raises(DomainError):
+        moderation.open_reports(session=session, actor=actor_for(user))
 
     moderation.act(session=session, actor=actor_for(admin), action="hide", listing_id=beat.id, reason="claim",
                    report_id=rep.id)
