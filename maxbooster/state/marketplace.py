@@ -5,6 +5,7 @@ onboarding and listing editor; the admin moderation queue. Every action calls on
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -708,6 +709,7 @@ class EditorState(AuthState):
     collaborators: str = ""  # one "email, percent" a line
     missing: list[str] = []
     polling: bool = False
+    voice_tag_error: str = ""
 
     async def _reload(self) -> None:
         lid = _uuid(self.listing_id)
@@ -768,6 +770,25 @@ class EditorState(AuthState):
     @rx.event
     async def use_tone(self):  # type: ignore[no-untyped-def]
         return await _act(self, files.set_watermark, listing_id=uuid.UUID(self.listing_id), watermark="tone")
+
+    @rx.var
+    def voice_tag_upload_url(self) -> str:
+        """Where the voice tag uploader sends the file (REST, with the session cookie)."""
+        lid = _uuid(self.listing_id)
+        return routes.V1_MARKETPLACE_SELLER_VOICE_TAG.format(listing_id=lid) if lid else ""
+
+    @rx.event
+    async def voice_tag_uploaded(self, _reply: str):  # type: ignore[no-untyped-def]
+        self._set(voice_tag_error="")
+        return await _act(self, done="Your voice tag is saved. Make the preview again to hear it.")
+
+    @rx.event
+    def voice_tag_failed(self, reply: str) -> None:
+        try:
+            message = str(json.loads(reply).get("message") or "")
+        except (TypeError, ValueError, AttributeError):
+            message = ""
+        self._set(voice_tag_error=message or "The upload failed; try again.")
 
     @rx.event
     async def make_preview(self):  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from maxbooster.components import theme
 from maxbooster.components.billing import test_mode_badge
 from maxbooster.components.layout import app_page, link_button, panel
 from maxbooster.components.marketplace import cover, kind_words, preview_player
+from maxbooster.components.uploader import AUDIO_ACCEPT, uploader
 from maxbooster.state.marketplace import EditorState as E
 from maxbooster.state.marketplace import (
     ListingKind,
@@ -147,6 +148,25 @@ def _details() -> rx.Component:
         spacing="3", width="100%"), on_submit=E.save, width="100%"), width="100%")
 
 
+def _watermark() -> rx.Component:
+    """Which sound marks the preview; upload a voice tag (progress and the server's verdict per file)."""
+    return rx.vstack(
+        rx.hstack(rx.text("Preview watermark: ", rx.cond(E.watermark == WatermarkKind.VOICE_TAG, "your voice tag",
+                                                          "a short beep"), size="2", color=theme.MUTED,
+                          data_testid="watermark"),
+                  rx.cond(E.watermark != WatermarkKind.TONE,
+                          rx.button("Use the beep instead", size="1", variant="ghost", on_click=E.use_tone)),
+                  align="center", wrap="wrap"),
+        uploader(upload_url=E.voice_tag_upload_url, accept=AUDIO_ACCEPT, max_bytes=5 * 1024 * 1024, multiple=False,
+                 title="Drop your voice tag here or choose a file",
+                 hint="A short audio file (WAV, MP3, FLAC…), up to 5 seconds and 5 MB",
+                 added_text="saved", reject_text="Not an audio file.", max_parallel=1,
+                 on_uploaded=E.voice_tag_uploaded, on_failed=E.voice_tag_failed, data_testid="voice-tag-uploader"),
+        rx.cond(E.voice_tag_error != "", rx.callout(E.voice_tag_error, icon="triangle-alert", color_scheme="red",
+                                                    size="1", width="100%", data_testid="voice-tag-error")),
+        spacing="2", width="100%")
+
+
 def _files() -> rx.Component:
     return panel(rx.vstack(
         rx.heading("Files and preview", size="4", as_="h2"),
@@ -175,10 +195,7 @@ def _files() -> rx.Component:
                                       border=f"1px dashed {theme.BORDER}", padding="6px 10px", border_radius="6px",
                                       cursor="pointer")),
                 rx.foreach(E.file_names, lambda f: rx.text(f, size="1", color=theme.MUTED, data_testid="file-name")),
-                rx.hstack(rx.text("Watermark: ", E.watermark, size="2", color=theme.MUTED),
-                          rx.cond(E.watermark != WatermarkKind.TONE,
-                                  rx.button("Use the tone", size="1", variant="ghost", on_click=E.use_tone)),
-                          align="center"),
+                _watermark(),
                 rx.hstack(rx.button(rx.icon("wand-sparkles", size=14, aria_hidden="true"), "Make preview", size="2",
                                     on_click=E.make_preview, loading=E.polling, disabled=~E.is_hydrated,
                                     data_testid="make-preview"),
