@@ -8,6 +8,7 @@ import contextlib
 import json
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -47,7 +48,7 @@ from maxbooster.services.marketplace import (
     search,
     sellers,
 )
-from maxbooster.services.money import Money
+from maxbooster.services.money import BPS_WHOLE, Money
 from maxbooster.state.base import AuthState
 
 MEDIA_TTL_S = 3600
@@ -683,6 +684,44 @@ class TierEdit:
     max_radio_stations: str
 
 
+@dataclass
+class CollabEdit:
+    email: str
+    share: str  # percent as typed ("30", "12.5")
+
+
+def _share_bps(raw: str) -> int:
+    """A share typed in percent ("12.5") as basis points; refuses what is not a percentage."""
+    text = (raw or "").strip().rstrip("%").strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(f"Type each share as a percentage like 25 or 12.5, not {raw!r}.") from None
+    if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise InvalidInput(f"Use at most two decimals in a share, not {raw!r}.")
+    if value <= 0:
+        raise InvalidInput(f"Each share must be more than 0 %, not {text} %. Remove the row to take someone out.")
+    return int(value * 100)
+
+
+def _split(rows: list[CollabEdit], my_email: str) -> list[listings.CollaboratorInput]:
+    """The collaborators as typed plus you with the rest; no rows means every sale is yours."""
+    people = [c for c in rows if c.email.strip() or c.share.strip()]
+    for c in people:
+        if "@" not in c.email:
+            raise InvalidInput(f"{c.email.strip() or 'An empty email'} is not an email address; type the "
+                               "collaborator's email.")
+    shares = [_share_bps(c.share) for c in people]
+    if sum(shares) >= BPS_WHOLE:
+        raise InvalidInput(f"Your collaborators' shares add up to {sum(shares) / 100:g} %, which leaves nothing for "
+                           "you. Lower them so they total less than 100 % (you keep the rest).")
+    if not people:
+        return []
+    return [*(listings.CollaboratorInput(email=c.email.strip(), share_percent=f"{bps / 100:.2f}")
+              for c, bps in zip(people, shares, strict=True)),
+            listings.CollaboratorInput(email=my_email, share_percent=f"{(BPS_WHOLE - sum(shares)) / 100:.2f}")]
+
+
 class EditorState(AuthState):
     """The listing editor: fields, audio from the library, preview job, tiers, collaborators, publish."""
 
@@ -706,7 +745,7 @@ class EditorState(AuthState):
     file_names: list[str] = []
     tracks: list[list[str]] = []  # [id, title] of ready library tracks
     tier_rows: list[TierEdit] = []
-    collaborators: str = ""  # one "email, percent" a line
+    collab_rows: list[CollabEdit] = []  # everyone sharing the sales but you
     missing: list[str] = []
     polling: bool = False
     voice_tag_error: str = ""
@@ -724,7 +763,9 @@ class EditorState(AuthState):
                   file_names=[f"{f.role}: {f.original_name}" for f in view.files], missing=view.missing,
                   tier_rows=[TierEdit(kind=t.kind, name=t.name, price=_plain(t.price_minor, t.currency),
                                       deliverables=", ".join(t.deliverables),
-                                      **{f: str(getattr(t, f) or "") for f in CAP_WORDS}) for t in view.tiers])
+                                      **{f: str(getattr(t, f) or "") for f in CAP_WORDS}) for t in view.tiers],
+                  collab_rows=[CollabEdit(email=c.email, share=f"{c.share_bps / 100:g}") for c in view.collaborators
+                               if str(c.user_id) != self._user_id])
         self._preview_of(row)
 
     def _preview_of(self, row: Listing) -> bool:
@@ -839,19 +880,37 @@ class EditorState(AuthState):
                           tiers=specs)
 
     @rx.event
-    async def save_collaborators(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
-        people = []
-        for raw in str(form.get("collaborators", "")).splitlines():
-            if not raw.strip():
-                continue
-            email, _, share = raw.partition(",")
-            people.append(listings.CollaboratorInput(email=email.strip(), share_percent=share.strip() or "0"))
+    def add_collaborator(self) -> None:
+        self.collab_rows = [*self.collab_rows, CollabEdit("", "")]
+
+    @rx.event
+    def remove_collaborator(self, index: int) -> None:
+        self.collab_rows = [c for i, c in enumerate(self.collab_rows) if i != index]
+
+    @rx.event
+    def edit_collaborator(self, index: int, field: str, value: str) -> None:
+        rows = list(self.collab_rows)
+        if 0 <= index < len(rows) and field in CollabEdit.__dataclass_fields__:
+            setattr(rows[index], field, value[:320])
+            self.collab_rows = rows
+
+    @rx.var
+    def you_keep(self) -> str:
+        """Your share as the rows stand ("70 %"), or "" while a share is not a number yet."""
         try:
-            await self._call(listings.set_collaborators, listing_id=uuid.UUID(self.listing_id), collaborators=people)
-        except DomainError as exc:
+            return f"{(BPS_WHOLE - sum(_share_bps(c.share) for c in self.collab_rows)) / 100:g} %"
+        except InvalidInput:
+            return ""
+
+    @rx.event
+    async def save_collaborators(self):  # type: ignore[no-untyped-def]
+        try:
+            people = _split(self.collab_rows, self.email)
+        except InvalidInput as exc:
             return self._error(exc)
-        self.collaborators = str(form.get("collaborators", ""))
-        return rx.toast.success("Collaborators saved.")
+        return await _act(self, listings.set_collaborators, "Collaborators saved." if people else
+                          "No collaborators: every sale is yours.", listing_id=uuid.UUID(self.listing_id),
+                          collaborators=people)
 
     @rx.event
     async def publish(self):  # type: ignore[no-untyped-def]

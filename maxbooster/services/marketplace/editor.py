@@ -1,5 +1,5 @@
 """What the seller's listing editor shows in one read: the listing (yours only), its tiers, files and
-what is still missing before it can be published."""
+what is still missing before it can be published, and who shares its sales."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from maxbooster.models.marketplace import LicenseTier, Listing, ListingFile
+from maxbooster.models.marketplace import Collaborator, LicenseTier, Listing, ListingFile
 from maxbooster.services.actor import Actor
 from maxbooster.services.marketplace import files, listings
 
@@ -19,6 +19,7 @@ class EditorView:
     tiers: list[LicenseTier]
     files: list[ListingFile]
     missing: list[str]
+    collaborators: list[Collaborator]
 
 
 def editor_view(*, session: Session, actor: Actor, listing_id: uuid.UUID) -> EditorView:
@@ -26,4 +27,5 @@ def editor_view(*, session: Session, actor: Actor, listing_id: uuid.UUID) -> Edi
     listing = listings.get_listing(session=session, actor=actor, listing_id=listing_id)
     return EditorView(listing=listing, tiers=listings.list_tiers(session=session, listing_id=listing.id),
                       files=files.list_files(session=session, listing_id=listing.id),
-                      missing=listings.missing_for_publish(session=session, listing=listing))
+                      missing=listings.missing_for_publish(session=session, listing=listing),
+                      collaborators=listings.list_collaborators(session=session, actor=actor, listing_id=listing.id))
