@@ -29,7 +29,7 @@ from maxbooster.models.marketplace import TierKind as TierKind
 from maxbooster.models.marketplace import WatermarkKind as WatermarkKind
 from maxbooster.services import media
 from maxbooster.services.billing import sandbox
-from maxbooster.services.errors import DomainError, InvalidInput
+from maxbooster.services.errors import DomainError, InvalidInput, LoginRequired
 from maxbooster.services.library import tracks as library_tracks
 from maxbooster.services.marketplace import (
     caps,
@@ -574,6 +574,27 @@ class SaleRow:
     price: str
     earned: str
     status: str
+    refunded: str = ""  # "USD 10.00" once part of it was refunded
+    remaining: str = ""  # what can still be refunded, as typed ("39.99")
+
+
+def _refund_minor(raw: str, currency: str, remaining_minor: int) -> int:
+    """A refund typed as a decimal ("12.50") in minor units; refuses fractions of a cent, zero, negative
+    amounts and more than is left on the sale."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidInput("Type the amount to refund, like 10 or 12.50.")
+    try:
+        minor = Money.parse(text, currency).amount_minor
+    except InvalidInput:
+        raise InvalidInput(f"Type the amount like 10 or 12.50 (whole cents, no fractions of a cent), not "
+                           f"{text!r}.") from None
+    if minor <= 0:
+        raise InvalidInput(f"Refund more than 0, not {text}.")
+    if minor > remaining_minor:
+        raise InvalidInput(f"You can refund at most {Money(remaining_minor, currency).format()} on this sale, "
+                           f"not {text}.")
+    return minor
 
 
 @dataclass
@@ -600,6 +621,9 @@ class SellState(AuthState):
     mine: list[MyListingRow] = []
     account_id: str = ""
     busy: bool = False
+    refund_open: str = ""  # the sale whose partial refund form is open
+    refund_error: str = ""
+    _left: dict[str, tuple[int, str]] = {}  # sale → (minor units left to refund, currency)
 
     async def _reload(self) -> None:
         dash = await self._call(sellers.dashboard)
@@ -608,6 +632,7 @@ class SellState(AuthState):
         bal = dash.balance
         fmt = (lambda d: " · ".join(Money(v, c).format() for c, v in sorted(d.items())) or "USD 0.00")  # noqa: E731
         me = uuid.UUID(self._user_id) if self._user_id else None
+        self._left = {str(s.line.id): (s.line.price_minor - s.line.refunded_minor, s.line.currency) for s in sold}
         self._set(next_step=dash.next_step, can_publish=dash.can_publish, test_mode=dash.test_mode,
                   onboarded=bool(dash.account and dash.account.details_submitted),
                   account_id=dash.account.provider_account_id if dash.account else "",
@@ -619,7 +644,10 @@ class SellState(AuthState):
                                  tier=_kind(s.line.tier_kind), price=_money(s.line.price_minor, s.line.currency),
                                  earned=_money(sum(t.amount_minor - t.reversed_minor for t in s.transfers
                                                    if t.recipient_id == me), s.line.currency),
-                                 status=s.line.status) for s in sold],
+                                 status=s.line.status,
+                                 refunded=_money(s.line.refunded_minor, s.line.currency) if s.line.refunded_minor
+                                 else "", remaining=_plain(s.line.price_minor - s.line.refunded_minor,
+                                                           s.line.currency)) for s in sold],
                   mine=[MyListingRow(id=str(r.id), title=r.title, kind=r.kind.title(), status=r.status,
                                      price_from=_money(r.min_price_minor, r.currency),
                                      url=f"{routes.SELL_LISTING}?id={r.id}") for r in rows])
@@ -656,6 +684,29 @@ class SellState(AuthState):
         except DomainError as exc:
             return self._error(exc)
         return rx.redirect(f"{routes.SELL_LISTING}?id={row.id}")
+
+    @rx.event
+    def toggle_refund(self, line_id: str) -> None:
+        self._set(refund_open="" if self.refund_open == line_id else line_id, refund_error="")
+
+    @rx.event
+    async def partial_refund(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+        """Refund part of the open sale: an amount typed as a decimal, at most what is left."""
+        line_id = self.refund_open
+        left, currency = self._left.get(line_id, (0, "USD"))
+        reason = str(form.get("reason", "")).strip() or "Partly refunded by the seller"
+        try:
+            minor = _refund_minor(str(form.get("amount", "")), currency, left)
+            await self._call(refunds.refund_line, order_line_id=uuid.UUID(line_id), amount=_plain(minor, currency),
+                             reason=reason)
+        except LoginRequired as exc:
+            return self._error(exc)
+        except DomainError as exc:  # the form stays open with what to change
+            self._set(refund_error=exc.message)
+            return None
+        self._set(refund_open="", refund_error="")
+        return await _act(self, done=f"Refunded {Money(minor, currency).format()}. The buyer's downloads for this "
+                          "sale are revoked and its license is void.")
 
     @rx.event
     async def refund(self, line_id: str):  # type: ignore[no-untyped-def]

@@ -25,20 +25,51 @@ def _stat(label: str, value: rx.Var[str], testid: str) -> rx.Component:
                            spacing="1"), width="100%")
 
 
+def _refund_form(s: SaleRow) -> rx.Component:
+    """Refund part of one sale: an amount (at most what is left) and a reason for the buyer."""
+    return rx.form(rx.vstack(
+        rx.flex(
+            rx.el.label(rx.vstack(rx.text("Amount to refund", size="1", color=theme.MUTED),
+                                  rx.input(name="amount", default_value=s.remaining, input_mode="decimal", size="2",
+                                           width="120px", data_testid="refund-amount"), spacing="1")),
+            rx.el.label(rx.vstack(rx.text("Reason (optional)", size="1", color=theme.MUTED),
+                                  rx.input(name="reason", max_length=500, size="2", width="100%",
+                                           placeholder="e.g. the buyer asked"), spacing="1", width="100%"),
+                        flex="1", min_width="160px"),
+            spacing="3", width="100%", wrap="wrap", align="end"),
+        rx.text("At most ", s.remaining, ". The buyer's downloads for this sale stop and its license becomes void.",
+                size="1", color=theme.MUTED),
+        rx.cond(S.refund_error != "", rx.text(S.refund_error, size="2", color="tomato", role="alert",
+                                              data_testid="refund-error")),
+        rx.hstack(rx.button("Refund this amount", size="2", color_scheme="red", type="submit",
+                            data_testid="refund-part-confirm"),
+                  rx.button("Cancel", size="2", variant="ghost", color_scheme="gray", type="button",
+                            on_click=S.toggle_refund(s.line_id)), spacing="2"),
+        spacing="2", width="100%"), on_submit=S.partial_refund, reset_on_submit=False, width="100%",
+        padding="10px", border=f"1px solid {theme.BORDER}", border_radius="8px", background=theme.PANEL_RAISED,
+        data_testid="refund-form")
+
+
 def _sale(s: SaleRow) -> rx.Component:
-    return rx.flex(
+    paid = s.status == OrderLineStatus.PAID
+    return rx.vstack(rx.flex(
         rx.vstack(rx.text(s.title, size="2", weight="medium"),
-                  rx.text(s.date, " · ", s.tier, " · paid ", s.price, size="1", color=theme.MUTED), spacing="0",
-                  min_width="0", flex="1"),
+                  rx.text(s.date, " · ", s.tier, " · paid ", s.price, size="1", color=theme.MUTED),
+                  rx.cond(s.refunded != "", rx.text("Given back to the buyer: ", s.refunded, size="1",
+                                                    color=theme.MUTED, data_testid="sale-refunded")),
+                  spacing="0", min_width="0", flex="1"),
         rx.hstack(rx.text(s.earned, size="2", weight="bold", white_space="nowrap", data_testid="sale-earned"),
-                  rx.badge(s.status, variant="soft",
-                           color_scheme=rx.cond(s.status == OrderLineStatus.PAID, "green", "gray")),
-                  rx.cond(s.status == OrderLineStatus.PAID,
-                          rx.button("Refund", size="1", variant="soft", color_scheme="red",
-                                    on_click=S.refund(s.line_id), data_testid="refund")),
-                  spacing="2", align="center"),
-        spacing="3", align="center", width="100%", padding_y="10px", border_bottom=f"1px solid {theme.BORDER}",
-        wrap="wrap", data_testid="sale-row")
+                  rx.badge(s.status, variant="soft", color_scheme=rx.cond(paid, "green", "gray")),
+                  rx.cond(paid, rx.hstack(
+                      rx.button("Refund part", size="1", variant="soft", color_scheme="gray",
+                                on_click=S.toggle_refund(s.line_id), data_testid="refund-part"),
+                      rx.button("Refund all", size="1", variant="soft", color_scheme="red",
+                                on_click=S.refund(s.line_id), data_testid="refund"), spacing="2")),
+                  spacing="2", align="center", wrap="wrap"),
+        spacing="3", align="center", width="100%", wrap="wrap"),
+        rx.cond(paid & (S.refund_open == s.line_id), _refund_form(s)),
+        spacing="2", width="100%", padding_y="10px", border_bottom=f"1px solid {theme.BORDER}",
+        data_testid="sale-row")
 
 
 def _mine(r: MyListingRow) -> rx.Component:
