@@ -376,6 +376,29 @@ class CapRow:
     upgrade: str
 
 
+def _cap_row(w: caps.CapWarning) -> CapRow:
+    """A cap warning with the cheapest bigger tier on offer ("Unlimited for USD 199.00")."""
+    up = w.upgrades[0] if w.upgrades else None
+    return CapRow(title=w.line.listing_title, message=w.message,
+                  upgrade_url=f"{routes.MARKET_LISTING}?id={w.line.listing_id}",
+                  upgrade=f"{up.name or _kind(up.kind)} for {_money(up.price_minor, up.currency)}" if up else "")
+
+
+class CapState(AuthState):
+    """Cap warnings on the home page: licenses whose song passed its stream cap, with the upgrade."""
+
+    cap_warnings: list[CapRow] = []
+
+    @rx.event
+    async def load_caps(self):  # type: ignore[no-untyped-def]
+        try:
+            warn = await self._call(caps.cap_warnings)
+        except DomainError:
+            return None  # the home page works without them
+        self._set(cap_warnings=[_cap_row(w) for w in warn])
+        return None
+
+
 class CartState(AuthState):
     """The buyer's cart (lines per seller), checkout, past orders and cap warnings."""
 
@@ -397,11 +420,7 @@ class CartState(AuthState):
                   total=view.total.format() if view.total else "",
                   orders=[OrderRow(id=str(o.id), date=_day(o.created_at), total=_money(o.total_minor, o.currency),
                                    status=o.status, url=f"{routes.MARKET_ORDER}?id={o.id}") for o in past],
-                  warnings=[CapRow(title=w.line.listing_title, message=w.message,
-                                   upgrade_url=f"{routes.MARKET_LISTING}?id={w.line.listing_id}",
-                                   upgrade=(f"{w.upgrades[0].name or w.upgrades[0].kind.title()} for "
-                                            f"{_money(w.upgrades[0].price_minor, w.upgrades[0].currency)}")
-                                   if w.upgrades else "") for w in warn])
+                  warnings=[_cap_row(w) for w in warn])
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
@@ -455,6 +474,10 @@ class LineRow:
     license_pdf: str
     verify_url: str
     downloads: list[DownloadRow]
+    cap_message: str = ""  # the song built on it passed the license's cap …
+    cap_upgrade: str = ""  # … and the bigger tier on offer
+    cap_upgrade_url: str = ""
+    song_id: str = ""  # the release track this license is used in ("" = none yet)
 
 
 class OrderState(AuthState):
@@ -467,6 +490,7 @@ class OrderState(AuthState):
     date: str = ""
     lines: list[LineRow] = []
     busy: bool = False
+    songs: list[list[str]] = []  # [release track id, "Song — Release"] of your releases
 
     async def _reload(self) -> None:
         oid = _uuid(self.order_id)
@@ -474,6 +498,7 @@ class OrderState(AuthState):
             self._set(found=False)
             return
         view = await self._call(orders.get_order, order_id=oid)
+        capped = await self._call(caps.order_caps, order_id=oid)
         rows = []
         for lv in view.lines:
             links: dict[str, str] = {}
@@ -496,10 +521,24 @@ class OrderState(AuthState):
                 license_pdf=pdf, verify_url=f"{routes.MARKET_VERIFY}?hash={lic.sha256}" if lic else "",
                 downloads=[DownloadRow(grant_id=str(g.id), deliverable=WORDS(g.deliverable),
                                        state=("Revoked" if g.revoked_at else ""), url=links.get(str(g.id), ""))
-                           for g in lv.grants if g.deliverable != Deliverable.LICENSE_PDF]))
+                           for g in lv.grants if g.deliverable != Deliverable.LICENSE_PDF],
+                song_id=str(capped.linked.get(lv.line.id) or "")))
+            if (w := capped.warnings.get(lv.line.id)) is not None:
+                cap = _cap_row(w)
+                rows[-1].cap_message, rows[-1].cap_upgrade, rows[-1].cap_upgrade_url = \
+                    cap.message, cap.upgrade, cap.upgrade_url
         o = view.order
         self._set(found=True, status=o.status, total=_money(o.total_minor, o.currency), date=_day(o.created_at),
-                  lines=rows)
+                  lines=rows, songs=[[str(c.release_track_id), c.label] for c in capped.songs])
+
+    @rx.event
+    async def link_song(self, line_id: str, track_id: str):  # type: ignore[no-untyped-def]
+        """Say which of your released songs uses this license ("" unlinks it), so its streams are counted."""
+        if _uuid(line_id) is None or (track_id and _uuid(track_id) is None):
+            return rx.toast.error("Choose one of your songs from the list.")
+        return await _act(self, caps.link_release_track, "Linked: this song's streams are now checked against "
+                          "the license." if track_id else "Unlinked.", order_line_id=uuid.UUID(line_id),
+                          release_track_id=_uuid(track_id) if track_id else None)
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]

@@ -125,3 +125,10 @@ def test_stream_cap_warning_offers_the_upgrade(session: Session, payable_seller:
     assert (warning.streams, warning.cap) == (1050, 1000)
     assert "1,050 tracked streams" in warning.message and "allows 1,000" in warning.message
     assert [t.kind for t in warning.upgrades] == ["wav_lease", "exclusive"]
+    # the order page's view: the buyer's songs to pick from, the link and the warning on that line
+    view = caps.order_caps(session=session, actor=actor_for(artist), order_id=line.order_id)
+    assert [c.release_track_id for c in view.songs] == [t.id for t in tracks]
+    assert view.linked == {line.id: tracks[0].id} and view.warnings[line.id].streams == 1050
+    with pytest.raises(DomainError):
+        caps.order_caps(session=session, actor=actor_for(stranger), order_id=line.order_id)
+    assert caps.song_choices(session=session, actor=actor_for(stranger)) == []
