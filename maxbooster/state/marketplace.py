@@ -614,7 +614,8 @@ class SaleRow:
     earned: str
     status: str
     refunded: str = ""  # "USD 10.00" once part of it was refunded
-    remaining: str = ""  # what can still be refunded, as typed ("39.99")
+    remaining: str = ""  # what can still be refunded, as typed ("39.99") …
+    left: str = ""  # … and as shown ("USD 39.99")
 
 
 def _refund_minor(raw: str, currency: str, remaining_minor: int) -> int:
@@ -686,7 +687,9 @@ class SellState(AuthState):
                                  status=s.line.status,
                                  refunded=_money(s.line.refunded_minor, s.line.currency) if s.line.refunded_minor
                                  else "", remaining=_plain(s.line.price_minor - s.line.refunded_minor,
-                                                           s.line.currency)) for s in sold],
+                                                           s.line.currency),
+                                 left=_money(s.line.price_minor - s.line.refunded_minor, s.line.currency))
+                         for s in sold],
                   mine=[MyListingRow(id=str(r.id), title=r.title, kind=r.kind.title(), status=r.status,
                                      price_from=_money(r.min_price_minor, r.currency),
                                      url=f"{routes.SELL_LISTING}?id={r.id}") for r in rows])

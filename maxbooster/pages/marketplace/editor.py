@@ -60,7 +60,7 @@ def _watermark() -> rx.Component:
                   align="center", wrap="wrap"),
         uploader(upload_url=E.voice_tag_upload_url, accept=AUDIO_ACCEPT, max_bytes=5 * 1024 * 1024, multiple=False,
                  title="Drop your voice tag here or choose a file",
-                 hint="A short audio file (WAV, MP3, FLAC…), up to 5 seconds and 5 MB",
+                 hint="A short audio file (WAV, MP3, FLAC…) of up to 5 seconds",
                  added_text="saved", reject_text="Not an audio file.", max_parallel=1,
                  on_uploaded=E.voice_tag_uploaded, on_failed=E.voice_tag_failed, data_testid="voice-tag-uploader"),
         rx.cond(E.voice_tag_error != "", rx.callout(E.voice_tag_error, icon="triangle-alert", color_scheme="red",
