@@ -5,7 +5,6 @@ onboarding and listing editor; the admin moderation queue. Every action calls on
 from __future__ import annotations
 
 import contextlib
-import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -841,7 +840,6 @@ class EditorState(AuthState):
     collab_rows: list[CollabEdit] = []  # everyone sharing the sales but you
     missing: list[str] = []
     polling: bool = False
-    voice_tag_error: str = ""
 
     async def _reload(self) -> None:
         lid = _uuid(self.listing_id)
@@ -913,16 +911,7 @@ class EditorState(AuthState):
 
     @rx.event
     async def voice_tag_uploaded(self, _reply: str):  # type: ignore[no-untyped-def]
-        self._set(voice_tag_error="")
         return await _act(self, done="Your voice tag is saved. Make the preview again to hear it.")
-
-    @rx.event
-    def voice_tag_failed(self, reply: str) -> None:
-        try:
-            message = str(json.loads(reply).get("message") or "")
-        except (TypeError, ValueError, AttributeError):
-            message = ""
-        self._set(voice_tag_error=message or "The upload failed; try again.")
 
     @rx.event
     async def make_preview(self):  # type: ignore[no-untyped-def]

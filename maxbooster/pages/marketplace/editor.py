@@ -50,7 +50,7 @@ def _details() -> rx.Component:
 
 
 def _watermark() -> rx.Component:
-    """Which sound marks the preview; upload a voice tag (progress and the server's verdict per file)."""
+    """Which sound marks the preview; upload a voice tag (progress, and a refused file's reason, on its row)."""
     return rx.vstack(
         rx.hstack(rx.text("Preview watermark: ", rx.cond(E.watermark == WatermarkKind.VOICE_TAG, "your voice tag",
                                                           "a short beep"), size="2", color=theme.MUTED,
@@ -62,9 +62,7 @@ def _watermark() -> rx.Component:
                  title="Drop your voice tag here or choose a file",
                  hint="A short audio file (WAV, MP3, FLAC…) of up to 5 seconds",
                  added_text="saved", reject_text="Not an audio file.", max_parallel=1,
-                 on_uploaded=E.voice_tag_uploaded, on_failed=E.voice_tag_failed, data_testid="voice-tag-uploader"),
-        rx.cond(E.voice_tag_error != "", rx.callout(E.voice_tag_error, icon="triangle-alert", color_scheme="red",
-                                                    size="1", width="100%", data_testid="voice-tag-error")),
+                 on_uploaded=E.voice_tag_uploaded, data_testid="voice-tag-uploader"),
         spacing="2", width="100%")
 
 
