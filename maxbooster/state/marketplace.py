@@ -1,6 +1,7 @@
 """Marketplace pages: browse and search, a listing, a storefront, the license check (public); cart, the
-sandbox's pay page, orders with licenses and downloads, cap warnings (buyers); the seller's dashboard,
-onboarding and listing editor; the admin moderation queue. Every action calls one service."""
+sandbox's pay page, orders with licenses, downloads, cap warnings and the song each license is used in
+(buyers; the warnings on the home page too); the seller's dashboard with full and partial refunds,
+onboarding and the listing editor; the admin moderation queue. Every action calls one service."""
 
 from __future__ import annotations
 
@@ -1007,26 +1008,17 @@ class EditorState(AuthState):
 
     @rx.event
     async def upload_cover(self, uploads: list[rx.UploadFile]):  # type: ignore[no-untyped-def]
-        try:
-            for up in uploads:
-                data = await up.read()
-                await self._call(files.set_cover, listing_id=uuid.UUID(self.listing_id), chunks=[data])
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return rx.toast.success("Cover saved.")
+        if not uploads:
+            return None
+        return await _act(self, files.set_cover, "Cover saved.", listing_id=uuid.UUID(self.listing_id),
+                          chunks=[await uploads[0].read()])
 
     @rx.event
     async def upload_zip(self, uploads: list[rx.UploadFile]):  # type: ignore[no-untyped-def]
-        try:
-            for up in uploads:
-                data = await up.read()
-                await self._call(files.attach_zip, listing_id=uuid.UUID(self.listing_id),
-                                 filename=up.filename or "files.zip", chunks=[data])
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return rx.toast.success("ZIP checked and attached.")
+        if not uploads:
+            return None
+        return await _act(self, files.attach_zip, "ZIP checked and attached.", listing_id=uuid.UUID(self.listing_id),
+                          filename=uploads[0].filename or "files.zip", chunks=[await uploads[0].read()])
 
 
 @dataclass
