@@ -144,3 +144,42 @@ def test_refund_form_refuses_bad_amounts_then_refunds_part(session: Session, pay
     [refund] = session.execute(select(Refund)).scalars().all()
     assert (refund.amount_minor, refund.reason) == (1050, "buyer asked")
     assert sell.sales[0].refunded == "USD 10.50" and sell.sales[0].status == "refunded"
+
+
+def test_order_page_links_a_license_to_your_song_and_shows_the_cap(session: Session, payable_seller: User) -> None:
+    from maxbooster.models.marketplace import LicenseUse
+    from maxbooster.services.royalties import statements
+    from maxbooster.state.marketplace import CapState, OrderState
+    from tests.royalties.support import GENERIC, csv_bytes, make_release
+
+    beat = ready_listing(session, payable_seller, title="Cold Waves", prices={})
+    listings.set_tiers(session=session, actor=actor_for(payable_seller), listing_id=beat.id, tiers=[
+        listings.TierInput(kind="mp3_lease", price="29.99", deliverables=["mp3"], caps={"max_streams": 1000}),
+        listings.TierInput(kind="unlimited", price="149.00", deliverables=["mp3", "wav"])])
+    listings.publish(session=session, actor=actor_for(payable_seller), listing_id=beat.id)
+    artist = make_user(session, "artist@example.com")
+    order = buy(session, artist, (beat, "mp3_lease"))
+    line = session.execute(select(OrderLine).where(col(OrderLine.order_id) == order.id)).scalar_one()
+    _, mine = make_release(session, artist)
+    _, theirs = make_release(session, make_user(session, "other@example.com"), isrcs=("USMB12600009",))
+    page = page_state(OrderState, session, artist, f"{routes.MARKET_ORDER}?id={order.id}")
+    run(page, "load")
+    assert [s[0] for s in page.songs] == [str(t.id) for t in mine] and page.lines[0].song_id == ""
+
+    # someone else's song, or not an id at all: refused, nothing linked
+    assert "not in your releases" in said(run(page, "link_song", str(line.id), str(theirs[0].id)))
+    assert "Choose one of your songs" in said(run(page, "link_song", str(line.id), "not-an-id"))
+    assert count(session, LicenseUse) == 0
+
+    assert "Linked" in said(run(page, "link_song", str(line.id), str(mine[0].id)))
+    assert page.lines[0].song_id == str(mine[0].id) and page.lines[0].cap_message == ""
+    statements.import_statement(session=session, actor=actor_for(artist), filename="nov.csv", chunks=[csv_bytes(
+        [[mine[0].isrc, "2026-11", "Spotify", "DE", "1450", "5.80", "EUR"]], GENERIC)])
+    run(page, "refresh")
+    assert "1,450 tracked streams" in page.lines[0].cap_message
+    assert page.lines[0].cap_upgrade == "Unlimited for USD 149.00"
+    home = page_state(CapState, session, artist, routes.HOME)
+    run(home, "load_caps")
+    assert [(w.title, w.upgrade) for w in home.cap_warnings] == [("Cold Waves", "Unlimited for USD 149.00")]
+    assert "Unlinked" in said(run(page, "link_song", str(line.id), ""))
+    assert count(session, LicenseUse) == 0 and page.lines[0].cap_message == ""

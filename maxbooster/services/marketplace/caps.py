@@ -57,9 +57,12 @@ def link_release_track(*, session: Session, actor: Actor, order_line_id: uuid.UU
         raise Conflict(f"This purchase is {line.status}; only a paid license can be linked to a song.")
     if release_track_id is not None:
         track = session.get(ReleaseTrack, release_track_id)
-        if track is None:
-            raise NotFound("That song is not in your releases.")
-        get_owned(session=session, model=Release, obj_id=track.release_id, actor=actor)
+        try:
+            if track is None:
+                raise NotFound()
+            get_owned(session=session, model=Release, obj_id=track.release_id, actor=actor)
+        except NotFound:
+            raise NotFound("That song is not in your releases; pick one of yours from the list.") from None
     session.execute(delete(LicenseUse).where(col(LicenseUse.order_line_id) == line.id))
     if release_track_id is not None:
         session.add(LicenseUse(order_line_id=line.id, release_track_id=release_track_id))
