@@ -96,3 +96,14 @@ def tier_card(tier: TierRow, action: rx.Component) -> rx.Component:
         spacing="2", padding="14px", background=theme.PANEL_RAISED, border=f"1px solid {theme.BORDER}",
         border_radius="8px", width="100%", data_testid="tier-card",
     )
+
+
+def cap_warning(title: str | rx.Var[str], message: rx.Var[str], upgrade: rx.Var[str],
+                upgrade_url: rx.Var[str]) -> rx.Component:
+    """A license whose song passed its cap: what happened and the bigger license on offer (cart, orders, home)."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("gauge", size=16)),
+        rx.vstack(rx.text(title, weight="bold", size="2"), rx.text(message, size="2"),
+                  rx.cond(upgrade != "", link_button(rx.text("Upgrade: ", upgrade), upgrade_url, size="1")),
+                  spacing="1"),
+        color_scheme="amber", width="100%", data_testid="cap-warning")

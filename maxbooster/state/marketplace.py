@@ -1,19 +1,20 @@
 """Marketplace pages: browse and search, a listing, a storefront, the license check (public); cart, the
-sandbox's pay page, orders with licenses and downloads, cap warnings (buyers); the seller's dashboard,
-onboarding and listing editor; the admin moderation queue. Every action calls one service."""
+sandbox's pay page, orders with licenses, downloads, cap warnings and the song each license is used in
+(buyers; the warnings on the home page too); the seller's dashboard with full and partial refunds,
+onboarding and the listing editor; the admin moderation queue. Every action calls one service."""
 
 from __future__ import annotations
 
 import contextlib
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import reflex as rx
 
 from maxbooster import routes
-from maxbooster.models.accounts import User
 from maxbooster.models.marketplace import Deliverable as Deliverable
 from maxbooster.models.marketplace import LicenseTier, Listing
 from maxbooster.models.marketplace import ListingKind as ListingKind
@@ -28,13 +29,14 @@ from maxbooster.models.marketplace import TierKind as TierKind
 from maxbooster.models.marketplace import WatermarkKind as WatermarkKind
 from maxbooster.services import media
 from maxbooster.services.billing import sandbox
-from maxbooster.services.errors import DomainError, InvalidInput
+from maxbooster.services.errors import DomainError, InvalidInput, LoginRequired
 from maxbooster.services.library import tracks as library_tracks
 from maxbooster.services.marketplace import (
     caps,
     cart,
     checkout,
     downloads,
+    editor,
     files,
     licenses,
     listings,
@@ -46,7 +48,7 @@ from maxbooster.services.marketplace import (
     search,
     sellers,
 )
-from maxbooster.services.money import Money
+from maxbooster.services.money import BPS_WHOLE, Money
 from maxbooster.state.base import AuthState
 
 MEDIA_TTL_S = 3600
@@ -177,6 +179,18 @@ def _minor_or_none(raw: str, what: str) -> int | None:
         raise InvalidInput(f"{what} must be an amount like 25 or 19.99, not {raw!r}.") from None
 
 
+async def _act(state: Any, fn: Any = None, done: str = "", **kwargs: Any) -> Any:
+    """The body of most handlers: call one service (if any), reload the page's data, and answer with a
+    toast (`done`), or the service's refusal when it says no."""
+    try:
+        if fn is not None:
+            await state._call(fn, **kwargs)
+        await state._reload()
+    except DomainError as exc:
+        return state._error(exc)
+    return rx.toast.success(done) if done else None
+
+
 class BrowseState(AuthState):
     """Browse and search (public) and a seller's storefront."""
 
@@ -276,7 +290,7 @@ class ListingState(AuthState):
             self._set(found=False, loaded=True)
             return
         rows = await self._call(reviews.list_reviews, actor=anon, listing_id=lid)
-        avg = await self._call(lambda session, actor: reviews.rating(session=session, listing_id=lid), actor=anon)
+        avg = await self._call(reviews.rating, actor=anon, listing_id=lid)
         found = [f"{f.get('name') or f.get('path') or 'file'}: {f.get('message') or f.get('kind') or ''}".strip()
                  for f in d.findings]
         listing = d.card.listing
@@ -362,6 +376,29 @@ class CapRow:
     upgrade: str
 
 
+def _cap_row(w: caps.CapWarning) -> CapRow:
+    """A cap warning with the cheapest bigger tier on offer ("Unlimited for USD 199.00")."""
+    up = w.upgrades[0] if w.upgrades else None
+    return CapRow(title=w.line.listing_title, message=w.message,
+                  upgrade_url=f"{routes.MARKET_LISTING}?id={w.line.listing_id}",
+                  upgrade=f"{up.name or _kind(up.kind)} for {_money(up.price_minor, up.currency)}" if up else "")
+
+
+class CapState(AuthState):
+    """Cap warnings on the home page: licenses whose song passed its stream cap, with the upgrade."""
+
+    cap_warnings: list[CapRow] = []
+
+    @rx.event
+    async def load_caps(self):  # type: ignore[no-untyped-def]
+        try:
+            warn = await self._call(caps.cap_warnings)
+        except DomainError:
+            return None  # the home page works without them
+        self._set(cap_warnings=[_cap_row(w) for w in warn])
+        return None
+
+
 class CartState(AuthState):
     """The buyer's cart (lines per seller), checkout, past orders and cap warnings."""
 
@@ -376,25 +413,14 @@ class CartState(AuthState):
         view = await self._call(cart.get_cart)
         past = await self._call(orders.list_orders)
         warn = await self._call(caps.cap_warnings)
-        sellers_ids = {c.seller_id for c in view.items}
-
-        def seller_names(session: Any, actor: Any) -> dict[uuid.UUID, str]:
-            return {sid: (u.display_name or "Seller") if (u := session.get(User, sid)) else "Seller"
-                    for sid in sellers_ids}
-
-        names = await self._call(seller_names)
         self._set(lines=[CartRow(listing_id=str(c.line.listing_id), title=c.listing_title,
                                  tier=_kind(c.tier_kind), price=_money(c.line.price_minor, c.line.currency),
-                                 seller=names[c.seller_id], available=c.available)
+                                 seller=c.seller_name, available=c.available)
                          for c in sorted(view.items, key=lambda c: str(c.seller_id))],
                   total=view.total.format() if view.total else "",
                   orders=[OrderRow(id=str(o.id), date=_day(o.created_at), total=_money(o.total_minor, o.currency),
                                    status=o.status, url=f"{routes.MARKET_ORDER}?id={o.id}") for o in past],
-                  warnings=[CapRow(title=w.line.listing_title, message=w.message,
-                                   upgrade_url=f"{routes.MARKET_LISTING}?id={w.line.listing_id}",
-                                   upgrade=(f"{w.upgrades[0].name or w.upgrades[0].kind.title()} for "
-                                            f"{_money(w.upgrades[0].price_minor, w.upgrades[0].currency)}")
-                                   if w.upgrades else "") for w in warn])
+                  warnings=[_cap_row(w) for w in warn])
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
@@ -408,12 +434,7 @@ class CartState(AuthState):
 
     @rx.event
     async def remove(self, listing_id: str):  # type: ignore[no-untyped-def]
-        try:
-            await self._call(cart.remove_from_cart, listing_id=uuid.UUID(listing_id))
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return None
+        return await _act(self, cart.remove_from_cart, listing_id=uuid.UUID(listing_id))
 
     @rx.event
     async def pay(self):  # type: ignore[no-untyped-def]
@@ -453,6 +474,10 @@ class LineRow:
     license_pdf: str
     verify_url: str
     downloads: list[DownloadRow]
+    cap_message: str = ""  # the song built on it passed the license's cap …
+    cap_upgrade: str = ""  # … and the bigger tier on offer
+    cap_upgrade_url: str = ""
+    song_id: str = ""  # the release track this license is used in ("" = none yet)
 
 
 class OrderState(AuthState):
@@ -465,6 +490,7 @@ class OrderState(AuthState):
     date: str = ""
     lines: list[LineRow] = []
     busy: bool = False
+    songs: list[list[str]] = []  # [release track id, "Song — Release"] of your releases
 
     async def _reload(self) -> None:
         oid = _uuid(self.order_id)
@@ -472,6 +498,7 @@ class OrderState(AuthState):
             self._set(found=False)
             return
         view = await self._call(orders.get_order, order_id=oid)
+        capped = await self._call(caps.order_caps, order_id=oid)
         rows = []
         for lv in view.lines:
             links: dict[str, str] = {}
@@ -494,10 +521,24 @@ class OrderState(AuthState):
                 license_pdf=pdf, verify_url=f"{routes.MARKET_VERIFY}?hash={lic.sha256}" if lic else "",
                 downloads=[DownloadRow(grant_id=str(g.id), deliverable=WORDS(g.deliverable),
                                        state=("Revoked" if g.revoked_at else ""), url=links.get(str(g.id), ""))
-                           for g in lv.grants if g.deliverable != Deliverable.LICENSE_PDF]))
+                           for g in lv.grants if g.deliverable != Deliverable.LICENSE_PDF],
+                song_id=str(capped.linked.get(lv.line.id) or "")))
+            if (w := capped.warnings.get(lv.line.id)) is not None:
+                cap = _cap_row(w)
+                rows[-1].cap_message, rows[-1].cap_upgrade, rows[-1].cap_upgrade_url = \
+                    cap.message, cap.upgrade, cap.upgrade_url
         o = view.order
         self._set(found=True, status=o.status, total=_money(o.total_minor, o.currency), date=_day(o.created_at),
-                  lines=rows)
+                  lines=rows, songs=[[str(c.release_track_id), c.label] for c in capped.songs])
+
+    @rx.event
+    async def link_song(self, line_id: str, track_id: str):  # type: ignore[no-untyped-def]
+        """Say which of your released songs uses this license ("" unlinks it), so its streams are counted."""
+        if _uuid(line_id) is None or (track_id and _uuid(track_id) is None):
+            return rx.toast.error("Choose one of your songs from the list.")
+        return await _act(self, caps.link_release_track, "Linked: this song's streams are now checked against "
+                          "the license." if track_id else "Unlinked.", order_line_id=uuid.UUID(line_id),
+                          release_track_id=_uuid(track_id) if track_id else None)
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
@@ -523,11 +564,7 @@ class OrderState(AuthState):
 
     @rx.event
     async def refresh(self):  # type: ignore[no-untyped-def]
-        try:
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return None
+        return await _act(self)
 
 
 class VerifyState(AuthState):
@@ -576,6 +613,28 @@ class SaleRow:
     price: str
     earned: str
     status: str
+    refunded: str = ""  # "USD 10.00" once part of it was refunded
+    remaining: str = ""  # what can still be refunded, as typed ("39.99") …
+    left: str = ""  # … and as shown ("USD 39.99")
+
+
+def _refund_minor(raw: str, currency: str, remaining_minor: int) -> int:
+    """A refund typed as a decimal ("12.50") in minor units; refuses fractions of a cent, zero, negative
+    amounts and more than is left on the sale."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidInput("Type the amount to refund, like 10 or 12.50.")
+    try:
+        minor = Money.parse(text, currency).amount_minor
+    except InvalidInput:
+        raise InvalidInput(f"Type the amount like 10 or 12.50 (whole cents, no fractions of a cent), not "
+                           f"{text!r}.") from None
+    if minor <= 0:
+        raise InvalidInput(f"Refund more than 0, not {text}.")
+    if minor > remaining_minor:
+        raise InvalidInput(f"You can refund at most {Money(remaining_minor, currency).format()} on this sale, "
+                           f"not {text}.")
+    return minor
 
 
 @dataclass
@@ -602,6 +661,9 @@ class SellState(AuthState):
     mine: list[MyListingRow] = []
     account_id: str = ""
     busy: bool = False
+    refund_open: str = ""  # the sale whose partial refund form is open
+    refund_error: str = ""
+    _left: dict[str, tuple[int, str]] = {}  # sale → (minor units left to refund, currency)
 
     async def _reload(self) -> None:
         dash = await self._call(sellers.dashboard)
@@ -610,6 +672,7 @@ class SellState(AuthState):
         bal = dash.balance
         fmt = (lambda d: " · ".join(Money(v, c).format() for c, v in sorted(d.items())) or "USD 0.00")  # noqa: E731
         me = uuid.UUID(self._user_id) if self._user_id else None
+        self._left = {str(s.line.id): (s.line.price_minor - s.line.refunded_minor, s.line.currency) for s in sold}
         self._set(next_step=dash.next_step, can_publish=dash.can_publish, test_mode=dash.test_mode,
                   onboarded=bool(dash.account and dash.account.details_submitted),
                   account_id=dash.account.provider_account_id if dash.account else "",
@@ -621,18 +684,19 @@ class SellState(AuthState):
                                  tier=_kind(s.line.tier_kind), price=_money(s.line.price_minor, s.line.currency),
                                  earned=_money(sum(t.amount_minor - t.reversed_minor for t in s.transfers
                                                    if t.recipient_id == me), s.line.currency),
-                                 status=s.line.status) for s in sold],
+                                 status=s.line.status,
+                                 refunded=_money(s.line.refunded_minor, s.line.currency) if s.line.refunded_minor
+                                 else "", remaining=_plain(s.line.price_minor - s.line.refunded_minor,
+                                                           s.line.currency),
+                                 left=_money(s.line.price_minor - s.line.refunded_minor, s.line.currency))
+                         for s in sold],
                   mine=[MyListingRow(id=str(r.id), title=r.title, kind=r.kind.title(), status=r.status,
                                      price_from=_money(r.min_price_minor, r.currency),
                                      url=f"{routes.SELL_LISTING}?id={r.id}") for r in rows])
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
-        try:
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return None
+        return await _act(self)
 
     @rx.event
     async def set_up_payouts(self):  # type: ignore[no-untyped-def]
@@ -664,13 +728,32 @@ class SellState(AuthState):
         return rx.redirect(f"{routes.SELL_LISTING}?id={row.id}")
 
     @rx.event
-    async def refund(self, line_id: str):  # type: ignore[no-untyped-def]
+    def toggle_refund(self, line_id: str) -> None:
+        self._set(refund_open="" if self.refund_open == line_id else line_id, refund_error="")
+
+    @rx.event
+    async def partial_refund(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+        """Refund part of the open sale: an amount typed as a decimal, at most what is left."""
+        line_id = self.refund_open
+        left, currency = self._left.get(line_id, (0, "USD"))
+        reason = str(form.get("reason", "")).strip() or "Partly refunded by the seller"
         try:
-            await self._call(refunds.refund_line, order_line_id=uuid.UUID(line_id), reason="Refunded by the seller")
-            await self._reload()
-        except DomainError as exc:
+            minor = _refund_minor(str(form.get("amount", "")), currency, left)
+            await self._call(refunds.refund_line, order_line_id=uuid.UUID(line_id), amount=_plain(minor, currency),
+                             reason=reason)
+        except LoginRequired as exc:
             return self._error(exc)
-        return rx.toast.success("Refunded. The buyer's downloads are revoked and the license is void.")
+        except DomainError as exc:  # the form stays open with what to change
+            self._set(refund_error=exc.message)
+            return None
+        self._set(refund_open="", refund_error="")
+        return await _act(self, done=f"Refunded {Money(minor, currency).format()}. The buyer's downloads for this "
+                          "sale are revoked and its license is void.")
+
+    @rx.event
+    async def refund(self, line_id: str):  # type: ignore[no-untyped-def]
+        return await _act(self, refunds.refund_line, "Refunded. The buyer's downloads are revoked and the license "
+                          "is void.", order_line_id=uuid.UUID(line_id), reason="Refunded by the seller")
 
 
 def _day_ts(value: object) -> str:
@@ -692,6 +775,44 @@ class TierEdit:
     max_streams: str
     max_music_videos: str
     max_radio_stations: str
+
+
+@dataclass
+class CollabEdit:
+    email: str
+    share: str  # percent as typed ("30", "12.5")
+
+
+def _share_bps(raw: str) -> int:
+    """A share typed in percent ("12.5") as basis points; refuses what is not a percentage."""
+    text = (raw or "").strip().rstrip("%").strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(f"Type each share as a percentage like 25 or 12.5, not {raw!r}.") from None
+    if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise InvalidInput(f"Use at most two decimals in a share, not {raw!r}.")
+    if value <= 0:
+        raise InvalidInput(f"Each share must be more than 0 %, not {text} %. Remove the row to take someone out.")
+    return int(value * 100)
+
+
+def _split(rows: list[CollabEdit], my_email: str) -> list[listings.CollaboratorInput]:
+    """The collaborators as typed plus you with the rest; no rows means every sale is yours."""
+    people = [c for c in rows if c.email.strip() or c.share.strip()]
+    for c in people:
+        if "@" not in c.email:
+            raise InvalidInput(f"{c.email.strip() or 'An empty email'} is not an email address; type the "
+                               "collaborator's email.")
+    shares = [_share_bps(c.share) for c in people]
+    if sum(shares) >= BPS_WHOLE:
+        raise InvalidInput(f"Your collaborators' shares add up to {sum(shares) / 100:g} %, which leaves nothing for "
+                           "you. Lower them so they total less than 100 % (you keep the rest).")
+    if not people:
+        return []
+    return [*(listings.CollaboratorInput(email=c.email.strip(), share_percent=f"{bps / 100:.2f}")
+              for c, bps in zip(people, shares, strict=True)),
+            listings.CollaboratorInput(email=my_email, share_percent=f"{(BPS_WHOLE - sum(shares)) / 100:.2f}")]
 
 
 class EditorState(AuthState):
@@ -717,7 +838,7 @@ class EditorState(AuthState):
     file_names: list[str] = []
     tracks: list[list[str]] = []  # [id, title] of ready library tracks
     tier_rows: list[TierEdit] = []
-    collaborators: str = ""  # one "email, percent" a line
+    collab_rows: list[CollabEdit] = []  # everyone sharing the sales but you
     missing: list[str] = []
     polling: bool = False
 
@@ -726,23 +847,26 @@ class EditorState(AuthState):
         if lid is None:
             self._set(found=False)
             return
-        row = await self._call(listings.get_listing, listing_id=lid)
-        tiers = await self._call(lambda session, actor: listings.list_tiers(session=session, listing_id=lid))
-        fl = await self._call(lambda session, actor: files.list_files(session=session, listing_id=lid))
-        missing = await self._call(lambda session, actor: listings.missing_for_publish(session=session, listing=row))
+        view = await self._call(editor.editor_view, listing_id=lid)
+        row = view.listing
         self._set(found=True, status=row.status, kind=row.kind, title=row.title, description=row.description,
                   tags=", ".join(row.tags), genre=row.genre, bpm=str(row.bpm or ""), musical_key=row.musical_key or "",
-                  watermark=row.watermark, preview_status=row.preview_status, preview_error=row.preview_error,
-                  preview_url=_public_url(row, row.preview_key, "preview.mp3", "audio/mpeg"),
-                  peaks_url=_public_url(row, row.preview_peaks_key, "preview.dat", "application/octet-stream"),
-                  cover_url=_public_url(row, row.cover_key, "cover", "image/png"),
-                  duration_s=float(row.preview_duration_s or 0.0),
-                  file_names=[f"{f.role}: {f.original_name}" for f in fl], missing=missing,
+                  watermark=row.watermark, cover_url=_public_url(row, row.cover_key, "cover", "image/png"),
+                  file_names=[f"{f.role}: {f.original_name}" for f in view.files], missing=view.missing,
                   tier_rows=[TierEdit(kind=t.kind, name=t.name, price=_plain(t.price_minor, t.currency),
                                       deliverables=", ".join(t.deliverables),
-                                      max_copies=str(t.max_copies or ""), max_streams=str(t.max_streams or ""),
-                                      max_music_videos=str(t.max_music_videos or ""),
-                                      max_radio_stations=str(t.max_radio_stations or "")) for t in tiers])
+                                      **{f: str(getattr(t, f) or "") for f in CAP_WORDS}) for t in view.tiers],
+                  collab_rows=[CollabEdit(email=c.email, share=f"{c.share_bps / 100:g}") for c in view.collaborators
+                               if str(c.user_id) != self._user_id])
+        self._preview_of(row)
+
+    def _preview_of(self, row: Listing) -> bool:
+        """Show the listing's preview state; True while its job is still to finish."""
+        self._set(preview_status=row.preview_status, preview_error=row.preview_error,
+                  preview_url=_public_url(row, row.preview_key, "preview.mp3", "audio/mpeg"),
+                  peaks_url=_public_url(row, row.preview_peaks_key, "preview.dat", "application/octet-stream"),
+                  duration_s=float(row.preview_duration_s or 0.0))
+        return row.preview_status not in (PreviewStatus.READY, PreviewStatus.FAILED)
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
@@ -764,29 +888,31 @@ class EditorState(AuthState):
                 "tags": [t for t in str(form.get("tags", "")).split(",")], "genre": form.get("genre", "")}
             if self.kind == ListingKind.BEAT:
                 changes |= {"bpm": bpm, "musical_key": str(form.get("musical_key") or "") or None}
-            await self._call(listings.update_listing, listing_id=uuid.UUID(self.listing_id), changes=changes)
-            await self._reload()
         except DomainError as exc:
             return self._error(exc)
-        return rx.toast.success("Saved.")
+        return await _act(self, listings.update_listing, "Saved.", listing_id=uuid.UUID(self.listing_id),
+                          changes=changes)
 
     @rx.event
     async def use_track(self, track_id: str):  # type: ignore[no-untyped-def]
-        try:
-            await self._call(files.attach_track, listing_id=uuid.UUID(self.listing_id), track_id=uuid.UUID(track_id))
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return rx.toast.success("The track is the beat's audio now. Make a preview next.")
+        if _uuid(track_id) is None:
+            return None
+        return await _act(self, files.attach_track, "The track is the beat's audio now. Make a preview next.",
+                          listing_id=uuid.UUID(self.listing_id), track_id=uuid.UUID(track_id))
 
     @rx.event
     async def use_tone(self):  # type: ignore[no-untyped-def]
-        try:
-            await self._call(files.set_watermark, listing_id=uuid.UUID(self.listing_id), watermark="tone")
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return None
+        return await _act(self, files.set_watermark, listing_id=uuid.UUID(self.listing_id), watermark="tone")
+
+    @rx.var
+    def voice_tag_upload_url(self) -> str:
+        """Where the voice tag uploader sends the file (REST, with the session cookie)."""
+        lid = _uuid(self.listing_id)
+        return routes.V1_MARKETPLACE_SELLER_VOICE_TAG.format(listing_id=lid) if lid else ""
+
+    @rx.event
+    async def voice_tag_uploaded(self, _reply: str):  # type: ignore[no-untyped-def]
+        return await _act(self, done="Your voice tag is saved. Make the preview again to hear it.")
 
     @rx.event
     async def make_preview(self):  # type: ignore[no-untyped-def]
@@ -800,16 +926,8 @@ class EditorState(AuthState):
     @rx.event(background=True)
     async def poll_preview(self):  # type: ignore[no-untyped-def]
         lid = uuid.UUID(self.listing_id)
-
-        def apply(row: Listing) -> bool:
-            self._set(preview_status=row.preview_status, preview_error=row.preview_error,
-                      preview_url=_public_url(row, row.preview_key, "preview.mp3", "audio/mpeg"),
-                      peaks_url=_public_url(row, row.preview_peaks_key, "preview.dat", "application/octet-stream"),
-                      duration_s=float(row.preview_duration_s or 0.0))
-            return row.preview_status not in (PreviewStatus.READY, PreviewStatus.FAILED)
-
         await self._poll_loop(flag="polling", interval_s=1.0, fetch=listings.get_listing,
-                              params=lambda: {"listing_id": lid}, apply=apply)
+                              params=lambda: {"listing_id": lid}, apply=self._preview_of)
         async with self:
             with contextlib.suppress(DomainError):
                 await self._reload()
@@ -839,68 +957,68 @@ class EditorState(AuthState):
                 deliverables=[d.strip().lower() for d in t.deliverables.split(",") if d.strip()],
                 caps={f: _int_or_none(getattr(t, f), CAP_WORDS[f].capitalize()) for f in CAP_WORDS})
                 for t in self.tier_rows]
-            await self._call(listings.set_tiers, listing_id=uuid.UUID(self.listing_id), tiers=specs)
-            await self._reload()
         except DomainError as exc:
             return self._error(exc)
-        return rx.toast.success("License tiers saved.")
+        return await _act(self, listings.set_tiers, "License tiers saved.", listing_id=uuid.UUID(self.listing_id),
+                          tiers=specs)
 
     @rx.event
-    async def save_collaborators(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
-        people = []
-        for raw in str(form.get("collaborators", "")).splitlines():
-            if not raw.strip():
-                continue
-            email, _, share = raw.partition(",")
-            people.append(listings.CollaboratorInput(email=email.strip(), share_percent=share.strip() or "0"))
+    def add_collaborator(self) -> None:
+        self.collab_rows = [*self.collab_rows, CollabEdit("", "")]
+
+    @rx.event
+    def remove_collaborator(self, index: int) -> None:
+        self.collab_rows = [c for i, c in enumerate(self.collab_rows) if i != index]
+
+    @rx.event
+    def edit_collaborator(self, index: int, field: str, value: str) -> None:
+        rows = list(self.collab_rows)
+        if 0 <= index < len(rows) and field in CollabEdit.__dataclass_fields__:
+            setattr(rows[index], field, value[:320])
+            self.collab_rows = rows
+
+    @rx.var
+    def you_keep(self) -> str:
+        """Your share as the rows stand ("70 %"), or "" while a share is not a number yet."""
         try:
-            await self._call(listings.set_collaborators, listing_id=uuid.UUID(self.listing_id), collaborators=people)
-        except DomainError as exc:
+            return f"{(BPS_WHOLE - sum(_share_bps(c.share) for c in self.collab_rows)) / 100:g} %"
+        except InvalidInput:
+            return ""
+
+    @rx.event
+    async def save_collaborators(self):  # type: ignore[no-untyped-def]
+        try:
+            people = _split(self.collab_rows, self.email)
+        except InvalidInput as exc:
             return self._error(exc)
-        self.collaborators = str(form.get("collaborators", ""))
-        return rx.toast.success("Collaborators saved.")
+        return await _act(self, listings.set_collaborators, "Collaborators saved." if people else
+                          "No collaborators: every sale is yours.", listing_id=uuid.UUID(self.listing_id),
+                          collaborators=people)
 
     @rx.event
     async def publish(self):  # type: ignore[no-untyped-def]
-        try:
-            await self._call(listings.publish, listing_id=uuid.UUID(self.listing_id))
-        except DomainError as exc:
-            await self._reload()
-            return self._error(exc)
-        await self._reload()
-        return rx.toast.success("Published: buyers can find it now.")
+        answer = await _act(self, listings.publish, "Published: buyers can find it now.",
+                            listing_id=uuid.UUID(self.listing_id))
+        await _act(self)  # the checklist shows what is missing after a refusal too
+        return answer
 
     @rx.event
     async def unpublish(self):  # type: ignore[no-untyped-def]
-        try:
-            await self._call(listings.unpublish, listing_id=uuid.UUID(self.listing_id))
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return None
+        return await _act(self, listings.unpublish, listing_id=uuid.UUID(self.listing_id))
 
     @rx.event
     async def upload_cover(self, uploads: list[rx.UploadFile]):  # type: ignore[no-untyped-def]
-        try:
-            for up in uploads:
-                data = await up.read()
-                await self._call(files.set_cover, listing_id=uuid.UUID(self.listing_id), chunks=[data])
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return rx.toast.success("Cover saved.")
+        if not uploads:
+            return None
+        return await _act(self, files.set_cover, "Cover saved.", listing_id=uuid.UUID(self.listing_id),
+                          chunks=[await uploads[0].read()])
 
     @rx.event
     async def upload_zip(self, uploads: list[rx.UploadFile]):  # type: ignore[no-untyped-def]
-        try:
-            for up in uploads:
-                data = await up.read()
-                await self._call(files.attach_zip, listing_id=uuid.UUID(self.listing_id),
-                                 filename=up.filename or "files.zip", chunks=[data])
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return rx.toast.success("ZIP checked and attached.")
+        if not uploads:
+            return None
+        return await _act(self, files.attach_zip, "ZIP checked and attached.", listing_id=uuid.UUID(self.listing_id),
+                          filename=uploads[0].filename or "files.zip", chunks=[await uploads[0].read()])
 
 
 @dataclass
@@ -920,27 +1038,16 @@ class ModerationState(AuthState):
     rows: list[ReportRow] = []
 
     async def _reload(self) -> None:
-        open_reports = await self._call(moderation.queue)
-
-        def owners(session: Any, actor: Any) -> dict[uuid.UUID, uuid.UUID]:
-            return {r.listing_id: row.owner_id for r in open_reports
-                    if r.listing_id and (row := session.get(Listing, r.listing_id)) is not None}
-
-        seller_of = await self._call(owners)
+        items = await self._call(moderation.open_reports)
         self._set(rows=[ReportRow(id=str(r.id), date=_day(r.created_at), reason=r.reason, details=r.details,
-                                  listing_id=str(r.listing_id or ""),
-                                  seller_id=str(r.seller_id or seller_of.get(r.listing_id) or ""),
+                                  listing_id=str(r.listing_id or ""), seller_id=str(i.seller_id or ""),
                                   target=(f"Listing {str(r.listing_id)[:8]}" if r.listing_id else
                                           f"Seller {str(r.seller_id)[:8]}" if r.seller_id else "Review"))
-                        for r in open_reports])
+                        for i in items if (r := i.report)])
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
-        try:
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return None
+        return await _act(self)
 
     @rx.event
     async def act(self, report_id: str, action: str):  # type: ignore[no-untyped-def]
@@ -952,9 +1059,4 @@ class ModerationState(AuthState):
             kw["listing_id"] = uuid.UUID(row.listing_id)
         if action in (ModerationActionKind.BAN_SELLER, ModerationActionKind.UNBAN_SELLER) and row.seller_id:
             kw["seller_id"] = uuid.UUID(row.seller_id)
-        try:
-            await self._call(moderation.act, action=action, reason=f"Report {report_id[:8]}", **kw)
-            await self._reload()
-        except DomainError as exc:
-            return self._error(exc)
-        return rx.toast.success("Done.")
+        return await _act(self, moderation.act, "Done.", action=action, reason=f"Report {report_id[:8]}", **kw)

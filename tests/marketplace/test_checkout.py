@@ -90,6 +90,7 @@ def test_cart_refuses_a_second_currency(session: Session, payable_seller: User) 
     assert "USD" in err.value.message and "EUR" in err.value.message
     view = cart.get_cart(session=session, actor=actor)
     assert [i.listing_title for i in view.items] == ["Dollar Beat"] and view.currency == "USD"
+    assert [i.seller_name for i in view.items] == [payable_seller.display_name or "Seller"]
 
 
 def test_checkout_of_a_listing_unpublished_meanwhile_is_refused(session: Session, payable_seller: User) -> None:

@@ -119,6 +119,12 @@ def test_collaborator_splits_must_add_up_to_100(session: Session, payable_seller
         with pytest.raises(InvalidInput, match=message):
             listings.set_collaborators(session=session, actor=actor, listing_id=listing.id, collaborators=bad)
         assert _stored(session, listing.id) == before
+    # the editor reads them back (yours only), largest share first
+    assert [(r.email, r.share_bps) for r in listings.list_collaborators(
+        session=session, actor=actor, listing_id=listing.id)] == [(me, 6667), ("co@example.com", 3333)]
+    with pytest.raises(NotFound):
+        listings.list_collaborators(session=session, actor=actor_for(make_user(session, "nosy@example.com")),
+                                    listing_id=listing.id)
 
 
 def test_publish_names_everything_missing(session: Session, payable_seller: User) -> None:

@@ -15,7 +15,7 @@ from audio.io import read_audio
 from maxbooster.models.accounts import User
 from maxbooster.models.marketplace import Listing, PreviewStatus
 from maxbooster.services.broker import InProcessBroker
-from maxbooster.services.errors import Conflict
+from maxbooster.services.errors import Conflict, InvalidInput
 from maxbooster.services.marketplace import files, listings, previews
 from maxbooster.services.marketplace.listings import TierInput
 from maxbooster.services.storage import get_storage
@@ -112,3 +112,23 @@ def test_no_audio_no_preview_and_publish_waits_for_it(session: Session, payable_
     assert jobs_held.wait_idle(120)
     published = listings.publish(session=session, actor=actor, listing_id=listing.id)
     assert published.status == "published" and published.preview_duration_s == pytest.approx(8.0, abs=0.1)
+
+
+def test_a_bad_voice_tag_is_refused_and_changes_nothing(session: Session, payable_seller: User) -> None:
+    listing = _listing_with_audio(session, payable_seller)
+    actor = actor_for(payable_seller)
+    long_tag = io.BytesIO()
+    sf.write(long_tag, np.zeros(int(6.0 * RATE), dtype=np.float32) + 0.1, RATE, format="WAV", subtype="PCM_16")
+    cases = [(b"this is a text file, not audio" * 10, "notes.wav", "This file cannot be used"),
+             (long_tag.getvalue(), "long.wav", "keep it to 5 s or less"),
+             (b"\0" * (files.TAG_MAX_BYTES + 1), "huge.wav", "MB")]
+    for data, name, message in cases:
+        with pytest.raises(InvalidInput, match=message):
+            files.set_watermark(session=session, actor=actor, listing_id=listing.id, watermark="voice_tag",
+                                tag_chunks=[data], tag_name=name)
+    session.expire_all()
+    row = session.get(Listing, listing.id)
+    assert row is not None and row.watermark == "tone" and row.voice_tag_key is None
+    root = getattr(get_storage(), "root", None)
+    if root is not None:  # the refused files were not kept
+        assert list(root.rglob("voice-tag-*")) == []

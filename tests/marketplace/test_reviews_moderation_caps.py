@@ -59,6 +59,11 @@ def test_reports_queue_hide_restore_and_ban(session: Session, payable_seller: Us
     with pytest.raises(PermissionDenied):
         moderation.act(session=session, actor=actor_for(user), action="hide", listing_id=beat.id)
     assert [r.id for r in moderation.queue(session=session, actor=actor_for(admin))] == [rep.id]
+    # the admin page's view: each report with the seller it concerns (the listing's owner here)
+    assert [(i.report.id, i.seller_id) for i in moderation.open_reports(session=session, actor=actor_for(admin))] \
+        == [(rep.id, payable_seller.id)]
+    with pytest.raises(DomainError):
+        moderation.open_reports(session=session, actor=actor_for(user))
 
     moderation.act(session=session, actor=actor_for(admin), action="hide", listing_id=beat.id, reason="claim",
                    report_id=rep.id)
@@ -120,3 +125,10 @@ def test_stream_cap_warning_offers_the_upgrade(session: Session, payable_seller:
     assert (warning.streams, warning.cap) == (1050, 1000)
     assert "1,050 tracked streams" in warning.message and "allows 1,000" in warning.message
     assert [t.kind for t in warning.upgrades] == ["wav_lease", "exclusive"]
+    # the order page's view: the buyer's songs to pick from, the link and the warning on that line
+    view = caps.order_caps(session=session, actor=actor_for(artist), order_id=line.order_id)
+    assert [c.release_track_id for c in view.songs] == [t.id for t in tracks]
+    assert view.linked == {line.id: tracks[0].id} and view.warnings[line.id].streams == 1050
+    with pytest.raises(DomainError):
+        caps.order_caps(session=session, actor=actor_for(stranger), order_id=line.order_id)
+    assert caps.song_choices(session=session, actor=actor_for(stranger)) == []

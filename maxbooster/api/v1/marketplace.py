@@ -345,12 +345,12 @@ async def upload_cover(listing_id: uuid.UUID, request: Request, actor: CallerAct
 @router.post(routes.V1_MARKETPLACE_SELLER_VOICE_TAG, response_model=ListingOut, responses=ERRORS)
 async def upload_voice_tag(listing_id: uuid.UUID, request: Request, actor: CallerActor) -> ListingOut:
     """Upload your voice tag (multipart field `file`); previews are then marked with it."""
-    _, chunks = await read_file_part(request)
+    name, chunks = await read_file_part(request)
 
     def run() -> ListingOut:
         with session_scope() as db:
             return _own(db, files.set_watermark(session=db, actor=actor, listing_id=listing_id, watermark="voice_tag",
-                                                tag_chunks=blocking(chunks)))
+                                                tag_chunks=blocking(chunks), tag_name=name))
 
     return await run_in_threadpool(run)
 

@@ -9,7 +9,7 @@ from maxbooster import routes
 from maxbooster.components import theme
 from maxbooster.components.billing import test_mode_badge
 from maxbooster.components.layout import app_page, link_button, panel, public_page
-from maxbooster.components.marketplace import market_frame
+from maxbooster.components.marketplace import cap_warning, market_frame
 from maxbooster.state.marketplace import CapRow, CartRow, DownloadRow, LineRow, OrderLineStatus, OrderRow, OrderStatus
 from maxbooster.state.marketplace import CartState as C
 from maxbooster.state.marketplace import OrderState as O
@@ -38,10 +38,7 @@ def _order_row(o: OrderRow) -> rx.Component:
 
 
 def _cap(w: CapRow) -> rx.Component:
-    return rx.callout(rx.vstack(rx.text(w.title, weight="bold"), rx.text(w.message, size="2"),
-                                rx.cond(w.upgrade != "", link_button(rx.text("Upgrade: ", w.upgrade), w.upgrade_url,
-                                                                     size="1")), spacing="1"),
-                      icon="gauge", color_scheme="amber", width="100%", data_testid="cap-warning")
+    return cap_warning(w.title, w.message, w.upgrade, w.upgrade_url)
 
 
 @app_page(routes.MARKET_CART, "Cart", on_load=C.load)
@@ -120,7 +117,27 @@ def _line(line: LineRow) -> rx.Component:
                     spacing="4", align="center", wrap="wrap"),
             spacing="2", width="100%")),
         rx.flex(rx.foreach(line.downloads, _download), spacing="2", wrap="wrap"),
+        rx.cond(line.cap_message != "", cap_warning("Your song passed this license's limit", line.cap_message,
+                                                    line.cap_upgrade, line.cap_upgrade_url)),
+        rx.cond((line.status == OrderLineStatus.PAID) & (line.license_hash != ""), _song_link(line)),
         spacing="3", width="100%"), width="100%", data_testid="order-line")
+
+
+def _song_link(line: LineRow) -> rx.Component:
+    """Which of your released songs uses this license, so its streams are checked against the cap."""
+    return rx.vstack(
+        rx.el.label(rx.text("Used in your song", size="2", weight="medium"), html_for="song-" + line.id),
+        rx.cond(O.songs.length() > 0, rx.el.select(
+            rx.el.option("Not used in a release yet", value=""),
+            rx.foreach(O.songs, lambda s: rx.el.option(s[1], value=s[0])),
+            id="song-" + line.id, value=line.song_id, on_change=lambda v: O.link_song(line.id, v),
+            data_testid="song-link",
+            style={"width": "100%", "maxWidth": "480px", "padding": "6px", "background": theme.PANEL_RAISED,
+                   "color": theme.TEXT, "border": f"1px solid {theme.BORDER}", "borderRadius": "6px"}),
+            rx.text("Add the song to a release first (Releases); then pick it here.", size="2", color=theme.MUTED)),
+        rx.text("Its streams from your imported statements are counted against this license's limit; you are "
+                "warned here and on your home page when it passes.", size="1", color=theme.MUTED),
+        spacing="1", width="100%", padding_top="8px", border_top=f"1px solid {theme.BORDER}")
 
 
 @app_page(routes.MARKET_ORDER, "Order", on_load=O.load)

@@ -57,9 +57,12 @@ def link_release_track(*, session: Session, actor: Actor, order_line_id: uuid.UU
         raise Conflict(f"This purchase is {line.status}; only a paid license can be linked to a song.")
     if release_track_id is not None:
         track = session.get(ReleaseTrack, release_track_id)
-        if track is None:
-            raise NotFound("That song is not in your releases.")
-        get_owned(session=session, model=Release, obj_id=track.release_id, actor=actor)
+        try:
+            if track is None:
+                raise NotFound()
+            get_owned(session=session, model=Release, obj_id=track.release_id, actor=actor)
+        except NotFound:
+            raise NotFound("That song is not in your releases; pick one of yours from the list.") from None
     session.execute(delete(LicenseUse).where(col(LicenseUse.order_line_id) == line.id))
     if release_track_id is not None:
         session.add(LicenseUse(order_line_id=line.id, release_track_id=release_track_id))
@@ -103,3 +106,41 @@ def cap_warnings(*, session: Session, actor: Actor) -> list[CapWarning]:
             message=f"Your song on “{line.listing_title}” has {streams:,} tracked streams; your "
                     f"{line.tier_kind.replace('_', ' ')} allows {int(cap):,}. {offer}"))
     return warnings
+
+
+@dataclass(frozen=True)
+class SongChoice:
+    release_track_id: uuid.UUID
+    label: str  # "Night Drive — Summer EP"
+
+
+@dataclass(frozen=True)
+class OrderCaps:
+    """What an order page shows about caps: the buyer's released songs to link a license to, which song
+    each line is linked to, and each line's warning when its song passed the cap."""
+
+    songs: list[SongChoice]
+    linked: dict[uuid.UUID, uuid.UUID]  # order line → release track
+    warnings: dict[uuid.UUID, CapWarning]  # order line → warning
+
+
+def song_choices(*, session: Session, actor: Actor) -> list[SongChoice]:
+    """The acting user's release tracks, newest release first, in track order."""
+    owner_id = actor.require_user()
+    rows = session.execute(select(col(ReleaseTrack.id), col(ReleaseTrack.title), col(Release.title))
+                           .join(Release, col(Release.id) == col(ReleaseTrack.release_id))
+                           .where(col(Release.owner_id) == owner_id)
+                           .order_by(col(Release.created_at).desc(), col(ReleaseTrack.position)).limit(500)).all()
+    return [SongChoice(release_track_id=tid, label=f"{title} — {release}" if title != release else title)
+            for tid, title, release in rows]
+
+
+def order_caps(*, session: Session, actor: Actor, order_id: uuid.UUID) -> OrderCaps:
+    """The cap side of one of your orders (someone else's reads as not found)."""
+    order = get_owned(session=session, model=Order, obj_id=order_id, actor=actor)
+    line_ids = list(session.execute(select(col(OrderLine.id)).where(col(OrderLine.order_id) == order.id)).scalars())
+    linked = dict(session.execute(select(col(LicenseUse.order_line_id), col(LicenseUse.release_track_id))
+                                  .where(col(LicenseUse.order_line_id).in_(line_ids))).tuples().all()) \
+        if line_ids else {}
+    warnings = {w.line.id: w for w in cap_warnings(session=session, actor=actor) if w.line.order_id == order.id}
+    return OrderCaps(songs=song_choices(session=session, actor=actor), linked=linked, warnings=warnings)

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from maxbooster.models.accounts import User
 from maxbooster.models.base import utcnow
 from maxbooster.models.marketplace import Cart, CartLine, LicenseTier, Listing, ListingStatus
 from maxbooster.services.actor import Actor
@@ -37,6 +38,7 @@ class CartItem:
     tier_kind: str
     seller_id: uuid.UUID
     available: bool  # still published at the same price
+    seller_name: str = "Seller"
 
 
 @dataclass(frozen=True)
@@ -123,13 +125,15 @@ def get_cart(*, session: Session, actor: Actor) -> CartView:
     if cart is None:
         return CartView(items=[], currency=None, total=None)
     rows = session.execute(
-        select(CartLine, Listing, LicenseTier)
+        select(CartLine, Listing, LicenseTier, col(User.display_name))
         .join(Listing, col(Listing.id) == col(CartLine.listing_id))
         .join(LicenseTier, col(LicenseTier.id) == col(CartLine.tier_id))
+        .join(User, col(User.id) == col(Listing.owner_id))
         .where(col(CartLine.cart_id) == cart.id).order_by(col(CartLine.created_at))).all()
     items = [CartItem(line=line, listing_title=listing.title, tier_kind=tier.kind, seller_id=listing.owner_id,
-                      available=listing.status == ListingStatus.PUBLISHED and tier.price_minor == line.price_minor)
-             for line, listing, tier in rows]
+                      available=listing.status == ListingStatus.PUBLISHED and tier.price_minor == line.price_minor,
+                      seller_name=name or "Seller")
+             for line, listing, tier, name in rows]
     if not items:
         return CartView(items=[], currency=None, total=None)
     currency = items[0].line.currency

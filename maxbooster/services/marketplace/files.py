@@ -26,6 +26,7 @@ from maxbooster.services import audit
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import Conflict, InvalidInput
+from maxbooster.services.library import engine
 from maxbooster.services.marketplace import zipcheck
 from maxbooster.services.marketplace.listings import _editable, get_listing
 from maxbooster.services.storage import clean_filename, get_storage
@@ -34,6 +35,7 @@ from maxbooster.settings import get_settings
 COVER_MAX_BYTES = 10 * 1024 * 1024
 COVER_MIN_PX = 300
 TAG_MAX_BYTES = 5 * 1024 * 1024
+TAG_MAX_SECONDS = 5.0
 COVER_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 
 
@@ -165,10 +167,20 @@ def set_cover(*, session: Session, actor: Actor, listing_id: uuid.UUID, chunks: 
     return listing
 
 
+def _check_tag(key: str, name: str) -> None:
+    """The stored voice tag must be audio the engine reads (by content, not by name) and short."""
+    with get_storage().local_path(key) as path:
+        info = engine.inspect_upload(path, name)
+    if info.duration_s > TAG_MAX_SECONDS:
+        raise InvalidInput(f"Your voice tag is {info.duration_s:.1f} s long; keep it to {TAG_MAX_SECONDS:g} s or "
+                           "less (it plays every 10 s of the preview).")
+
+
 def set_watermark(*, session: Session, actor: Actor, listing_id: uuid.UUID, watermark: str,
-                  tag_chunks: Iterable[bytes] | None = None) -> Listing:
-    """How previews are marked: a generated tone, or your voice tag (an audio file up to 5 MB, checked when
-    the preview is made). A new choice means the preview is made again."""
+                  tag_chunks: Iterable[bytes] | None = None, tag_name: str = "") -> Listing:
+    """How previews are marked: a generated tone, or your voice tag (an audio file up to 5 MB and
+    `TAG_MAX_SECONDS` long, checked by content before it is kept). A new choice means the preview is made
+    again; a refused file changes nothing."""
     listing = get_listing(session=session, actor=actor, listing_id=listing_id)
     _editable(listing)
     if watermark not in {w.value for w in WatermarkKind}:
@@ -179,6 +191,11 @@ def set_watermark(*, session: Session, actor: Actor, listing_id: uuid.UUID, wate
             raise InvalidInput("Upload your voice tag (a short audio file) to use it as the watermark.")
         new_key = _prefix(listing) + f"voice-tag-{secrets.token_hex(8)}"
         store.write(new_key, tag_chunks, max_bytes=TAG_MAX_BYTES)
+        try:
+            _check_tag(new_key, tag_name or "voice tag")
+        except InvalidInput:
+            store.delete(new_key)
+            raise
     listing.watermark, listing.voice_tag_key = watermark, new_key
     _forget_preview(listing)
     listing.updated_at = utcnow()

@@ -309,8 +309,14 @@ def set_collaborators(*, session: Session, actor: Actor, listing_id: uuid.UUID,
     audit.record(session, actor, "marketplace.collaborators_set", target=f"listing:{listing.id}",
                  details={"shares": [[r.email, r.share_bps] for r in rows]})
     session.commit()
+    return list_collaborators(session=session, actor=actor, listing_id=listing.id)
+
+
+def list_collaborators(*, session: Session, actor: Actor, listing_id: uuid.UUID) -> list[Collaborator]:
+    """Who shares your listing's sales (you included when there is a split), largest share first."""
+    listing = get_listing(session=session, actor=actor, listing_id=listing_id)
     return list(session.execute(select(Collaborator).where(col(Collaborator.listing_id) == listing.id)
-                                .order_by(col(Collaborator.share_bps).desc())).scalars())
+                                .order_by(col(Collaborator.share_bps).desc(), col(Collaborator.email))).scalars())
 
 
 def missing_for_publish(*, session: Session, listing: Listing) -> list[str]:

@@ -5,6 +5,7 @@ Every action is a ModerationAction row and an audit entry."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -57,6 +58,22 @@ def queue(*, session: Session, actor: Actor, limit: int = 100) -> list[Report]:
     require_admin(session=session, actor=actor, action="marketplace.moderation")
     return list(session.execute(select(Report).where(col(Report.status) == ReportStatus.OPEN)
                                 .order_by(col(Report.created_at)).limit(min(max(limit, 1), 500))).scalars())
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    report: Report
+    seller_id: uuid.UUID | None  # the reported seller, or the owner of the reported listing
+
+
+def open_reports(*, session: Session, actor: Actor, limit: int = 100) -> list[QueueItem]:
+    """The queue for the admin page: each open report with the seller it concerns (admins only)."""
+    reports = queue(session=session, actor=actor, limit=limit)
+    listing_ids = {r.listing_id for r in reports if r.listing_id is not None}
+    owners = dict(session.execute(select(col(Listing.id), col(Listing.owner_id))
+                                  .where(col(Listing.id).in_(listing_ids))).tuples().all()) if listing_ids else {}
+    return [QueueItem(report=r, seller_id=r.seller_id or (owners.get(r.listing_id) if r.listing_id else None))
+            for r in reports]
 
 
 def act(*, session: Session, actor: Actor, action: str, reason: str = "", listing_id: uuid.UUID | None = None,

@@ -65,7 +65,8 @@ def list_reviews(*, session: Session, actor: Actor, listing_id: uuid.UUID, limit
                                 .order_by(col(Review.updated_at).desc()).limit(min(max(limit, 1), 200))).scalars())
 
 
-def rating(*, session: Session, listing_id: uuid.UUID) -> Rating:
+def rating(*, session: Session, listing_id: uuid.UUID, actor: Actor | None = None) -> Rating:
+    """A listing's average stars and count of visible reviews (public: `actor` is not needed)."""
     avg, n = session.execute(select(func.avg(col(Review.rating)), func.count()).where(
         col(Review.listing_id) == listing_id, col(Review.hidden_at).is_(None))).one()
     return Rating(average=round(float(avg), 2) if avg is not None else None, count=int(n))
