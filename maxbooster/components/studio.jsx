@@ -116,7 +116,7 @@ const CSS = `
 .mbst-clip{display:flex;flex-wrap:wrap;gap:14px;padding:12px;background:var(--st-bg);border-top:1px solid var(--st-border);min-height:90px;align-items:end}
 .mbst-clip label{display:flex;flex-direction:column;gap:4px;font-size:11px;color:var(--st-muted)}
 .mbst-clip input[type=number]{width:92px;height:28px;border-radius:6px;border:1px solid var(--st-border);background:var(--st-panel);color:var(--st-text);padding:0 6px;font:inherit;font-size:12px}
-.mbst-status{display:flex;gap:12px;align-items:center;padding:6px 10px;border-top:1px solid var(--st-border);font-size:12px;color:var(--st-muted);min-height:30px}
+.mbst-status{display:flex;flex-wrap:wrap;gap:6px 12px;align-items:center;padding:6px 10px;border-top:1px solid var(--st-border);font-size:12px;color:var(--st-muted);min-height:30px}
 .mbst-status .err{color:#ff8a80}
 .mbst-status .ok{color:#7fd6a5}
 .mbst-status .info{color:var(--st-text)}
@@ -127,7 +127,8 @@ const CSS = `
 .mbst-over td{padding:4px 6px;border-bottom:1px solid var(--st-border)}
 .mbst-over kbd{background:var(--st-raised);border:1px solid var(--st-border);border-radius:4px;padding:1px 6px;font-family:inherit;font-size:11px}
 .mbst :focus-visible{outline:2px solid #6ea8fe;outline-offset:2px}
-@media (max-width:900px){.mbst-lib{display:none}.mbst-zoom{width:80px}.mbst-heads{width:152px;min-width:152px}.mbst-head select,.mbst-head .up{display:none}.mbst-empty{left:170px}}
+.mbst-upnote{display:none}
+@media (max-width:900px){.mbst-upnote{display:inline}.mbst-lib{display:none}.mbst-zoom{width:80px}.mbst-heads{width:152px;min-width:152px}.mbst-head select,.mbst-head .up{display:none}.mbst-empty{left:170px}}
 `;
 
 const ICONS = {
@@ -1469,6 +1470,10 @@ export function Studio(props) {
         {status}
         <span>Version {session.version}</span>
         {armed && !recording && <button type="button" className="mbst-btn" onClick={calibrate} title="Play a few clicks and listen for them to measure your recording delay">Measure recording delay</button>}
+        {uploads.some((u) => u.state === "uploading") && ( // the library column (with the bars) is hidden on phones
+          <span className="mbst-upnote">{uploads.filter((u) => u.state === "uploading")
+            .map((u) => `Uploading ${u.name}: ${Math.round(u.progress * 100)} %`).join(" · ")}</span>
+        )}
         {missing.length > 0 && (
           <span className="err" data-testid="missing-files">
             {missing.length === 1 ? "1 clip has no audio file any more" : `${missing.length} clips have no audio file any more`} (deleted from your Library, or it could not be read).{" "}
