@@ -63,6 +63,10 @@ const CSS = `
 .mbst-lib .t{flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .mbst-lib .d{color:var(--st-muted);font-size:11px;font-variant-numeric:tabular-nums}
 .mbst-lib p{color:var(--st-muted);font-size:12px;padding:0 10px;margin:4px 0}
+.mbst-up{display:flex;flex-wrap:wrap;gap:2px 6px;padding:6px 10px;font-size:12px;border-top:1px solid var(--st-border)}
+.mbst-up .t{flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.mbst-up .d{color:var(--st-muted);font-variant-numeric:tabular-nums}
+.mbst-up progress{width:100%;height:4px;accent-color:var(--st-accent)}
 .mbst-arr{display:flex;flex:1;min-width:0;overflow:auto;max-height:70vh;position:relative}
 .mbst-heads{position:sticky;left:0;z-index:3;width:${HEADER_W}px;min-width:${HEADER_W}px;background:var(--st-panel);border-right:1px solid var(--st-border)}
 .mbst-heads .corner{height:${RULER}px;border-bottom:1px solid var(--st-border);display:flex;align-items:center;padding:0 8px;color:var(--st-muted);font-size:11px;position:sticky;top:0;background:var(--st-panel);z-index:2}
@@ -112,7 +116,7 @@ const CSS = `
 .mbst-clip{display:flex;flex-wrap:wrap;gap:14px;padding:12px;background:var(--st-bg);border-top:1px solid var(--st-border);min-height:90px;align-items:end}
 .mbst-clip label{display:flex;flex-direction:column;gap:4px;font-size:11px;color:var(--st-muted)}
 .mbst-clip input[type=number]{width:92px;height:28px;border-radius:6px;border:1px solid var(--st-border);background:var(--st-panel);color:var(--st-text);padding:0 6px;font:inherit;font-size:12px}
-.mbst-status{display:flex;gap:12px;align-items:center;padding:6px 10px;border-top:1px solid var(--st-border);font-size:12px;color:var(--st-muted);min-height:30px}
+.mbst-status{display:flex;flex-wrap:wrap;gap:6px 12px;align-items:center;padding:6px 10px;border-top:1px solid var(--st-border);font-size:12px;color:var(--st-muted);min-height:30px}
 .mbst-status .err{color:#ff8a80}
 .mbst-status .ok{color:#7fd6a5}
 .mbst-status .info{color:var(--st-text)}
@@ -123,7 +127,8 @@ const CSS = `
 .mbst-over td{padding:4px 6px;border-bottom:1px solid var(--st-border)}
 .mbst-over kbd{background:var(--st-raised);border:1px solid var(--st-border);border-radius:4px;padding:1px 6px;font-family:inherit;font-size:11px}
 .mbst :focus-visible{outline:2px solid #6ea8fe;outline-offset:2px}
-@media (max-width:900px){.mbst-lib{display:none}.mbst-zoom{width:80px}.mbst-heads{width:152px;min-width:152px}.mbst-head select,.mbst-head .up{display:none}.mbst-empty{left:170px}}
+.mbst-upnote{display:none}
+@media (max-width:900px){.mbst-upnote{display:inline}.mbst-lib{display:none}.mbst-zoom{width:80px}.mbst-heads{width:152px;min-width:152px}.mbst-head select,.mbst-head .up{display:none}.mbst-empty{left:170px}}
 `;
 
 const ICONS = {
@@ -170,7 +175,9 @@ export function clock(seconds) {
 /** Seconds → "bar|beat|ticks" (1-based, 960 ticks a beat). */
 export function barsBeats(seconds, bpm, beatsPerBar, beatUnit) {
   const beatS = (60 / bpm) * (4 / beatUnit);
-  const beats = Math.max(0, seconds) / beatS;
+  // + 12 µs (just over half a sample at 44.1 kHz): a playhead on a beat is a whole sample, up to half
+  // a sample before the beat's exact time (at 110 BPM 7.636354 s is beat 14, not "beat 13 and 959 ticks")
+  const beats = (Math.max(0, seconds) + 1.2e-5) / beatS;
   const bar = Math.floor(beats / beatsPerBar) + 1;
   const beat = Math.floor(beats % beatsPerBar) + 1;
   const ticks = Math.floor((beats % 1) * 960);
@@ -348,6 +355,10 @@ export function Studio(props) {
       media: () => media,
       recording: () => recording,
       lastError: () => sessionRef.current.lastError,
+      snap: () => snap,
+      loop: () => ({ ...loop }),
+      metronome: () => metronome,
+      engine: () => engineRef.current, // {ctx, transport}: tests tap the click bus and the mix
     };
     return () => { delete window.__studio; };
   });
@@ -468,10 +479,11 @@ export function Studio(props) {
     const eng = await ensureEngine();
     eng.transport.setDocument(playDoc(sessionRef.current.doc), eng.buffers);
     eng.transport.setLoop(loop.on, loop.start, loop.end);
+    eng.transport.setMeter(beatsPerBar, beatUnit);
     eng.transport.setMetronome(metronome);
     eng.transport.play(positionRef.current, { countInBars: countIn ? 1 : 0 });
     setPlaying(true);
-  }, [ensureEngine, playDoc, loop, metronome, countIn]);
+  }, [ensureEngine, playDoc, loop, metronome, countIn, beatsPerBar, beatUnit]);
 
   const stop = useCallback(() => {
     const tr = engineRef.current.transport;
@@ -986,6 +998,7 @@ export function Studio(props) {
     if (!r.recorder) { setMessage("Arm a track first: press the ● button on the track you want to record onto."); return; }
     const eng = await ensureEngine();
     eng.transport.setDocument(playDoc(sessionRef.current.doc), eng.buffers);
+    eng.transport.setMeter(beatsPerBar, beatUnit);
     eng.transport.setMetronome(metronome);
     await eng.transport.play(positionRef.current, { countInBars: countIn ? 1 : 0 });
     await r.recorder.ready;
@@ -1185,6 +1198,12 @@ export function Studio(props) {
     return <div className="mbst" style={style}><style>{CSS}</style><div className="mbst-status">Opening the project…</div></div>;
   }
   const selected = findClip(selClip);
+  // clips whose audio was deleted from the library: drawn as "Missing file", removable in one edit
+  const missing = [];
+  for (const t of tracks) for (const c of t.clips) if (media[c.file] && media[c.file].state === "missing") missing.push(c.id);
+  const removeMissing = () => {
+    if (commit(missing.map((id) => ({ op: "clip.remove", id })), "Remove missing clips") && missing.includes(selClip)) setSelClip("");
+  };
   const status = session.pending.length
     ? <span>Saving… ({session.pending.length} change{session.pending.length === 1 ? "" : "s"} waiting)</span>
     : <span className="ok">All changes saved</span>;
@@ -1384,7 +1403,11 @@ export function Studio(props) {
             ))}
           </ul>
           {uploads.filter((u) => !(u.trackId && media[u.trackId] && media[u.trackId].state === "ready")).map((u) => (
-            <p key={u.id}>{u.name}: {u.state === "uploading" ? `${Math.round(u.progress * 100)} %` : "processing…"}</p>))}
+            <div key={u.id} className="mbst-up" data-testid="upload-progress">
+              <span className="t">{u.name}</span>
+              <span className="d">{u.state === "uploading" ? `Uploading ${Math.round(u.progress * 100)} %` : "Processing…"}</span>
+              <progress max={1} value={u.state === "uploading" ? u.progress : undefined} aria-label={`Upload of ${u.name}`} />
+            </div>))}
         </aside>
         <div className="mbst-arr" onDragOver={onDragOver} onDragLeave={() => setDropping(false)} onDrop={onDrop}>
           <div className="mbst-heads">
@@ -1447,6 +1470,17 @@ export function Studio(props) {
         {status}
         <span>Version {session.version}</span>
         {armed && !recording && <button type="button" className="mbst-btn" onClick={calibrate} title="Play a few clicks and listen for them to measure your recording delay">Measure recording delay</button>}
+        {uploads.some((u) => u.state === "uploading") && ( // the library column (with the bars) is hidden on phones
+          <span className="mbst-upnote">{uploads.filter((u) => u.state === "uploading")
+            .map((u) => `Uploading ${u.name}: ${Math.round(u.progress * 100)} %`).join(" · ")}</span>
+        )}
+        {missing.length > 0 && (
+          <span className="err" data-testid="missing-files">
+            {missing.length === 1 ? "1 clip has no audio file any more" : `${missing.length} clips have no audio file any more`} (deleted from your Library, or it could not be read).{" "}
+            <button type="button" className="mbst-btn" onClick={removeMissing} data-testid="remove-missing">
+              {missing.length === 1 ? "Remove this clip" : "Remove these clips"}</button>
+          </span>
+        )}
         {message && <span className={tone} data-testid="studio-message">{message}</span>}
       </div>
       {help && (

@@ -1119,6 +1119,7 @@ export class Transport {
     this.graph = null;
     this.loop = { on: false, start: 0, end: 0 };
     this.metronome = false;
+    this.meter = { beatsPerBar: 4, beatUnit: 4 }; // the project's time signature: clicks, accents, count-in
     this.clickGain = new GainNode(ctx, { gain: 0.5 });
     this.clickGain.connect(ctx.destination); // the monitor only: never the mix graph
     this.clicks = [makeClick(ctx, 1760, 1), makeClick(ctx, 1320, 0.7)];
@@ -1159,12 +1160,12 @@ export class Transport {
     const nowFrame = Math.ceil(this.ctx.currentTime * this.sr);
     const start = nowFrame + Math.round(START_MARGIN_S * this.sr);
     const beat = this.beatFrames();
-    const countIn = Math.max(0, Math.round(countInBars)) * 4;
+    const countIn = Math.max(0, Math.round(countInBars)) * this.meter.beatsPerBar;
     const origin0 = start + g.maxLatency() + Math.round(countIn * beat);
     this.play_ = { from, origin0, start, scheduledTo: start, countIn, endFrame: null };
     g.setOrigin(origin0 - from); // the worklets' block grid: timeline frame 0 (parity is defined from 0)
     this.plan();
-    for (let i = 0; i < countIn; i++) this.click(origin0 - Math.round((countIn - i) * beat), i % 4 === 0);
+    for (let i = 0; i < countIn; i++) this.click(origin0 - Math.round((countIn - i) * beat), i % this.meter.beatsPerBar === 0);
     this.tick();
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.emit();
@@ -1205,6 +1206,13 @@ export class Transport {
     this.emit();
   }
 
+  /** The time signature: the metronome clicks each beat (a 1/`beatUnit` note), accents bar starts. */
+  setMeter(beatsPerBar = 4, beatUnit = 4) {
+    const bars = Math.round(num(beatsPerBar, 4));
+    const unit = Math.round(num(beatUnit, 4));
+    this.meter = { beatsPerBar: bars >= 1 && bars <= 32 ? bars : 4, beatUnit: [1, 2, 4, 8, 16].includes(unit) ? unit : 4 };
+  }
+
   setMetronome(on) {
     this.metronome = !!on;
     if (!on && this.play_) this.stopClicks(Math.max(Math.ceil(this.ctx.currentTime * this.sr), this.play_.origin0));
@@ -1231,7 +1239,7 @@ export class Transport {
 
   beatFrames() {
     const bpm = num(this.doc && this.doc.tempo_bpm, 120);
-    return (60 / bpm) * this.sr;
+    return (60 / bpm) * (4 / this.meter.beatUnit) * this.sr;
   }
 
   outputFrame(nowMs) {
@@ -1319,7 +1327,7 @@ export class Transport {
       const frame = Math.round(k * beat);
       if (frame < lo || frame >= hi) continue;
       const at = pass.ctxA + (frame - pass.a);
-      if (at >= from && at < to && at >= this.play_.origin0) this.click(at, k % 4 === 0);
+      if (at >= from && at < to && at >= this.play_.origin0) this.click(at, k % this.meter.beatsPerBar === 0);
     }
   }
 

@@ -205,10 +205,14 @@ class StudioState(AuthState):
             try:  # the stored document, so the browser rolls back to exactly what is saved
                 current = await self._call(projects.require_project, project_id=self._project_id)
                 answer.update(version=current.version, document=current.document)
+                if isinstance(exc, Conflict):  # the editor now shows the other change: no reload needed
+                    answer["message"] = ("Someone else changed the same thing a moment ago, so your change was not "
+                                         "saved. Their version is shown now: make your change again if you still "
+                                         "want it.")
             except DomainError:
                 pass
             self._set(ack=json.dumps(answer, separators=(",", ":")))
-            return self._error(exc) if not isinstance(exc, Conflict) else rx.toast.warning(exc.message)
+            return self._error(exc) if not isinstance(exc, Conflict) else rx.toast.warning(answer["message"])
         answer = {"txn_id": txn_id, "ok": True, "version": result.version, "inverse": result.inverse}
         if result.repeated:  # applied before (a resend after a reconnect): the browser takes the stored document
             answer["document"] = result.document
