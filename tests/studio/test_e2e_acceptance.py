@@ -23,6 +23,7 @@ import pytest
 from maxbooster import routes
 from tests.studio.test_e2e_studio import _artist, _open_editor, _ready_track, _server, _settled
 from tests.support.e2e import RunningApp, screenshot
+from tests.support.library import music_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -63,6 +64,19 @@ def _own(sent: list[str | bytes], pings: list[str | bytes]) -> list[str | bytes]
     return own
 
 
+def _ready_tracks(app: RunningApp, auth: dict[str, str], files: list[tuple[str, bytes]]) -> list[str]:
+    """Upload every file, then wait until all are processed (the worker takes them one after another)."""
+    made = [httpx.post(f"{app.url}{routes.V1_TRACKS}", headers=auth, timeout=60, files={"file": f}) for f in files]
+    ids = [str(m.json()["track"]["id"]) for m in made]
+    deadline = time.monotonic() + 120
+    for track_id in ids:
+        url = f"{app.url}{routes.V1_TRACK.format(track_id=track_id)}"
+        while httpx.get(url, headers=auth).json()["status"] != "ready":
+            assert time.monotonic() < deadline, "the tracks were not processed in time"
+            time.sleep(0.3)
+    return ids
+
+
 def _edit(app: RunningApp, auth: dict[str, str], project_id: str, base: int, ops: list[dict[str, Any]]) -> None:
     made = httpx.post(f"{app.url}{routes.V1_PROJECT_EDITS.format(project_id=project_id)}", headers=auth, timeout=60,
                       json={"base_version": base, "txn_id": f"acceptance-{project_id}-{base}", "ops": ops})
@@ -73,7 +87,8 @@ def test_a_minute_of_32_track_playback_sends_nothing_and_a_drag_sends_one_frame(
         browser, running_app: RunningApp) -> None:
     email = "studio.minute@example.com"
     auth = _artist(running_app, email)
-    files = [_ready_track(running_app, auth, f"Loop {i + 1}.wav", seed=80 + i, seconds=CLIP_S) for i in range(4)]
+    files = _ready_tracks(running_app, auth, [(f"Loop {i + 1}.wav", music_bytes("WAV", seconds=CLIP_S, seed=80 + i,
+                                                                           level=0.2)) for i in range(4)])
     made = httpx.post(f"{running_app.url}{routes.V1_PROJECTS}", headers=auth, json={"name": "A minute"}).json()
     pid = made["id"]
     tracks = [{"id": f"t{i}", "name": f"Track {i + 1}", "volume_db": -18.0, "pan": round(-0.9 + 1.8 * i / 31, 3),
@@ -276,14 +291,7 @@ def test_record_in_the_app_with_the_measured_delay_after_a_count_in(  # type: ig
     email = "studio.looper@example.com"
     auth = _artist(running_app, email)
     data, burst = _burst_wav(rate)
-    made = httpx.post(f"{running_app.url}{routes.V1_TRACKS}", headers=auth, timeout=60,
-                      files={"file": ("Burst.wav", data)}).json()
-    song = str(made["track"]["id"])
-    url = f"{running_app.url}{routes.V1_TRACK.format(track_id=song)}"
-    deadline = time.monotonic() + 120
-    while httpx.get(url, headers=auth).json()["status"] != "ready":
-        assert time.monotonic() < deadline, "the track was not processed in time"
-        time.sleep(0.5)
+    [song] = _ready_tracks(running_app, auth, [("Burst.wav", data)])
     made = httpx.post(f"{running_app.url}{routes.V1_PROJECTS}", headers=auth,
                       json={"name": "Loop", "sample_rate": rate}).json()
     pid = made["id"]
