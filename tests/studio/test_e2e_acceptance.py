@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from maxbooster import routes
-from tests.studio.test_e2e_studio import _artist, _open_editor, _ready_track, _server, _settled
-from tests.support.e2e import RunningApp, screenshot
+from tests.studio.test_e2e_studio import PASSWORD, _artist, _open_editor, _ready_track, _server, _settled
+from tests.support.e2e import RunningApp, screenshot, sign_in
 from tests.support.library import music_bytes
 
 pytestmark = pytest.mark.e2e
@@ -96,9 +96,13 @@ def test_a_minute_of_32_track_playback_sends_nothing_and_a_drag_sends_one_frame(
                           "fade_in_s": 0.01, "fade_out_s": 0.2} for j in range(CLIPS)]} for i in range(TRACKS)]
     _edit(running_app, auth, pid, 0, [{"op": "track.add", "track": t} for t in tracks])
 
-    context, page, errors = _open_editor(browser, running_app, email, pid)
-    frames = Frames(page)
-    page.reload()  # a fresh socket, listened to from its first frame
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=running_app.url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    frames = Frames(page)  # every socket the page opens, from its first frame
+    sign_in(page, email, PASSWORD)
+    page.goto(routes.project_page(pid))
     page.get_by_test_id("timeline").wait_for(timeout=60_000)
     doc = _settled(page, running_app, auth, pid, 1)
     assert len(doc["tracks"]) == TRACKS and sum(len(t["clips"]) for t in doc["tracks"]) == TRACKS * CLIPS
