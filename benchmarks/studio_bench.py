@@ -8,7 +8,8 @@ the same run:
 
 1. playback of 32 tracks x 3 clips, zoomed in (mixer with its 33 meters showing): requestAnimationFrame
    timestamps collected in the page for 10 s -> frame time p95 (< 16.7 ms; intervals within 1 ms
-   of a vsync multiple count as that multiple, since headless rAF timestamps jitter by ~0.1 ms),
+   of a vsync multiple count as that multiple, since headless rAF timestamps jitter by ~0.1 ms;
+   the goal is checked on that snapped p95 and the raw p95 is printed beside it),
    long tasks (PerformanceObserver "longtask") in total (< 200 ms), websocket frames the page sends
    meanwhile (0; engine.io heartbeats are counted apart). Baselines: the same page stopped, and a
    plain page (the browser's floor on this machine), 10 s each;
@@ -306,9 +307,11 @@ def _measure_playback(browser: Any, page: Any, sent: Frames, profile: bool, resu
 def _report_playback(m: dict[str, Any], result: Result) -> None:
     play, idle, floor, events, beats = m["playback"], m["idle"], m["plain"], m["ws_events"], m["ws_heartbeats"]
     label = (f"playback {PLAY_TRACKS}x{PLAY_CLIPS} clips at {play['zoom']:.0f} px/s "
-             f"({play['view_s']:.1f} s in view), {WINDOW_S:g} s: frame time p95")
-    result.add(label, f"{play['p95']:.1f} ms", f"< {FRAME_P95_MS_GOAL} ms", play["p95"] < FRAME_P95_MS_GOAL)
-    result.add("  raw p95 / p50 / p99 / max ms", f"{play['p95_raw']:.2f} / {play['p50']:.1f} / {play['p99']:.1f} / "
+             f"({play['view_s']:.1f} s in view), {WINDOW_S:g} s: frame time p95 vsync-snapped (raw)")
+    # the goal is checked on the snapped p95 (see _frame_stats); the raw one stands next to it
+    result.add(label, f"{play['p95']:.1f} ms ({play['p95_raw']:.2f} ms)", f"< {FRAME_P95_MS_GOAL} ms",
+               play["p95"] < FRAME_P95_MS_GOAL)
+    result.add("  raw p50 / p99 / max ms", f"{play['p50']:.1f} / {play['p99']:.1f} / "
                f"{play['max']:.0f}", f"{play['missed']} of {play['frames']} frames missed a vsync; "
                f"{play['fps']:.1f} fps; playhead moved {play['moved_s']:.1f} s")
     result.add(f"  long tasks in {WINDOW_S:g} s of playback ({play['long_n']} tasks)", f"{play['long_ms']:.0f} ms",

@@ -1017,7 +1017,7 @@ export function Studio(props) {
     setPlaying(false);
     setRecording(false);
     const placement = placeTake(take.startFrame, r.origin, latencyFrames(), sr);
-    setMessage(take.dropouts ? "The browser missed a bit of audio during this take (the computer was busy). Listen back, and record again if you hear a gap." : "");
+    setMessage(take.dropouts.length ? "The browser missed a bit of audio during this take (the computer was busy). Listen back, and record again if you hear a gap." : "");
     uploadTake(take, r.track, placement);
   };
 

@@ -1,6 +1,9 @@
 """The browser's copy of the edit ops (`studio_doc.js`) does what the server's `ops.apply` does:
-the same 200 seeded random edits, run through both (Node runs the module), give the same
-documents and the same inverse ops, edit by edit and as one sequence on the browser's own copy.
+the same 200 seeded random edits (every op, with inserts added/changed/removed on tracks and the
+master bus, solo, colour, length and both fades), run through both, give the same documents and the
+same inverse ops, edit by edit and as one sequence on the browser's own copy; undo all gives the
+first document back and redo all the last. The module runs in Node and in Chromium (a page that
+imports it as the Studio does). Without Node the test fails under MAXBOOSTER_REQUIRE_SERVICES=1.
 The browser applies edits optimistically, so a difference here would show the user one thing
 and store another."""
 
@@ -16,14 +19,15 @@ import pytest
 
 from maxbooster.services.studio import ops
 from maxbooster.services.studio.ops import EditRefused
-from tests.studio.test_ops import EVERY_KIND, _doc, _random_edit
+from tests.conftest import REQUIRE_SERVICES
+from tests.studio.engine_harness import static_server
+from tests.studio.test_ops import EVERY_KIND, RANDOM_KINDS, _doc, _random_edit, random_kinds
 
 MODULE = Path(__file__).resolve().parents[2] / "maxbooster" / "components" / "studio_doc.js"
 
-RUNNER = """
-import { applyOps, EditSession } from %(module)s;
-import { readFileSync } from "node:fs";
-const cases = JSON.parse(readFileSync(0, "utf8"));
+# The same steps in Node and in Chromium: `cases` in, `out` built from the module's applyOps and
+# EditSession (the module the Studio page imports).
+STEPS = """
 const out = { steps: [], sequence: null, session: null };
 for (const [doc, edit] of cases.steps) {
   try { const [after, inverse] = applyOps(doc, edit); out.steps.push({ after, inverse }); }
@@ -56,8 +60,18 @@ while (session.redo()) {
   session.acknowledge({ txn_id: e.txn_id, ok: true, version: ++version, inverse });
 }
 out.session = { final, undone, redone: session.doc, undos, version: session.version };
+"""
+
+RUNNER = """
+import { applyOps, EditSession } from %(module)s;
+import { readFileSync } from "node:fs";
+const cases = JSON.parse(readFileSync(0, "utf8"));
+""" + STEPS + """
 process.stdout.write(JSON.stringify(out));
 """
+
+IN_PAGE = "async (cases) => { const { applyOps, EditSession } = await import('/studio_doc.js');" + STEPS + \
+    "return { out, agent: navigator.userAgent }; }"
 
 
 def _edits(n: int) -> tuple[dict, list[tuple[dict, list, dict, list]]]:
@@ -78,7 +92,10 @@ def _edits(n: int) -> tuple[dict, list[tuple[dict, list, dict, list]]]:
 def _run(cases: dict) -> dict:
     node = shutil.which("node")
     if node is None:
-        pytest.skip("Node.js is not installed")
+        message = "Node.js is not installed (./mb installs it with the front-end tools)"
+        if REQUIRE_SERVICES:
+            pytest.fail(message + " (MAXBOOSTER_REQUIRE_SERVICES=1)")
+        pytest.skip(message)
     script = RUNNER % {"module": json.dumps(MODULE.as_uri())}
     done = subprocess.run([node, "--input-type=module", "-e", script], input=json.dumps(cases), text=True,
                           capture_output=True, timeout=60, check=False)
@@ -86,12 +103,19 @@ def _run(cases: dict) -> dict:
     return json.loads(done.stdout)
 
 
-def test_browser_ops_match_the_server_edit_by_edit_and_in_sequence() -> None:
+def _cases() -> tuple[dict, list, dict]:
+    """The 200 random edits (and each kind once, from a known document) as the runner reads them."""
     start, history = _edits(200)
+    assert random_kinds([(before, edit) for before, edit, _, _ in history]) >= RANDOM_KINDS
     every = [(_doc(), edit, *ops.apply(_doc(), edit)) for edit in EVERY_KIND]  # each kind once, from a known doc
-    out = _run({"steps": [[before, edit] for before, edit, _, _ in every + history], "start": start,
-                "sequence": [edit for _, edit, _, _ in history], "inverses": [inv for *_, inv in history]})
-    for (_before, edit, after, inverse), got in zip(every + history, out["steps"], strict=True):
+    cases = {"steps": [[before, edit] for before, edit, _, _ in every + history], "start": start,
+             "sequence": [edit for _, edit, _, _ in history], "inverses": [inv for *_, inv in history]}
+    return start, every + history, cases
+
+
+def _check(start: dict, steps: list, out: dict) -> None:
+    history = steps[len(EVERY_KIND):]
+    for (_before, edit, after, inverse), got in zip(steps, out["steps"], strict=True):
         assert "error" not in got, (edit, got)
         assert ops.validate(got["after"]) == after, edit
         assert got["inverse"] == inverse, edit
@@ -103,6 +127,29 @@ def test_browser_ops_match_the_server_edit_by_edit_and_in_sequence() -> None:
     assert ops.validate(session["undone"]) == start  # undo all: the initial document
     assert ops.validate(session["redone"]) == final  # redo all: the final one
     assert session["version"] == 600
+
+
+def test_browser_ops_match_the_server_edit_by_edit_and_in_sequence() -> None:
+    start, steps, cases = _cases()
+    _check(start, steps, _run(cases))
+
+
+def test_the_same_edits_undo_and_redo_in_chromium(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The same 200 edits, undone all and redone all, in Chromium: a page imports studio_doc.js as the
+    Studio does (Node and Chromium run different engines; the Studio runs in the second)."""
+    start, steps, cases = _cases()
+    shutil.copy(MODULE, tmp_path / "studio_doc.js")
+    (tmp_path / "index.html").write_text("<!doctype html><html lang='en'><title>studio doc</title></html>")
+    with static_server(tmp_path) as url:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.goto(f"{url}/index.html")
+            got = page.evaluate(IN_PAGE, cases)
+        finally:
+            context.close()
+    assert "Chrome/" in got["agent"]
+    _check(start, steps, got["out"])
 
 
 def test_browser_refuses_what_cannot_apply_and_keeps_the_document() -> None:

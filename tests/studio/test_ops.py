@@ -87,15 +87,40 @@ def test_invalid_edits_are_refused_with_the_field_path_and_change_nothing(edit: 
     assert doc == kept
 
 
+def _random_inserts(rng: random.Random, doc: dict) -> dict:
+    """An inserts.set on a track or the master bus: add an effect, change one parameter, or remove one
+    (only the types made here are ever in the document)."""
+    owners = [("master", doc["master"])] + [(t["id"], t) for t in doc["tracks"]]
+    owner, holder = rng.choice(owners)
+    inserts = [dict(fx) for fx in holder.get("inserts", [])]
+    action = rng.choice(["add", "set", "set", "remove"]) if inserts else "add"
+    if action == "add":
+        inserts.insert(rng.randint(0, len(inserts)), rng.choice([
+            {"type": "gain", "gain_db": round(rng.uniform(-12, 6), 2)},
+            {"type": "compressor", "threshold_db": round(rng.uniform(-40, 0), 1), "ratio": 4.0},
+            {"type": "delay", "delay_s": round(rng.uniform(0.05, 1), 3), "feedback": 0.3, "mix": 0.2},
+            {"type": "reverb", "room_size": round(rng.random(), 2)}]))
+    elif action == "remove":
+        inserts.pop(rng.randrange(len(inserts)))
+    else:
+        fx = rng.choice(inserts)
+        param = {"gain": "gain_db", "compressor": "threshold_db", "delay": "mix", "reverb": "wet_level"}[fx["type"]]
+        fx[param] = round(rng.uniform(-30, 0), 1) if param.endswith("_db") else round(rng.random(), 2)
+    return {"op": "inserts.set", "track": owner, "inserts": inserts}
+
+
 def _random_edit(rng: random.Random, doc: dict, n: int) -> list:
     tracks = doc["tracks"]
     clips = [c for t in tracks for c in t["clips"]]
-    choices = ["track.add", "session.set", "master.set"]
+    choices = ["track.add", "session.set", "master.set", "inserts.set"]
     if tracks:
-        choices += ["track.set", "track.move", "clip.add", "track.remove" if len(tracks) > 2 else "track.set"]
+        choices += ["track.set", "track.set", "track.move", "clip.add", "inserts.set",
+                    "track.remove" if len(tracks) > 2 else "track.set"]
     if clips:
-        choices += ["clip.set", "clip.set", "clip.remove", "clip.split", "clip.move_to_track"]
+        choices += ["clip.set", "clip.set", "clip.set", "clip.remove", "clip.split", "clip.move_to_track"]
     kind = rng.choice(choices)
+    if kind == "inserts.set":
+        return [_random_inserts(rng, doc)]
     if kind == "track.add":
         return [{"op": kind, "track": {"id": f"t{n}", "name": f"Track {n}"}, "index": rng.randint(0, len(tracks))}]
     if kind == "session.set":
@@ -105,7 +130,9 @@ def _random_edit(rng: random.Random, doc: dict, n: int) -> list:
     track = rng.choice(tracks)
     if kind == "track.set":
         field, value = rng.choice([("volume_db", round(rng.uniform(-20, 6), 2)), ("pan", round(rng.uniform(-1, 1), 2)),
-                                   ("mute", rng.random() < 0.5), ("name", f"Renamed {n}")])
+                                   ("mute", rng.random() < 0.5), ("solo", rng.random() < 0.5),
+                                   ("color", rng.choice(["#e8a23d", "#3dbb8a", "#e0719a", None])),
+                                   ("name", f"Renamed {n}")])
         return [{"op": kind, "id": track["id"], "field": field, "value": value}]
     if kind == "track.move":
         return [{"op": kind, "id": track["id"], "index": rng.randint(0, len(tracks) - 1)}]
@@ -117,9 +144,13 @@ def _random_edit(rng: random.Random, doc: dict, n: int) -> list:
                                                             "length_s": round(rng.uniform(1, 10), 3)}}]
     clip = rng.choice(clips)
     if kind == "clip.set":
+        room = clip["length_s"] - clip["fade_in_s"] - clip["fade_out_s"]  # fades fit (a few land beyond: refused)
         field, value = rng.choice([("start_s", round(rng.uniform(0, 60), 3)),
                                    ("gain_db", round(rng.uniform(-12, 6), 2)),
-                                   ("fade_in_s", 0.0), ("offset_s", round(rng.uniform(0, 5), 3))])
+                                   ("length_s", round(rng.uniform(0.5, 10), 3)),
+                                   ("fade_in_s", round(rng.uniform(0, 1.1) * min(room, 2.0), 3)),
+                                   ("fade_out_s", round(rng.uniform(0, 1.1) * min(room, 2.0), 3)),
+                                   ("offset_s", round(rng.uniform(0, 5), 3))])
         return [{"op": kind, "id": clip["id"], "field": field, "value": value}]
     if kind == "clip.remove":
         return [{"op": kind, "id": clip["id"]}]
@@ -129,10 +160,31 @@ def _random_edit(rng: random.Random, doc: dict, n: int) -> list:
     return [{"op": "clip.move_to_track", "id": clip["id"], "track": rng.choice(tracks)["id"]}]
 
 
+RANDOM_KINDS = {"clip.set fade_out_s", "clip.set fade_in_s", "clip.set length_s", "track.set solo",
+                "track.set color", "inserts add", "inserts set", "inserts remove", "master inserts"}
+
+
+def random_kinds(history: list[tuple[dict, list]]) -> set[str]:
+    """What the random edits covered, from (document before, edit) pairs: op and field, and for
+    inserts whether an effect was added, changed or removed, and whether the master bus was edited."""
+    kinds = set()
+    for before, edit in history:
+        op = edit[0]
+        kinds.add(f"{op['op']} {op.get('field', '')}".strip())
+        if op["op"] == "inserts.set":
+            owner = before["master"] if op["track"] == "master" else next(
+                t for t in before["tracks"] if t["id"] == op["track"])
+            old, new = len(owner["inserts"]), len(op["inserts"])
+            kinds.add("inserts add" if new > old else "inserts remove" if new < old else "inserts set")
+            if op["track"] == "master":
+                kinds.add("master inserts")
+    return kinds
+
+
 def test_two_hundred_random_edits_undo_to_the_start_and_redo_to_the_end() -> None:
     rng = random.Random(20261203)
     start = _doc()
-    doc, history = start, []
+    doc, history, covered = start, [], []
     while len(history) < 200:
         edit = _random_edit(rng, doc, len(history))
         try:
@@ -140,7 +192,9 @@ def test_two_hundred_random_edits_undo_to_the_start_and_redo_to_the_end() -> Non
         except EditRefused:
             continue  # e.g. a fade longer than the clip: refused, nothing changed
         history.append((edit, inverse))
+        covered.append((doc, edit))
         doc = new
+    assert random_kinds(covered) >= RANDOM_KINDS, RANDOM_KINDS - random_kinds(covered)
     final = doc
     redo = []
     for _edit, inverse in reversed(history):  # undo = the inverse sent as a new edit
