@@ -465,6 +465,7 @@ class OrderState(AuthState):
     date: str = ""
     lines: list[LineRow] = []
     busy: bool = False
+    paid: bool = False  # a paid order has a receipt to email again
 
     async def _reload(self) -> None:
         oid = _uuid(self.order_id)
@@ -497,7 +498,7 @@ class OrderState(AuthState):
                            for g in lv.grants if g.deliverable != Deliverable.LICENSE_PDF]))
         o = view.order
         self._set(found=True, status=o.status, total=_money(o.total_minor, o.currency), date=_day(o.created_at),
-                  lines=rows)
+                  lines=rows, paid=o.paid_at is not None)
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
@@ -528,6 +529,14 @@ class OrderState(AuthState):
         except DomainError as exc:
             return self._error(exc)
         return None
+
+    @rx.event
+    async def resend_receipt(self):  # type: ignore[no-untyped-def]
+        try:
+            sent_to = await self._call(orders.resend_receipt, order_id=uuid.UUID(self.order_id))
+        except (DomainError, ValueError) as exc:
+            return self._error(exc) if isinstance(exc, DomainError) else rx.toast.error("Open the order again.")
+        return rx.toast.success(f"Receipt sent to {sent_to}.")
 
 
 class VerifyState(AuthState):
