@@ -15,7 +15,7 @@ import reflex as rx
 from maxbooster import routes
 from maxbooster.models.accounts import User
 from maxbooster.models.marketplace import Deliverable as Deliverable
-from maxbooster.models.marketplace import LicenseTier, Listing
+from maxbooster.models.marketplace import FileRole, LicenseTier, Listing
 from maxbooster.models.marketplace import ListingKind as ListingKind
 from maxbooster.models.marketplace import ListingStatus as ListingStatus
 from maxbooster.models.marketplace import ModerationActionKind as ModerationActionKind
@@ -781,12 +781,15 @@ class EditorState(AuthState):
 
     @rx.event
     async def use_track(self, track_id: str):  # type: ignore[no-untyped-def]
+        beat = self.kind == ListingKind.BEAT  # a pack's track is what its preview is made from
         try:
-            await self._call(files.attach_track, listing_id=uuid.UUID(self.listing_id), track_id=uuid.UUID(track_id))
+            await self._call(files.attach_track, listing_id=uuid.UUID(self.listing_id), track_id=uuid.UUID(track_id),
+                             role=FileRole.MAIN if beat else FileRole.PREVIEW)
             await self._reload()
         except DomainError as exc:
             return self._error(exc)
-        return rx.toast.success("The track is the beat's audio now. Make a preview next.")
+        return rx.toast.success(("The track is the beat's audio now." if beat else
+                                 "The preview will be made from this track.") + " Make a preview next.")
 
     @rx.event
     async def use_tone(self):  # type: ignore[no-untyped-def]
@@ -905,7 +908,8 @@ class EditorState(AuthState):
             for up in uploads:
                 data = await up.read()
                 await self._call(files.attach_zip, listing_id=uuid.UUID(self.listing_id),
-                                 filename=up.filename or "files.zip", chunks=[data])
+                                 filename=up.filename or "files.zip", chunks=[data],
+                                 role=FileRole.STEMS if self.kind == ListingKind.BEAT else FileRole.ZIP)
             await self._reload()
         except DomainError as exc:
             return self._error(exc)
@@ -923,13 +927,27 @@ class ReportRow:
     target: str
 
 
+@dataclass
+class HiddenRow:
+    listing_id: str
+    title: str
+    reason: str
+    seller_id: str
+    seller_banned: bool
+
+
 class ModerationState(AuthState):
-    """The admin queue of open reports; hide/restore a listing, ban/unban a seller, dismiss."""
+    """The admin queue of open reports; hide/restore a listing, ban/unban a seller, dismiss; what was hidden."""
 
     rows: list[ReportRow] = []
+    hidden: list[HiddenRow] = []
 
     async def _reload(self) -> None:
         open_reports = await self._call(moderation.queue)
+        gone = await self._call(moderation.hidden)
+        self._set(hidden=[HiddenRow(listing_id=str(h.listing.id), title=h.listing.title,
+                                    reason=h.listing.hidden_reason, seller_id=str(h.listing.owner_id),
+                                    seller_banned=h.seller_banned) for h in gone])
 
         def owners(session: Any, actor: Any) -> dict[uuid.UUID, uuid.UUID]:
             return {r.listing_id: row.owner_id for r in open_reports
@@ -967,3 +985,18 @@ class ModerationState(AuthState):
         except DomainError as exc:
             return self._error(exc)
         return rx.toast.success("Done.")
+
+    @rx.event
+    async def undo(self, listing_id: str, action: str):  # type: ignore[no-untyped-def]
+        """Restore a hidden listing, or unban its seller (their listings stay hidden until restored)."""
+        row = next((r for r in self.hidden if r.listing_id == listing_id), None)
+        if row is None or action not in (ModerationActionKind.RESTORE, ModerationActionKind.UNBAN_SELLER):
+            return rx.toast.error("That listing is no longer hidden; reload the page.")
+        kw = {"listing_id": uuid.UUID(row.listing_id)} if action == ModerationActionKind.RESTORE else {
+            "seller_id": uuid.UUID(row.seller_id)}
+        try:
+            await self._call(moderation.act, action=action, reason="From the hidden listings", **kw)
+            await self._reload()
+        except DomainError as exc:
+            return self._error(exc)
+        return rx.toast.success("Restored." if action == ModerationActionKind.RESTORE else "Seller unbanned.")
