@@ -277,14 +277,13 @@ class ListingState(AuthState):
             return
         rows = await self._call(reviews.list_reviews, actor=anon, listing_id=lid)
         avg = await self._call(lambda session, actor: reviews.rating(session=session, listing_id=lid), actor=anon)
-        found = [f"{f.get('name') or f.get('path') or 'file'}: {f.get('message') or f.get('kind') or ''}".strip()
+        found = [f"{f.get('name') or f.get('path') or 'file'}: {f.get('message') or f.get('code') or ''}".strip()
                  for f in d.findings]
         listing = d.card.listing
         self._set(found=True, loaded=True, card=_card(listing, d.card.seller_name), description=listing.description,
                   tags=list(listing.tags), duration_s=float(listing.preview_duration_s or 0.0),
                   tiers=[_tier_row(t) for t in d.tiers], findings=found,
-                  has_executable=any(str(f.get("kind", "")).startswith("exec") or f.get("executable")
-                                     for f in d.findings),
+                  has_executable=any(f.get("code") == "executable" for f in d.findings),  # zipcheck's codes
                   reviews=[ReviewRow(stars="★" * r.rating + "☆" * (5 - r.rating), body=r.body,
                                      date=_day(r.updated_at)) for r in rows],
                   rating=f"{avg.average:.1f}" if avg.average is not None else "", review_count=avg.count)

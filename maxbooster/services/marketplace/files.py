@@ -89,7 +89,7 @@ def attach_track(*, session: Session, actor: Actor, listing_id: uuid.UUID, track
     session.commit()
     if old_key:
         get_storage().delete(old_key)
-    if role == FileRole.MAIN and listing.kind == ListingKind.BEAT:
+    if role == FileRole.MAIN:
         mp3.ensure(session=session, listing_id=listing.id)
     session.refresh(row)
     return row

@@ -352,8 +352,7 @@ def publish(*, session: Session, actor: Actor, listing_id: uuid.UUID) -> Listing
     """Put the listing on sale; refused with the list of what is missing, or while you cannot be paid."""
     listing = get_listing(session=session, actor=actor, listing_id=listing_id)
     _editable(listing)
-    if listing.kind == ListingKind.BEAT:
-        mp3.ensure(session=session, listing_id=listing.id)  # audio attached before MP3s were made
+    mp3.ensure(session=session, listing_id=listing.id)  # main audio attached before MP3s were made
     missing = missing_for_publish(session=session, listing=listing)
     if missing:
         raise ListingNotReady("To publish this listing, add " + "; ".join(missing) + ".")
