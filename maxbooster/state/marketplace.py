@@ -151,7 +151,7 @@ def _card(listing: Listing, seller_name: str) -> CardRow:
     return CardRow(id=str(listing.id), title=listing.title, seller=seller_name or "Seller",
                    seller_url=f"{routes.MARKET_STORE}?seller={listing.owner_id}",
                    url=f"{routes.MARKET_LISTING}?id={listing.id}",
-                   price_from=_money(listing.min_price_minor, listing.currency), kind=listing.kind.title(), meta=meta,
+                   price_from=_money(listing.min_price_minor, listing.currency), kind=_kind(listing.kind), meta=meta,
                    cover_url=_public_url(listing, listing.cover_key, "cover", "image/png"),
                    preview_url=_public_url(listing, listing.preview_key, "preview.mp3", "audio/mpeg"),
                    peaks_url=_public_url(listing, listing.preview_peaks_key, "preview.dat",
@@ -391,7 +391,7 @@ class CartState(AuthState):
                                    status=o.status, url=f"{routes.MARKET_ORDER}?id={o.id}") for o in past],
                   warnings=[CapRow(title=w.line.listing_title, message=w.message,
                                    upgrade_url=f"{routes.MARKET_LISTING}?id={w.line.listing_id}",
-                                   upgrade=(f"{w.upgrades[0].name or w.upgrades[0].kind.title()} for "
+                                   upgrade=(f"{w.upgrades[0].name or _kind(w.upgrades[0].kind)} for "
                                             f"{_money(w.upgrades[0].price_minor, w.upgrades[0].currency)}")
                                    if w.upgrades else "") for w in warn])
 
@@ -630,7 +630,7 @@ class SellState(AuthState):
                                  earned=_money(sum(t.amount_minor - t.reversed_minor for t in s.transfers
                                                    if t.recipient_id == me), s.line.currency),
                                  status=s.line.status) for s in sold],
-                  mine=[MyListingRow(id=str(r.id), title=r.title, kind=r.kind.title(), status=r.status,
+                  mine=[MyListingRow(id=str(r.id), title=r.title, kind=_kind(r.kind), status=r.status,
                                      price_from=_money(r.min_price_minor, r.currency),
                                      url=f"{routes.SELL_LISTING}?id={r.id}") for r in rows])
 

@@ -93,7 +93,7 @@ def test_pack_zip_reviews_and_moderation(browser, running_app: RunningApp) -> No
     seller.get_by_text("Ready to sell").wait_for(timeout=30_000)
     seller.get_by_label("New listing title").fill(TITLE)
     seller.get_by_label("Type").click()
-    seller.get_by_role("option", name="Sample_Pack").click()
+    seller.get_by_role("option", name="Sample pack").click()
     seller.get_by_role("button", name="New listing").click()
     seller.wait_for_url(re.compile(r"/sell/listing/?\?id="), timeout=30_000)
     listing_id = seller.url.split("id=")[1]
