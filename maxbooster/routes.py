@@ -218,6 +218,7 @@ V1_MARKETPLACE_CART_LINE = f"{V1_MARKETPLACE_CART}/{{listing_id}}"
 V1_MARKETPLACE_CHECKOUT = f"{V1_MARKETPLACE}/checkout"
 V1_MARKETPLACE_ORDERS = f"{V1_MARKETPLACE}/orders"
 V1_MARKETPLACE_ORDER = f"{V1_MARKETPLACE_ORDERS}/{{order_id}}"
+V1_MARKETPLACE_ORDER_RECEIPT = f"{V1_MARKETPLACE_ORDER}/receipt"  # POST: email the receipt again
 V1_MARKETPLACE_SANDBOX_PAY = f"{V1_MARKETPLACE}/sandbox/pay/{{order_id}}"  # POST: the buyer pays (test mode)
 V1_MARKETPLACE_ORDER_LINE_LINK = f"{V1_MARKETPLACE}/order-lines/{{line_id}}/download-links"
 V1_MARKETPLACE_ORDER_LINE_LICENSE_PDF = f"{V1_MARKETPLACE}/order-lines/{{line_id}}/license.pdf"

@@ -111,6 +111,7 @@ class Settings(BaseSettings):
     marketplace_checkout_minutes: int = Field(default=30, ge=5, le=1440, alias="MARKETPLACE_CHECKOUT_MINUTES")
     marketplace_download_days: int = Field(default=365, ge=1, le=3650, alias="MARKETPLACE_DOWNLOAD_DAYS")
     marketplace_link_minutes: int = Field(default=60, ge=1, le=10080, alias="MARKETPLACE_LINK_MINUTES")
+    rate_limit_receipts: str = Field(default="3/hour", alias="RATE_LIMIT_RECEIPTS")  # re-sent receipts per buyer
     # social publishing: connected accounts' tokens are encrypted with the first key, any key decrypts
     social_token_keys_raw: str = Field(default="", alias="SOCIAL_TOKEN_KEYS")
     social_allow_private_instances: bool = Field(default=False, alias="SOCIAL_ALLOW_PRIVATE_INSTANCES")

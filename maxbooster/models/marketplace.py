@@ -266,7 +266,7 @@ class ListingFile(SQLModel, table=True):
     role: str = Field(max_length=20)
     source: str = Field(max_length=20)
     track_id: uuid.UUID | None = Field(default=None, foreign_key="tracks.id", ondelete="SET NULL", index=True)
-    storage_key: str | None = Field(default=None, max_length=300)  # uploaded blobs
+    storage_key: str | None = Field(default=None, max_length=300)  # uploads; a library main: its MP3 (mp3.py)
     original_name: str = Field(max_length=255)
     content_type: str = Field(default="application/octet-stream", max_length=120)
     size_bytes: int = Field(default=0, sa_type=BigInteger)

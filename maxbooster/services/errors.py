@@ -68,6 +68,7 @@ class ErrorCode(StrEnum):
     DOWNLOAD_REVOKED = "download_revoked"
     DOWNLOAD_EXPIRED = "download_expired"
     NOT_A_BUYER = "not_a_buyer"
+    EMAIL_UNAVAILABLE = "email_unavailable"
     # social
     SOCIAL_UNAVAILABLE = "social_unavailable"
     SOCIAL_RECONNECT = "social_reconnect"
@@ -128,6 +129,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.DOWNLOAD_REVOKED: "This download was cancelled because the purchase was refunded or disputed.",
     ErrorCode.DOWNLOAD_EXPIRED: "This download link has expired. Open your order and get a new link.",
     ErrorCode.NOT_A_BUYER: "Only people who bought this item can review it.",
+    ErrorCode.EMAIL_UNAVAILABLE: "We could not send the email right now. Try again in a few minutes.",
     ErrorCode.SOCIAL_UNAVAILABLE: "The social network could not be reached. Try again in a moment.",
     ErrorCode.SOCIAL_RECONNECT: "The social network no longer accepts our access to this account. "
                                 "Connect the account again.",
@@ -222,6 +224,13 @@ class RateLimited(DomainError):
     def __init__(self, message: str | None = None, *, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class EmailUnavailable(DomainError):
+    """The mail server refused or did not answer; nothing was sent (the attempt is in the outbox)."""
+
+    code = ErrorCode.EMAIL_UNAVAILABLE
+    http_status = 503
 
 
 def invalid(code: ErrorCode, message: str | None = None) -> InvalidInput:

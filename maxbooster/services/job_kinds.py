@@ -19,6 +19,7 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.social.ingest",
     "maxbooster.services.campaigns.scheduler",
     "maxbooster.services.marketplace.previews",
+    "maxbooster.services.marketplace.mp3",
     "maxbooster.services.marketplace.checkout",
     "maxbooster.services.marketplace.payouts",
 )
@@ -36,6 +37,7 @@ LABELS: dict[str, str] = {
     "social.audiogram": "Rendering an audiogram video",
     "social.ingest_metrics": "Reading engagement of social posts",
     "marketplace.preview": "Making a watermarked preview",
+    "marketplace.encode_mp3": "Making the MP3 of a beat",
     "marketplace.expire_checkouts": "Cancelling unpaid checkouts",
 }
 

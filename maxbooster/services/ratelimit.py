@@ -3,7 +3,8 @@
 Storage: Redis when REDIS_URL is set (shared by every process), memory otherwise.
 - per account: RATE_LIMIT_LOGIN_FAILURES (5/15 min) failed logins, then a lock of
   ACCOUNT_LOCKOUT_MINUTES during which no password is even checked;
-- per client IP: RATE_LIMIT_IP (30/15 min) across login, sign-up and password reset.
+- per client IP: RATE_LIMIT_IP (30/15 min) across login, sign-up and password reset;
+- per signed-in user and action (`hit_user`), e.g. RATE_LIMIT_RECEIPTS for re-sent receipts.
 Identifiers are hashed so no email address lands in Redis keys.
 """
 
@@ -50,6 +51,13 @@ def _retry_after(item: RateLimitItem, *ids: str) -> int:
 
 def _lock_item() -> RateLimitItem:
     return RateLimitItemPerMinute(1, get_settings().account_lockout_minutes)
+
+
+def hit_user(user_id: str, action: str, limit: str, message: str) -> None:
+    """Count one `action` by a signed-in user against `limit` ("3/hour"); RateLimited with `message` when over."""
+    item = parse(limit)
+    if not limiter().hit(item, action, _key(user_id)):
+        raise RateLimited(message, retry_after_s=_retry_after(item, action, _key(user_id)))
 
 
 def hit_ip(ip: str, action: str) -> None:

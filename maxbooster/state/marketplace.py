@@ -16,7 +16,7 @@ import reflex as rx
 
 from maxbooster import routes
 from maxbooster.models.marketplace import Deliverable as Deliverable
-from maxbooster.models.marketplace import LicenseTier, Listing
+from maxbooster.models.marketplace import FileRole, LicenseTier, Listing
 from maxbooster.models.marketplace import ListingKind as ListingKind
 from maxbooster.models.marketplace import ListingStatus as ListingStatus
 from maxbooster.models.marketplace import ModerationActionKind as ModerationActionKind
@@ -153,7 +153,7 @@ def _card(listing: Listing, seller_name: str) -> CardRow:
     return CardRow(id=str(listing.id), title=listing.title, seller=seller_name or "Seller",
                    seller_url=f"{routes.MARKET_STORE}?seller={listing.owner_id}",
                    url=f"{routes.MARKET_LISTING}?id={listing.id}",
-                   price_from=_money(listing.min_price_minor, listing.currency), kind=listing.kind.title(), meta=meta,
+                   price_from=_money(listing.min_price_minor, listing.currency), kind=_kind(listing.kind), meta=meta,
                    cover_url=_public_url(listing, listing.cover_key, "cover", "image/png"),
                    preview_url=_public_url(listing, listing.preview_key, "preview.mp3", "audio/mpeg"),
                    peaks_url=_public_url(listing, listing.preview_peaks_key, "preview.dat",
@@ -291,14 +291,13 @@ class ListingState(AuthState):
             return
         rows = await self._call(reviews.list_reviews, actor=anon, listing_id=lid)
         avg = await self._call(reviews.rating, actor=anon, listing_id=lid)
-        found = [f"{f.get('name') or f.get('path') or 'file'}: {f.get('message') or f.get('kind') or ''}".strip()
+        found = [f"{f.get('name') or f.get('path') or 'file'}: {f.get('message') or f.get('code') or ''}".strip()
                  for f in d.findings]
         listing = d.card.listing
         self._set(found=True, loaded=True, card=_card(listing, d.card.seller_name), description=listing.description,
                   tags=list(listing.tags), duration_s=float(listing.preview_duration_s or 0.0),
                   tiers=[_tier_row(t) for t in d.tiers], findings=found,
-                  has_executable=any(str(f.get("kind", "")).startswith("exec") or f.get("executable")
-                                     for f in d.findings),
+                  has_executable=any(f.get("code") == "executable" for f in d.findings),  # zipcheck's codes
                   reviews=[ReviewRow(stars="★" * r.rating + "☆" * (5 - r.rating), body=r.body,
                                      date=_day(r.updated_at)) for r in rows],
                   rating=f"{avg.average:.1f}" if avg.average is not None else "", review_count=avg.count)
@@ -491,6 +490,7 @@ class OrderState(AuthState):
     lines: list[LineRow] = []
     busy: bool = False
     songs: list[list[str]] = []  # [release track id, "Song — Release"] of your releases
+    paid: bool = False  # a paid order has a receipt to email again
 
     async def _reload(self) -> None:
         oid = _uuid(self.order_id)
@@ -529,7 +529,8 @@ class OrderState(AuthState):
                     cap.message, cap.upgrade, cap.upgrade_url
         o = view.order
         self._set(found=True, status=o.status, total=_money(o.total_minor, o.currency), date=_day(o.created_at),
-                  lines=rows, songs=[[str(c.release_track_id), c.label] for c in capped.songs])
+                  lines=rows, songs=[[str(c.release_track_id), c.label] for c in capped.songs],
+                  paid=o.paid_at is not None)
 
     @rx.event
     async def link_song(self, line_id: str, track_id: str):  # type: ignore[no-untyped-def]
@@ -565,6 +566,14 @@ class OrderState(AuthState):
     @rx.event
     async def refresh(self):  # type: ignore[no-untyped-def]
         return await _act(self)
+
+    @rx.event
+    async def resend_receipt(self):  # type: ignore[no-untyped-def]
+        try:
+            sent_to = await self._call(orders.resend_receipt, order_id=uuid.UUID(self.order_id))
+        except (DomainError, ValueError) as exc:
+            return self._error(exc) if isinstance(exc, DomainError) else rx.toast.error("Open the order again.")
+        return rx.toast.success(f"Receipt sent to {sent_to}.")
 
 
 class VerifyState(AuthState):
@@ -690,7 +699,7 @@ class SellState(AuthState):
                                                            s.line.currency),
                                  left=_money(s.line.price_minor - s.line.refunded_minor, s.line.currency))
                          for s in sold],
-                  mine=[MyListingRow(id=str(r.id), title=r.title, kind=r.kind.title(), status=r.status,
+                  mine=[MyListingRow(id=str(r.id), title=r.title, kind=_kind(r.kind), status=r.status,
                                      price_from=_money(r.min_price_minor, r.currency),
                                      url=f"{routes.SELL_LISTING}?id={r.id}") for r in rows])
 
@@ -897,8 +906,11 @@ class EditorState(AuthState):
     async def use_track(self, track_id: str):  # type: ignore[no-untyped-def]
         if _uuid(track_id) is None:
             return None
-        return await _act(self, files.attach_track, "The track is the beat's audio now. Make a preview next.",
-                          listing_id=uuid.UUID(self.listing_id), track_id=uuid.UUID(track_id))
+        beat = self.kind == ListingKind.BEAT  # a pack's track is what its preview is made from
+        done = ("The track is the beat's audio now." if beat else "The preview will be made from this track.")
+        return await _act(self, files.attach_track, done + " Make a preview next.",
+                          listing_id=uuid.UUID(self.listing_id), track_id=uuid.UUID(track_id),
+                          role=FileRole.MAIN if beat else FileRole.PREVIEW)
 
     @rx.event
     async def use_tone(self):  # type: ignore[no-untyped-def]
@@ -1017,8 +1029,14 @@ class EditorState(AuthState):
     async def upload_zip(self, uploads: list[rx.UploadFile]):  # type: ignore[no-untyped-def]
         if not uploads:
             return None
-        return await _act(self, files.attach_zip, "ZIP checked and attached.", listing_id=uuid.UUID(self.listing_id),
-                          filename=uploads[0].filename or "files.zip", chunks=[await uploads[0].read()])
+        try:
+            for up in uploads:
+                await self._call(files.attach_zip, listing_id=uuid.UUID(self.listing_id),
+                                 filename=up.filename or "files.zip", chunks=[await up.read()],
+                                 role=FileRole.STEMS if self.kind == ListingKind.BEAT else FileRole.ZIP)
+        except DomainError as exc:
+            return self._error(exc)
+        return await _act(self, None, "ZIP checked and attached.")
 
 
 @dataclass
@@ -1032,13 +1050,27 @@ class ReportRow:
     target: str
 
 
+@dataclass
+class HiddenRow:
+    listing_id: str
+    title: str
+    reason: str
+    seller_id: str
+    seller_banned: bool
+
+
 class ModerationState(AuthState):
-    """The admin queue of open reports; hide/restore a listing, ban/unban a seller, dismiss."""
+    """The admin queue of open reports; hide/restore a listing, ban/unban a seller, dismiss; what was hidden."""
 
     rows: list[ReportRow] = []
+    hidden: list[HiddenRow] = []
 
     async def _reload(self) -> None:
         items = await self._call(moderation.open_reports)
+        gone = await self._call(moderation.hidden)
+        self._set(hidden=[HiddenRow(listing_id=str(h.listing.id), title=h.listing.title,
+                                    reason=h.listing.hidden_reason, seller_id=str(h.listing.owner_id),
+                                    seller_banned=h.seller_banned) for h in gone])
         self._set(rows=[ReportRow(id=str(r.id), date=_day(r.created_at), reason=r.reason, details=r.details,
                                   listing_id=str(r.listing_id or ""), seller_id=str(i.seller_id or ""),
                                   target=(f"Listing {str(r.listing_id)[:8]}" if r.listing_id else
@@ -1060,3 +1092,14 @@ class ModerationState(AuthState):
         if action in (ModerationActionKind.BAN_SELLER, ModerationActionKind.UNBAN_SELLER) and row.seller_id:
             kw["seller_id"] = uuid.UUID(row.seller_id)
         return await _act(self, moderation.act, "Done.", action=action, reason=f"Report {report_id[:8]}", **kw)
+
+    @rx.event
+    async def undo(self, listing_id: str, action: str):  # type: ignore[no-untyped-def]
+        """Restore a hidden listing, or unban its seller (their listings stay hidden until restored)."""
+        row = next((r for r in self.hidden if r.listing_id == listing_id), None)
+        if row is None or action not in (ModerationActionKind.RESTORE, ModerationActionKind.UNBAN_SELLER):
+            return rx.toast.error("That listing is no longer hidden; reload the page.")
+        kw = {"listing_id": uuid.UUID(row.listing_id)} if action == ModerationActionKind.RESTORE else {
+            "seller_id": uuid.UUID(row.seller_id)}
+        return await _act(self, moderation.act, "Restored." if action == ModerationActionKind.RESTORE
+                          else "Seller unbanned.", action=action, reason="From the hidden listings", **kw)

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from maxbooster.models.accounts import User
 from maxbooster.models.base import utcnow
 from maxbooster.models.library import Track, TrackStatus
-from maxbooster.models.marketplace import Listing, PreviewStatus
+from maxbooster.models.marketplace import FileRole, Listing, ListingFile, PreviewStatus
 from maxbooster.services.billing import sandbox
 from maxbooster.services.billing.webhooks import apply_stored_event
 from maxbooster.services.marketplace import files, listings, sellers
@@ -68,7 +69,7 @@ def ready_track(session: Session, user: User, key: str = "") -> Track:
 def ready_listing(session: Session, user: User, *, title: str = "Night Drive", genre: str = "trap", bpm: int = 140,
                   key: str = "Am", tags: list[str] | None = None, prices: dict[str, str] | None = None,
                   description: str = "") -> Listing:
-    """A beat with a cover, its main audio, tiers and (marked) ready preview: everything publishing needs."""
+    """A beat with a cover, its main audio, tiers and (marked) ready preview and MP3: everything publishing needs."""
     actor = actor_for(user)
     listing = listings.create_listing(session=session, actor=actor, kind="beat", title=title, genre=genre, bpm=bpm,
                                       musical_key=key, tags=tags or [], description=description)
@@ -82,5 +83,9 @@ def ready_listing(session: Session, user: User, *, title: str = "Night Drive", g
     assert fresh is not None
     fresh.preview_status, fresh.preview_key = PreviewStatus.READY, f"{user.id}/p.mp3"
     session.add(fresh)
+    main = session.execute(select(ListingFile).where(col(ListingFile.listing_id) == listing.id,
+                                                     col(ListingFile.role) == FileRole.MAIN)).scalar_one()
+    main.storage_key = f"{user.id}/marketplace/{listing.id}/main.320k.mp3"
+    session.add(main)
     session.commit()
     return fresh

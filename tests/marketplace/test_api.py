@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from maxbooster import routes
 from maxbooster.models.accounts import User
-from maxbooster.models.marketplace import Listing, PreviewStatus
+from maxbooster.models.marketplace import Listing, ListingFile, PreviewStatus
 from maxbooster.services.media import read_token
 from tests.marketplace.support import png_bytes, ready_track, zip_bytes
 from tests.support import library as lib
@@ -52,13 +53,17 @@ def test_seller_builds_and_publishes_a_listing_visitors_find_it(session: Session
                        files={"file": ("stems.zip", zip_bytes({"../x.wav": b"x"}), "application/zip")})
     assert evil.status_code == 422 and "leaves its folder" in _msg(evil)
     refused = client.post(path(routes.V1_MARKETPLACE_SELLER_PUBLISH), headers=auth)
-    assert refused.status_code == 409 and _msg(refused) == \
-        "To publish this listing, add a watermarked preview (make one after adding the audio)."
-    # the preview job itself is tested in test_previews; here it is marked made
+    assert refused.status_code == 409 and _msg(refused) == (
+        "To publish this listing, add the beat's MP3 that is still being made (wait a moment); a watermarked "
+        "preview (make one after adding the audio).")
+    # the preview and MP3 jobs themselves are tested in test_previews and test_mp3; here they are marked made
     row = session.get(Listing, uuid.UUID(lid), populate_existing=True)
     assert row is not None
     row.preview_status, row.preview_key = PreviewStatus.READY, f"{payable_seller.id}/marketplace/{lid}/p.mp3"
     session.add(row)
+    main = session.execute(select(ListingFile).where(col(ListingFile.listing_id) == row.id)).scalar_one()
+    main.storage_key = f"{payable_seller.id}/marketplace/{lid}/main.320k.mp3"
+    session.add(main)
     session.commit()
     assert client.get(routes.V1_MARKETPLACE_LISTING.format(listing_id=lid)).status_code == 404  # a draft
     assert client.post(path(routes.V1_MARKETPLACE_SELLER_PUBLISH), headers=auth).json()["status"] == "published"

@@ -225,6 +225,11 @@ def test_sell_buy_download_refund(browser, running_app: RunningApp) -> None:  # 
     assert wav_link
     got_wav = buyer.request.get(wav_link)
     assert got_wav.status == 200 and got_wav.body()[:4] == b"RIFF"
+    mp3_link = buyer.get_by_test_id("download").filter(has_text="MP3").get_attribute("href")
+    assert mp3_link
+    got_mp3 = buyer.request.get(mp3_link)  # made from the WAV when the track was attached: an MPEG frame or ID3
+    assert got_mp3.status == 200 and got_mp3.headers["content-type"] == "audio/mpeg"
+    assert got_mp3.body()[:3] == b"ID3" or got_mp3.body()[:2] in (b"\xff\xfb", b"\xff\xfa")
 
     # --- the producer sees the sale minus the fee (10 %) and refunds it ---------------------------------
     seller.goto(routes.SELL)

@@ -141,7 +141,8 @@ def test_publish_names_everything_missing(session: Session, payable_seller: User
         listings.publish(session=session, actor=actor, listing_id=listing.id)
     files.attach_track(session=session, actor=actor, listing_id=listing.id,
                        track_id=ready_track(session, payable_seller).id)
-    with pytest.raises(ListingNotReady, match="add the stems as a ZIP; a watermarked preview"):
+    with pytest.raises(ListingNotReady, match="add the stems as a ZIP; the beat's MP3 that is still being made "
+                                              r"\(wait a moment\); a watermarked preview"):
         listings.publish(session=session, actor=actor, listing_id=listing.id)
     assert session.get(Listing, listing.id, populate_existing=True).status == ListingStatus.DRAFT  # type: ignore[union-attr]
 

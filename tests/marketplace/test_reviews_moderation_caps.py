@@ -71,6 +71,11 @@ def test_reports_queue_hide_restore_and_ban(session: Session, payable_seller: Us
     assert session.get(Listing, beat.id).status == ListingStatus.HIDDEN  # type: ignore[union-attr]
     assert session.get(Report, rep.id).status == "resolved"  # type: ignore[union-attr]
     assert moderation.queue(session=session, actor=actor_for(admin)) == []
+    # the report is closed, the hidden listing stays in reach (to restore it)
+    assert [(h.listing.id, h.seller_banned) for h in moderation.hidden(session=session, actor=actor_for(admin))] == [
+        (beat.id, False)]
+    with pytest.raises(PermissionDenied):
+        moderation.hidden(session=session, actor=actor_for(user))
     moderation.act(session=session, actor=actor_for(admin), action="restore", listing_id=beat.id)
     session.expire_all()
     assert session.get(Listing, beat.id).status == ListingStatus.PUBLISHED  # type: ignore[union-attr]
@@ -79,6 +84,8 @@ def test_reports_queue_hide_restore_and_ban(session: Session, payable_seller: Us
                    reason="repeat infringer")
     session.expire_all()
     assert {session.get(Listing, i).status for i in (beat.id, second.id)} == {ListingStatus.HIDDEN}  # type: ignore[union-attr]
+    assert {(h.listing.id, h.seller_banned) for h in moderation.hidden(session=session, actor=actor_for(admin))} == {
+        (beat.id, True), (second.id, True)}
     with pytest.raises(DomainError, match="unban the seller first"):
         moderation.act(session=session, actor=actor_for(admin), action="restore", listing_id=second.id)
     assert count(session, ModerationAction) == 3

@@ -36,7 +36,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "Not possible now (the message says why; nothing was charged)"},
     410: {"description": "Download cancelled by a refund, or the link expired"},
     422: {"description": "Invalid input (the message says what to change)"},
-    503: {"description": "The payment provider did not answer"},
+    429: {"description": "Asked too often; wait (Retry-After) and try again"},
+    503: {"description": "The payment provider or the mail server did not answer"},
 }
 
 
@@ -243,6 +244,16 @@ def get_order(order_id: uuid.UUID, actor: CallerActor, db: DbSession) -> OrderOu
 def cancel_order(order_id: uuid.UUID, actor: CallerActor, db: DbSession) -> OrderOut:
     """Give up an unpaid checkout (exclusives are released; nothing is charged)."""
     return _order(checkout.cancel_checkout(session=db, actor=actor, order_id=order_id))
+
+
+class ReceiptOut(BaseModel):
+    sent_to: str
+
+
+@router.post(routes.V1_MARKETPLACE_ORDER_RECEIPT, response_model=ReceiptOut, status_code=202, responses=ERRORS)
+def resend_receipt(order_id: uuid.UUID, actor: CallerActor, db: DbSession) -> ReceiptOut:
+    """Email the receipt of your paid order again (a few times an hour at most)."""
+    return ReceiptOut(sent_to=orders.resend_receipt(session=db, actor=actor, order_id=order_id))
 
 
 @router.post(routes.V1_MARKETPLACE_SANDBOX_PAY, response_model=OrderOut, responses=ERRORS)

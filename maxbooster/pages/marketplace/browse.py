@@ -24,7 +24,7 @@ def _field(name: str, label: str, placeholder: str, **props: object) -> rx.Compo
 
 
 def _filters() -> rx.Component:
-    kinds = [(ANY, "Any type"), *[(k.value, k.value.title()) for k in ListingKind]]
+    kinds = [(ANY, "Any type"), *[(k.value, k.value.replace("_", " ").capitalize()) for k in ListingKind]]
     keys = [(ANY, "Any key"), *[(k.value, k.value) for k in MusicalKey]]
     lic = [(ANY, "Any license"), *[(k.value, kind_words(k.value)) for k in TierKind]]
     return rx.form(rx.vstack(

@@ -147,6 +147,8 @@ def order_page() -> rx.Component:
             rx.flex(rx.text("Ordered ", O.date, size="2", color=theme.MUTED),
                     rx.badge(O.status, size="2", data_testid="order-status"), rx.spacer(),
                     rx.text(O.total, size="4", weight="bold"),
+                    rx.cond(O.paid, rx.button(rx.icon("mail", size=14), "Email receipt", size="1", variant="soft",
+                                              on_click=O.resend_receipt, data_testid="resend-receipt")),
                     rx.button(rx.icon("refresh-cw", size=14), "Refresh", size="1", variant="soft",
                               on_click=O.refresh),
                     spacing="3", align="center", width="100%", wrap="wrap"),

@@ -86,7 +86,8 @@ def _new_listing() -> rx.Component:
         rx.input(name="title", placeholder="Title of the new listing", aria_label="New listing title", size="2",
                  flex="1", min_width="160px", required=True),
         rx.select.root(rx.select.trigger(aria_label="Type"),
-                       rx.select.content(*[rx.select.item(k.value.title(), value=k.value) for k in ListingKind]),
+                       rx.select.content(*[rx.select.item(k.value.replace("_", " ").capitalize(), value=k.value)
+                                         for k in ListingKind]),
                        name="kind", default_value=ListingKind.BEAT.value),
         rx.button(rx.icon("plus", size=15, aria_hidden="true"), "New listing", size="2", type="submit",
                   disabled=~S.is_hydrated),

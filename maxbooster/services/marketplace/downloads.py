@@ -3,7 +3,8 @@ to it (re-issued from the order page). Every download is counted; a refund or di
 grants, and a link used after that, or past its expiry, is refused with what to do next.
 
 A link is `<grant id>.<expiry unix s>.<HMAC>` keyed from SECRET_KEY; the grant row is checked on
-every use, so revoking takes effect at once, even for links already handed out.
+every use, so revoking takes effect at once, even for links already handed out. A beat's MP3
+deliverable is the MP3 made from its audio (`mp3`); its WAV is the library track's working copy.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from maxbooster.models.marketplace import (
 )
 from maxbooster.services import audit
 from maxbooster.services.actor import Actor
-from maxbooster.services.errors import DomainError, ErrorCode, NotFound
-from maxbooster.services.marketplace import licenses
+from maxbooster.services.errors import Conflict, DomainError, ErrorCode, NotFound
+from maxbooster.services.marketplace import licenses, mp3
 from maxbooster.settings import get_settings
 
 _ROLE = {Deliverable.MP3: FileRole.MAIN, Deliverable.WAV: FileRole.MAIN, Deliverable.STEMS: FileRole.STEMS,
@@ -146,6 +147,10 @@ def open_download(*, session: Session, actor: Actor, token: str) -> DownloadFile
         raise NotFound("This download link is not valid. Open your order and get a new link.")
     now = utcnow()
     _usable(row, now)
+    line = session.get(OrderLine, row.order_line_id)
+    assert line is not None
+    stem = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in line.listing_title).strip() or "download"
+    key = None if row.deliverable == Deliverable.LICENSE_PDF else _stored_key(session, row, line)
     counted = session.execute(update(DownloadGrant).where(
         col(DownloadGrant.id) == row.id, col(DownloadGrant.revoked_at).is_(None))
         .values(download_count=DownloadGrant.download_count + 1, last_downloaded_at=now))
@@ -153,24 +158,34 @@ def open_download(*, session: Session, actor: Actor, token: str) -> DownloadFile
         session.rollback()
         raise DownloadRevoked("This download was cancelled because the purchase was refunded.")
     session.commit()
-    line = session.get(OrderLine, row.order_line_id)
-    assert line is not None
-    stem = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in line.listing_title).strip() or "download"
-    if row.deliverable == Deliverable.LICENSE_PDF:
+    if key is None:
         data = licenses.pdf(session=session, actor=actor, order_line_id=line.id)
         return DownloadFile(filename=f"{stem} license.pdf", content_type="application/pdf", storage_key=None,
                             data=data)
-    file = session.get(ListingFile, row.listing_file_id) if row.listing_file_id else None
-    if file is None:
-        raise NotFound("The seller removed this file. Contact the seller; your license stays valid.")
-    key = file.storage_key
-    if file.track_id is not None:
-        track = session.get(Track, file.track_id)
-        key = track.working_key or track.original_key if track else None
-    if not key:
-        raise NotFound("The seller removed this file. Contact the seller; your license stays valid.")
-    # the stored file as it is (an MP3 deliverable of a WAV-only listing is the WAV: no transcoding yet)
     ext = key.rsplit(".", 1)[-1].lower() if "." in key.rsplit("/", 1)[-1] else (
         "zip" if row.deliverable in (Deliverable.STEMS, Deliverable.ZIP) else "wav")
     ctype = {"mp3": "audio/mpeg", "wav": "audio/wav", "flac": "audio/flac"}.get(ext, "application/octet-stream")
     return DownloadFile(filename=f"{stem}.{ext}", content_type=ctype, storage_key=key, data=None)
+
+
+def _stored_key(session: Session, row: DownloadGrant, line: OrderLine) -> str:
+    """The storage key of a grant's file: the upload, the library track's WAV, or the beat's MP3."""
+    file = session.get(ListingFile, row.listing_file_id) if row.listing_file_id else None
+    if file is None:
+        raise NotFound("The seller removed this file. Contact the seller; your license stays valid.")
+    if file.role != FileRole.MAIN:
+        key = file.storage_key
+    elif row.deliverable == Deliverable.MP3:  # the MP3 made from the beat's audio
+        if file.storage_key:
+            return file.storage_key
+        mp3.ensure(session=session, listing_id=line.listing_id)  # audio attached before MP3s were made
+        made = mp3.state(session=session, listing_id=line.listing_id)
+        if made.status == "pending":
+            raise Conflict("The MP3 of this beat is still being made. Try again in a few minutes.")
+        key = None
+    else:  # the WAV: the library track's working copy
+        track = session.get(Track, file.track_id) if file.track_id else None
+        key = track.working_key or track.original_key if track else None
+    if not key:
+        raise NotFound("The seller removed this file. Contact the seller; your license stays valid.")
+    return key

@@ -27,7 +27,7 @@ from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import Conflict, InvalidInput
 from maxbooster.services.library import engine
-from maxbooster.services.marketplace import zipcheck
+from maxbooster.services.marketplace import mp3, zipcheck
 from maxbooster.services.marketplace.listings import _editable, get_listing
 from maxbooster.services.storage import clean_filename, get_storage
 from maxbooster.settings import get_settings
@@ -72,7 +72,8 @@ def _forget_preview(listing: Listing) -> None:
 
 def attach_track(*, session: Session, actor: Actor, listing_id: uuid.UUID, track_id: uuid.UUID,
                  role: str = FileRole.MAIN) -> ListingFile:
-    """Use a ready track of your library as the beat's audio (main) or as the preview's source."""
+    """Use a ready track of your library as the beat's audio (main) or as the preview's source. The main
+    audio's MP3 (what every tier delivers as its MP3) is made in the background from then on."""
     listing = get_listing(session=session, actor=actor, listing_id=listing_id)
     _editable(listing)
     if role not in (FileRole.MAIN, FileRole.PREVIEW):
@@ -90,6 +91,8 @@ def attach_track(*, session: Session, actor: Actor, listing_id: uuid.UUID, track
     session.commit()
     if old_key:
         get_storage().delete(old_key)
+    if role == FileRole.MAIN:
+        mp3.ensure(session=session, listing_id=listing.id)
     session.refresh(row)
     return row
 

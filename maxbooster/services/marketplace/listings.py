@@ -1,8 +1,8 @@
 """A seller's listings: create and edit drafts, license tiers with prices and caps, collaborators'
 splits, publish and unpublish, delete drafts. Every refusal says what to change and changes nothing.
 
-Publishing needs a cover, at least one tier, the files the tiers deliver, a ready watermarked preview
-and a seller the payment provider can pay.
+Publishing needs a cover, at least one tier, the files the tiers deliver (a beat's MP3 made from its
+audio), a ready watermarked preview and a seller the payment provider can pay.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from maxbooster.services import audit
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import Conflict, DomainError, ErrorCode, InvalidInput
+from maxbooster.services.marketplace import mp3
 from maxbooster.services.marketplace.sellers import require_payable
 from maxbooster.services.money import BPS_WHOLE, Money
 from maxbooster.services.storage import get_storage
@@ -341,6 +342,12 @@ def missing_for_publish(*, session: Session, listing: Listing) -> list[str]:
         labels[FileRole.MAIN] = ("the beat's audio again (its library track was deleted: attach a track from "
                                  "your library)")
     missing += [labels[r] for r in (FileRole.MAIN, FileRole.STEMS, FileRole.ZIP) if r in needed and r not in roles]
+    if Deliverable.MP3 in {d for t in tiers for d in t.deliverables} and FileRole.MAIN in roles:
+        made = mp3.state(session=session, listing_id=listing.id)
+        if made.status == "failed":
+            missing.append(f"the beat's audio again (its MP3 could not be made: {made.error.rstrip('.')})")
+        elif made.status != "ready":
+            missing.append("the beat's MP3 that is still being made (wait a moment)")
     if listing.preview_status != PreviewStatus.READY:
         missing.append("a watermarked preview (make one after adding the audio)" if listing.preview_status !=
                        PreviewStatus.PENDING else "the preview that is still being made (wait a moment)")
@@ -351,6 +358,7 @@ def publish(*, session: Session, actor: Actor, listing_id: uuid.UUID) -> Listing
     """Put the listing on sale; refused with the list of what is missing, or while you cannot be paid."""
     listing = get_listing(session=session, actor=actor, listing_id=listing_id)
     _editable(listing)
+    mp3.ensure(session=session, listing_id=listing.id)  # main audio attached before MP3s were made
     missing = missing_for_publish(session=session, listing=listing)
     if missing:
         raise ListingNotReady("To publish this listing, add " + "; ".join(missing) + ".")

@@ -1,6 +1,7 @@
 """Moderation: users report listings, reviews or sellers; admins work the queue — hide or restore a
 listing, hide a review, ban or unban a seller (a banned seller's listings are hidden), dismiss a report.
-Every action is a ModerationAction row and an audit entry."""
+Every action is a ModerationAction row and an audit entry. An action answers (closes) its report, so
+what was hidden stays reachable in `hidden` (to restore it, or unban its seller)."""
 
 from __future__ import annotations
 
@@ -74,6 +75,23 @@ def open_reports(*, session: Session, actor: Actor, limit: int = 100) -> list[Qu
                                   .where(col(Listing.id).in_(listing_ids))).tuples().all()) if listing_ids else {}
     return [QueueItem(report=r, seller_id=r.seller_id or (owners.get(r.listing_id) if r.listing_id else None))
             for r in reports]
+
+
+@dataclass(frozen=True)
+class HiddenListing:
+    listing: Listing
+    seller_banned: bool
+
+
+def hidden(*, session: Session, actor: Actor, limit: int = 100) -> list[HiddenListing]:
+    """Listings moderators took off the store (by hand or by banning their seller), newest first (admins only)."""
+    require_admin(session=session, actor=actor, action="marketplace.moderation")
+    rows = list(session.execute(select(Listing).where(col(Listing.status) == ListingStatus.HIDDEN)
+                                .order_by(col(Listing.hidden_at).desc()).limit(min(max(limit, 1), 500))).scalars())
+    banned = set(session.execute(select(col(SellerAccount.owner_id)).where(
+        col(SellerAccount.owner_id).in_({r.owner_id for r in rows}), col(SellerAccount.banned_at).is_not(None)))
+        .scalars()) if rows else set()
+    return [HiddenListing(listing=r, seller_banned=r.owner_id in banned) for r in rows]
 
 
 def act(*, session: Session, actor: Actor, action: str, reason: str = "", listing_id: uuid.UUID | None = None,

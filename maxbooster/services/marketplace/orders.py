@@ -4,12 +4,14 @@
 `payment_intent.succeeded` marks the order paid and, per line: sends the transfers (`payouts`),
 issues the license (`licenses`) and the download grants (`downloads`), counts the sale and, for an
 exclusive, takes the beat off the store (earlier leases stay valid). A receipt is emailed to the
-buyer. A payment that arrives for an order already cancelled (its checkout expired) is refunded at
-once. Refund and dispute events go to `refunds`.
+buyer, and again whenever the buyer asks from the order page (`resend_receipt`, rate-limited, audited).
+A payment that arrives for an order already cancelled (its checkout expired) is refunded at once.
+Refund and dispute events go to `refunds`.
 """
 
 from __future__ import annotations
 
+import smtplib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,11 +37,12 @@ from maxbooster.models.marketplace import (
     TierKind,
     Transfer,
 )
-from maxbooster.services import audit
+from maxbooster.services import audit, ratelimit
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
 from maxbooster.services.billing.provider import PaymentsProvider, get_provider
-from maxbooster.services.email import render, send_after_commit
+from maxbooster.services.email import EmailMessage, render, send_after_commit, send_email
+from maxbooster.services.errors import Conflict, EmailUnavailable
 from maxbooster.services.marketplace import downloads, licenses, payouts, refunds
 from maxbooster.services.money import Money
 from maxbooster.settings import get_settings
@@ -99,7 +102,9 @@ def _paid(session: Session, order: Order, obj: dict[str, Any], created: datetime
     with session.no_autoflush:  # the new rows go out in one flush per table, not one per query below
         for line in lines:
             _deliver(session, provider, order, line, now)
-    _send_receipt(session, order, lines, provider.key == "sandbox")
+    receipt = _receipt(session, order, lines)
+    if receipt.to:
+        send_after_commit(session=session, message=receipt)  # sent by the caller once the payment is committed
     audit.record(session, WORKER, "marketplace.order_paid", target=f"order:{order.id}",
                  details={"total_minor": order.total_minor, "fee_minor": order.fee_minor})
     return f"order {order.id}: paid"
@@ -121,18 +126,43 @@ def _deliver(session: Session, provider: PaymentsProvider, order: Order, line: O
     downloads.grant(session=session, order=order, line=line, tier=tier, now=now)
 
 
-def _send_receipt(session: Session, order: Order, lines: Sequence[OrderLine], test_mode: bool) -> None:
+def _receipt(session: Session, order: Order, lines: Sequence[OrderLine]) -> EmailMessage:
+    """The receipt of a paid order (refunds so far are shown on their lines), linking to its order page."""
     buyer = session.get(User, order.owner_id)
-    if buyer is None:
-        return
+    name, email = (buyer.display_name, buyer.email) if buyer is not None else ("", "")
     text = "\n".join(f"- {ln.listing_title} ({ln.tier_kind.replace('_', ' ')}): "
-                     f"{Money(ln.price_minor, ln.currency).format()}" for ln in lines)
-    url = get_settings().app_url.rstrip("/") + routes.V1_MARKETPLACE_ORDER.format(order_id=order.id)
-    send_after_commit(session=session, message=render(  # sent by the caller once the payment is committed
-        "marketplace_receipt", to=order.buyer_email or buyer.email, buyer=buyer.display_name, order_id=str(order.id),
+                     f"{Money(ln.price_minor, ln.currency).format()}"
+                     + (f" (refunded: {Money(ln.refunded_minor, ln.currency).format()})" if ln.refunded_minor else "")
+                     for ln in lines)
+    url = get_settings().app_url.rstrip("/") + f"{routes.MARKET_ORDER}?id={order.id}"
+    return render(
+        "marketplace_receipt", to=order.buyer_email or email, buyer=name or "there", order_id=str(order.id),
         date=(order.paid_at or utcnow()).date().isoformat(), lines=text,
         total=Money(order.total_minor, order.currency).format(), order_url=url,
-        test_mode=" (test mode: no real money moved)" if test_mode else ""))
+        test_mode=" (test mode: no real money moved)" if order.provider == "sandbox" else "")
+
+
+def resend_receipt(*, session: Session, actor: Actor, order_id: uuid.UUID) -> str:
+    """Email the receipt of the buyer's paid order again (RATE_LIMIT_RECEIPTS per buyer); the address used."""
+    order = get_owned(session=session, model=Order, obj_id=order_id, actor=actor)
+    if order.paid_at is None:
+        raise Conflict("There is no receipt yet: the payment is not confirmed. Refresh the order in a moment.")
+    ratelimit.hit_user(str(order.owner_id), "receipt", get_settings().rate_limit_receipts,
+                       "You asked for this receipt several times already. Wait an hour, then try again.")
+    lines = session.execute(select(OrderLine).where(col(OrderLine.order_id) == order.id)
+                            .order_by(col(OrderLine.created_at))).scalars().all()
+    message = _receipt(session, order, lines)
+    try:
+        send_email(session=session, message=message)
+    except (smtplib.SMTPException, OSError) as exc:
+        audit.record_detached(session=session, actor=actor, action="marketplace.receipt_failed",
+                              target=f"order:{order.id}")
+        raise EmailUnavailable("We could not send the receipt right now. Try again in a few minutes; your "
+                               "order and downloads are unaffected.") from exc
+    audit.record(session, actor, "marketplace.receipt_resent", target=f"order:{order.id}",
+                 details={"to": message.to})
+    session.commit()
+    return message.to
 
 
 # --- reading -------------------------------------------------------------------------------------------
