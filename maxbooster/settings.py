@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import os
 import secrets
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -232,8 +232,8 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         return self.env == "production"
 
-    @property
-    def database_url(self) -> str:
+    @cached_property
+    def database_url(self) -> str:  # read on every database session: worked out once
         return self.database_url_raw or f"sqlite:///{self.data_dir / 'maxbooster.db'}"
 
     @property

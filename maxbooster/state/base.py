@@ -39,6 +39,12 @@ def _cookie_value(header: str, name: str) -> str:
     return morsel.value if morsel else ""
 
 
+def _actor_of(headers: Any) -> Actor:
+    """The caller's IP (socket peer unless via a trusted proxy) and user agent from the router's headers."""
+    raw = dict(headers.raw_headers)
+    return Actor.anonymous(ip=client_ip(raw.get("asgi-scope-client", ""), raw), user_agent=headers.user_agent)
+
+
 class AuthState(rx.State):
     """Base for every page state. The session id never reaches the browser."""
 
@@ -60,16 +66,22 @@ class AuthState(rx.State):
 
     def _request_actor(self) -> Actor:
         """The caller's IP (socket peer unless via a trusted proxy) and user agent, server-side."""
-        headers = dict(self.router.headers.raw_headers)
-        peer = headers.get("asgi-scope-client", "")
-        return Actor.anonymous(ip=client_ip(peer, headers), user_agent=self.router.headers.user_agent)
+        return _actor_of(self.router.headers)
+
+    def _request(self) -> tuple[str, Actor]:
+        """The session cookie and the request's actor, reading the router once (each read of
+        `self.router` assembles it anew)."""
+        headers = self.router.headers
+        return _cookie_value(headers.cookie or "", get_settings().session_cookie_name), _actor_of(headers)
 
     def _mirror(self, info: SessionInfo | None) -> None:
         """Mirror a validated session (or none) into the public vars."""
         self._set(signed_in=info is not None, display_name=info.display_name if info else "",
                   email=info.email if info else "", plan=info.plan if info else "",
                   is_admin=bool(info and info.is_admin))
-        self._user_id = str(info.user_id) if info else ""
+        user_id = str(info.user_id) if info else ""
+        if self._user_id != user_id:  # assigning marks the state changed even with the same value
+            self._user_id = user_id
 
     async def _signed_in(self) -> SessionInfo | None:
         """Validate the cookie's session against the store, off the event loop (no cache:
@@ -99,7 +111,7 @@ class AuthState(rx.State):
 
             return await asyncio.to_thread(run_as)
 
-        cookie, base = self._session_cookie(), self._request_actor()
+        cookie, base = self._request()
 
         def run() -> tuple[SessionInfo | None, Any, Exception | None]:
             with session_scope() as session:
@@ -133,7 +145,7 @@ class AuthState(rx.State):
             while True:
                 await asyncio.sleep(interval_s)
                 async with self:  # only to read the request's details
-                    base, cookie, kwargs = self._request_actor(), self._session_cookie(), params()
+                    (cookie, base), kwargs = self._request(), params()
                 result = await asyncio.to_thread(_fetch_as, cookie, base, fetch, kwargs)
                 if result is None:
                     return

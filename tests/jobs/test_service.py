@@ -179,3 +179,32 @@ def test_kind_names_are_feature_dot_verb() -> None:
         jobs.job_handler("NoDot")
     with pytest.raises(ValueError, match="registered twice"):
         jobs.job_handler("system.selftest")(lambda ctx: None)
+
+
+def test_page_rows_are_read_every_time_and_converted_only_when_changed(
+        session: Session, no_dispatch: list[uuid.UUID]) -> None:
+    """The Jobs page's load reads the rows from the database on every event (no cache that could
+    show a stale list): an unchanged list comes back as "same as shown", any change as new rows."""
+    from maxbooster.state.jobs import job_rows
+
+    alice, bob = _user(session, "alice@example.com"), _user(session, "bob@example.com")
+    job = jobs.enqueue(session=session, kind="system.selftest", owner_id=alice.id)
+    first = job_rows(session=session, actor=_as(alice))
+    assert first.rows is not None and [r.id for r in first.rows] == [str(job.id)] and first.rows[0].progress == 0
+    assert job_rows(session=session, actor=_as(alice), shown=first.key).rows is None  # nothing changed
+
+    jobs.claim(session=session, job_id=job.id, worker_id="w1")  # a worker elsewhere moves the job on
+    assert jobs.renew(session=session, job_id=job.id, attempt=1, progress=40, message="halfway")
+    moved = job_rows(session=session, actor=_as(alice), shown=first.key)
+    assert moved.rows is not None and moved.key != first.key
+    assert (moved.rows[0].status, moved.rows[0].progress, moved.rows[0].message) == ("running", 40, "halfway")
+    assert job_rows(session=session, actor=_as(alice), shown=moved.key).rows is None
+
+    second = jobs.enqueue(session=session, kind="system.selftest", owner_id=alice.id)
+    jobs.enqueue(session=session, kind="system.selftest", owner_id=bob.id)  # not alice's: not on her page
+    grown = job_rows(session=session, actor=_as(alice), shown=moved.key)
+    assert grown.rows is not None and {r.id for r in grown.rows} == {str(job.id), str(second.id)}
+    jobs.cancel(session=session, actor=_as(alice), job_id=second.id)
+    cancelled = job_rows(session=session, actor=_as(alice), shown=grown.key)
+    assert cancelled.rows is not None and {r.status for r in cancelled.rows} == {"running", "cancelled"}
+    assert job_rows(session=session, actor=_as(bob), shown=cancelled.key).rows is not None  # another user's list
