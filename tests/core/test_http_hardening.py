@@ -157,6 +157,7 @@ def _time_ms(client: TestClient, path: str, data: dict[str, str]) -> float:
 
 
 @pytest.mark.serial  # a timing comparison: another test on the other core would skew it
+@pytest.mark.timing
 @pytest.mark.parametrize("path", [routes.AUTH_SIGNUP, routes.AUTH_FORGOT_PASSWORD])
 def test_response_time_does_not_reveal_which_emails_exist(session: Session, client: TestClient,
                                                           monkeypatch: pytest.MonkeyPatch, path: str) -> None:
