@@ -113,3 +113,67 @@ def test_a_worker_killed_after_x_took_the_post_does_not_post_twice(
         assert row.state == VariantState.PUBLISHED and row.attempts == 2, row.last_error
         assert len(x.tweets) == 1 and len(x.tweet_posts()) == 1 and row.remote_id == next(iter(x.tweets))
     get_settings.cache_clear()
+
+
+def test_a_worker_killed_mid_upload_resumes_the_same_youtube_session(
+        session: Session, social_env: Path, jobs_held: InProcessBroker, monkeypatch: pytest.MonkeyPatch,
+        db_url: str) -> None:
+    """The worker dies after YouTube stored the second of three chunks but before it heard so: the retry
+    asks the stored session what it has (`bytes */N`), sends only the rest, and one video exists."""
+    from maxbooster.services import storage
+    from maxbooster.services.social import crypto, posts
+    from maxbooster.services.social.providers import youtube as yt
+    from tests.social.support import callback_uri, connect_network
+    from tests.social.youtube_server import CLIENT_ID, CLIENT_SECRET, YouTubeServer
+    from tests.support.accounts import actor_for
+
+    chunk = 256 * 1024
+    video = bytes(range(256)) * 2400  # 614,400 bytes: three chunks of 256 KiB (the last one shorter)
+    monkeypatch.setattr(yt, "CHUNK_BYTES", chunk)
+    monkeypatch.setenv("JOB_LEASE_SECONDS", str(LEASE_S))
+    with YouTubeServer(callback_uri("youtube")) as server:
+        for name, value in {"GOOGLE_CLIENT_ID": CLIENT_ID, "GOOGLE_CLIENT_SECRET": CLIENT_SECRET,
+                            "YOUTUBE_API_BASE": server.url, "GOOGLE_OAUTH_BASE": server.url,
+                            "GOOGLE_OAUTH_AUTHORIZE_URL": f"{server.url}/o/oauth2/v2/auth"}.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        user = make_user(session)
+        (account,) = connect_network(session, user, "youtube")
+        clip = storage.save_upload(session=session, actor=actor_for(user), filename="night-drive.mp4",
+                                   chunks=[video], content_type="video/mp4")
+        variant = schedule(session, user, account, "Night Drive\nOut now.", media=[posts.MediaRef(clip.id, "")])
+        (job_id,) = publishing.sweep(session=session)
+        server.knobs.hold_chunk = 2
+
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "JOB_LEASE_SECONDS": str(LEASE_S)}
+        code = ("from maxbooster.services import jobs; from maxbooster.services.social.providers import youtube; "
+                f"import uuid; youtube.CHUNK_BYTES = {chunk}; jobs.execute(uuid.UUID('{job_id}'), worker_id='v')")
+        victim = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT, start_new_session=True)
+        try:
+            _wait(lambda: len(server.chunk_puts()) == 2)  # YouTube has two chunks; the second answer is held
+            time.sleep(0.2)  # the held chunk is stored
+            os.kill(victim.pid, signal.SIGKILL)
+        finally:
+            victim.wait(10)
+        assert victim.returncode == -signal.SIGKILL
+        (upload_id,) = server.sessions
+        assert len(server.sessions[upload_id]["data"]) == 2 * chunk and server.videos == {}
+        row = fresh(session, variant)  # what the dead worker left: the session and the first confirmed chunk
+        assert row.state == VariantState.PUBLISHING and row.remote_media_ids == [] and row.upload_offset == chunk
+        assert row.upload_session_enc and upload_id in crypto.decrypt(row.upload_session_enc)
+        assert upload_id not in row.upload_session_enc  # the URL accepts bytes without a token: stored encrypted
+
+        time.sleep(LEASE_S + 0.5)
+        assert jobs.housekeeping(worker_id="survivor", hostname="test", pid=os.getpid()) == [job_id]
+        jobs_held.start()
+        assert jobs_held.wait_idle(60)
+        row = fresh(session, variant)
+        assert row.state == VariantState.PUBLISHED and row.attempts == 2, row.last_error
+        (made,) = server.videos.values()
+        assert row.remote_id == made["id"] and made["size"] == len(video)
+        assert server.sessions[upload_id]["data"] == video
+        assert len(server.sent("POST", "/upload/youtube/v3/videos")) == 1  # no second upload was opened
+        after_kill = server.sent("PUT", "/upload/youtube/v3/videos")[2:]
+        assert [r["headers"]["Content-Range"] for r in after_kill] == ["bytes */614400", "bytes 524288-614399/614400"]
+        assert row.upload_session_enc is None and row.upload_offset == 0
+    get_settings.cache_clear()
