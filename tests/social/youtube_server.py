@@ -55,8 +55,18 @@ class YouTubeServer(LocalServer):
                 token["revoked"] = True
             self.refresh = dict.fromkeys(self.refresh, False)
 
+    def stored_bytes(self) -> int:
+        with self.lock:
+            return sum(len(upload["data"]) for upload in self.sessions.values())
+
     def chunk_puts(self) -> list[dict[str, Any]]:
         return [r for r in self.sent("PUT", "/upload/youtube/v3/videos") if r["body"]]
+
+
+def settings_env(server: YouTubeServer) -> dict[str, str]:
+    """The settings (environment variables) that point our Google OAuth and YouTube clients at `server`."""
+    return {"GOOGLE_CLIENT_ID": CLIENT_ID, "GOOGLE_CLIENT_SECRET": CLIENT_SECRET, "YOUTUBE_API_BASE": server.url,
+            "GOOGLE_OAUTH_BASE": server.url, "GOOGLE_OAUTH_AUTHORIZE_URL": f"{server.url}/o/oauth2/v2/auth"}
 
 
 def _error(status: int, reason: str, message: str) -> dict[str, Any]:
