@@ -56,7 +56,7 @@ def test_ctrl_c_stops_app_and_worker_without_orphans(tmp_path: Path, service_env
         assert ready["database"]["backend"] == ("postgresql+psycopg" if service_env else "sqlite")
         assert ready["redis"]["configured"] is bool(service_env)
         children = [int(pid) for pid in (data_dir / "run.pids").read_text().split()]
-        assert len(children) == 2 and all(_group_alive(pid) for pid in children)
+        assert len(children) == 3 and all(_group_alive(pid) for pid in children)
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         assert proc.wait(60) == 0
         deadline = time.monotonic() + 10

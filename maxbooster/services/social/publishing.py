@@ -160,7 +160,7 @@ def _periodic_sweep() -> None:
 
 # --- the job --------------------------------------------------------------------------------------
 
-@job_handler(PUBLISH_KIND)
+@job_handler(PUBLISH_KIND, lane="social")  # waits on networks: a thread-pool worker runs many at once
 def publish(ctx: JobContext) -> str:
     """Publish the job's variant, or its variants one after the other (a burst's group); see the
     module's docstring for every outcome. Each variant is held by this job until its own outcome."""
