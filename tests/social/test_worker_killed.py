@@ -109,11 +109,13 @@ def test_a_worker_killed_after_x_took_the_post_does_not_post_twice(
     assert len(x.tweets) == 1 and len(x.tweet_posts()) == 1 and row.remote_id == next(iter(x.tweets))
 
 
+@pytest.mark.parametrize("killed_on_chunk", [2, 3])
 def test_a_worker_killed_mid_upload_resumes_the_same_youtube_session(
         session: Session, youtube: YouTubeServer, jobs_held: InProcessBroker, monkeypatch: pytest.MonkeyPatch,
-        db_url: str) -> None:
-    """The worker dies after YouTube stored the second of three chunks but before it heard so: the retry
-    asks the stored session what it has (`bytes */N`), sends only the rest, and one video exists."""
+        db_url: str, killed_on_chunk: int) -> None:
+    """The worker dies after YouTube stored chunk 2 (or the last, 3: the video exists) of three but before
+    it heard so: the retry asks the stored session what it has (`bytes */N`), sends only the rest (or
+    takes the finished video), and one video exists."""
     chunk, server = yt.CHUNK_BYTES, youtube  # 256 KiB in tests
     video = bytes(range(256)) * 2400  # 614,400 bytes: three chunks (the last one shorter)
     monkeypatch.setenv("JOB_LEASE_SECONDS", str(LEASE_S))
@@ -124,15 +126,16 @@ def test_a_worker_killed_mid_upload_resumes_the_same_youtube_session(
                                chunks=[video], content_type="video/mp4")
     variant = schedule(session, user, account, "Night Drive\nOut now.", media=[posts.MediaRef(clip.id, "")])
     (job_id,) = publishing.sweep(session=session)
-    server.knobs.hold_chunk = 2
+    server.knobs.hold_chunk = killed_on_chunk
 
-    # killed once YouTube has stored two chunks (the second one's answer is held)
-    _kill_mid_job(job_id, lambda: server.stored_bytes() == 2 * chunk,
+    # killed once YouTube has stored that chunk (its answer is held)
+    _kill_mid_job(job_id, lambda: server.stored_bytes() == min(killed_on_chunk * chunk, len(video)),
                   f"from maxbooster.services.social.providers import youtube; youtube.CHUNK_BYTES = {chunk}; ")
     (upload_id,) = server.sessions
-    assert len(server.sessions[upload_id]["data"]) == 2 * chunk and server.videos == {}
-    row = fresh(session, variant)  # what the dead worker left: the session and the first confirmed chunk
-    assert row.state == VariantState.PUBLISHING and row.remote_media_ids == [] and row.upload_offset == chunk
+    assert len(server.videos) == (1 if killed_on_chunk == 3 else 0)
+    row = fresh(session, variant)  # what the dead worker left: the session and the chunks YouTube confirmed
+    assert row.state == VariantState.PUBLISHING and row.remote_media_ids == []
+    assert row.upload_offset == (killed_on_chunk - 1) * chunk
     assert row.upload_session_enc and upload_id in crypto.decrypt(row.upload_session_enc)
     assert upload_id not in row.upload_session_enc  # the URL accepts bytes without a token: stored encrypted
 
@@ -143,6 +146,7 @@ def test_a_worker_killed_mid_upload_resumes_the_same_youtube_session(
     assert row.remote_id == made["id"] and made["size"] == len(video)
     assert server.sessions[upload_id]["data"] == video
     assert len(server.sent("POST", "/upload/youtube/v3/videos")) == 1  # no second upload was opened
-    after_kill = server.sent("PUT", "/upload/youtube/v3/videos")[2:]
-    assert [r["headers"]["Content-Range"] for r in after_kill] == ["bytes */614400", "bytes 524288-614399/614400"]
+    after_kill = server.sent("PUT", "/upload/youtube/v3/videos")[killed_on_chunk:]
+    rest = ["bytes 524288-614399/614400"] if killed_on_chunk == 2 else []  # chunk 3 only when YouTube lacks it
+    assert [r["headers"]["Content-Range"] for r in after_kill] == ["bytes */614400", *rest]
     assert row.upload_session_enc is None and row.upload_offset == 0
