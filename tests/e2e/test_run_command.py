@@ -78,7 +78,7 @@ EXPLAINED = ("Node.js is out of date", "running the worker with superuser privil
 
 
 def _assert_only_explained_notices(logs: Path) -> None:
-    lines = [line for name in ("app.log", "worker.log")
+    lines = [line for name in ("app.log", "worker.log", "worker-social.log")
              for line in (logs / name).read_text(errors="replace").splitlines()]
     noisy = [line for line in lines if re.search(r"warning|deprecat|error|traceback", line, re.IGNORECASE)
              and not any(text in line for text in EXPLAINED)]
