@@ -19,7 +19,7 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from maxbooster.tasks.worker import run_worker
 
-    return run_worker(concurrency=args.concurrency)
+    return run_worker(concurrency=args.concurrency, social=args.social)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -49,7 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     worker = sub.add_parser("worker", help="run one Celery worker")
-    worker.add_argument("--concurrency", type=int, default=None)
+    worker.add_argument("--concurrency", type=int, default=None,
+                        help="processes (default WORKER_CONCURRENCY), or threads with --social "
+                             "(default SOCIAL_PUBLISH_THREADS)")
+    worker.add_argument("--social", action="store_true",
+                        help="consume the social publishing queue on a thread pool instead of the main queue")
     worker.set_defaults(func=cmd_worker)
     run = sub.add_parser("run", help="migrate, start a worker and the app (Ctrl-C stops all)")
     run.add_argument("--port", type=int, default=3000)

@@ -35,8 +35,10 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # As many pooled connections as worker threads run database work at once (asyncio's default
-    # thread pool on 2 cores is 6), so busy moments reuse connections instead of opening new ones.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # thread pool on 2 cores is 6; the social worker's SOCIAL_PUBLISH_THREADS), so busy moments reuse
+    # connections instead of opening new ones. The pool opens them only when needed.
+    size = max(10, get_settings().social_publish_threads + 2)
+    return create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=10)
 
 
 def _ensure_sqlite_dir(url: str) -> None:

@@ -1,4 +1,5 @@
-"""`maxbooster run`: migrate, make the demo user, start a worker and the app; Ctrl-C stops all.
+"""`maxbooster run`: migrate, make the demo user, start the workers (the main one, and the social
+publishing one unless SOCIAL_PUBLISH_THREADS is 0) and the app; Ctrl-C stops all.
 
 Each child runs in its own process group so that stopping kills the whole tree (Reflex's
 server workers, Celery's pool children) and leaves no orphans.
@@ -95,6 +96,8 @@ def run_all(*, port: int = 3000, backend_port: int = 8000) -> int:
         _spawn([py, "-m", "reflex", "run", "--env", "prod", "--single-port",
                 "--frontend-port", str(port), "--backend-port", str(port)], "app.log"),
     ]
+    if get_settings().social_publish_threads > 0:  # social publishing on its own thread-pool worker
+        procs.append(_spawn([py, "-m", "maxbooster.cli", "worker", "--social"], "worker-social.log"))
     pid_file = get_settings().data_dir / "run.pids"
     pid_file.write_text("\n".join(str(p.pid) for p in procs) + "\n")  # lets tests check for orphans
     # Ctrl-C and SIGTERM both stop everything (SIGINT may arrive ignored from a background shell).

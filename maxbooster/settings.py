@@ -117,6 +117,7 @@ class Settings(BaseSettings):
     social_allow_private_instances: bool = Field(default=False, alias="SOCIAL_ALLOW_PRIVATE_INSTANCES")
     social_http_timeout_s: float = Field(default=15, alias="SOCIAL_HTTP_TIMEOUT")
     social_publish_attempts: int = Field(default=8, alias="SOCIAL_PUBLISH_ATTEMPTS")
+    social_publish_threads: int = Field(default=8, ge=0, le=64, alias="SOCIAL_PUBLISH_THREADS")
     # AI captions: an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp); unset: the built-in writer
     openai_base_url: str = Field(default="", alias="OPENAI_BASE_URL")
     openai_api_key: str = Field(default="", alias="OPENAI_API_KEY")

@@ -14,6 +14,7 @@ from celery import Celery
 from maxbooster.settings import get_settings
 
 QUEUE = "maxbooster"
+SOCIAL_QUEUE = "maxbooster.social"  # the "social" lane: publishing, on a worker with a thread pool
 RUN_JOB = "maxbooster.run_job"
 
 
@@ -56,9 +57,15 @@ def _sender(broker_url: str) -> Celery:
     return make_celery(broker_url)
 
 
+def queue_for(lane: str) -> str:
+    """The Celery queue of a job lane: "social" has its own queue while SOCIAL_PUBLISH_THREADS > 0 (a
+    `maxbooster worker --social` consumes it with that many threads), else everything goes to QUEUE."""
+    return SOCIAL_QUEUE if lane == "social" and get_settings().social_publish_threads > 0 else QUEUE
+
+
 class CeleryBroker:
     """Puts job ids on the configured Celery broker (the job row was committed first)."""
 
-    def send(self, job_id: uuid.UUID, *, countdown_s: float = 0) -> None:
+    def send(self, job_id: uuid.UUID, *, countdown_s: float = 0, lane: str = "default") -> None:
         sender = _sender(get_settings().celery_broker_url)
-        sender.send_task(RUN_JOB, args=[str(job_id)], countdown=countdown_s or None, queue=QUEUE)
+        sender.send_task(RUN_JOB, args=[str(job_id)], countdown=countdown_s or None, queue=queue_for(lane))

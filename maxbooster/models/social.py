@@ -152,6 +152,11 @@ class SocialPostVariant(SQLModel, table=True):
     attempts: int = Field(default=0)
     first_sent_at: datetime | None = ts_field()  # the first call to the network (retries reuse the key)
     remote_media_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # a resumable upload of the next attachment (YouTube): its session URL (encrypted: it accepts bytes
+    # without a token) and the bytes the network confirmed, so a retry after a worker died goes on
+    # with the same session instead of uploading a second video
+    upload_session_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    upload_offset: int = Field(default=0)
     remote_id: str = Field(default="", max_length=100)
     remote_url: str = Field(default="", max_length=500)
     last_error: str = Field(default="", max_length=1000)  # why the last attempt did not publish

@@ -17,7 +17,9 @@ from typing import Protocol
 
 
 class Broker(Protocol):
-    def send(self, job_id: uuid.UUID, *, countdown_s: float = 0) -> None: ...
+    def send(self, job_id: uuid.UUID, *, countdown_s: float = 0, lane: str = "default") -> None:
+        """Deliver the id to a worker (of `lane`'s workers where the broker keeps lanes apart)."""
+        ...
 
 
 _override: Broker | None = None
@@ -51,7 +53,7 @@ class InProcessBroker:
         self._stop = False
         self._thread: threading.Thread | None = None
 
-    def send(self, job_id: uuid.UUID, *, countdown_s: float = 0) -> None:
+    def send(self, job_id: uuid.UUID, *, countdown_s: float = 0, lane: str = "default") -> None:
         with self._cv:
             self.sent.append(job_id)
             heapq.heappush(self._queue, (time.monotonic() + countdown_s, next(self._seq), job_id))

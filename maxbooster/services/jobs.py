@@ -56,12 +56,17 @@ class JobContext:
 
 Handler = Callable[[JobContext], str | None]
 HANDLERS: dict[str, Handler] = {}
+# the lane of a kind whose jobs mostly wait on the network and the database (the broker may give
+# them workers that run many at once on threads); every other kind is "default" (CPU work)
+LANES: dict[str, str] = {}
+DEFAULT_LANE = "default"
 Periodic = Callable[[], object]
 PERIODIC: dict[str, Periodic] = {}
 
 
-def job_handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that performs jobs of `kind` (`feature.verb`; returns a result reference)."""
+def job_handler(kind: str, *, lane: str = DEFAULT_LANE) -> Callable[[Handler], Handler]:
+    """Register the function that performs jobs of `kind` (`feature.verb`; returns a result reference).
+    `lane` names the workers meant for it (see `LANES`); the broker decides what a lane maps to."""
     if not KIND_NAME.match(kind):
         raise ValueError(f"job kind {kind!r} must be named feature.verb in lower case")
 
@@ -69,6 +74,7 @@ def job_handler(kind: str) -> Callable[[Handler], Handler]:
         if HANDLERS.get(kind, fn) is not fn:
             raise ValueError(f"job kind {kind!r} is registered twice")
         HANDLERS[kind] = fn
+        LANES[kind] = lane
         return fn
 
     return register
@@ -110,7 +116,7 @@ def enqueue(*, session: Session, kind: str, owner_id: uuid.UUID | None,
     session.add(job)
     session.commit()
     session.refresh(job)
-    get_broker().send(job.id)
+    get_broker().send(job.id, lane=LANES.get(kind, DEFAULT_LANE))
     return job
 
 
@@ -125,9 +131,9 @@ def enqueue_batch(*, session: Session, kind: str, jobs: list[tuple[uuid.UUID, uu
     session.add_all([Job(id=job_id, kind=kind, owner_id=owner_id, params=params, enqueued_at=now,
                          max_attempts=attempts) for job_id, owner_id, params in jobs])
     session.commit()
-    broker = get_broker()
+    broker, lane = get_broker(), LANES.get(kind, DEFAULT_LANE)
     for job_id, _, _ in jobs:
-        broker.send(job_id)
+        broker.send(job_id, lane=lane)
     return [job_id for job_id, _, _ in jobs]
 
 
@@ -316,7 +322,7 @@ def execute(job_id: uuid.UUID, *, worker_id: str) -> None:
             status = fail_attempt(session=session, job_id=job_id, attempt=attempt,
                                   error=f"{type(exc).__name__}: {exc}")
         if status == JobStatus.PENDING:
-            get_broker().send(job_id, countdown_s=min(60, 2**attempt))
+            get_broker().send(job_id, countdown_s=min(60, 2**attempt), lane=LANES.get(kind, DEFAULT_LANE))
     finally:
         stop.set()
 
@@ -335,10 +341,11 @@ def housekeeping(*, worker_id: str, hostname: str, pid: int) -> list[uuid.UUID]:
     with session_scope() as session:
         beat(session=session, worker_id=worker_id, hostname=hostname, pid=pid)
         requeued = reap(session=session)
+        kinds = dict(session.exec(select(Job.id, Job.kind).where(col(Job.id).in_(requeued))).all()) if requeued else {}
+    load_kinds()
     for job_id in requeued:
         log.warning("re-queued job %s (lease expired or message lost)", job_id)
-        get_broker().send(job_id)
-    load_kinds()
+        get_broker().send(job_id, lane=LANES.get(kinds.get(job_id, ""), DEFAULT_LANE))
     for name, task in list(PERIODIC.items()):
         try:
             task()

@@ -1,4 +1,6 @@
-"""Worker process: Celery plus a heartbeat/reaper thread in the main worker process."""
+"""Worker process: Celery plus a heartbeat/reaper thread in the main worker process. Two kinds: the
+main worker (prefork processes, the main queue) and the social publishing worker (`--social`: a
+thread pool on its own queue)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import threading
 from celery import signals
 
 from maxbooster.db import session_scope
+from maxbooster.integrations.celery import SOCIAL_QUEUE
 from maxbooster.services import jobs
 from maxbooster.services.billing import state as billing_state
 from maxbooster.settings import get_settings
@@ -44,13 +47,22 @@ def _on_shutdown(**_: object) -> None:
     _stop.set()
 
 
-def run_worker(*, concurrency: int | None = None) -> int:
-    """Run a worker in this process (blocks until stopped)."""
-    logging.basicConfig(level=get_settings().log_level,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+def run_worker(*, concurrency: int | None = None, social: bool = False) -> int:
+    """Run a worker in this process (blocks until stopped): the main queue on WORKER_CONCURRENCY
+    processes (CPU work: mastering, audio, renders), or with `social` the social publishing queue on
+    SOCIAL_PUBLISH_THREADS threads (each job waits on a network and the database far more than it
+    computes, so one process runs many at once)."""
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     jobs.load_kinds()
-    n = concurrency or get_settings().worker_concurrency
-    app.worker_main(["worker", "--loglevel", "INFO", "--concurrency", str(n), "-Q", QUEUE,
-                     "--pool", "prefork", "-n", f"maxbooster-{os.getpid()}@%h", "--without-gossip",
+    if social:
+        n, queue, pool, name = concurrency or settings.social_publish_threads, SOCIAL_QUEUE, "threads", "social"
+        if n < 1:
+            log.error("SOCIAL_PUBLISH_THREADS is 0: social publishing runs on the main worker; nothing to do here")
+            return 1
+    else:
+        n, queue, pool, name = concurrency or settings.worker_concurrency, QUEUE, "prefork", "maxbooster"
+    app.worker_main(["worker", "--loglevel", "INFO", "--concurrency", str(n), "-Q", queue,
+                     "--pool", pool, "-n", f"{name}-{os.getpid()}@%h", "--without-gossip",
                      "--without-mingle", "--without-heartbeat"])
     return 0

@@ -56,7 +56,7 @@ def test_ctrl_c_stops_app_and_worker_without_orphans(tmp_path: Path, service_env
         assert ready["database"]["backend"] == ("postgresql+psycopg" if service_env else "sqlite")
         assert ready["redis"]["configured"] is bool(service_env)
         children = [int(pid) for pid in (data_dir / "run.pids").read_text().split()]
-        assert len(children) == 2 and all(_group_alive(pid) for pid in children)
+        assert len(children) == 3 and all(_group_alive(pid) for pid in children)
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         assert proc.wait(60) == 0
         deadline = time.monotonic() + 10
@@ -78,7 +78,7 @@ EXPLAINED = ("Node.js is out of date", "running the worker with superuser privil
 
 
 def _assert_only_explained_notices(logs: Path) -> None:
-    lines = [line for name in ("app.log", "worker.log")
+    lines = [line for name in ("app.log", "worker.log", "worker-social.log")
              for line in (logs / name).read_text(errors="replace").splitlines()]
     noisy = [line for line in lines if re.search(r"warning|deprecat|error|traceback", line, re.IGNORECASE)
              and not any(text in line for text in EXPLAINED)]

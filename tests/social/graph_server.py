@@ -5,7 +5,8 @@ Instagram.
 fb_exchange_token for a long-lived user token), /me/accounts (Pages with their tokens and linked
 Instagram accounts), Page photos (unpublished), feed posts with attached_media, Page posts listing,
 counts and insights; Instagram containers that FETCH their image_url / video_url (so the signed URL
-must really serve the file), status_code polling, carousels, media_publish, the account's media,
+must really serve the file; a video is media_type REELS, or VIDEO as a carousel item), status_code
+polling (IN_PROGRESS, FINISHED, or ERROR with a subcode in `status`), carousels, media_publish, the account's media,
 counts and insights. Every call must carry the right appsecret_proof. Knobs answer with Graph's error
 shape (190, 4/32 with X-Business-Use-Case-Usage, 1, 368), a 500, or "accept then cut the connection".
 """
@@ -37,6 +38,7 @@ class Knobs:
     server_errors: int = 0  # the next writes answer 500 with an HTML body
     cut_after_accept: int = 0  # the next feed post / media_publish is made, then the connection is cut
     container_polls: int = 1  # a container answers IN_PROGRESS this many times before FINISHED
+    container_error: str = ""  # video containers made from now on end in ERROR with this error subcode
     deny_authorization: bool = False
     no_instagram: bool = False
 
@@ -69,6 +71,18 @@ def _fetch(url: str) -> tuple[bytes, str]:
         if response.status != 200:
             raise OSError(f"HTTP {response.status}")
         return response.read(), str(response.headers.get("Content-Type"))
+
+
+def _media_type_problem(form: dict[str, Any]) -> str:
+    """What Graph says of a container whose media_type does not fit: a video is a Reel (REELS), or VIDEO
+    inside a carousel; a photo has no video media_type."""
+    kind, item = form.get("media_type"), form.get("is_carousel_item") == "true"
+    if form.get("video_url"):
+        if kind != ("VIDEO" if item else "REELS"):
+            return ("The parameter media_type must be VIDEO for a carousel item" if item else
+                    "The parameter media_type must be REELS to publish a video")
+        return ""
+    return "The parameter video_url is required for this media_type." if kind in ("REELS", "VIDEO") else ""
 
 
 def _now() -> str:
@@ -215,7 +229,13 @@ class _Handler(BaseHandler):
             c = s.containers[parts[0]]
             with s.lock:
                 c["polls"] -= 1
-            return self.send(200, {"id": c["id"], "status_code": "IN_PROGRESS" if c["polls"] >= 0 else "FINISHED"})
+            if c["polls"] >= 0:
+                return self.send(200, {"id": c["id"], "status_code": "IN_PROGRESS", "status": "In Progress"})
+            if c.get("error"):
+                return self.send(200, {"id": c["id"], "status_code": "ERROR",
+                                       "status": f"Error: Media upload has failed with error code {c['error']}"})
+            return self.send(200, {"id": c["id"], "status_code": "FINISHED",
+                                   "status": "Finished: Media has been uploaded and it is ready to be published."})
         if len(parts) == 1 and parts[0] in s.posts:
             c = s.posts[parts[0]]["counts"]
             return self.send(200, {"id": parts[0], "reactions": {"data": [], "summary": {"total_count": c["likes"]}},
@@ -260,7 +280,7 @@ class _Handler(BaseHandler):
             return self._container(form)
         if parts == [IG_ID, "media_publish"]:
             container = s.containers.get(str(form.get("creation_id", "")))
-            if container is None or container["polls"] >= 0 or container.get("child"):
+            if container is None or container["polls"] >= 0 or container.get("child") or container.get("error"):
                 return self._error(400, 9007, "Media ID is not available", 2207027)
             if container.get("published"):
                 return self._error(400, 9007, "The media has already been published", 2207006)
@@ -287,11 +307,17 @@ class _Handler(BaseHandler):
             url = form.get("image_url") or form.get("video_url")
             if not url:
                 return self._error(400, 100, "The parameter image_url is required.")
+            problem = _media_type_problem(form)
+            if problem:
+                return self._error(400, 100, problem)
             try:  # Instagram fetches the file from the URL it was given
                 entry["fetched"], entry["type"] = s.fetch(str(url))
             except OSError as exc:
                 return self._error(400, 9004, f"The media could not be fetched from this uri: {exc}", 2207052)
             entry["kind"] = "video" if form.get("video_url") else "image"
+            entry["media_type"] = form.get("media_type", "IMAGE")
+            if entry["kind"] == "video" and s.knobs.container_error:
+                entry["error"] = s.knobs.container_error
         s.containers[container_id] = entry
         self.send(200, {"id": container_id})
 

@@ -1,4 +1,4 @@
-"""Plumbing shared by the local network servers (X, YouTube, …): a threaded HTTP server on 127.0.0.1
+"""Plumbing shared by the local network servers (Mastodon, X, YouTube, Graph): a threaded HTTP server on 127.0.0.1
 with request recording, form/JSON/multipart parsing, JSON answers, redirects, PKCE S256 checks,
 "accept then cut the connection" and "answer too late" (a timeout as the client sees it)."""
 

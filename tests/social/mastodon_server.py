@@ -12,21 +12,15 @@ to the client).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import re
 import secrets
-import socket
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.parser import BytesParser
-from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
+
+from tests.social.local_http import BaseHandler, LocalServer, s256
 
 
 @dataclass
@@ -55,15 +49,13 @@ class _Account:
     followers_count: int = 42
 
 
-@dataclass
-class MastodonServer:
+class MastodonServer(LocalServer):
     """Start with `start()` or as a context manager; `url` is the instance's base URL."""
 
-    max_characters: int = 500
-    account: _Account = field(default_factory=lambda: _Account(id="109000000000000001", username="ava"))
-    knobs: Knobs = field(default_factory=Knobs)
-
-    def __post_init__(self) -> None:
+    def __init__(self, max_characters: int = 500) -> None:
+        super().__init__()
+        self.max_characters, self.knobs = max_characters, Knobs()
+        self.account = _Account(id="109000000000000001", username="ava")
         self.apps: dict[str, dict[str, str]] = {}
         self.codes: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, dict[str, Any]] = {}  # access token -> {account, revoked, expires}
@@ -72,38 +64,8 @@ class MastodonServer:
         self.idempotency: dict[tuple[str, str], str] = {}  # (account id, key) -> status id
         self.sources: dict[str, str] = {}  # status id -> the text as posted (GET …/source)
         self.media: dict[str, dict[str, Any]] = {}
-        self.requests: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
         self._ids = iter(range(110_000_000_000_000_000, 10**19))
-        self._server: ThreadingHTTPServer | None = None
-
-    # -- lifecycle --------------------------------------------------------------------------------
-    def start(self) -> MastodonServer:
-        owner = self
-
-        class Handler(_Handler):
-            server_state = owner
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> MastodonServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.handler = _Handler
 
     # -- helpers for tests ------------------------------------------------------------------------
     def next_id(self) -> str:
@@ -120,58 +82,31 @@ class MastodonServer:
             self.idempotency.clear()
 
     def status_posts(self) -> list[dict[str, Any]]:
-        return [r for r in self.requests if r["method"] == "POST" and r["path"] == "/api/v1/statuses"]
+        return self.sent("POST", "/api/v1/statuses")
 
     def set_counts(self, status_id: str, *, favourites: int, reblogs: int, replies: int) -> None:
         with self.lock:
             self.statuses[status_id].update(favourites_count=favourites, reblogs_count=reblogs, replies_count=replies)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(BaseHandler):
     server_state: MastodonServer
-    protocol_version = "HTTP/1.1"
 
-    def log_message(self, *args: Any) -> None:  # quiet
-        pass
-
-    # -- plumbing ---------------------------------------------------------------------------------
-    def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _form(self, raw: bytes) -> dict[str, Any]:
-        kind = self.headers.get("Content-Type", "")
-        if kind.startswith("application/json"):
-            data = json.loads(raw or b"{}")
-            return data if isinstance(data, dict) else {}
-        if kind.startswith("multipart/form-data"):
-            message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + raw)
-            out: dict[str, Any] = {}
-            for part in message.iter_parts():
-                name = part.get_param("name", header="content-disposition")
-                payload = part.get_payload(decode=True) or b""
-                if part.get_filename():
-                    out[str(name)] = {"filename": part.get_filename(), "type": part.get_content_type(), "data": payload}
-                else:
-                    out[str(name)] = payload.decode()
-            return out
-        return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(raw.decode()).items()}
-
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _redirect(self, location: str) -> None:
-        self.send_response(302)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+    def _misbehave(self, rate_knob: str, error_knob: str) -> bool:
+        """Answer 429 with X-RateLimit-Reset, or 503, while the named knob's count lasts (using one up)."""
+        k = self.server_state.knobs
+        if getattr(k, rate_knob) > 0:
+            setattr(k, rate_knob, getattr(k, rate_knob) - 1)
+            reset = datetime.now(UTC) + timedelta(seconds=k.rate_limit_reset_s)
+            self.send(429, {"error": "Too many requests"}, {
+                "X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace("+00:00", "Z")})
+            return True
+        if getattr(k, error_knob) > 0:
+            setattr(k, error_knob, getattr(k, error_knob) - 1)
+            self.send(503, b"<html>Service Unavailable</html>")
+            return True
+        return False
 
     def _account(self) -> _Account | None:
         s = self.server_state
@@ -181,68 +116,53 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return s.account
 
-    def _record(self, method: str, raw: bytes) -> tuple[str, dict[str, list[str]]]:
-        parts = urlsplit(self.path)
-        with self.server_state.lock:
-            self.server_state.requests.append({"method": method, "path": parts.path, "headers": dict(self.headers),
-                                               "body": raw, "at": time.time()})
-        return parts.path, parse_qs(parts.query)
-
     # -- routes -----------------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802
-        path, query = self._record("GET", b"")
+        path, query = self.record("GET", b"")
         s = self.server_state
         if path == "/oauth/authorize":
-            return self._authorize({k: v[0] for k, v in query.items()})
+            return self._authorize(query)
         if path == "/api/v1/instance":
-            return self._send(200, {"uri": "127.0.0.1", "title": "Test instance", "configuration": {
+            return self.send(200, {"uri": "127.0.0.1", "title": "Test instance", "configuration": {
                 "statuses": {"max_characters": s.max_characters, "max_media_attachments": 4,
                              "characters_reserved_per_url": 23},
                 "media_attachments": {"supported_mime_types": ["image/jpeg", "image/png", "video/mp4"],
                                       "image_size_limit": 16777216, "video_size_limit": 103809024}}})
         account = self._account()
         if account is None:
-            return self._send(401, {"error": "The access token is invalid"})
+            return self.send(401, {"error": "The access token is invalid"})
         if path == "/api/v1/accounts/verify_credentials":
-            return self._send(200, {"id": account.id, "username": account.username, "acct": account.username,
+            return self.send(200, {"id": account.id, "username": account.username, "acct": account.username,
                                     "display_name": account.username.title(),
                                     "followers_count": account.followers_count})
         if path.startswith("/api/v1/media/"):
             media = s.media.get(path.rsplit("/", 1)[1])
             if media is None:
-                return self._send(404, {"error": "Record not found"})
+                return self.send(404, {"error": "Record not found"})
             with s.lock:
                 if media["polls_left"] > 0:
                     media["polls_left"] -= 1
-                    return self._send(206, {"id": media["id"], "url": None})
-            return self._send(200, {"id": media["id"], "url": f"{s.url}/media/{media['id']}"})
+                    return self.send(206, {"id": media["id"], "url": None})
+            return self.send(200, {"id": media["id"], "url": f"{s.url}/media/{media['id']}"})
         if path == f"/api/v1/accounts/{account.id}/statuses":
             newest = sorted(s.statuses.values(), key=lambda st: int(st["id"]), reverse=True)
-            return self._send(200, newest[:int(query.get("limit", ["20"])[0])])
+            return self.send(200, newest[:int(query.get("limit", "20"))])
         if path.startswith("/api/v1/statuses/") and path.endswith("/source"):
             status_id = path.split("/")[-2]
             if status_id not in s.sources:
-                return self._send(404, {"error": "Record not found"})
-            return self._send(200, {"id": status_id, "text": s.sources[status_id], "spoiler_text": ""})
+                return self.send(404, {"error": "Record not found"})
+            return self.send(200, {"id": status_id, "text": s.sources[status_id], "spoiler_text": ""})
         if path.startswith("/api/v1/statuses/"):
-            k = s.knobs
-            if k.rate_limit_reads > 0:
-                k.rate_limit_reads -= 1
-                reset = datetime.now(UTC) + timedelta(seconds=k.rate_limit_reset_s)
-                return self._send(429, {"error": "Too many requests"}, {
-                    "X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
-                    "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace("+00:00", "Z")})
-            if k.read_errors > 0:
-                k.read_errors -= 1
-                return self._send(503, b"<html>Service Unavailable</html>")
+            if self._misbehave("rate_limit_reads", "read_errors"):
+                return None
             status = s.statuses.get(path.rsplit("/", 1)[1])
-            return self._send(200, status) if status else self._send(404, {"error": "Record not found"})
-        return self._send(404, {"error": "Not found"})
+            return self.send(200, status) if status else self.send(404, {"error": "Record not found"})
+        return self.send(404, {"error": "Not found"})
 
     def do_POST(self) -> None:  # noqa: N802
-        raw = self._body()
-        path, _ = self._record("POST", raw)
-        form = self._form(raw)
+        raw = self.body()
+        path, _ = self.record("POST", raw)
+        form = self.form(raw)
         if path == "/api/v1/apps":
             return self._register(form)
         if path == "/oauth/token":
@@ -251,15 +171,15 @@ class _Handler(BaseHTTPRequestHandler):
             token = self.server_state.tokens.get(str(form.get("token", "")))
             if token is not None:
                 token["revoked"] = True
-            return self._send(200, {})
+            return self.send(200, {})
         account = self._account()
         if account is None:
-            return self._send(401, {"error": "The access token is invalid"})
+            return self.send(401, {"error": "The access token is invalid"})
         if path == "/api/v2/media":
             return self._upload(form)
         if path == "/api/v1/statuses":
             return self._status(account, form)
-        return self._send(404, {"error": "Not found"})
+        return self.send(404, {"error": "Not found"})
 
     # -- OAuth ------------------------------------------------------------------------------------
     def _register(self, form: dict[str, Any]) -> None:
@@ -267,22 +187,22 @@ class _Handler(BaseHTTPRequestHandler):
         app = {"client_id": secrets.token_urlsafe(16), "client_secret": secrets.token_urlsafe(24),
                "redirect_uri": str(form.get("redirect_uris", "")), "scopes": str(form.get("scopes", "read"))}
         s.apps[app["client_id"]] = app
-        self._send(200, {"id": s.next_id(), "name": form.get("client_name"), **app})
+        self.send(200, {"id": s.next_id(), "name": form.get("client_name"), **app})
 
     def _authorize(self, q: dict[str, str]) -> None:
         s = self.server_state
         app = s.apps.get(q.get("client_id", ""))
         if app is None or q.get("redirect_uri") != app["redirect_uri"] or q.get("response_type") != "code":
-            return self._send(400, {"error": "invalid_request"})
+            return self.send(400, {"error": "invalid_request"})
         if q.get("code_challenge_method") != "S256" or not q.get("code_challenge"):
-            return self._send(400, {"error": "invalid_request", "error_description": "PKCE S256 required"})
+            return self.send(400, {"error": "invalid_request", "error_description": "PKCE S256 required"})
         if s.knobs.deny_authorization:
-            return self._redirect(f"{app['redirect_uri']}?" + urlencode({"error": "access_denied",
+            return self.redirect(f"{app['redirect_uri']}?" + urlencode({"error": "access_denied",
                                                                           "state": q.get("state", "")}))
         code = secrets.token_urlsafe(16)
         s.codes[code] = {"client_id": app["client_id"], "redirect_uri": app["redirect_uri"],
                          "challenge": q["code_challenge"], "used": False}
-        self._redirect(f"{app['redirect_uri']}?" + urlencode({"code": code, "state": q.get("state", "")}))
+        self.redirect(f"{app['redirect_uri']}?" + urlencode({"code": code, "state": q.get("state", "")}))
 
     def _issue(self, client_id: str) -> dict[str, Any]:
         s = self.server_state
@@ -301,58 +221,49 @@ class _Handler(BaseHTTPRequestHandler):
         s = self.server_state
         app = s.apps.get(str(form.get("client_id", "")))
         if app is None or form.get("client_secret") != app["client_secret"]:
-            return self._send(401, {"error": "invalid_client"})
+            return self.send(401, {"error": "invalid_client"})
         if form.get("grant_type") == "refresh_token":
             if s.refresh.pop(str(form.get("refresh_token", "")), None) != app["client_id"]:
-                return self._send(400, {"error": "invalid_grant"})
-            return self._send(200, self._issue(app["client_id"]))
+                return self.send(400, {"error": "invalid_grant"})
+            return self.send(200, self._issue(app["client_id"]))
         grant = s.codes.get(str(form.get("code", "")))
         if grant is None or grant["used"] or grant["client_id"] != app["client_id"] \
                 or form.get("redirect_uri") != grant["redirect_uri"]:
-            return self._send(400, {"error": "invalid_grant"})
+            return self.send(400, {"error": "invalid_grant"})
         grant["used"] = True
-        verifier = str(form.get("code_verifier", ""))
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-        if challenge != grant["challenge"]:
-            return self._send(400, {"error": "invalid_grant", "error_description": "PKCE verification failed"})
-        self._send(200, self._issue(app["client_id"]))
+        if s256(str(form.get("code_verifier", ""))) != grant["challenge"]:
+            return self.send(400, {"error": "invalid_grant", "error_description": "PKCE verification failed"})
+        self.send(200, self._issue(app["client_id"]))
 
     # -- media and statuses -----------------------------------------------------------------------
     def _upload(self, form: dict[str, Any]) -> None:
         s = self.server_state
         file = form.get("file")
         if not isinstance(file, dict) or not file["data"]:
-            return self._send(422, {"error": "Validation failed: File can't be blank"})
+            return self.send(422, {"error": "Validation failed: File can't be blank"})
         media_id = s.next_id()
         polls = s.knobs.media_processing_polls
         s.media[media_id] = {"id": media_id, "type": file["type"], "size": len(file["data"]),
                              "description": form.get("description", ""), "polls_left": polls}
-        self._send(202 if polls else 200, {"id": media_id, "url": None if polls else f"{s.url}/media/{media_id}"})
+        self.send(202 if polls else 200, {"id": media_id, "url": None if polls else f"{s.url}/media/{media_id}"})
 
     def _status(self, account: _Account, form: dict[str, Any]) -> None:
         s, k = self.server_state, self.server_state.knobs
         key = self.headers.get("Idempotency-Key", "")
         with s.lock:
             if key and (account.id, key) in s.idempotency:  # Mastodon: the same key answers the same status
-                return self._send(200, s.statuses[s.idempotency[(account.id, key)]])
-            if k.rate_limit_statuses > 0:
-                k.rate_limit_statuses -= 1
-                reset = datetime.now(UTC) + timedelta(seconds=k.rate_limit_reset_s)
-                return self._send(429, {"error": "Too many requests"}, {
-                    "X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
-                    "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace("+00:00", "Z")})
-            if k.server_errors > 0:
-                k.server_errors -= 1
-                return self._send(503, b"<html>Service Unavailable</html>")
+                return self.send(200, s.statuses[s.idempotency[(account.id, key)]])
+            if self._misbehave("rate_limit_statuses", "server_errors"):
+                return None
             if k.reject_reason:
-                return self._send(422, {"error": k.reject_reason})
+                return self.send(422, {"error": k.reject_reason})
             text = str(form.get("status", ""))
             media_ids = [str(m) for m in form.get("media_ids") or []]
             if len(re.sub(r"https?://\S+", "x" * 23, text)) > s.max_characters:  # a link counts 23
-                return self._send(422, {"error": f"Validation failed: Text character limit of "
+                return self.send(422, {"error": f"Validation failed: Text character limit of "
                                                   f"{s.max_characters} exceeded"})
             if any(m not in s.media or s.media[m]["polls_left"] > 0 for m in media_ids):
-                return self._send(422, {"error": "Cannot attach files that have not finished processing. "
+                return self.send(422, {"error": "Cannot attach files that have not finished processing. "
                                                  "Try again in a moment!"})
             status_id = s.next_id()
             status = {"id": status_id, "created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
@@ -366,16 +277,11 @@ class _Handler(BaseHTTPRequestHandler):
                 s.idempotency[(account.id, key)] = status_id
             if k.cut_after_accept > 0:  # the post exists; the client never hears so
                 k.cut_after_accept -= 1
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return None
+                return self.cut()
             if k.malformed > 0:
                 k.malformed -= 1
-                return self._send(200, b"{not json")
+                return self.send(200, b"{not json")
             hold, k.hold_after_accept_s = k.hold_after_accept_s, 0
         if hold:
             time.sleep(hold)  # outside the lock: a retry meanwhile is answered at once
-        try:
-            self._send(200, status)
-        except OSError:  # the client is gone (killed while we held the answer)
-            self.close_connection = True
+        self.send(200, status)  # the client may be gone (killed while we held the answer)

@@ -4,9 +4,10 @@ connecting accounts the way a browser would (following the instance's redirect),
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -18,7 +19,11 @@ from maxbooster.models.base import utcnow
 from maxbooster.models.social import SocialAccount, SocialPostVariant
 from maxbooster.services.broker import InProcessBroker
 from maxbooster.services.social import accounts, posts, publishing
+from maxbooster.services.social.providers import youtube as yt
+from tests.social import x_server, youtube_server
 from tests.social.mastodon_server import MastodonServer
+from tests.social.x_server import XServer
+from tests.social.youtube_server import YouTubeServer
 from tests.support.accounts import actor_for
 
 REDIRECT = "http://localhost:8000/api/social/connect/mastodon/callback"
@@ -44,6 +49,31 @@ def social_env(acct_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 def mastodon() -> Iterator[MastodonServer]:
     with MastodonServer() as server:
         yield server
+
+
+def _serving(server: Any, settings_env: Callable[[Any], dict[str, str]],
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Run a local network server with our settings pointing at it for the test."""
+    with server:
+        for name, value in settings_env(server).items():
+            monkeypatch.setenv(name, value)
+        _reset()
+        yield server
+    _reset()
+
+
+@pytest.fixture
+def x(social_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[XServer]:
+    """A local X API (and its OAuth)."""
+    yield from _serving(XServer(callback_uri("x")), x_server.settings_env, monkeypatch)
+
+
+@pytest.fixture
+def youtube(social_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[YouTubeServer]:
+    """A local Google OAuth + YouTube API; uploads go in chunks of 256 KiB (YouTube's smallest) so that
+    a small test video takes several."""
+    monkeypatch.setattr(yt, "CHUNK_BYTES", 256 * 1024)
+    yield from _serving(YouTubeServer(callback_uri("youtube")), youtube_server.settings_env, monkeypatch)
 
 
 def authorize(url: str) -> dict[str, str]:

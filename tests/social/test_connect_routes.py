@@ -4,7 +4,6 @@ page → /api/social/connect/x/callback → the social accounts page, with every
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -17,24 +16,14 @@ from maxbooster.api.app import create_api
 from maxbooster.models.social import SocialAccount, SocialConnect
 from maxbooster.services.accounts import sessions
 from maxbooster.settings import get_settings
-from tests.social.support import callback_uri, social_env
-from tests.social.x_server import CLIENT_ID, CLIENT_SECRET, XServer
+from tests.social.support import callback_uri, social_env, x
+from tests.social.x_server import XServer
 from tests.support import accounts as fx
 from tests.support.accounts import actor_for, make_user
 
-acct_env, social_env = fx.acct_env, social_env
+acct_env, social_env, x = fx.acct_env, social_env, x
 API, APP = "http://localhost:8000", "http://localhost:3000"
 
-
-@pytest.fixture
-def x(social_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[XServer]:
-    with XServer(callback_uri("x")) as server:
-        for name, value in {"X_CLIENT_ID": CLIENT_ID, "X_CLIENT_SECRET": CLIENT_SECRET, "X_API_BASE": server.url,
-                            "X_AUTHORIZE_URL": f"{server.url}/i/oauth2/authorize"}.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        yield server
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qs, unquote_plus
 
 import pytest
 from sqlmodel import Session, select
@@ -19,7 +19,7 @@ from maxbooster.models.social import AccountState, SocialAccount, SocialPostVari
 from maxbooster.services import storage
 from maxbooster.services.broker import InProcessBroker
 from maxbooster.services.errors import InvalidInput, PermissionDenied
-from maxbooster.services.social import accounts, posts, publishing
+from maxbooster.services.social import accounts, posts, publishing, views
 from maxbooster.settings import get_settings
 from tests.social.graph_server import APP_ID, APP_SECRET, IG_ID, PAGE_ID, VERSION, GraphServer
 from tests.social.support import callback_uri, connect_network, follow_consent, fresh, run_due, schedule, social_env
@@ -230,3 +230,70 @@ def test_followers_of_page_and_instagram_are_read_again(session: Session, graph:
     page, ig, user = _accounts(session)
     assert accounts.refresh_account(session=session, actor=actor_for(user), account_id=page.id).followers_count == 880
     assert accounts.refresh_account(session=session, actor=actor_for(user), account_id=ig.id).handle == "@ava.music"
+
+
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"reel" * 1500
+
+
+def _video(session: Session, user: object, name: str = "reel.mp4", data: bytes = MP4) -> posts.MediaRef:
+    stored = storage.save_upload(session=session, actor=actor_for(user), filename=name, chunks=[data],  # type: ignore[arg-type]
+                                 content_type="video/mp4")
+    return posts.MediaRef(stored.id, "")
+
+
+def _container_forms(graph: GraphServer) -> list[dict[str, str]]:
+    return [{k: v[0] for k, v in parse_qs(r["body"].decode()).items()} for r in graph.writes("media")]
+
+
+def test_an_instagram_video_goes_out_as_a_reel_once_it_has_finished_processing(
+        session: Session, graph: GraphServer, jobs_run: InProcessBroker, api_url: str) -> None:
+    _, ig, user = _accounts(session)
+    variant = schedule(session, user, ig, "New single, out Friday #reels", media=[_video(session, user)])
+    graph.knobs.container_polls = 3  # Instagram is still processing the video for three polls
+    run_due(session, jobs_run)
+    row = fresh(session, variant)
+    assert row.state == VariantState.PUBLISHED, row.last_error
+    (form,) = _container_forms(graph)
+    assert form["media_type"] == "REELS" and form["caption"] == "New single, out Friday #reels"
+    assert form["video_url"].startswith(f"{api_url}{routes.MEDIA}/") and "image_url" not in form
+    (container,) = graph.containers.values()
+    assert container["fetched"] == MP4 and container["type"] == "video/mp4"  # the bytes we stored, by our URL
+    polls = [r for r in graph.requests if r["method"] == "GET" and r["path"].endswith("/" + container["id"])]
+    assert len(polls) == 4 and all(p["query"]["fields"] == "status_code,status" for p in polls)
+    (published,) = graph.ig_media.values()
+    assert row.remote_id == published["id"] and len(graph.writes("media_publish")) == 1
+
+
+def test_an_instagram_carousel_mixes_a_photo_and_a_video_item(
+        session: Session, graph: GraphServer, jobs_run: InProcessBroker, api_url: str) -> None:
+    _, ig, user = _accounts(session)
+    variant = schedule(session, user, ig, "Cover and teaser", media=[_image(session, user), _video(session, user)])
+    run_due(session, jobs_run)
+    row = fresh(session, variant)
+    assert row.state == VariantState.PUBLISHED, row.last_error
+    photo, video, carousel = _container_forms(graph)
+    assert "image_url" in photo and "media_type" not in photo and photo["is_carousel_item"] == "true"
+    assert video["media_type"] == "VIDEO" and video["is_carousel_item"] == "true" and "video_url" in video
+    assert carousel["media_type"] == "CAROUSEL" and carousel["caption"] == "Cover and teaser"
+    (published,) = graph.ig_media.values()
+    assert [graph.containers[c]["fetched"] for c in published["children"]] == [JPEG, MP4]
+    assert [graph.containers[c]["media_type"] for c in published["children"]] == ["IMAGE", "VIDEO"]
+
+
+@pytest.mark.parametrize("media", ["reel", "carousel"])
+def test_a_video_container_in_error_fails_the_post_with_instagrams_reason(
+        session: Session, graph: GraphServer, jobs_run: InProcessBroker, api_url: str, media: str) -> None:
+    _, ig, user = _accounts(session)
+    attached = [_video(session, user)] if media == "reel" else [_image(session, user), _video(session, user)]
+    variant = schedule(session, user, ig, "Will not go out", media=attached)
+    graph.knobs.container_error = "2207026"  # Instagram: the video's format is not supported
+    run_due(session, jobs_run)
+    row = fresh(session, variant)
+    assert row.state == VariantState.FAILED and row.attempts == 1
+    assert row.failure_reason == (
+        "Instagram refused the post: it could not use the video (Error: Media upload has failed with error code "
+        "2207026). Its format is not supported: export it as MP4 (H.264 video, AAC audio), then attach it again.")
+    assert graph.ig_media == {} and graph.writes("media_publish") == []
+    (shown,) = [v for p in views.post_rows(session=session, actor=actor_for(user), tz="UTC") for v in p.variants]
+    assert shown.state == VariantState.FAILED and shown.reason == row.failure_reason  # what the post card shows
+    assert run_due(session, jobs_run, ahead_s=3600) == []  # a permanent error: never tried again

@@ -12,11 +12,11 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from maxbooster import cli
-from maxbooster.models.social import SocialAccount
+from maxbooster.models.social import SocialAccount, SocialPostVariant
 from maxbooster.services.social import crypto
 from maxbooster.settings import ConfigError, Settings, get_settings
 from tests.social.mastodon_server import MastodonServer
-from tests.social.support import connect_mastodon, mastodon, social_env
+from tests.social.support import connect_mastodon, mastodon, schedule, social_env
 from tests.support import accounts as fx
 from tests.support.accounts import make_user
 
@@ -26,7 +26,8 @@ acct_env, social_env, mastodon = fx.acct_env, social_env, mastodon
 def _raw_columns(session: Session) -> list[str]:
     rows = session.execute(text("SELECT access_token_enc, refresh_token_enc FROM social_accounts")).all()
     apps = session.execute(text("SELECT client_secret_enc FROM social_apps")).all()
-    return [v for row in [*rows, *apps] for v in row if v]
+    uploads = session.execute(text("SELECT upload_session_enc FROM social_post_variants")).all()
+    return [v for row in [*rows, *apps, *uploads] for v in row if v]
 
 
 def _use_keys(monkeypatch: pytest.MonkeyPatch, *keys: bytes) -> None:
@@ -52,8 +53,13 @@ def test_rotation_reads_old_rows_and_moves_them_to_the_new_key(session: Session,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     old, new = Fernet.generate_key(), Fernet.generate_key()
     _use_keys(monkeypatch, old)
-    account = connect_mastodon(session, make_user(session), mastodon)
+    user = make_user(session)
+    account = connect_mastodon(session, user, mastodon)
     (issued,) = mastodon.tokens
+    variant = schedule(session, user, account, "Uploading")  # a resumable upload's session URL, as a worker left it
+    variant.upload_session_enc = crypto.encrypt("https://upload.example/session?upload_id=abc")
+    session.add(variant)
+    session.commit()
     before = _raw_columns(session)
 
     _use_keys(monkeypatch, new, old)  # the new key first: it encrypts, the old one still decrypts
@@ -61,11 +67,13 @@ def test_rotation_reads_old_rows_and_moves_them_to_the_new_key(session: Session,
     assert cli.main(["social", "rotate-keys"]) == 0
     session.expire_all()
     after = _raw_columns(session)
-    assert len(after) == len(before) == 2 and not set(after) & set(before)
+    assert len(after) == len(before) == 3 and not set(after) & set(before)
 
     _use_keys(monkeypatch, new)  # the old key is gone: every row still reads
     row = session.get(SocialAccount, account.id)
     assert row is not None and crypto.decrypt(row.access_token_enc or "") == issued
+    uploading = session.get(SocialPostVariant, variant.id)
+    assert uploading is not None and crypto.decrypt(uploading.upload_session_enc or "").endswith("upload_id=abc")
 
     _use_keys(monkeypatch, Fernet.generate_key())  # a key that made none of them
     with pytest.raises(crypto.TokenUnreadable):

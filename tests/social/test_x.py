@@ -5,7 +5,6 @@ retry finds the post), rate limits, errors, refresh, revocation, metrics and the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,24 +18,14 @@ from maxbooster.services.broker import InProcessBroker
 from maxbooster.services.errors import InvalidInput, NetworkUnavailable, PermissionDenied
 from maxbooster.services.social import accounts, posts, publishing
 from maxbooster.settings import get_settings
-from tests.social.support import callback_uri, connect_network, follow_consent, fresh, run_due, schedule, social_env
-from tests.social.x_server import CLIENT_ID, CLIENT_SECRET, XServer
+from tests.social.support import callback_uri, connect_network, follow_consent, fresh, run_due, schedule, social_env, x
+from tests.social.x_server import XServer
 from tests.support import accounts as fx
 from tests.support import library as lib
 from tests.support.accounts import actor_for, make_user
 
-acct_env, jobs_run, social_env = fx.acct_env, lib.jobs_run, social_env
+acct_env, jobs_run, social_env, x = fx.acct_env, lib.jobs_run, social_env, x
 
-
-@pytest.fixture
-def x(social_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[XServer]:
-    with XServer(callback_uri("x")) as server:
-        for name, value in {"X_CLIENT_ID": CLIENT_ID, "X_CLIENT_SECRET": CLIENT_SECRET, "X_API_BASE": server.url,
-                            "X_AUTHORIZE_URL": f"{server.url}/i/oauth2/authorize"}.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        yield server
-    get_settings.cache_clear()
 
 
 def _connect(session: Session, server: XServer) -> tuple[SocialAccount, object]:

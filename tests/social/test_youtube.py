@@ -5,9 +5,7 @@ rate limits, revoked grants and refresh, statistics and subscribers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -19,28 +17,24 @@ from maxbooster.services.broker import InProcessBroker
 from maxbooster.services.errors import InvalidInput, PermissionDenied
 from maxbooster.services.social import accounts, crypto, posts, publishing
 from maxbooster.services.social.providers import youtube as yt
-from maxbooster.settings import get_settings
-from tests.social.support import callback_uri, connect_network, follow_consent, fresh, run_due, schedule, social_env
-from tests.social.youtube_server import CLIENT_ID, CLIENT_SECRET, YouTubeServer
+from tests.social.support import (
+    callback_uri,
+    connect_network,
+    follow_consent,
+    fresh,
+    run_due,
+    schedule,
+    social_env,
+    youtube,
+)
+from tests.social.youtube_server import YouTubeServer
 from tests.support import accounts as fx
 from tests.support import library as lib
 from tests.support.accounts import actor_for, make_user
 
-acct_env, jobs_run, social_env = fx.acct_env, lib.jobs_run, social_env
+acct_env, jobs_run, social_env, youtube = fx.acct_env, lib.jobs_run, social_env, youtube
 VIDEO = bytes(range(256)) * 2400  # 614,400 bytes: three chunks of 256 KiB (the last one shorter)
 
-
-@pytest.fixture
-def youtube(social_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[YouTubeServer]:
-    monkeypatch.setattr(yt, "CHUNK_BYTES", 256 * 1024)
-    with YouTubeServer(callback_uri("youtube")) as server:
-        for name, value in {"GOOGLE_CLIENT_ID": CLIENT_ID, "GOOGLE_CLIENT_SECRET": CLIENT_SECRET,
-                            "YOUTUBE_API_BASE": server.url, "GOOGLE_OAUTH_BASE": server.url,
-                            "GOOGLE_OAUTH_AUTHORIZE_URL": f"{server.url}/o/oauth2/v2/auth"}.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        yield server
-    get_settings.cache_clear()
 
 
 def _video_post(session: Session, server: YouTubeServer, text: str = "Night Drive (official audio)\nOut now.",

@@ -94,6 +94,12 @@ def _as_x_shows(text: str, media_keys: list[str], ids: Any) -> tuple[str, dict[s
     return shown, {"urls": urls} if urls else {}
 
 
+def settings_env(server: XServer) -> dict[str, str]:
+    """The settings (environment variables) that point our X client and OAuth at `server`."""
+    return {"X_CLIENT_ID": CLIENT_ID, "X_CLIENT_SECRET": CLIENT_SECRET, "X_API_BASE": server.url,
+            "X_AUTHORIZE_URL": f"{server.url}/i/oauth2/authorize"}
+
+
 class _Handler(BaseHandler):
     server_state: XServer
 

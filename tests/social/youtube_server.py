@@ -5,8 +5,8 @@ secret in the form; single-use code, verifier checked; refresh keeps the refresh
 answers invalid_grant), /revoke, channels?mine=true, videos?part=statistics, videos.update, and the
 resumable upload (POST … uploadType=resumable → Location; PUT chunks with Content-Range → 308 with
 Range until complete → 201; `bytes */N` asks what the session has). Knobs: chunks stored then the
-connection cut, chunks answered 503, update applied then cut, quotaExceeded / rateLimitExceeded 403,
-a channel-less account, denial.
+connection cut, chunks answered 503, a chunk stored whose answer is held (kill the client then), update
+applied then cut, quotaExceeded / rateLimitExceeded 403, a channel-less account, denial.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ CLIENT_ID, CLIENT_SECRET = "yt-client.apps.googleusercontent.com", "yt-secret"
 class Knobs:
     cut_chunks: int = 0  # the next chunk PUTs are stored, then the connection is cut without an answer
     chunk_errors: int = 0  # the next chunk PUTs answer 503 and store nothing
+    hold_chunk: int = 0  # the chunk PUT with this number (1-based) is stored, then its answer waits 30 s
     cut_after_update: int = 0  # videos.update applied, then the connection is cut
     quota_exceeded: int = 0  # the next videos.update calls answer 403 quotaExceeded
     rate_limited: int = 0  # the next videos.update calls answer 403 rateLimitExceeded with Retry-After
@@ -54,8 +55,18 @@ class YouTubeServer(LocalServer):
                 token["revoked"] = True
             self.refresh = dict.fromkeys(self.refresh, False)
 
+    def stored_bytes(self) -> int:
+        with self.lock:
+            return sum(len(upload["data"]) for upload in self.sessions.values())
+
     def chunk_puts(self) -> list[dict[str, Any]]:
         return [r for r in self.sent("PUT", "/upload/youtube/v3/videos") if r["body"]]
+
+
+def settings_env(server: YouTubeServer) -> dict[str, str]:
+    """The settings (environment variables) that point our Google OAuth and YouTube clients at `server`."""
+    return {"GOOGLE_CLIENT_ID": CLIENT_ID, "GOOGLE_CLIENT_SECRET": CLIENT_SECRET, "YOUTUBE_API_BASE": server.url,
+            "GOOGLE_OAUTH_BASE": server.url, "GOOGLE_OAUTH_AUTHORIZE_URL": f"{server.url}/o/oauth2/v2/auth"}
 
 
 def _error(status: int, reason: str, message: str) -> dict[str, Any]:
@@ -217,6 +228,9 @@ class _Handler(BaseHandler):
         if k.cut_chunks > 0:
             k.cut_chunks -= 1
             return self.cut()
+        if k.hold_chunk and len(s.chunk_puts()) == k.hold_chunk:
+            k.hold_chunk = 0
+            time.sleep(30)  # the client is killed meanwhile; the session keeps what it stored
         return self.send(201, upload["video"]) if upload["video"] else self._progress(upload)
 
     def _update(self, body: dict[str, Any]) -> None:

@@ -63,8 +63,10 @@ from maxbooster.services.social.providers import (
     Published,
     RateLimited,
     Rejected,
+    ResumableUploads,
     SocialProvider,
     Transient,
+    UploadCheckpoint,
     provider_for,
 )
 from maxbooster.services.social.validation import network_name
@@ -158,7 +160,7 @@ def _periodic_sweep() -> None:
 
 # --- the job --------------------------------------------------------------------------------------
 
-@job_handler(PUBLISH_KIND)
+@job_handler(PUBLISH_KIND, lane="social")  # waits on networks: a thread-pool worker runs many at once
 def publish(ctx: JobContext) -> str:
     """Publish the job's variant, or its variants one after the other (a burst's group); see the
     module's docstring for every outcome. Each variant is held by this job until its own outcome."""
@@ -280,11 +282,33 @@ def _upload_media(session: Session, provider: SocialProvider, access: Any, varia
                 data = stream.read()
         except (NotFound, FileNotFoundError) as exc:
             raise CannotPublish(f"{record.original_name} is no longer in storage; attach it again.") from exc
-        ids.append(provider.upload_media(access, MediaFile(record.original_name, record.content_type, data,
-                                                            str(item.get("description") or ""), record.key)))
-        session.execute(update(V).where(_held(variant_id, job_id)).values(remote_media_ids=list(ids)))
+        media = MediaFile(record.original_name, record.content_type, data, str(item.get("description") or ""),
+                          record.key)
+        if isinstance(provider, ResumableUploads):
+            ids.append(provider.upload_resumable(access, media, _checkpoint(session, variant, job_id)))
+        else:
+            ids.append(provider.upload_media(access, media))
+        session.execute(update(V).where(_held(variant_id, job_id)).values(
+            remote_media_ids=list(ids), upload_session_enc=None, upload_offset=0))
         session.commit()
     return ids
+
+
+def _checkpoint(session: Session, variant: SocialPostVariant, job_id: uuid.UUID) -> UploadCheckpoint:
+    """The variant's resumable upload as an earlier attempt left it, saved back to the variant (session
+    URL encrypted) each time the network confirms more; an unreadable one (keys rotated) starts over."""
+    try:
+        url = crypto.decrypt(variant.upload_session_enc) if variant.upload_session_enc else ""
+    except crypto.TokenUnreadable:
+        url = ""
+    variant_id = variant.id
+
+    def save(session_url: str, offset: int) -> None:
+        session.execute(update(V).where(_held(variant_id, job_id)).values(
+            upload_session_enc=crypto.encrypt(session_url), upload_offset=offset))
+        session.commit()
+
+    return UploadCheckpoint(session_url=url, offset=variant.upload_offset if url else 0, save=save)
 
 
 def _retry(session: Session, variant_id: uuid.UUID, job_id: uuid.UUID, attempt: int, error: str,

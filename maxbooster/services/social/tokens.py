@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from maxbooster.models.base import utcnow
-from maxbooster.models.social import AccountState, SocialAccount, SocialApp, SocialNetwork
+from maxbooster.models.social import AccountState, SocialAccount, SocialApp, SocialNetwork, SocialPostVariant
 from maxbooster.services.errors import InvalidInput
 from maxbooster.services.social import crypto, oauth
 from maxbooster.services.social.providers import mastodon
@@ -116,7 +116,8 @@ def revoke_at_network(*, session: Session, account: SocialAccount) -> None:
 
 
 def rotate_tokens(*, session: Session) -> int:
-    """Re-encrypt every stored token and client secret under the newest SOCIAL_TOKEN_KEYS key."""
+    """Re-encrypt every stored token, client secret and upload session URL under the newest
+    SOCIAL_TOKEN_KEYS key."""
     changed = 0
     for account in session.exec(select(SocialAccount)).all():
         for name in ("access_token_enc", "refresh_token_enc"):
@@ -128,6 +129,11 @@ def rotate_tokens(*, session: Session) -> int:
     for app in session.exec(select(SocialApp)).all():
         app.client_secret_enc = crypto.reencrypt(app.client_secret_enc)
         session.add(app)
+        changed += 1
+    uploading = select(SocialPostVariant).where(col(SocialPostVariant.upload_session_enc).is_not(None))
+    for variant in session.exec(uploading).all():
+        variant.upload_session_enc = crypto.reencrypt(variant.upload_session_enc or "")
+        session.add(variant)
         changed += 1
     session.commit()
     return changed

@@ -19,8 +19,10 @@ from maxbooster.services.social.providers.base import (
     Published,
     RateLimited,
     Rejected,
+    ResumableUploads,
     SocialProvider,
     Transient,
+    UploadCheckpoint,
 )
 from maxbooster.services.social.providers.graph import FacebookPageProvider, InstagramProvider
 from maxbooster.services.social.providers.mastodon import MastodonProvider
@@ -48,4 +50,5 @@ def provider_for(network: str, *, session: Session, clock: Callable[[], datetime
 
 
 __all__ = ["AccountAccess", "GrantRevoked", "MediaFile", "Metrics", "Profile", "ProviderError", "Published",
-           "RateLimited", "Rejected", "SocialProvider", "Transient", "provider_for"]
+           "RateLimited", "Rejected", "ResumableUploads", "SocialProvider", "Transient", "UploadCheckpoint",
+           "provider_for"]

@@ -10,9 +10,10 @@ unreadable answer: try again with back-off), `GrantRevoked` (401: the account ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class ProviderError(Exception):
@@ -56,6 +57,23 @@ class MediaFile:
     data: bytes = field(repr=False)
     description: str = ""
     key: str = ""  # the stored file's storage key: a network that fetches media by URL (Instagram) gets a signed one
+
+
+@dataclass
+class UploadCheckpoint:
+    """Where a resumable upload stands, kept by the publisher across attempts and worker deaths: the
+    network's session URL ("" before one is opened) and the bytes it confirmed. The adapter calls
+    `confirm` as soon as it opens a session (before the first byte) and after each confirmed chunk;
+    `save` stores them where the next attempt will find them."""
+
+    session_url: str = ""
+    offset: int = 0
+    save: Callable[[str, int], None] = field(default=lambda url, offset: None, repr=False)
+
+    def confirm(self, session_url: str, offset: int) -> None:
+        if (session_url, offset) != (self.session_url, self.offset):
+            self.session_url, self.offset = session_url, offset
+            self.save(session_url, offset)
 
 
 @dataclass(frozen=True)
@@ -123,3 +141,11 @@ class SocialProvider(Protocol):
     def profile(self, access: AccountAccess) -> Profile:
         """The account as the network sees it now (follower count)."""
         ...
+
+
+@runtime_checkable
+class ResumableUploads(Protocol):
+    """An adapter whose uploads survive the worker: `upload_resumable` goes on with the session in
+    `checkpoint` (asking the network what it has) instead of opening a new one (YouTube)."""
+
+    def upload_resumable(self, access: AccountAccess, media: MediaFile, checkpoint: UploadCheckpoint) -> str: ...

@@ -5,8 +5,10 @@ Facebook: photos are uploaded unpublished (POST /{page}/photos, published=false)
 feed post (POST /{page}/feed with attached_media); text alone is a feed post; a video is posted with
 POST /{page}/videos, Facebook fetching it from a signed URL of ours (`file_url`). Instagram fetches
 media by URL, so `upload_media` only names the stored file; `publish` gives Instagram signed, public,
-expiring URLs of ours (/api/media/… under API_URL), makes a container per item (a carousel of up to
-10 with `is_carousel_item`), waits for `status_code` FINISHED and calls /{ig-user}/media_publish.
+expiring URLs of ours (/api/media/… under API_URL), makes a container per item (a photo with
+image_url, a video as a Reel: media_type REELS with video_url; a carousel of up to 10 with
+`is_carousel_item`, its videos media_type VIDEO), waits for `status_code` FINISHED (a container in
+ERROR refuses the post with Instagram's reason) and calls /{ig-user}/media_publish.
 Neither has idempotency keys: every retry first looks for the post among the account's recent ones
 with the same text (`key_trusted_for` zero). Errors `{"error": {"message", "type", "code",
 "error_subcode"}}`: code 190 → GrantRevoked; 4, 17, 32, 613 and 80001–80014 → RateLimited (until the
@@ -19,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -216,7 +219,7 @@ class InstagramProvider:
             container = _id(call(token, "POST", f"{user}/media", "Instagram", data={
                 "media_type": "CAROUSEL", "children": ",".join(children), "caption": text}), "the carousel",
                 "Instagram")
-        _wait_finished(token, container)
+        _wait_finished(token, container, "video" if _is_video(media_ids[0]) and len(media_ids) == 1 else "media")
         media_id = _id(call(token, "POST", f"{user}/media_publish", "Instagram", data={"creation_id": container}),
                        "the publish", "Instagram")
         link = call(token, "GET", media_id, "Instagram", params={"fields": "permalink"}).get("permalink")
@@ -260,6 +263,10 @@ def _insight(token: str, object_id: str, metric: str, network: str) -> int | Non
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _is_video(media_ref: str) -> bool:
+    return media_ref.startswith("video/")
+
+
 def public_url(media_ref: str) -> tuple[str, str]:
     """(mime, a signed public URL under API_URL that serves the stored file for a few hours)."""
     mime, key, name = (media_ref.split("|", 2) + ["", ""])[:3]
@@ -269,29 +276,45 @@ def public_url(media_ref: str) -> tuple[str, str]:
 
 
 def _container(token: str, user: str, media_ref: str, *, caption: str = "", carousel_item: bool = False) -> str:
+    """A media container for one item: a photo (image_url), a Reel (media_type REELS, video_url) or, in a
+    carousel, a video item (media_type VIDEO); a carousel's video item is waited for here, since the
+    carousel container can only be made from finished items."""
     mime, url = public_url(media_ref)
-    data = {"video_url": url, "media_type": "REELS"} if mime.startswith("video/") else {"image_url": url}
+    video = mime.startswith("video/")
+    data = {"video_url": url, "media_type": "VIDEO" if carousel_item else "REELS"} if video else {"image_url": url}
     if carousel_item:
         data["is_carousel_item"] = "true"
-        data.pop("media_type", None)
-        if mime.startswith("video/"):
-            data["media_type"] = "VIDEO"
     if caption:
         data["caption"] = caption
     container = _id(call(token, "POST", f"{user}/media", "Instagram", data=data), "the media container", "Instagram")
-    if mime.startswith("video/"):
-        _wait_finished(token, container)
+    if video and carousel_item:
+        _wait_finished(token, container, "video")
     return container
 
 
-def _wait_finished(token: str, container: str) -> None:
-    """Poll the container's status_code until FINISHED; ERROR / EXPIRED refuse the post."""
+# Instagram's error subcodes of a container that ended in ERROR, in words that say what to do
+CONTAINER_ERRORS = {
+    "2207026": "Its format is not supported: export it as MP4 (H.264 video, AAC audio), then attach it again.",
+    "2207003": "Instagram took too long to download it: try a smaller file.",
+    "2207052": "Instagram could not fetch it from our server: try again later.",
+    "2207005": "Its format is not supported: use a JPEG photo.",
+}
+
+
+def _wait_finished(token: str, container: str, what: str = "media") -> None:
+    """Poll the container's status_code until FINISHED; ERROR / EXPIRED refuse the post with Instagram's
+    reason (its `status`, which names an error subcode)."""
     for pause in (0, *CONTAINER_POLL_S):
         time.sleep(pause)
         body = call(token, "GET", container, "Instagram", params={"fields": "status_code,status"})
         status = body.get("status_code")
         if status in ("FINISHED", "PUBLISHED"):
             return
-        if status in ("ERROR", "EXPIRED"):
-            raise Rejected(f"Instagram could not use the media ({body.get('status') or status}).", status=422)
-    raise Transient("Instagram is still processing the media; trying again later.")
+        if status == "EXPIRED":
+            raise Rejected(f"it did not publish the {what} within 24 hours of receiving it; schedule the post again.")
+        if status == "ERROR":
+            detail = str(body.get("status") or "no reason given")[:300]
+            code = re.search(r"\b(22\d{5})\b", detail)
+            hint = CONTAINER_ERRORS.get(code.group(1), "") if code else ""
+            raise Rejected(f"it could not use the {what} ({detail}).{' ' + hint if hint else ''}", status=422)
+    raise Transient(f"Instagram is still processing the {what}; trying again later.")

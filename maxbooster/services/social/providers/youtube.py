@@ -4,7 +4,10 @@ and the channel's subscribers.
 `upload_media` sends the video through a resumable session (POST …/upload/youtube/v3/videos?
 uploadType=resumable → the session URL in Location → PUT in chunks with Content-Range); a cut
 connection or a 5xx mid-way asks the session what it has (`Content-Range: bytes */N`) and goes on from
-there, so a video is never sent twice within an attempt. It is uploaded private; `publish` then sets
+there. The session URL and the confirmed offset are handed to the publisher (`UploadCheckpoint`), which
+stores them on the variant: a later attempt, after a worker died mid-upload, asks that same session and
+goes on (or takes the video it completed) instead of opening a second upload, which would make a
+second video. It is uploaded private; `publish` then sets
 its title (the post's first line), description (the rest), category Music and makes it public with
 videos.update, which gives the same result however often it is repeated (the publisher records the
 uploaded video id first, so a retry only updates). Failures: 401 → GrantRevoked; 403 quotaExceeded /
@@ -32,6 +35,7 @@ from maxbooster.services.social.providers.base import (
     RateLimited,
     Rejected,
     Transient,
+    UploadCheckpoint,
 )
 from maxbooster.services.social.validation import youtube_parts
 from maxbooster.settings import get_settings
@@ -129,22 +133,27 @@ class YouTubeProvider:
     """Videos, their statistics and the channel of one YouTube account."""
 
     def upload_media(self, access: AccountAccess, media: MediaFile) -> str:
+        return self.upload_resumable(access, media, UploadCheckpoint())
+
+    def upload_resumable(self, access: AccountAccess, media: MediaFile, checkpoint: UploadCheckpoint) -> str:
+        """The video's id. With a session in `checkpoint` (an earlier attempt's, maybe of a worker that
+        died) it asks YouTube what that session has and goes on from there, or takes the video it already
+        made; a new session is saved to `checkpoint` before its first byte is sent."""
         if not media.mime.startswith("video/"):
             raise Rejected(f"YouTube takes videos, not {media.mime}.", status=415)
         if not media.data:
             raise Rejected(f"{media.name} is empty; attach the video again.", status=422)
-        metadata = {"snippet": {"title": media.name[:100] or "Video", "categoryId": MUSIC_CATEGORY},
-                    "status": {"privacyStatus": "private", "selfDeclaredMadeForKids": False}}
         with _client(access) as client:
-            start = _send(client, "POST", "upload/youtube/v3/videos", json=metadata,
-                          params={"uploadType": "resumable", "part": "snippet,status"},
-                          headers={"X-Upload-Content-Length": str(len(media.data)),
-                                   "X-Upload-Content-Type": media.mime})
-            _raise_for(start)
-            session_url = start.headers.get("Location", "")
-            if not session_url:
-                raise Transient("YouTube opened no upload session; trying again later.")
-            video = _upload(client, session_url, media)
+            video: dict[str, Any] | None = None
+            if checkpoint.session_url:
+                try:
+                    video = _upload(client, checkpoint.session_url, media, checkpoint, ask=True)
+                except _SessionGone:  # expired before it was complete: no video was made with it
+                    video = None
+            if video is None:
+                session_url = _open_session(client, media)
+                checkpoint.confirm(session_url, 0)
+                video = _upload(client, session_url, media, checkpoint)
         video_id = str(video.get("id") or "")
         if not video_id:
             raise Transient("YouTube took the video but sent no video id; trying again.")
@@ -198,15 +207,31 @@ class _SessionGone(Transient):
     """The upload session expired or was dropped: the whole upload starts again on the next attempt."""
 
 
-def _upload(client: httpx.Client, session_url: str, media: MediaFile) -> dict[str, Any]:
-    """PUT the bytes from where the session stands, asking it after each failure; the video resource."""
-    total, offset, failures, ask = len(media.data), 0, 0, False
+def _open_session(client: httpx.Client, media: MediaFile) -> str:
+    """Start a resumable upload of a private video; its session URL (YouTube's Location header)."""
+    metadata = {"snippet": {"title": media.name[:100] or "Video", "categoryId": MUSIC_CATEGORY},
+                "status": {"privacyStatus": "private", "selfDeclaredMadeForKids": False}}
+    start = _send(client, "POST", "upload/youtube/v3/videos", json=metadata,
+                  params={"uploadType": "resumable", "part": "snippet,status"},
+                  headers={"X-Upload-Content-Length": str(len(media.data)), "X-Upload-Content-Type": media.mime})
+    _raise_for(start)
+    session_url = start.headers.get("Location", "")
+    if not session_url:
+        raise Transient("YouTube opened no upload session; trying again later.")
+    return session_url
+
+
+def _upload(client: httpx.Client, session_url: str, media: MediaFile, checkpoint: UploadCheckpoint,
+            *, ask: bool = False) -> dict[str, Any]:
+    """PUT the bytes from where the session stands, asking it first when `ask` and after each failure
+    (`Content-Range: bytes */N`); each confirmed offset goes to `checkpoint`. The video resource."""
+    total, offset, failures = len(media.data), 0, 0
     while True:
         try:
-            if ask:  # after a failure: how much did YouTube keep?
+            if ask:  # how much did YouTube keep?
                 response = _send(client, "PUT", session_url, content=b"", headers={"Content-Range": f"bytes */{total}"})
-                if response.status_code == 404:
-                    raise _SessionGone("YouTube's upload session expired; the upload starts again later.")
+                if response.status_code in (404, 410):
+                    raise _SessionGone("YouTube's upload session expired; the upload starts again.")
             else:
                 end = min(offset + CHUNK_BYTES, total)
                 response = _send(client, "PUT", session_url, content=media.data[offset:end], headers={
@@ -229,6 +254,7 @@ def _upload(client: httpx.Client, session_url: str, media: MediaFile) -> dict[st
             _raise_for(response)
             raise Transient(f"YouTube answered HTTP {response.status_code} during the upload; trying again later.")
         offset = _received(response)
+        checkpoint.confirm(session_url, offset)
 
 
 def _received(response: httpx.Response) -> int:
