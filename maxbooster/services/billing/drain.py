@@ -44,18 +44,22 @@ def apply_pending(*, session: Session, limit: int = DRAIN_BATCH,
     An event that fails because an earlier one is missing (a refund before its payment) is tried again
     after the rest of the batch. Returns (how many applied, ids not applied)."""
     now = utcnow()
-    stmt = (select(WebhookEvent).where(col(WebhookEvent.applied_at).is_(None), col(WebhookEvent.failed_at).is_(None),
-                                       or_(col(WebhookEvent.retry_at).is_(None), col(WebhookEvent.retry_at) <= now),
-                                       col(WebhookEvent.id).not_in(skip or set()))
-            .order_by(col(WebhookEvent.received_at), col(WebhookEvent.event_created)).limit(limit)
-            .with_for_update(skip_locked=True))
-    rows = list(session.execute(stmt).scalars())
+    waiting = (col(WebhookEvent.applied_at).is_(None), col(WebhookEvent.failed_at).is_(None),
+               or_(col(WebhookEvent.retry_at).is_(None), col(WebhookEvent.retry_at) <= now),
+               col(WebhookEvent.id).not_in(skip or set()))
+    if session.execute(select(col(WebhookEvent.id)).where(*waiting).limit(1)).first() is None:
+        session.rollback()  # nothing to do: no lock taken
+        return 0, []
+    # Every applied event writes the audit chain, whose head row is one lock for everybody: take it first, so
+    # two drains never hold a listing or order each and then wait for the head (a deadlock), and a drain that
+    # waits for another holds no events meanwhile: it takes the whole backlog once its turn comes.
+    audit.lock_chain(session=session)
+    rows = list(session.execute(select(WebhookEvent).where(*waiting).order_by(
+        col(WebhookEvent.received_at), col(WebhookEvent.event_created)).limit(limit)
+        .with_for_update(skip_locked=True)).scalars())
     if not rows:
         session.rollback()
         return 0, []
-    # Every applied event writes the audit chain, whose head row is one lock for everybody: take it first, so
-    # two drains never hold a listing or order each and then wait for the head (a deadlock); they take turns.
-    audit.lock_chain(session=session)
     applied, failed = 0, list[WebhookEvent]()
     loaded: list[object] = []  # what the batch loads stays in the identity map (which holds rows only weakly),
 
