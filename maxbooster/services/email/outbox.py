@@ -26,7 +26,7 @@ class OutboxBackend:
         if messages:
             self.session.execute(insert(EmailOutbox).returning(col(EmailOutbox.id)), [row_values(
                 EmailOutbox, to_addr=m.to, subject=m.subject[:300], text_body=m.text, html_body=m.html,
-                status=EmailStatus.STORED) for m in messages])
+                status=EmailStatus.STORED) for m in messages], execution_options={"render_nulls": True})
             self.session.commit()
 
 
