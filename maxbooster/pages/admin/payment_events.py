@@ -33,7 +33,8 @@ def admin_payment_events() -> rx.Component:
         panel(rx.cond(S.events.length() > 0, rx.box(rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                 "Event", "Last error", "Tries", "Given up", "")])),
-            rx.table.body(rx.foreach(S.events, event_row)), width="100%", variant="ghost"), overflow_x="auto"),
+            rx.table.body(rx.foreach(S.events, event_row)), width="100%", min_width="760px", variant="ghost"),
+            overflow_x="auto", width="100%"),  # on a phone the table scrolls inside its panel
             rx.text("No failed payment events. Every event received so far was applied or is waiting its turn.",
                     color=theme.MUTED)), width="100%", padding="8px"),
         rx.cond(S.total > S.events.length(),
