@@ -82,9 +82,10 @@ SELL = "/sell"  # the seller's dashboard: payouts setup, balance, sales, listing
 SELL_ONBOARDING = "/sell/onboarding"  # ?account=…: the sandbox's own onboarding page (test mode)
 SELL_LISTING = "/sell/listing"  # ?id=…: the listing editor
 ADMIN_MODERATION = "/admin/moderation"  # marketplace reports, hide/restore listings, ban sellers
+ADMIN_PAYMENT_EVENTS = "/admin/payment-events"  # provider events given up after repeated failures; try again
 PUBLIC_PAGES = (*PUBLIC_PAGES, MARKET, MARKET_LISTING, MARKET_STORE, MARKET_VERIFY)
 USER_PAGES = (*USER_PAGES, MARKET_CART, MARKET_PAY, MARKET_ORDER, SELL, SELL_ONBOARDING, SELL_LISTING)
-ADMIN_PAGES = (*ADMIN_PAGES, ADMIN_MODERATION)
+ADMIN_PAGES = (*ADMIN_PAGES, ADMIN_MODERATION, ADMIN_PAYMENT_EVENTS)
 
 DYNAMIC_PAGES = (TRACK, PROJECT, SMART_LINK, RELEASE)
 PAGES = PUBLIC_PAGES + USER_PAGES + ADMIN_PAGES + DYNAMIC_PAGES
@@ -269,6 +270,7 @@ ADMIN_NAV: list[tuple[str, str, str]] = [
     ("Users", ADMIN_USERS, "users"),
     ("Outbox", ADMIN_OUTBOX, "mail"),
     ("Moderation", ADMIN_MODERATION, "shield-alert"),
+    ("Payment events", ADMIN_PAYMENT_EVENTS, "receipt"),
 ]
 
 

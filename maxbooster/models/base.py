@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
@@ -50,3 +51,19 @@ def ts_field(*, nullable: bool = True, index: bool = False) -> datetime | None:
 def one_of(column: str, values: type[StrEnum]) -> str:
     """SQL for a CHECK that `column` holds one of the enum's values: "role IN ('user','admin')"."""
     return f"{column} IN (" + ",".join(f"'{v.value}'" for v in values) + ")"
+
+
+def row_values(model: type[SQLModel], **values: Any) -> dict[str, Any]:
+    """Every column's value for a Core/bulk INSERT of `model` without building the object (a SQLModel
+    object costs ~0.1 ms to construct): the given values, the fields' defaults for the rest."""
+    row = {}
+    for name, field in model.model_fields.items():
+        if name in values:
+            row[name] = values[name]
+        elif field.is_required():
+            raise ValueError(f"{model.__name__}.{name} needs a value")
+        elif field.default_factory is not None:
+            row[name] = field.default_factory()  # type: ignore[call-arg]
+        else:
+            row[name] = field.default
+    return row

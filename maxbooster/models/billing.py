@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from maxbooster.models.accounts import PlanKey
@@ -167,12 +167,20 @@ class Invoice(SQLModel, table=True):
 
 class WebhookEvent(SQLModel, table=True):
     """A provider event as received; `applied_at` is set in the same transaction as its effect, so a
-    duplicate delivery (same provider + event id) is stored once and applied once."""
+    duplicate delivery (same provider + event id) is stored once and applied once. An event that keeps
+    failing is tried again later (`retry_at`) and after `attempts` reaches the limit it is `failed_at`,
+    left alone until an admin tries it again (migration 0020)."""
 
     __tablename__ = "billing_webhook_events"
     __table_args__ = (
         CheckConstraint(one_of("provider", PaymentsProviderKey), name="ck_billing_webhook_events_provider"),
+        CheckConstraint("attempts >= 0", name="ck_billing_webhook_events_attempts"),
         UniqueConstraint("provider", "event_id", name="uq_billing_webhook_events_event"),
+        Index("ix_billing_webhook_events_waiting", "received_at",  # what the drain reads: small, whatever the history
+              postgresql_where=text("applied_at IS NULL AND failed_at IS NULL"),
+              sqlite_where=text("applied_at IS NULL AND failed_at IS NULL")),
+        Index("ix_billing_webhook_events_failed", "failed_at", postgresql_where=text("failed_at IS NOT NULL"),
+              sqlite_where=text("failed_at IS NOT NULL")),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -184,6 +192,10 @@ class WebhookEvent(SQLModel, table=True):
     received_at: datetime = created_at_field()
     applied_at: datetime | None = ts_field()
     outcome: str = Field(default="", max_length=300)  # what applying it did ("ignored: unknown type …")
+    attempts: int = Field(default=0)  # failed applications so far
+    retry_at: datetime | None = ts_field()  # not tried again before this (after a failure)
+    failed_at: datetime | None = ts_field()  # gave up after the last attempt: shown to admins
+    error: str = Field(default="", max_length=500)  # the last failure, in words
 
 
 class BillingComp(SQLModel, table=True):

@@ -129,6 +129,15 @@ class OrderLineStatus(StrEnum):
     CANCELED = "canceled"
 
 
+class DisputeStatus(StrEnum):
+    """A payment the buyer's bank disputes: open (downloads held, license marked disputed), then won
+    (all restored) or lost (license void, downloads revoked, sellers' transfers reversed)."""
+
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
 class TransferStatus(StrEnum):
     PENDING = "pending"
     PAID = "paid"
@@ -365,6 +374,7 @@ class Order(SQLModel, table=True):
                         name="ck_marketplace_orders_amounts"),
         CheckConstraint("fee_bps >= 0 AND fee_bps <= 10000", name="ck_marketplace_orders_fee_bps"),
         CheckConstraint("length(currency) = 3", name="ck_marketplace_orders_currency"),
+        CheckConstraint(one_of("dispute_status", DisputeStatus), name="ck_marketplace_orders_dispute_status"),
         UniqueConstraint("provider", "provider_payment_id", name="uq_marketplace_orders_provider_payment"),
         Index("ix_marketplace_orders_owner_created", "owner_id", "created_at"),
     )
@@ -383,6 +393,8 @@ class Order(SQLModel, table=True):
     provider_charge_id: str | None = Field(default=None, max_length=255)  # source_transaction of transfers
     checkout_url: str = Field(default="", max_length=2000)
     buyer_email: str = Field(default="", max_length=320)
+    dispute_status: str | None = Field(default=None, max_length=20)  # DisputeStatus; never goes back to open
+    provider_dispute_id: str | None = Field(default=None, max_length=255)
     paid_at: datetime | None = ts_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
@@ -489,6 +501,7 @@ class License(SQLModel, table=True):
     issued_at: datetime = created_at_field()
     voided_at: datetime | None = ts_field()
     void_reason: str = Field(default="", max_length=500)
+    disputed_at: datetime | None = ts_field()  # its payment is disputed with the buyer's bank (0020)
 
 
 class DownloadGrant(SQLModel, table=True):

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.base import Connection
 from sqlmodel import Session, col
@@ -36,26 +36,29 @@ class VerifyResult:
     reason: str = ""
 
 
-def canonical(row: AuditLog) -> str:
-    """The exact text that is hashed for a row (stable key order, compact separators)."""
+def canonical(row: AuditLog | dict[str, Any]) -> str:
+    """The exact text that is hashed for a row (stable key order, compact separators); the row as an
+    object or as its column values."""
+    v = row if isinstance(row, dict) else {k: getattr(row, k) for k in (
+        "seq", "actor_id", "action", "target", "ip", "user_agent", "created_at", "details")}
     body = {
-        "seq": row.seq, "actor_id": str(row.actor_id) if row.actor_id else None,
-        "action": row.action, "target": row.target, "ip": row.ip, "user_agent": row.user_agent,
-        "created_at": row.created_at.isoformat(), "details": row.details,
+        "seq": v["seq"], "actor_id": str(v["actor_id"]) if v["actor_id"] else None,
+        "action": v["action"], "target": v["target"], "ip": v["ip"], "user_agent": v["user_agent"],
+        "created_at": v["created_at"].isoformat(), "details": v["details"],
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def row_hash(prev_hash: str, row: AuditLog) -> str:
+def row_hash(prev_hash: str, row: AuditLog | dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical(row)).encode("utf-8")).hexdigest()
 
 
-def _advance_head(session: Session) -> tuple[int, str]:
-    """Take the chain's lock by bumping the head; returns (new seq, previous hash).
+def _advance_head(session: Session, n: int = 1) -> tuple[int, str]:
+    """Take the chain's lock by bumping the head by `n` rows; returns (last new seq, previous hash).
 
     The migration creates the head row; should it be missing (a wiped table), writers racing to
     recreate it insert it at most once (ON CONFLICT DO NOTHING) and then all bump it."""
-    stmt = update(AuditHead).where(col(AuditHead.id) == 1).values(seq=col(AuditHead.seq) + 1)
+    stmt = update(AuditHead).where(col(AuditHead.id) == 1).values(seq=col(AuditHead.seq) + n)
     if session.execute(stmt).rowcount == 0:  # type: ignore[attr-defined]
         last_row = session.execute(select(AuditLog).order_by(col(AuditLog.seq).desc()).limit(1)).scalar()
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -67,6 +70,12 @@ def _advance_head(session: Session) -> tuple[int, str]:
     if head is None:
         raise RuntimeError("the audit chain's head row is missing")
     return head.seq, head.row_hash
+
+
+def lock_chain(*, session: Session) -> None:
+    """Take the chain's lock now (callers that will append and also lock other rows take it first, so two of
+    them never wait on each other in a ring)."""
+    session.execute(select(col(AuditHead.id)).where(col(AuditHead.id) == 1).with_for_update())
 
 
 def record(session: Session, actor: Actor, action: str, *, target: str = "",
@@ -84,6 +93,25 @@ def record(session: Session, actor: Actor, action: str, *, target: str = "",
     session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(row_hash=row.row_hash))
     session.flush()
     return row
+
+
+def record_many(*, session: Session, actor: Actor, entries: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """`record` for many (action, target, details) at once: one chain segment, the head moved once (the
+    caller commits)."""
+    if not entries:
+        return
+    last, prev = _advance_head(session, len(entries))
+    now, via = utcnow(), ({"via": actor.via} if actor.via not in ("web", "api") else {})
+    rows = []
+    for seq, (action, target, details) in enumerate(entries, start=last - len(entries) + 1):
+        row = {"seq": seq, "prev_hash": prev, "actor_id": actor.user_id, "action": action, "target": target[:200],
+               "ip": actor.ip[:64], "user_agent": actor.user_agent[:300], "created_at": now,
+               "details": {**via, **details}}
+        row["row_hash"] = prev = row_hash(prev, row)
+        rows.append(row)
+    session.execute(insert(AuditLog).returning(col(AuditLog.seq)), rows,  # batched multi-row INSERTs, no objects
+                    execution_options={"render_nulls": True})
+    session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(row_hash=prev))
 
 
 def record_detached(*, session: Session, actor: Actor, action: str, target: str = "",

@@ -196,6 +196,11 @@ class Conflict(DomainError):
     http_status = 409
 
 
+class WaitingForEarlierEvent(Conflict):
+    """A provider event that needs one not applied yet (a refund or dispute before its payment): tried again
+    by every drain, after the rest of its batch, and not counted as a failed attempt."""
+
+
 class StorageUnavailable(DomainError):
     """The storage service (an S3 bucket) failed or did not answer; the details are logged, not shown."""
 

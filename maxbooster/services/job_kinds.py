@@ -13,7 +13,7 @@ MODULES: tuple[str, ...] = (
     "maxbooster.services.studio.bounce",
     "maxbooster.services.studio.dawproject.export",
     "maxbooster.services.releases.delivery",
-    "maxbooster.services.billing.webhooks",
+    "maxbooster.services.billing.drain",
     "maxbooster.services.social.publishing",
     "maxbooster.services.social.audiogram",
     "maxbooster.services.social.ingest",

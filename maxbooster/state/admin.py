@@ -1,4 +1,5 @@
-"""Admin pages: Users (a plan for free, role, enable/disable, verify) and the email Outbox.
+"""Admin pages: Users (a plan for free, role, enable/disable, verify), the email Outbox and the payment
+events given up after repeated failures (try again).
 
 Every handler re-validates the session; the services check the admin role again. After each
 change the row is re-read from what was stored, so the table never shows a stale value.
@@ -19,6 +20,7 @@ from maxbooster.models.email import EmailStatus as EmailStatus  # the Outbox pag
 from maxbooster.services.admin import outbox as outbox_service
 from maxbooster.services.admin import users as admin_users
 from maxbooster.services.billing import comp as billing_comp
+from maxbooster.services.billing import failed_events
 from maxbooster.services.errors import DomainError, ErrorCode, NotFound
 from maxbooster.state.base import AuthState
 
@@ -195,3 +197,40 @@ class OutboxState(AuthState):
     @rx.event
     def close(self):  # type: ignore[no-untyped-def]
         self._set(open_id="")
+
+
+@dataclass
+class FailedEventRow:
+    id: str
+    event: str  # "payment_intent.succeeded · evt_123"
+    provider: str
+    attempts: int
+    error: str
+    failed: str
+
+
+class PaymentEventsState(AuthState):
+    events: list[FailedEventRow] = []
+    total: int = 0
+
+    async def _reload(self, reply: Any = None):  # type: ignore[no-untyped-def]
+        try:
+            rows, total = await self._call(failed_events.list_failed)
+        except DomainError as exc:
+            return self._error(exc)
+        self._set(total=total, events=[FailedEventRow(
+            id=str(r.id), event=f"{r.type} · {r.event_id}", provider=r.provider, attempts=r.attempts, error=r.error,
+            failed=r.failed_at.strftime("%Y-%m-%d %H:%M UTC")) for r in rows])
+        return reply
+
+    @rx.event
+    async def load(self):  # type: ignore[no-untyped-def]
+        return await self._reload()
+
+    @rx.event
+    async def retry(self, event_id: str):  # type: ignore[no-untyped-def]
+        try:
+            await self._call(failed_events.retry, webhook_event_id=_uuid(event_id))
+        except DomainError as exc:
+            return await self._reload(self._error(exc))
+        return await self._reload(rx.toast.success("Queued to be applied again; it leaves this list now"))

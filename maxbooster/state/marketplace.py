@@ -607,7 +607,8 @@ class VerifyState(AuthState):
             return self._error(exc)
         rows = [["Track", v.track], ["License", _kind(v.tier_kind)], ["Producer", v.producer], ["Buyer", v.buyer],
                 ["Issued", _day(v.issued_at)]]
-        label, color = {"valid": ("Valid license", "green"), "void": ("Void", "red")}.get(
+        label, color = {"valid": ("Valid license", "green"), "void": ("Void", "red"),
+                        "disputed": ("On hold: payment disputed", "orange")}.get(
             v.status, ("Unknown license", "gray"))
         self._set(status=v.status, label=label, color=color, reason=v.reason, details=[r for r in rows if r[1]])
         return None

@@ -2,7 +2,7 @@
 payment intents (create, cancel), transfers, transfer reversals and refunds, answered the way Stripe
 answers them (amounts and currencies checked, a transfer never more than its source charge, a refund
 never more than what is left), plus what the buyer and the bank do: `succeed_payment` (a charge and the
-`payment_intent.succeeded` event) and `refund_event` / `dispute_event`."""
+`payment_intent.succeeded` event) and `refund_event` / `dispute_event` (opened or closed)."""
 
 from __future__ import annotations
 
@@ -130,8 +130,9 @@ class LocalStripeCommerce(LocalStripe):
     def refund_event(self, charge_id: str) -> dict[str, Any]:
         return self.event("charge.refunded", self.charges[charge_id], int(time.time()))
 
-    def dispute_event(self, charge_id: str) -> dict[str, Any]:
+    def dispute_event(self, charge_id: str, closed: str = "") -> dict[str, Any]:
+        """`charge.dispute.created`, or `charge.dispute.closed` with status `closed` (won / lost)."""
         charge = self.charges[charge_id]
-        dispute = {"id": self.new_id("dp"), "object": "dispute", "charge": charge_id, "amount": charge["amount"],
-                   "currency": charge["currency"], "reason": "fraudulent", "status": "needs_response"}
-        return self.event("charge.dispute.created", dispute, int(time.time()))
+        dispute = {"id": f"dp_{charge_id}", "object": "dispute", "charge": charge_id, "amount": charge["amount"],
+                   "currency": charge["currency"], "reason": "fraudulent", "status": closed or "needs_response"}
+        return self.event("charge.dispute.closed" if closed else "charge.dispute.created", dispute, int(time.time()))

@@ -155,8 +155,10 @@ def test_stripe_dashboard_refund_and_dispute_events(session: Session, stripe_env
     server._create_refund({"payment_intent": first.provider_payment_id, "amount": str(first.total_minor)})
     _post_event(api_client, server.refund_event(first.provider_charge_id))
     _post_event(api_client, server.dispute_event(second.provider_charge_id))
+    _post_event(api_client, server.dispute_event(second.provider_charge_id, closed="lost"))
     outcomes = _apply_all(session)
-    assert outcomes[0].endswith("1 line refund(s) applied") and "disputed" in outcomes[1]
+    assert outcomes[0].endswith("1 line refund(s) applied") and "dispute open" in outcomes[1]
+    assert "dispute lost" in outcomes[2]
     session.expire_all()
     assert session.get(Order, first.id).status == OrderStatus.REFUNDED  # type: ignore[union-attr]
     voided = session.execute(select(License).where(License.voided_at.is_not(None))).scalars().all()  # type: ignore[union-attr]

@@ -1,40 +1,35 @@
-"""Provider events: received fast, applied exactly once by the `billing.apply_events` drain job.
+"""Provider events: received fast, applied exactly once by the `billing.apply_events` drain job (`drain`).
 
 Receiving stores the event (unique per provider + event id: a duplicate delivery stores nothing new)
-and its job row in one transaction, then hands the job to the broker. Applying marks the event
-applied with a conditional UPDATE (… WHERE applied_at IS NULL) in the same transaction as its effect,
-so two workers racing on one event apply it once, and a failed application leaves it unapplied for
-the retry. Unknown event types are acknowledged and recorded as ignored.
+and makes sure a drain job will run after it (one statement on PostgreSQL). `apply_row` is what one
+event does; it runs in the same transaction that marks the event applied, here for a single event
+(`apply_stored_event`) and in `drain` for batches. Receipts and transfers to sellers wait for that
+commit (`after_commit`). Unknown event types are acknowledged and recorded as ignored.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import event as sa_event
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from maxbooster.db import session_scope
 from maxbooster.models.accounts import User
-from maxbooster.models.audit import AuditHead
 from maxbooster.models.base import utcnow
 from maxbooster.models.billing import BillingCustomer, CheckoutSession, CheckoutStatus, WebhookEvent
 from maxbooster.models.jobs import Job, JobStatus
-from maxbooster.services import email, jobs
+from maxbooster.services import audit, email, jobs
 from maxbooster.services.billing import state
 from maxbooster.services.billing.provider import get_provider
 from maxbooster.services.billing.stripe_provider import verify_webhook
-from maxbooster.services.errors import DomainError
-from maxbooster.services.jobs import JobContext, job_handler
 from maxbooster.settings import get_settings
 
-DRAIN_KIND = "billing.apply_events"  # every unapplied event, in batches
-DRAIN_BATCH = 200
+DRAIN_KIND = "billing.apply_events"  # every unapplied event, in batches (`drain`)
 APPLY_ATTEMPTS = 6  # two events of one customer applied at once may collide once; the retry applies it
 log = logging.getLogger("maxbooster.billing")
 
@@ -50,32 +45,54 @@ def receive_event(*, session: Session, provider: str, event: dict[str, Any]) -> 
     """Store a verified event and see that a drain job will apply it; (row, False) when it was already received.
 
     One INSERT … ON CONFLICT DO NOTHING stores it (a duplicate, even one delivered twice at once, inserts
-    nothing); in the same transaction a pending `billing.apply_events` drain job is share-locked, or enqueued
-    when there is none, then one commit. The share lock makes the worker's claim of that job wait for this
-    commit, so the drain it runs sees this event."""
+    nothing) while a pending `billing.apply_events` drain job is share-locked until the commit, so the
+    worker's claim of that job waits for this event and its drain sees it; a new drain job is enqueued only
+    when none is pending. On PostgreSQL with a fresh session both are one statement in autocommit: one
+    round trip per webhook."""
     row = WebhookEvent(provider=provider, event_id=str(event["id"]), type=str(event["type"])[:100],
                        event_created=state.ts(event["created"]) or utcnow(), payload=event)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stored = session.execute(insert(WebhookEvent).values(
-        id=row.id, provider=row.provider, event_id=row.event_id, type=row.type, event_created=row.event_created,
-        payload=row.payload, received_at=row.received_at, outcome="",
-    ).on_conflict_do_nothing(index_elements=["provider", "event_id"]).returning(col(WebhookEvent.id))).scalar()
+    values = {"id": row.id, "provider": row.provider, "event_id": row.event_id, "type": row.type,
+              "event_created": row.event_created, "payload": row.payload, "received_at": row.received_at,
+              "outcome": "", "attempts": 0, "error": ""}
+    if session.get_bind().dialect.name == "postgresql":
+        if not session.in_transaction():  # nothing of the caller's to commit with it: no BEGIN, no COMMIT
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        stored, drain = session.execute(_receive_pg(), values).one()
+    else:  # SQLite: one writer at a time, so the drain cannot be claimed between the check and the commit
+        stored = session.execute(sqlite_insert(WebhookEvent).values(**values).on_conflict_do_nothing(
+            index_elements=["provider", "event_id"]).returning(col(WebhookEvent.id))).scalar()
+        drain = session.execute(_pending_drain()).scalar() if stored is not None else True
     if stored is None:  # already received (perhaps by another request this very moment)
         session.rollback()
         found = _find(session, provider, row.event_id)
         assert found is not None
         return found, False
-    ensure_drain(session=session)  # commits
+    if drain is not None:
+        session.commit()
+    else:
+        jobs.enqueue(session=session, kind=DRAIN_KIND, owner_id=None, max_attempts=APPLY_ATTEMPTS)  # commits
     return row, True
+
+
+@functools.cache
+def _receive_pg() -> Any:
+    """The INSERT (a CTE) and the drain's share lock in one SELECT, built once (its values are bound)."""
+    names = ("id", "provider", "event_id", "type", "event_created", "payload", "received_at", "outcome", "attempts",
+             "error")
+    ins = pg_insert(WebhookEvent).values({name: bindparam(name) for name in names}).on_conflict_do_nothing(
+        index_elements=["provider", "event_id"]).returning(col(WebhookEvent.id)).cte("stored")
+    return select(select(ins.c.id).scalar_subquery(), _pending_drain().scalar_subquery())
+
+
+def _pending_drain() -> Any:
+    return (select(col(Job.id)).where(col(Job.kind) == DRAIN_KIND, col(Job.status) == JobStatus.PENDING)
+            .limit(1).with_for_update(read=True))
 
 
 def ensure_drain(*, session: Session) -> None:
     """Commit the caller's transaction with a drain job that will run after it: a pending one (share-locked
     until the commit, so it is claimed after) or a new one."""
-    pending = session.execute(select(col(Job.id)).where(col(Job.kind) == DRAIN_KIND,
-                                                        col(Job.status) == JobStatus.PENDING)
-                              .limit(1).with_for_update(read=True)).first()
-    if pending is not None:
+    if session.execute(_pending_drain()).first() is not None:
         session.commit()
     else:
         jobs.enqueue(session=session, kind=DRAIN_KIND, owner_id=None, max_attempts=APPLY_ATTEMPTS)
@@ -96,84 +113,41 @@ def apply_stored_event(*, session: Session, webhook_event_id: uuid.UUID) -> str:
         session.rollback()
         return "already applied"
     try:
-        _lock_audit_head(session)  # the same lock order as the drain's batches
+        audit.lock_chain(session=session)  # the same lock order as the drain's batches
         row = session.get(WebhookEvent, webhook_event_id, populate_existing=True)
         assert row is not None
-        row.outcome = _apply(session, row)[:300]
+        row.outcome, row.retry_at, row.failed_at, row.error = apply_row(session=session, row=row)[:300], None, None, ""
         session.add(row)
         session.commit()
     except Exception:
         session.rollback()
-        email.drop_queued(session=session)
+        drop_after_commit(session=session)
         raise
-    email.send_queued(session=session)  # receipts go out once the payment is committed
+    after_commit(session=session)
     return row.outcome
 
 
-def apply_pending(*, session: Session, limit: int = DRAIN_BATCH,
-                  skip: set[uuid.UUID] | None = None) -> tuple[int, list[uuid.UUID]]:
-    """Apply up to `limit` unapplied events, oldest first, in one transaction: each in its own SAVEPOINT, so
-    one that fails is rolled back alone and left unapplied (and tried again by the next drain), while the
-    others' effects and applied marks commit together. Rows are locked (FOR UPDATE SKIP LOCKED on
-    PostgreSQL), so drains running at once share the backlog and a single-event job waits, then finds
-    the event applied. An event that fails because an earlier one is missing (a refund before its
-    payment) is tried again after the rest of the batch. Returns (how many applied, ids not applied)."""
-    stmt = (select(WebhookEvent).where(col(WebhookEvent.applied_at).is_(None),
-                                       col(WebhookEvent.id).not_in(skip or set()))
-            .order_by(col(WebhookEvent.received_at), col(WebhookEvent.event_created)).limit(limit)
-            .with_for_update(skip_locked=True))
-    rows = list(session.execute(stmt).scalars())
-    if not rows:
-        session.rollback()
-        return 0, []
-    # Every applied event writes the audit chain, whose head row is one lock for everybody: take it first, so
-    # two drains never hold a listing or order each and then wait for the head (a deadlock); they take turns.
-    _lock_audit_head(session)
-    applied, failed = 0, list[WebhookEvent]()
-    loaded: list[object] = []  # what the batch loads stays in the identity map (which holds rows only weakly),
+def after_commit(*, session: Session) -> None:
+    """What waits for the commit of applied events: receipts, then the transfers to send."""
+    from maxbooster.services.marketplace import payouts
 
-    def keep(_session: Session, obj: object) -> None:  # so the next event's buyer, seller and tier are not read again
-        loaded.append(obj)
-
-    sa_event.listen(session, "loaded_as_persistent", keep)
-    try:
-        applied, failed = _apply_rows(session, rows)
-    finally:
-        sa_event.remove(session, "loaded_as_persistent", keep)
-    try:
-        session.commit()
-    except Exception:
-        email.drop_queued(session=session)
-        raise
-    email.send_queued(session=session)  # receipts go out once their payments are committed
-    return applied, [row.id for row in failed]
+    email.send_queued(session=session)
+    payouts.send_queued(session=session)
 
 
-def _lock_audit_head(session: Session) -> None:
-    session.execute(select(col(AuditHead.id)).where(col(AuditHead.id) == 1).with_for_update())
+def drop_after_commit(*, session: Session, keep: tuple[int, int] = (0, 0)) -> None:
+    """Forget what was queued for after the commit beyond `keep` (from `queued_after_commit`)."""
+    from maxbooster.services.marketplace import payouts
+
+    email.drop_queued(session=session, keep=keep[0])
+    payouts.drop_queued(session=session, keep=keep[1])
 
 
-def _apply_rows(session: Session, rows: list[WebhookEvent]) -> tuple[int, list[WebhookEvent]]:
-    applied, failed = 0, list[WebhookEvent]()
-    for attempt in (1, 2):
-        failed = []
-        for row in rows:
-            mails = email.queued(session=session)
-            try:
-                with session.begin_nested():
-                    outcome = _apply(session, row)
-                    row.applied_at, row.outcome = utcnow(), outcome[:300]
-                    session.add(row)
-            except Exception as exc:  # noqa: BLE001  (left unapplied; the next drain or the job's retry tries again)
-                log.warning("billing event %s (%s) not applied (attempt %d): %r", row.event_id, row.type, attempt, exc,
-                            exc_info=not isinstance(exc, DomainError))
-                email.drop_queued(session=session, keep=mails)
-                failed.append(row)
-        applied += len(rows) - len(failed)
-        if not failed or len(failed) == len(rows):
-            break
-        rows = failed  # something else applied in this batch may be what these were waiting for
-    return applied, failed
+def queued_after_commit(*, session: Session) -> tuple[int, int]:
+    """How many receipts and transfers wait for the commit (to roll back to with `drop_after_commit`)."""
+    from maxbooster.services.marketplace import payouts
+
+    return email.queued(session=session), payouts.queued(session=session)
 
 
 def _owner(session: Session, provider: str, obj: dict[str, Any]) -> uuid.UUID | None:
@@ -196,7 +170,8 @@ def _owner(session: Session, provider: str, obj: dict[str, Any]) -> uuid.UUID | 
     return None
 
 
-def _apply(session: Session, row: WebhookEvent) -> str:
+def apply_row(*, session: Session, row: WebhookEvent) -> str:
+    """Apply one stored event's effect (the caller marks it applied and commits); its outcome in words."""
     event_type = row.type
     family = event_type.rsplit(".", 1)[0]
     if event_type == "account.updated":  # a marketplace seller's connected account
@@ -248,21 +223,3 @@ def _apply_checkout(session: Session, provider: str, obj: dict[str, Any], event_
         checkout.completed_at = state.ts(obj.get("created")) or utcnow()
     session.add(checkout)
     return f"checkout {checkout.provider_session_id}: {status}"
-
-
-@job_handler(DRAIN_KIND)
-def apply_events_job(ctx: JobContext) -> str | None:
-    """The drain: apply unapplied events batch by batch until none is left that can be applied now; fails
-    (so the job is retried later) when some could not be applied yet."""
-    total, failed = 0, set[uuid.UUID]()
-    while True:
-        with session_scope() as session:
-            applied, not_yet = apply_pending(session=session, skip=failed)
-        total += applied
-        failed.update(not_yet)
-        if applied == 0 and not not_yet:
-            break
-    log.info("billing events applied by drain %s: %d (%d not yet)", ctx.job_id, total, len(failed))
-    if failed:
-        raise RuntimeError(f"{len(failed)} payment event(s) could not be applied yet; they are tried again")
-    return None

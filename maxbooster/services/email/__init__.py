@@ -65,9 +65,17 @@ def drop_queued(*, session: Session, keep: int = 0) -> None:
 
 
 def send_queued(*, session: Session) -> None:
-    """Send what `send_after_commit` queued (call after the commit)."""
-    for message in session.info.pop(_AFTER_COMMIT, []):
-        send_email(session=session, message=message)
+    """Send what `send_after_commit` queued (call after the commit); the outbox stores them all with one
+    commit."""
+    messages = session.info.pop(_AFTER_COMMIT, [])
+    backend = get_backend(session=session)
+    from maxbooster.services.email.outbox import OutboxBackend
+
+    if isinstance(backend, OutboxBackend):
+        backend.send_many(messages)
+        return
+    for message in messages:
+        backend.send(message)
 
 
 _TEMPLATES = Path(__file__).parent / "templates"

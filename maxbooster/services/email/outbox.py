@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
-from maxbooster.models.base import utcnow
+from maxbooster.models.base import row_values, utcnow
 from maxbooster.models.email import EmailOutbox, EmailStatus
 from maxbooster.services.email import EmailMessage
 
@@ -20,6 +20,14 @@ class OutboxBackend:
 
     def send(self, message: EmailMessage) -> None:
         record(session=self.session, message=message, status=EmailStatus.STORED)
+
+    def send_many(self, messages: list[EmailMessage]) -> None:
+        """Store every message with one commit."""
+        if messages:
+            self.session.execute(insert(EmailOutbox).returning(col(EmailOutbox.id)), [row_values(
+                EmailOutbox, to_addr=m.to, subject=m.subject[:300], text_body=m.text, html_body=m.html,
+                status=EmailStatus.STORED) for m in messages], execution_options={"render_nulls": True})
+            self.session.commit()
 
 
 def record(*, session: Session, message: EmailMessage, status: EmailStatus) -> uuid.UUID:

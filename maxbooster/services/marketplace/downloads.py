@@ -15,12 +15,13 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from maxbooster import routes
-from maxbooster.models.base import utcnow
+from maxbooster.models.base import row_values, utcnow
 from maxbooster.models.library import Track
 from maxbooster.models.marketplace import (
     Deliverable,
@@ -68,22 +69,37 @@ class DownloadFile:
     data: bytes | None  # bytes made on the spot (the license PDF)
 
 
-def grant(*, session: Session, order: Order, line: OrderLine, tier: LicenseTier | None, now: datetime) -> None:
-    """The line's grants: each deliverable of the tier plus the license PDF (the caller commits)."""
-    files = {f.role: f.id for f in session.execute(select(ListingFile).where(
-        col(ListingFile.listing_id) == line.listing_id)).scalars()}
+def grant_rows(*, session: Session, order: Order, line: OrderLine, tier: LicenseTier | None, now: datetime,
+               files: dict[str, uuid.UUID] | None = None) -> list[dict[str, Any]]:
+    """The line's grants, as rows for the caller to insert: each deliverable of the tier plus the license PDF
+    (`files`, the listing's file per role, is read when not given)."""
+    if files is None:
+        files = {f.role: f.id for f in session.execute(select(ListingFile).where(
+            col(ListingFile.listing_id) == line.listing_id)).scalars()}
     wanted = list(dict.fromkeys([*(tier.deliverables if tier else []), Deliverable.LICENSE_PDF]))
     expires = now + timedelta(days=get_settings().marketplace_download_days)
+    rows = []
     for deliverable in wanted:
         role = _ROLE.get(Deliverable(deliverable))
-        session.add(DownloadGrant(owner_id=order.owner_id, order_line_id=line.id, deliverable=deliverable,
-                                  listing_file_id=files.get(role) if role else None, expires_at=expires))
+        rows.append(row_values(DownloadGrant, owner_id=order.owner_id, order_line_id=line.id, deliverable=deliverable,
+                               listing_file_id=files.get(role) if role else None, expires_at=expires, created_at=now))
+    return rows
 
 
 def revoke(*, session: Session, line_id: uuid.UUID, reason: str) -> None:
     session.execute(update(DownloadGrant).where(col(DownloadGrant.order_line_id) == line_id,
                                                 col(DownloadGrant.revoked_at).is_(None))
                     .values(revoked_at=utcnow(), revoke_reason=reason[:300]))
+
+
+def release_hold(*, session: Session, line_id: uuid.UUID, hold_reason: str, revoke_reason: str | None) -> None:
+    """End a hold on the line's grants (those revoked with `hold_reason`): usable again when `revoke_reason`
+    is None, else revoked for good with that reason."""
+    values: dict[str, Any] = {"revoked_at": None, "revoke_reason": ""} if revoke_reason is None else {
+        "revoke_reason": revoke_reason[:300]}
+    session.execute(update(DownloadGrant).where(col(DownloadGrant.order_line_id) == line_id,
+                                                col(DownloadGrant.revoke_reason) == hold_reason[:300])
+                    .values(**values))
 
 
 def _key() -> bytes:
@@ -96,6 +112,9 @@ def _sign(grant_id: uuid.UUID, expires: int) -> str:
 
 
 def _usable(row: DownloadGrant, now: datetime) -> None:
+    if row.revoked_at is not None and "on hold" in row.revoke_reason:
+        raise DownloadRevoked(f"Downloads for this purchase are paused: {row.revoke_reason}. They come back if "
+                              "the dispute is settled for the seller.")
     if row.revoked_at is not None:
         raise DownloadRevoked(f"This download was cancelled: {row.revoke_reason or 'the purchase was refunded'}. "
                               "Nothing more can be downloaded for this purchase.")

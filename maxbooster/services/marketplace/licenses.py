@@ -9,6 +9,7 @@ always hash the same, whatever a viewer does to line ends.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from maxbooster.models.accounts import User
-from maxbooster.models.base import utcnow
+from maxbooster.models.base import row_values, utcnow
 from maxbooster.models.marketplace import License, LicenseTier, Listing, Order, OrderLine
 from maxbooster.services import audit
 from maxbooster.services.actor import Actor
@@ -49,10 +50,19 @@ def _cap_text(value: int | None) -> str:
     return "Unlimited" if value is None else f"{value:,}"
 
 
-def issue(*, session: Session, order: Order, line: OrderLine, tier: LicenseTier | None, now: datetime) -> License:
-    """Render and store the line's license (the caller commits)."""
-    buyer, producer = session.get(User, order.owner_id), session.get(User, line.seller_id)
-    listing = session.get(Listing, line.listing_id)
+@functools.lru_cache(maxsize=16)
+def _template(tier_kind: str) -> Template:
+    return Template((TEMPLATES / f"{tier_kind}.txt").read_text(encoding="utf-8"))
+
+
+def issue_row(*, session: Session, order: Order, line: OrderLine, tier: LicenseTier | None, now: datetime,
+              buyer: User | None = None, producer: User | None = None,
+              listing: Listing | None = None) -> dict[str, Any]:
+    """Render the line's license, as a row for the caller to insert (buyer, producer and listing are read when
+    not given)."""
+    buyer = buyer or session.get(User, order.owner_id)
+    producer = producer or session.get(User, line.seller_id)
+    listing = listing or session.get(Listing, line.listing_id)
     assert buyer is not None and producer is not None and listing is not None
     license_id = uuid.uuid4()
     caps = {c: getattr(tier, c) if tier is not None else None for c in CAPS}
@@ -62,11 +72,10 @@ def issue(*, session: Session, order: Order, line: OrderLine, tier: LicenseTier 
         "listing_kind": listing.kind.replace("_", " "), "price": Money(line.price_minor, line.currency).format(),
         "order_id": str(order.id), "tier_kind": line.tier_kind, **caps}
     shown = {k: (_cap_text(v) if k in CAPS else str(v)) for k, v in variables.items()}
-    text = canonical(Template((TEMPLATES / f"{line.tier_kind}.txt").read_text(encoding="utf-8")).substitute(shown))
-    row = License(id=license_id, owner_id=order.owner_id, order_line_id=line.id, listing_id=line.listing_id,
-                  tier_kind=line.tier_kind, terms_text=text, sha256=digest(text), variables=variables, issued_at=now)
-    session.add(row)
-    return row
+    text = canonical(_template(line.tier_kind).substitute(shown))
+    return row_values(License, id=license_id, owner_id=order.owner_id, order_line_id=line.id,
+                      listing_id=line.listing_id, tier_kind=line.tier_kind, terms_text=text, sha256=digest(text),
+                      variables=variables, issued_at=now)
 
 
 def void(*, session: Session, line_id: uuid.UUID, reason: str) -> None:
@@ -77,9 +86,17 @@ def void(*, session: Session, line_id: uuid.UUID, reason: str) -> None:
         session.add(row)
 
 
+def mark_disputed(*, session: Session, line_id: uuid.UUID, disputed: bool) -> None:
+    """Mark the line's license as under a payment dispute, or clear that (the caller commits)."""
+    row = session.execute(select(License).where(col(License.order_line_id) == line_id)).scalar_one_or_none()
+    if row is not None and (row.disputed_at is not None) != disputed:
+        row.disputed_at = utcnow() if disputed else None
+        session.add(row)
+
+
 @dataclass(frozen=True)
 class Verification:
-    status: str  # valid | void | unknown
+    status: str  # valid | disputed | void | unknown
     reason: str
     sha256: str
     track: str = ""
@@ -103,6 +120,9 @@ def verify(*, session: Session, actor: Actor, sha256: str) -> Verification:
     if row.voided_at is not None:
         return Verification(status="void", reason=f"Void since {row.voided_at.date().isoformat()}: {row.void_reason}",
                             **common)
+    if row.disputed_at is not None:
+        return Verification(status="disputed", reason="The payment for this license is disputed with the buyer's "
+                            "bank. It is on hold until the dispute is settled; check again later.", **common)
     return Verification(status="valid", reason="This license is valid.", **common)
 
 

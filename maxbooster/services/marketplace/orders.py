@@ -1,19 +1,19 @@
 """Orders after checkout: the provider's payment events (applied exactly once by billing's
 `billing.apply_events` drain job) and what buyers and sellers read.
 
-`payment_intent.succeeded` marks the order paid and, per line: sends the transfers (`payouts`),
+`payment_intent.succeeded` marks the order paid and, per line: records the transfers (`payouts`),
 issues the license (`licenses`) and the download grants (`downloads`), counts the sale and, for an
-exclusive, takes the beat off the store (earlier leases stay valid). A receipt is emailed to the
-buyer, and again whenever the buyer asks from the order page (`resend_receipt`, rate-limited, audited).
-A payment that arrives for an order already cancelled (its checkout expired) is refunded at once.
-Refund and dispute events go to `refunds`.
+exclusive, takes the beat off the store (earlier leases stay valid); a receipt is emailed to the
+buyer (`sales`, which the drain also calls for a whole run of payments at once), and again whenever
+the buyer asks from the order page (`resend_receipt`, rate-limited, audited). A payment that arrives
+for an order already cancelled (its checkout expired) is refunded at once. Refund and dispute events
+go to `refunds`.
 """
 
 from __future__ import annotations
 
 import smtplib
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,30 +21,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from maxbooster import routes
 from maxbooster.models.accounts import User
-from maxbooster.models.base import utcnow
 from maxbooster.models.marketplace import (
     DownloadGrant,
     License,
-    LicenseTier,
-    Listing,
-    ListingStatus,
     Order,
     OrderLine,
     OrderLineStatus,
     OrderStatus,
-    TierKind,
     Transfer,
 )
 from maxbooster.services import audit, ratelimit
 from maxbooster.services.access import get_owned
 from maxbooster.services.actor import Actor
-from maxbooster.services.billing.provider import PaymentsProvider, get_provider
-from maxbooster.services.email import EmailMessage, render, send_after_commit, send_email
+from maxbooster.services.billing.provider import get_provider
+from maxbooster.services.email import send_email
 from maxbooster.services.errors import Conflict, EmailUnavailable
-from maxbooster.services.marketplace import downloads, licenses, payouts, refunds
-from maxbooster.services.money import Money
+from maxbooster.services.marketplace import refunds, sales
 from maxbooster.settings import get_settings
 
 WORKER = Actor.system("worker")
@@ -64,8 +57,8 @@ def apply_event(*, session: Session, provider: str, event_type: str, obj: dict[s
     """Apply one payment/charge event to the marketplace (the caller marks the event applied and commits)."""
     if event_type == "charge.refunded":
         return refunds.apply_charge_refunded(session=session, provider=provider, obj=obj)
-    if event_type == "charge.dispute.created":
-        return refunds.apply_dispute(session=session, provider=provider, obj=obj)
+    if event_type in ("charge.dispute.created", "charge.dispute.closed"):
+        return refunds.apply_dispute(session=session, provider=provider, event_type=event_type, obj=obj)
     if not event_type.startswith("payment_intent."):
         return f"ignored: {event_type} is not an event the marketplace uses"
     order = _find(session, provider, _stripe_id(obj))
@@ -90,56 +83,10 @@ def _paid(session: Session, order: Order, obj: dict[str, Any], created: datetime
                 idempotency_key=f"late-payment-{order.id}", metadata={"order_id": str(order.id)})
             return f"order {order.id} was {order.status}: the late payment is refunded ({refund.get('id')})"
         return f"order {order.id}: already {order.status}"
-    received, currency = int(obj.get("amount_received") or obj.get("amount") or 0), str(obj.get("currency", ""))
-    if received != order.total_minor or currency.upper() != order.currency:
-        return f"ignored: payment of {received} {currency} does not match order {order.id}"
-    order.status, order.paid_at, order.updated_at = OrderStatus.PAID, created, utcnow()
-    order.provider_charge_id = _stripe_id(obj.get("latest_charge")) or order.provider_charge_id
-    session.add(order)
-    provider = get_provider(session=session)
-    lines = session.execute(select(OrderLine).where(col(OrderLine.order_id) == order.id)).scalars().all()
-    now = utcnow()
-    with session.no_autoflush:  # the new rows go out in one flush per table, not one per query below
-        for line in lines:
-            _deliver(session, provider, order, line, now)
-    receipt = _receipt(session, order, lines)
-    if receipt.to:
-        send_after_commit(session=session, message=receipt)  # sent by the caller once the payment is committed
-    audit.record(session, WORKER, "marketplace.order_paid", target=f"order:{order.id}",
-                 details={"total_minor": order.total_minor, "fee_minor": order.fee_minor})
-    return f"order {order.id}: paid"
-
-
-def _deliver(session: Session, provider: PaymentsProvider, order: Order, line: OrderLine, now: datetime) -> None:
-    """A paid line: counted, transfers sent, license issued, downloads granted (an exclusive leaves the store)."""
-    line.status = OrderLineStatus.PAID
-    session.add(line)
-    tier = session.get(LicenseTier, line.tier_id) if line.tier_id else None
-    listing = session.execute(select(Listing).where(col(Listing.id) == line.listing_id)
-                              .with_for_update()).scalar_one()
-    listing.sales_count += 1
-    if line.tier_kind == TierKind.EXCLUSIVE:
-        listing.status, listing.updated_at = ListingStatus.SOLD_EXCLUSIVE, now
-    session.add(listing)
-    payouts.send(session=session, provider=provider, order=order, line=line)
-    licenses.issue(session=session, order=order, line=line, tier=tier, now=now)
-    downloads.grant(session=session, order=order, line=line, tier=tier, now=now)
-
-
-def _receipt(session: Session, order: Order, lines: Sequence[OrderLine]) -> EmailMessage:
-    """The receipt of a paid order (refunds so far are shown on their lines), linking to its order page."""
-    buyer = session.get(User, order.owner_id)
-    name, email = (buyer.display_name, buyer.email) if buyer is not None else ("", "")
-    text = "\n".join(f"- {ln.listing_title} ({ln.tier_kind.replace('_', ' ')}): "
-                     f"{Money(ln.price_minor, ln.currency).format()}"
-                     + (f" (refunded: {Money(ln.refunded_minor, ln.currency).format()})" if ln.refunded_minor else "")
-                     for ln in lines)
-    url = get_settings().app_url.rstrip("/") + f"{routes.MARKET_ORDER}?id={order.id}"
-    return render(
-        "marketplace_receipt", to=order.buyer_email or email, buyer=name or "there", order_id=str(order.id),
-        date=(order.paid_at or utcnow()).date().isoformat(), lines=text,
-        total=Money(order.total_minor, order.currency).format(), order_url=url,
-        test_mode=" (test mode: no real money moved)" if order.provider == "sandbox" else "")
+    if not sales.matches(order, obj):
+        received = int(obj.get("amount_received") or obj.get("amount") or 0)
+        return f"ignored: payment of {received} {obj.get('currency', '')} does not match order {order.id}"
+    return sales.pay(session=session, payments=[(order, obj, created)])[0]
 
 
 def resend_receipt(*, session: Session, actor: Actor, order_id: uuid.UUID) -> str:
@@ -147,11 +94,14 @@ def resend_receipt(*, session: Session, actor: Actor, order_id: uuid.UUID) -> st
     order = get_owned(session=session, model=Order, obj_id=order_id, actor=actor)
     if order.paid_at is None:
         raise Conflict("There is no receipt yet: the payment is not confirmed. Refresh the order in a moment.")
+    buyer = session.get(User, order.owner_id)
+    if buyer is None:
+        raise Conflict("This order has no buyer account any more, so there is nobody to send the receipt to.")
     ratelimit.hit_user(str(order.owner_id), "receipt", get_settings().rate_limit_receipts,
                        "You asked for this receipt several times already. Wait an hour, then try again.")
     lines = session.execute(select(OrderLine).where(col(OrderLine.order_id) == order.id)
                             .order_by(col(OrderLine.created_at))).scalars().all()
-    message = _receipt(session, order, lines)
+    message = sales.receipt(order, lines, buyer, order.provider == "sandbox")
     try:
         send_email(session=session, message=message)
     except (smtplib.SMTPException, OSError) as exc:

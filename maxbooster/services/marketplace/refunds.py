@@ -1,8 +1,9 @@
 """Refunds and disputes. A refund is per order line (a part of its price, or all of it); it voids the
 line's license, revokes its downloads and takes back the sellers' part of the refund from their
 transfers (transfer reversals, in proportion). Sellers refund their own lines, admins any line; the
-provider's `charge.refunded` (a refund made in the provider's dashboard) and `charge.dispute.created`
-events do the same, once per provider refund id.
+provider's `charge.refunded` (a refund made in the provider's dashboard) does the same, once per
+provider refund id. A dispute holds the downloads while it is open and ends restored (won) or refunded
+(lost), see `apply_dispute`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlmodel import Session, col
 
 from maxbooster.models.base import utcnow
 from maxbooster.models.marketplace import (
+    DisputeStatus,
     ExclusiveClaim,
     Listing,
     ListingStatus,
@@ -29,16 +31,17 @@ from maxbooster.models.marketplace import (
 from maxbooster.services import audit
 from maxbooster.services.actor import Actor
 from maxbooster.services.billing.provider import PaymentsProvider, get_provider
-from maxbooster.services.errors import Conflict, InvalidInput, NotFound
+from maxbooster.services.errors import Conflict, InvalidInput, NotFound, WaitingForEarlierEvent
 from maxbooster.services.marketplace import downloads, licenses, payouts
 from maxbooster.services.money import Money
 
 REFUNDED = "the purchase was refunded"
-DISPUTED = "the payment was disputed with the buyer's bank"
+DISPUTE_HOLD = "the payment is disputed with the buyer's bank; downloads are on hold until that is settled"
+DISPUTE_LOST = "the buyer's bank decided a payment dispute for the buyer"
 
 
 def _apply(session: Session, provider: PaymentsProvider, order: Order, line: OrderLine, amount: int, *,
-           provider_refund_id: str, reason: str, requested_by: uuid.UUID | None) -> Refund:
+           provider_refund_id: str, reason: str, requested_by: uuid.UUID | None, void_reason: str = REFUNDED) -> Refund:
     """Record a refund of `amount` on `line` and undo the sale (the caller commits)."""
     row = Refund(order_id=order.id, order_line_id=line.id, amount_minor=amount, currency=line.currency,
                  reason=reason[:500], provider=provider.key, provider_refund_id=provider_refund_id,
@@ -54,8 +57,8 @@ def _apply(session: Session, provider: PaymentsProvider, order: Order, line: Ord
     order.status = OrderStatus.REFUNDED if everything_back else OrderStatus.PARTIALLY_REFUNDED
     order.updated_at = utcnow()
     session.add(order)
-    licenses.void(session=session, line_id=line.id, reason=REFUNDED)
-    downloads.revoke(session=session, line_id=line.id, reason=REFUNDED)
+    licenses.void(session=session, line_id=line.id, reason=void_reason)
+    downloads.revoke(session=session, line_id=line.id, reason=void_reason)
     payouts.reverse(session=session, provider=provider, line=line, refund_minor=amount,
                     everything=line.refunded_minor >= line.price_minor)
     if line.tier_kind == TierKind.EXCLUSIVE:  # the exclusive is free again; the seller decides to re-publish
@@ -132,7 +135,7 @@ def apply_charge_refunded(*, session: Session, provider: str, obj: dict[str, Any
     if order is None:
         return f"ignored: charge {obj.get('id')} is not a marketplace order here"
     if order.status == OrderStatus.PENDING:  # the refund came before the payment's success: retry later
-        raise Conflict(f"order {order.id} is not paid yet; the refund is applied after the payment")
+        raise WaitingForEarlierEvent(f"order {order.id} is not paid yet; the refund is applied after the payment")
     applied = 0
     adapter = get_provider(session=session)
     for refund in (obj.get("refunds") or {}).get("data") or []:
@@ -159,22 +162,51 @@ def apply_charge_refunded(*, session: Session, provider: str, obj: dict[str, Any
     return f"order {order.id}: {applied} line refund(s) applied"
 
 
-def apply_dispute(*, session: Session, provider: str, obj: dict[str, Any]) -> str:
-    """The buyer's bank opened a dispute: every paid line's license is void, downloads revoked, and the
-    sellers' transfers reversed (the platform is debited the disputed amount)."""
+def apply_dispute(*, session: Session, provider: str, event_type: str, obj: dict[str, Any]) -> str:
+    """The buyer's bank disputes the payment. Opened (`charge.dispute.created`): downloads held and licenses
+    marked disputed. Closed (`charge.dispute.closed`) won: all restored; lost: each line refunded the way a
+    refund does it (license void, downloads revoked, the sellers' transfers reversed, a refund row).
+    Out-of-order safe: a closed dispute stays closed, so an "opened" that arrives after it changes nothing."""
     order = _order_of_charge(session, provider, obj, "charge")
     if order is None:
         return f"ignored: disputed charge {obj.get('charge')} is not a marketplace order here"
     if order.status == OrderStatus.PENDING:
-        raise Conflict(f"order {order.id} is not paid yet; the dispute is applied after the payment")
-    adapter = get_provider(session=session)
+        raise WaitingForEarlierEvent(f"order {order.id} is not paid yet; the dispute is applied after the payment")
+    status = str(obj.get("status") or "")
+    if event_type == "charge.dispute.created":
+        outcome = DisputeStatus.OPEN
+    elif status == "lost":
+        outcome = DisputeStatus.LOST
+    elif status in ("won", "warning_closed"):  # an inquiry closed without a chargeback: nothing taken
+        outcome = DisputeStatus.WON
+    else:
+        return f"ignored: dispute {obj.get('id')} closed as {status or '(no status)'}"
+    if order.dispute_status in (DisputeStatus.WON, DisputeStatus.LOST) or order.dispute_status == outcome:
+        return f"order {order.id}: dispute already {order.dispute_status}"
+    dispute_id = str(obj.get("id") or "")
+    order.dispute_status, order.provider_dispute_id, order.updated_at = outcome, dispute_id, utcnow()
+    session.add(order)
     lines = session.execute(select(OrderLine).where(col(OrderLine.order_id) == order.id,
-                                                    col(OrderLine.status) == OrderLineStatus.PAID)).scalars().all()
+                                                    col(OrderLine.status).in_([OrderLineStatus.PAID,
+                                                                               OrderLineStatus.REFUNDED]))
+                            .order_by(col(OrderLine.created_at))).scalars().all()
+    adapter = get_provider(session=session)
     for line in lines:
-        licenses.void(session=session, line_id=line.id, reason=DISPUTED)
-        downloads.revoke(session=session, line_id=line.id, reason=DISPUTED)
-        payouts.reverse(session=session, provider=adapter, line=line, refund_minor=line.price_minor,
-                        everything=True)
-    audit.record(session, Actor.system("worker"), "marketplace.dispute", target=f"order:{order.id}",
-                 details={"dispute": str(obj.get("id", "")), "reason": str(obj.get("reason", ""))[:100]})
-    return f"order {order.id}: disputed, {len(lines)} line(s) voided"
+        if outcome == DisputeStatus.OPEN:
+            licenses.mark_disputed(session=session, line_id=line.id, disputed=True)
+            downloads.revoke(session=session, line_id=line.id, reason=DISPUTE_HOLD)
+            continue
+        licenses.mark_disputed(session=session, line_id=line.id, disputed=outcome == DisputeStatus.LOST)
+        if outcome == DisputeStatus.WON:  # usable again, unless the line was refunded meanwhile
+            downloads.release_hold(session=session, line_id=line.id, hold_reason=DISPUTE_HOLD,
+                                   revoke_reason=None if line.status == OrderLineStatus.PAID else REFUNDED)
+            continue
+        downloads.release_hold(session=session, line_id=line.id, hold_reason=DISPUTE_HOLD, revoke_reason=DISPUTE_LOST)
+        left = line.price_minor - line.refunded_minor
+        if left > 0:
+            _apply(session, adapter, order, line, left, provider_refund_id=f"{dispute_id}:{line.id.hex[:8]}",
+                   reason="the buyer's bank decided the dispute for the buyer", requested_by=None,
+                   void_reason=DISPUTE_LOST)
+    audit.record(session, Actor.system("worker"), f"marketplace.dispute_{outcome}", target=f"order:{order.id}",
+                 details={"dispute": dispute_id, "reason": str(obj.get("reason", ""))[:100]})
+    return f"order {order.id}: dispute {outcome}, {len(lines)} line(s)"
