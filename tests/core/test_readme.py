@@ -78,21 +78,23 @@ def test_documented_maxbooster_commands_parse() -> None:
 
 
 def test_feature_map_names_every_feature_in_every_layer() -> None:
-    """The architecture table has a column per feature (one per `state/<feature>.py`); each cell names
-    that feature's module in the layer whenever it exists, and every path it names exists."""
+    """The architecture table has a column per feature (one per `state/<feature>.py` or `state/<feature>/`
+    package); each cell names that feature's module in the layer whenever it exists, and every path it names
+    exists."""
     section = README.split("**One feature, one name in every layer.**", 1)[1]
     rows = [[c.strip() for c in line.strip().strip("|").split("|")]
             for line in section.split("\n\n", 1)[1].split("\n\n", 1)[0].splitlines()]
     header, body = rows[0], {r[0]: r for r in rows[2:]}
-    features = sorted(p.stem for p in (ROOT / "maxbooster" / "state").glob("*.py")
-                      if p.stem not in {"__init__", "base"})
-    assert {"library", "mastering"} <= set(features)
+    state = ROOT / "maxbooster" / "state"
+    modules = {p.stem for p in state.glob("*.py")} | {p.parent.name for p in state.glob("*/__init__.py")}
+    features = sorted(modules - {"__init__", "base"})
+    assert {"library", "mastering", "marketplace", "social"} <= set(features)
     assert set(features) <= set(header), f"features missing from the README map: {set(features) - set(header)}"
 
     def where(token: str) -> Path:
         return ROOT / token if token.startswith(("tests/", "benchmarks/")) else ROOT / "maxbooster" / token
 
-    canonical = {"pages": ["pages/{f}/", "pages/{f}.py"], "state": ["state/{f}.py"],
+    canonical = {"pages": ["pages/{f}/", "pages/{f}.py"], "state": ["state/{f}.py", "state/{f}/"],
                  "services": ["services/{f}/", "services/{f}.py"], "models": ["models/{f}.py"],
                  "HTTP": ["api/v1/{f}.py"], "tests": ["tests/{f}/"]}
     for feature in features:

@@ -13,7 +13,8 @@ import reflex as rx
 from maxbooster.services.errors import DomainError
 from maxbooster.services.library.overview import parse_id
 from maxbooster.services.social import best_time, captions, ingest, posts, queues
-from maxbooster.state.social import CalendarState, ComposerState
+from maxbooster.state.social.calendar import CalendarState
+from maxbooster.state.social.composer import ComposerState
 
 
 class ComposerAssistState(ComposerState):

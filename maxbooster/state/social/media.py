@@ -11,7 +11,7 @@ import reflex as rx
 from maxbooster.models.social import AudiogramShape, AudiogramStatus
 from maxbooster.services.errors import DomainError
 from maxbooster.services.social import compose_media
-from maxbooster.state.social import ComposerState
+from maxbooster.state.social.composer import ComposerState
 
 POLL_S = 1.0
 NO_COVER = "none"
