@@ -98,9 +98,8 @@ def test_make_an_audiogram_link_a_release_and_post(browser, running_app: Running
 
     # a release's smart link, tagged for the sandbox, in the account's preview and its count
     page.get_by_test_id("post-release").select_option(label=f"Night Drive (/r/{slug})")
-    # the preview is on screen already (the text): wait for the recheck that adds the link
-    page.wait_for_function("s => (document.querySelector('[data-testid=check-preview]') || {}).innerText"
-                           "?.includes(s)", arg=f"/r/{slug}", timeout=15_000)
+    # the preview shows the text alone at once: wait for the link to join it
+    page.get_by_test_id("check-preview").filter(has_text="utm_source=sandbox").wait_for(timeout=15_000)
     preview = page.get_by_test_id("check-preview").inner_text()
     text, link = preview.split("\n\n")
     assert text == "Night Drive is out now." and urlsplit(link).path == routes.smart_link_page(slug)
@@ -110,8 +109,8 @@ def test_make_an_audiogram_link_a_release_and_post(browser, running_app: Running
     _shot(page, "social-composer-media-desktop")
     page.get_by_test_id("post-now").click()
     page.wait_for_url(re.compile(r"/social/?\?day=.*saved=now"), timeout=30_000)
-    ((posted, media),) = _db(running_app, "SELECT text, media FROM social_post_variants WHERE owner_id IN "
-                             "(SELECT id FROM users WHERE email = ?)", OWNER)  # the app is shared by other tests
+    ((posted, media),) = _db(running_app, "SELECT v.text, v.media FROM social_post_variants v JOIN social_posts p ON "
+                             "p.id = v.post_id JOIN users u ON u.id = p.owner_id WHERE u.email = ?", OWNER)
     assert posted == preview and [m["kind"] for m in json.loads(media)] == ["audiogram"]
 
     # the link as a listener opens it from the post: its buttons carry the network on

@@ -73,7 +73,9 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
     env.update(MAXBOOSTER_DATA_DIR=str(data_dir), APP_URL=url, MAXBOOSTER_ENV="development",
                # every browser test signs in from 127.0.0.1 against this one app: the per-IP sign-in
                # budget is for one person's address (tests/core checks the limit itself)
-               RATE_LIMIT_IP="1000/15 minutes")
+               RATE_LIMIT_IP="1000/15 minutes",
+               # the Mastodon test connects to its protocol server on 127.0.0.1 (refused in production)
+               SOCIAL_ALLOW_PRIVATE_INSTANCES="true")
     env["PATH"] = f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{env['PATH']}"
     log = data_dir / "run.log"
     with open(log, "wb") as out:

@@ -1,8 +1,10 @@
 """Browser routes that connect a social account through the network's sign-in (OAuth 2.0).
 
 GET /api/social/connect/{network} (signed in; ?instance=… for Mastodon) keeps the attempt server-side
-and sends the browser to the network's consent page; the accounts page's Mastodon form POSTs the instance
-address to /api/social/mastodon/connect (Origin checked), which starts the same attempt. GET …/callback
+and sends the browser to the network's consent page; a plain HTML form can POST the instance address to
+/api/social/mastodon/connect (Origin checked), which starts the same attempt (the accounts page itself starts
+it through its state and navigates to the instance: its CSP's form-action keeps form posts on our origin, and
+Chromium applies that to the redirect to the instance too). GET …/callback
 completes it for the same signed-in owner and lands on the social accounts page with ?connected=network
 and ?notice=<a sentence>, or ?error=<what to do next>. Nothing travels in a cookie of ours: the state
 names the attempt, which can be used once.
@@ -26,7 +28,7 @@ from maxbooster.models.social import SocialNetwork
 from maxbooster.services.accounts import sessions
 from maxbooster.services.actor import Actor
 from maxbooster.services.errors import DomainError, LoginRequired
-from maxbooster.services.social import accounts
+from maxbooster.services.social import accounts, oauth
 from maxbooster.settings import Settings, get_settings
 
 router = APIRouter(tags=["social"])
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 
 def redirect_uri(settings: Settings, network: str) -> str:
     """The callback URL registered at the network: from API_URL, never from the request's Host."""
-    return settings.api_url.rstrip("/") + routes.SOCIAL_CONNECT_CALLBACK.format(network=network)
+    return oauth.callback_url(network, settings)
 
 
 def _owner(request: Request, db: Session, settings: Settings) -> Actor | None:

@@ -8,7 +8,6 @@ import reflex as rx
 
 from maxbooster import routes
 from maxbooster.components import theme
-from maxbooster.components.forms import post_form
 from maxbooster.components.layout import app_page, panel
 from maxbooster.pages.social.nav import social_tabs
 from maxbooster.state.social import AccountRow
@@ -72,6 +71,9 @@ def account_card(row: AccountRow) -> rx.Component:
                       on_click=S.edit_queue(row.id, row.queue)),
             rx.button(rx.icon("refresh-cw", size=14), "Refresh", size="1", variant="soft", color_scheme="gray",
                       on_click=S.refresh(row.id)),
+            rx.cond(~row.connected, rx.button(rx.icon("log-in", size=14), "Reconnect", size="1",
+                                              on_click=S.reconnect(row.network, row.instance),
+                                              data_testid="reconnect")),
             rx.spacer(),
             rx.button(rx.icon("unplug", size=14), "Disconnect", size="1", variant="soft", color_scheme="red",
                       on_click=S.ask_disconnect(row.id), data_testid="disconnect"),
@@ -97,14 +99,14 @@ def connect_panel() -> rx.Component:
                 rx.hstack(rx.icon("message-circle", size=16, aria_hidden="true"), rx.text("Mastodon", weight="bold"),
                           rx.text("any server: you sign in there", size="1", color=theme.MUTED),
                           spacing="2", align="center", wrap="wrap"),
-                post_form(routes.SOCIAL_MASTODON_CONNECT, rx.hstack(
+                rx.form(rx.hstack(
                     rx.input(name="instance", placeholder="mastodon.social", aria_label="Mastodon server address",
                              required=True, max_length=300, flex="1", min_width="0", data_testid="instance"),
                     rx.button("Connect Mastodon", type="submit", data_testid="connect-mastodon"),
-                    width="100%", spacing="2")),
+                    width="100%", spacing="2"), on_submit=S.connect_mastodon, width="100%"),
                 spacing="2", flex="1", min_width="0", width="100%"),
-            direction=rx.breakpoints(initial="column", md="row"), gap="5", width="100%"),
-        rx.cond(S.sign_ins.length() > 0, rx.flex(rx.foreach(S.sign_ins, sign_in_button), gap="2", wrap="wrap",
+            direction=rx.breakpoints(initial="column", md="row"), spacing="5", width="100%"),
+        rx.cond(S.sign_ins.length() > 0, rx.flex(rx.foreach(S.sign_ins, sign_in_button), spacing="2", wrap="wrap",
                                                    width="100%", data_testid="sign-in-networks")),
         spacing="3", width="100%"), width="100%")
 

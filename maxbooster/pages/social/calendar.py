@@ -63,9 +63,9 @@ def grid(week: bool) -> rx.Component:
              ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")]
     columns = rx.breakpoints(initial="1", md="7") if week else "7"
     return rx.vstack(
-        rx.grid(*heads, columns="7", gap="1", width="100%",
+        rx.grid(*heads, columns="7", spacing="1", width="100%",
                 display=rx.breakpoints(initial="none", md="grid") if week else "grid"),
-        rx.grid(rx.foreach(S.cells, lambda c: day_cell(c, week)), columns=columns, gap="1", width="100%"),
+        rx.grid(rx.foreach(S.cells, lambda c: day_cell(c, week)), columns=columns, spacing="1", width="100%"),
         spacing="1", width="100%")
 
 
@@ -95,7 +95,7 @@ def toolbar() -> rx.Component:
             spacing="2", align="center")),
         rx.spacer(),
         link_button(rx.hstack(rx.icon("plus", size=15), "New post", spacing="2", align="center"), routes.SOCIAL_NEW),
-        gap="3", align="center", wrap="wrap", width="100%")
+        spacing="3", align="center", wrap="wrap", width="100%")
 
 
 @app_page(routes.SOCIAL, "Social", on_load=S.load)

@@ -118,7 +118,7 @@ def schedule_panel() -> rx.Component:
             rx.vstack(rx.el.label("Time", html_for="post-at", class_name="rt-Text rt-r-size-1"),
                       rx.input(id="post-at", type="time", value=S.at, on_change=S.set_at, width="100%"),
                       spacing="1", flex="1"),
-            gap="3", width="100%"),
+            spacing="3", width="100%"),
         rx.text("Your time zone: ", S.tz, size="1", color=theme.MUTED),
         best_times(),
         rx.hstack(rx.checkbox(checked=S.needs_approval, on_change=S.set_needs_approval, id="needs-approval"),
@@ -134,7 +134,7 @@ def schedule_panel() -> rx.Component:
             rx.button(rx.icon("file-pen", size=15), "Save draft", on_click=S.send("draft"),
                       disabled=S.selected.length() == 0, variant="soft", color_scheme="gray",  # type: ignore[attr-defined]
                       data_testid="save-draft"),
-            columns="2", gap="2", width="100%"),
+            columns="2", spacing="2", width="100%"),
         spacing="3", width="100%"), width="100%")
 
 
@@ -173,6 +173,6 @@ def social_composer_page() -> rx.Component:
                     spacing="2", width="100%"), width="100%"),
                 schedule_panel(),
                 spacing="4", flex="2", min_width="0", width="100%"),
-            direction=rx.breakpoints(initial="column", lg="row"), gap="4", width="100%"),
+            direction=rx.breakpoints(initial="column", lg="row"), spacing="4", width="100%"),
         spacing="4", width="100%", max_width="1200px",
     )

@@ -95,7 +95,7 @@ def actions() -> rx.Component:
         rx.spacer(),
         rx.button(rx.icon("trash-2", size=14), "Delete", size="2", variant="soft", color_scheme="red",
                   on_click=S.delete),
-        gap="2", wrap="wrap", width="100%")
+        spacing="2", wrap="wrap", width="100%")
 
 
 def post_dialog() -> rx.Component:

@@ -18,6 +18,7 @@ import httpx
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import OAuth2Client
 
+from maxbooster import routes
 from maxbooster.models.social import SocialNetwork
 from maxbooster.services.social.providers.base import GrantRevoked, Rejected, Transient
 from maxbooster.services.social.validation import network_name as name_of
@@ -51,6 +52,11 @@ class TokenSet:
     refresh_token: str | None
     expires_at: datetime | None
     scope: str
+
+
+def callback_url(network: str, settings: Settings | None = None) -> str:
+    """The callback URL registered at the network: from API_URL, never from a request's Host."""
+    return (settings or get_settings()).api_url.rstrip("/") + routes.SOCIAL_CONNECT_CALLBACK.format(network=network)
 
 
 def config_for(network: str, settings: Settings | None = None) -> OAuthConfig | None:

@@ -26,6 +26,7 @@ from maxbooster.models.social import (
 from maxbooster.services.actor import Actor
 from maxbooster.services.social import accounts, approvals
 from maxbooster.services.social.queues import WEEKDAYS, zone
+from maxbooster.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class AccountRow:
     reason: str
     note: str
     queue: str  # "Mon 09:00, Fri 18:30" or ""
+    instance: str = ""  # a Mastodon account's server (where "Reconnect" signs in again)
 
 
 @dataclass
@@ -129,7 +131,7 @@ def account_rows(*, session: Session, actor: Actor) -> list[AccountRow]:
                                ICONS.get(a.network, "globe"), a.handle, a.display_name,
                                "" if a.followers_count is None else f"{a.followers_count:,} followers",
                                a.state == AccountState.CONNECTED, a.state_message if a.state != AccountState.CONNECTED
-                               else "", note, queue))
+                               else "", note, queue, a.instance_url or ""))
     return rows
 
 
@@ -164,10 +166,16 @@ def _metrics(m: dict[str, object]) -> str:
     return " · ".join(parts) + (" (simulated)" if parts and m.get("simulated") else "")
 
 
+def _linkable(url: str) -> bool:
+    """A network's post address we show as a link: https, or http where plain-http instances are allowed
+    (a test's local Mastodon); never another scheme."""
+    return url.startswith("https://") or (url.startswith("http://") and get_settings().social_allow_private_instances)
+
+
 def _variant_row(v: SocialPostVariant, handles: dict[uuid.UUID, str]) -> VariantRow:
     reason = v.failure_reason if v.state == VariantState.FAILED else (
         f"Waiting to retry: {v.last_error}" if v.last_error and v.state != VariantState.PUBLISHED else "")
-    url = v.remote_url if v.remote_url.startswith("https://") else ""
+    url = v.remote_url if _linkable(v.remote_url) else ""
     return VariantRow(str(v.id), v.network, ICONS.get(v.network, "globe"),
                       handles.get(v.account_id, "(disconnected)") if v.account_id else "(disconnected)", v.text,
                       v.state, STATE_LABELS[v.state], STATE_TONES[v.state], reason, url, _metrics(v.metrics),

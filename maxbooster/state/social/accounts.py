@@ -10,7 +10,7 @@ import reflex as rx
 from maxbooster import routes
 from maxbooster.services.errors import DomainError
 from maxbooster.services.library.overview import parse_id
-from maxbooster.services.social import accounts, queues, views
+from maxbooster.services.social import accounts, oauth, queues, views
 from maxbooster.services.social.views import AccountRow
 from maxbooster.state.base import AuthState
 from maxbooster.state.social.common import TZ_SCRIPT, _query
@@ -72,6 +72,26 @@ class SocialAccountsState(AuthState):
         except DomainError as exc:
             return self._error(exc)
         return None
+
+    async def _sign_in_at(self, network: str, instance: str = ""):  # type: ignore[no-untyped-def]
+        """Start the network's sign-in and send the browser there (a navigation, not a form post: the page's
+        CSP keeps form posts on our own origin, redirects included)."""
+        try:
+            url = await self._call(accounts.begin_connect, network=network[:40], instance_url=instance[:300],
+                                   redirect_uri=oauth.callback_url(network[:40]))
+        except DomainError as exc:
+            return self._error(exc)
+        self._set(error="")
+        return rx.redirect(url)
+
+    @rx.event
+    async def connect_mastodon(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+        return await self._sign_in_at("mastodon", str(form.get("instance", "")))
+
+    @rx.event
+    async def reconnect(self, network: str, instance: str):  # type: ignore[no-untyped-def]
+        """The same sign-in again for an account the network stopped accepting (its server, for Mastodon)."""
+        return await self._sign_in_at(str(network), str(instance))
 
     @rx.event
     def ask_disconnect(self, account_id: str):  # type: ignore[no-untyped-def]
