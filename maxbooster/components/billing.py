@@ -28,7 +28,7 @@ def _invoice_row(row: InvoiceRow) -> rx.Component:
         rx.hstack(rx.text(row.amount, size="2", weight="medium", white_space="nowrap"), _status(row.status),
                   rx.cond(row.url != "", rx.link("View invoice", href=row.url, is_external=True, size="2")),
                   spacing="3", align="center"),
-        gap="2", align="center", wrap="wrap", width="100%", padding_y="10px",
+        spacing="2", align="center", wrap="wrap", width="100%", padding_y="10px",
         border_bottom=f"1px solid {theme.BORDER}", data_testid="invoice-row",
     )
 

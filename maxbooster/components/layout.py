@@ -138,7 +138,7 @@ def grace_banner() -> rx.Component:
         rx.flex(rx.callout.text(BannerState.grace_banner, weight="medium"), rx.spacer(),
                 rx.button("Update card", size="2", color_scheme="amber", variant="solid",
                           on_click=BannerState.open_portal, flex_shrink="0"),
-                gap="3", align="center", width="100%", wrap="wrap"),
+                spacing="3", align="center", width="100%", wrap="wrap"),
         color_scheme="amber", variant="surface", role="alert", width="100%", data_testid="grace-banner"),
         padding=rx.breakpoints(initial="10px 14px 0", md="16px 24px 0"), width="100%"))
 

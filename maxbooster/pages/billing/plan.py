@@ -65,7 +65,7 @@ def _current() -> rx.Component:
         rx.hstack(rx.cond(S.has_subscription, rx.button("Manage or cancel", size="2", on_click=S.manage)),
                   link_button("Invoices", routes.ACCOUNT_INVOICES, size="2", variant="soft", color_scheme="gray"),
                   spacing="2", wrap="wrap"),
-        gap="3", align="center", wrap="wrap", width="100%"), width="100%")
+        spacing="3", align="center", wrap="wrap", width="100%"), width="100%")
 
 
 def _limits() -> rx.Component:
@@ -94,7 +94,7 @@ def plan_page() -> rx.Component:
                           rx.segmented_control.item("Yearly · 2 months free", value=BillingInterval.YEAR),
                           value=S.interval, on_change=S.set_interval, aria_label="Billing period"),
                       spacing="3", align="center", wrap="wrap"),
-            gap="3", align="end", wrap="wrap", width="100%"),
+            spacing="3", align="end", wrap="wrap", width="100%"),
         _current(),
         rx.grid(rx.foreach(S.offers, _card), columns=rx.breakpoints(initial="1", md="3"), spacing="4",
                 width="100%"),
@@ -110,7 +110,7 @@ def plan_page() -> rx.Component:
 def invoices_page() -> rx.Component:
     return rx.vstack(
         rx.flex(rx.text("Every invoice of your subscription, newest first.", size="2", color=theme.MUTED),
-                rx.spacer(), test_mode_badge(S.test_mode), gap="3", align="center", wrap="wrap", width="100%"),
+                rx.spacer(), test_mode_badge(S.test_mode), spacing="3", align="center", wrap="wrap", width="100%"),
         panel(invoice_table(S.invoices), width="100%"),
         link_button("Back to your plan", routes.ACCOUNT_PLAN, size="2", variant="soft", color_scheme="gray"),
         spacing="4", width="100%", max_width="1100px",

@@ -51,7 +51,7 @@ def sandbox_portal() -> rx.Component:
     return rx.vstack(
         rx.flex(rx.text("Manage your subscription. Changes apply once the payment provider confirms them.",
                         size="2", color=theme.MUTED),
-                rx.spacer(), test_mode_badge(S.test_mode), gap="3", align="center", wrap="wrap", width="100%"),
+                rx.spacer(), test_mode_badge(S.test_mode), spacing="3", align="center", wrap="wrap", width="100%"),
         rx.cond(S.has_subscription, _subscription(),
                 panel(rx.vstack(rx.text("You have no subscription to manage. Choose a plan first.", size="2"),
                                 link_button("See plans", routes.ACCOUNT_PLAN, size="2"), spacing="3"),

@@ -45,7 +45,7 @@ def release_row(row: ReleaseRow) -> rx.Component:
             spacing="1", min_width="0"), spacing="3", align="center", min_width="0"),
         rx.vstack(rx.foreach(row.deliveries, delivery_badge), spacing="1",
                   align=rx.breakpoints(initial="start", md="end")),
-        direction=rx.breakpoints(initial="column", md="row"), justify="between", gap="3", width="100%",
+        direction=rx.breakpoints(initial="column", md="row"), justify="between", spacing="3", width="100%",
         align=rx.breakpoints(initial="start", md="center")), padding="12px", width="100%",
         _hover={"border_color": theme.ACCENT}), href=row.href, underline="none", color=theme.TEXT, width="100%",
         data_testid="release-row")

@@ -55,7 +55,7 @@ def numbers() -> rx.Component:
         "How it's doing",
         rx.flex(stat("Clicks", S.link.total_clicks.to_string()),
                 stat("Fans signed up", S.link.fans_confirmed.to_string()),
-                stat("Waiting to confirm", S.link.fans_waiting.to_string()), gap="3", wrap="wrap", width="100%"),
+                stat("Waiting to confirm", S.link.fans_waiting.to_string()), spacing="3", wrap="wrap", width="100%"),
         rx.cond(S.link.clicks.length() > 0, rx.vstack(  # type: ignore[attr-defined]
             rx.foreach(S.link.clicks, lambda c: rx.hstack(rx.text(c["label"], size="2"), rx.spacer(),
                                                            rx.text(c["clicks"], size="2", weight="medium"),

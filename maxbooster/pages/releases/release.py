@@ -22,7 +22,7 @@ def header() -> rx.Component:
                           spacing="1", align="center"), href=routes.RELEASES, color=theme.MUTED, underline="none"),
         rx.flex(rx.heading(S.view.heading, size="6", as_="h2", data_testid="release-heading", min_width="0",
                            trim="both"),
-                rx.cond(S.view.locked == "", save_indicator()), justify="between", align="center", gap="3",
+                rx.cond(S.view.locked == "", save_indicator()), justify="between", align="center", spacing="3",
                 wrap="wrap", width="100%"),
         rx.cond(S.view.locked != "", rx.callout(S.view.locked, icon="lock", color_scheme="blue", width="100%",
                                                  data_testid="locked")),
