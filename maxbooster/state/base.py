@@ -1,7 +1,9 @@
 """Who is signed in, checked on the server from the HttpOnly session cookie at every event.
 
-Database and service work never runs on the event loop: `_signed_in` and `_call` run it in a
-worker thread, so one slow query does not stall every socket of this process. Vars are assigned
+Database and service work never runs on the event loop: `_signed_in`, `_call` and `_read` run it
+in a worker thread, so one slow query does not stall every socket of this process. Work that only
+reads (a page's load, its poller, the session check) goes through `db.read`: on PostgreSQL no
+transaction round trips, and one retry when the server dropped the connection. Vars are assigned
 only when their value changes (each assignment is sent to the browser).
 """
 
@@ -161,7 +163,8 @@ class AuthState(rx.State):
         """The body of a background poller: every `interval_s`, run `fetch(session=, actor=, **params())`
         in a thread outside the state lock (re-checking the session each time), then `apply` the
         result under the lock; stop when `apply` returns False, the session ends or it fails.
-        `flag` names the subclass's bool var that keeps one poller per page."""
+        `flag` names the subclass's bool var that keeps one poller per page. `fetch` only reads: it
+        runs on `db.read`'s connection (no transaction on PostgreSQL; once more after a dropped one)."""
         async with self:
             if getattr(self, flag):
                 return
