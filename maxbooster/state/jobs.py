@@ -74,6 +74,8 @@ class JobsState(AuthState):
     _shown: RowsKey | None = None  # the rows as read when `rows` was last assigned
 
     async def _rows(self, actor: Actor | None = None) -> Fetched:
+        if actor is None:  # the load: only reads
+            return await self._read(job_rows, shown=self._shown)
         return await self._call(job_rows, actor=actor, shown=self._shown)
 
     def _show(self, fetched: Fetched) -> None:
