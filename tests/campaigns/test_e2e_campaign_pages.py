@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -18,18 +17,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from maxbooster import routes
-from tests.support.e2e import ROOT, RunningApp, screenshot, sign_in
+from tests.support.e2e import BERLIN, ROOT, RunningApp, fitting_screenshot, sign_in
+from tests.support.e2e import app_db as _db
+from tests.support.e2e import new_context as _context
 
 pytestmark = pytest.mark.e2e
 
 OWNER, PASSWORD = "campaign.artist@example.com", "campaign pages long password"
-TZ = "Europe/Berlin"
-WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
-
-
-def _db(app: RunningApp, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(app.data_dir / "maxbooster.db") as db:
-        return db.execute(sql, args).fetchall()
+TZ = BERLIN
 
 
 def _env(app: RunningApp) -> dict[str, str]:
@@ -44,19 +39,8 @@ def _seed(app: RunningApp, *args: str) -> str:
     return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
 
-def _context(browser, app: RunningApp, width: str = "desktop"):  # type: ignore[no-untyped-def]
-    w, h = WIDTHS[width]
-    context = browser.new_context(viewport={"width": w, "height": h}, base_url=app.url, timezone_id=TZ)
-    page = context.new_page()
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda e: page.errors.append(str(e)))  # type: ignore[attr-defined]
-    return context, page
-
-
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    page.wait_for_timeout(700)
-    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, name
-    screenshot(page, name)
+    fitting_screenshot(page, name, 700)
 
 
 def test_create_a_campaign_run_it_and_read_the_uplift_report(browser, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from urllib.parse import parse_qs, urlsplit
@@ -18,18 +17,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from maxbooster import routes
-from tests.support.e2e import ROOT, RunningApp, screenshot, sign_in
+from tests.support.e2e import BERLIN, ROOT, RunningApp, fitting_screenshot, sign_in
+from tests.support.e2e import app_db as _db
+from tests.support.e2e import new_context as _context
 
 pytestmark = pytest.mark.e2e
 
 OWNER, PASSWORD = "composer.media@example.com", "composer media long password"
-TZ = "Europe/Berlin"
-WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
-
-
-def _db(app: RunningApp, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(app.data_dir / "maxbooster.db") as db:
-        return db.execute(sql, args).fetchall()
+TZ = BERLIN
 
 
 def _seed(app: RunningApp) -> str:
@@ -41,19 +36,8 @@ def _seed(app: RunningApp) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def _context(browser, app: RunningApp, width: str = "desktop"):  # type: ignore[no-untyped-def]
-    w, h = WIDTHS[width]
-    context = browser.new_context(viewport={"width": w, "height": h}, base_url=app.url, timezone_id=TZ)
-    page = context.new_page()
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda e: page.errors.append(str(e)))  # type: ignore[attr-defined]
-    return context, page
-
-
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    page.wait_for_timeout(600)
-    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, name
-    screenshot(page, name)
+    fitting_screenshot(page, name, 600)
 
 
 def test_make_an_audiogram_link_a_release_and_post(browser, running_app: RunningApp) -> None:  # type: ignore[no-untyped-def]

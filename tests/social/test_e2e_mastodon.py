@@ -14,7 +14,6 @@ scroll and no page errors."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,34 +22,19 @@ import pytest
 
 from maxbooster import routes
 from tests.social.mastodon_server import MastodonServer
-from tests.support.e2e import ROOT, RunningApp, screenshot, sign_in
+from tests.support.e2e import BERLIN, ROOT, RunningApp, fitting_screenshot, sign_in
+from tests.support.e2e import app_db as _db
+from tests.support.e2e import new_context as _context
 
 pytestmark = pytest.mark.e2e
 
 OWNER, PASSWORD = "mastodon.artist@example.com", "mastodon e2e long password"
-TZ = "Europe/Berlin"
-WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
+TZ = BERLIN
 LIMIT = 640  # not Mastodon's usual 500: the composer must count against what this instance reports
 
 
-def _db(app: RunningApp, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(app.data_dir / "maxbooster.db") as db:
-        return db.execute(sql, args).fetchall()
-
-
-def _context(browser, app: RunningApp, width: str = "desktop"):  # type: ignore[no-untyped-def]
-    w, h = WIDTHS[width]
-    context = browser.new_context(viewport={"width": w, "height": h}, base_url=app.url, timezone_id=TZ)
-    page = context.new_page()
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda e: page.errors.append(str(e)))  # type: ignore[attr-defined]
-    return context, page
-
-
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    page.wait_for_timeout(500)
-    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, name
-    screenshot(page, name)
+    fitting_screenshot(page, name, 500)
 
 
 def _connect(page, server: MastodonServer) -> None:  # type: ignore[no-untyped-def]

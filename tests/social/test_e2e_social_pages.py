@@ -8,7 +8,6 @@ social page at 1440 and 390 px: no sideways scroll and no page errors."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,33 +17,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from maxbooster import routes
-from tests.support.e2e import ROOT, RunningApp, screenshot, sign_in
+from tests.support.e2e import BERLIN, ROOT, RunningApp, fitting_screenshot, sign_in
+from tests.support.e2e import app_db as _db
+from tests.support.e2e import new_context as _context
 
 pytestmark = pytest.mark.e2e
 
 OWNER, PASSWORD = "social.artist@example.com", "social pages long password"
-TZ = "Europe/Berlin"
-WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
-
-
-def _db(app: RunningApp, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(app.data_dir / "maxbooster.db") as db:
-        return db.execute(sql, args).fetchall()
-
-
-def _context(browser, app: RunningApp, width: str = "desktop"):  # type: ignore[no-untyped-def]
-    w, h = WIDTHS[width]
-    context = browser.new_context(viewport={"width": w, "height": h}, base_url=app.url, timezone_id=TZ)
-    page = context.new_page()
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda e: page.errors.append(str(e)))  # type: ignore[attr-defined]
-    return context, page
+TZ = BERLIN
 
 
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    page.wait_for_timeout(500)
-    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, name
-    screenshot(page, name)
+    fitting_screenshot(page, name, 500)
 
 
 def _connect_sandbox(page) -> None:  # type: ignore[no-untyped-def]
@@ -74,7 +58,8 @@ def test_connect_compose_publish_reschedule_and_approve(browser, running_app: Ru
     context, page = _context(browser, running_app)
     sign_in(page, OWNER, PASSWORD)
     _connect_sandbox(page)
-    (account_id,) = _db(running_app, "SELECT id FROM social_accounts WHERE handle = '@ava@sandbox'")[0]
+    (account_id,) = _db(running_app, "SELECT a.id FROM social_accounts a JOIN users u ON u.id = a.owner_id WHERE "
+                        "a.handle = '@ava@sandbox' AND u.email = ?", OWNER)[0]  # other tests connect an @ava too
 
     # live validation: over the sandbox's 1,000 characters is shown and nothing can be sent
     _compose(page, "x" * 1003)
@@ -113,7 +98,7 @@ def test_connect_compose_publish_reschedule_and_approve(browser, running_app: Ru
     chip.drag_to(page.locator(f"[data-day='{target.isoformat()}']"))
     page.locator(f"[data-day='{target.isoformat()}'] [data-testid=post-chip]").wait_for(timeout=15_000)
     ((when,),) = _db(running_app, "SELECT scheduled_at FROM social_posts WHERE id IN (SELECT post_id FROM "
-                     "social_post_variants WHERE text = ?)", "Tomorrow's teaser")
+                     "social_post_variants WHERE text = ? AND account_id = ?)", "Tomorrow's teaser", account_id)
     moved = datetime.fromisoformat(str(when)).replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(TZ))
     assert (moved.date(), moved.strftime("%H:%M")) == (target, "18:00")
     assert len(_db(running_app, "SELECT action FROM audit_log WHERE action = 'social.post.create'")) >= 2
@@ -135,7 +120,8 @@ def test_connect_compose_publish_reschedule_and_approve(browser, running_app: Ru
     vpage.get_by_label("Your name").fill("Mia (label)")
     vpage.get_by_test_id("send-review").click()
     vpage.get_by_test_id("review-done").wait_for(timeout=15_000)
-    assert _db(running_app, "SELECT state, decided_by FROM social_post_holds") == [
+    assert _db(running_app, "SELECT h.state, h.decided_by FROM social_post_holds h JOIN users u ON u.id = h.owner_id "
+               "WHERE u.email = ?", OWNER) == [
         ("approved", "Mia (label) (review link)")]
     vpage.goto(url)
     vpage.get_by_test_id("review-error").wait_for(timeout=30_000)

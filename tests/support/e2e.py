@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -137,3 +138,30 @@ def sign_in(pg, email: str, password: str) -> None:  # type: ignore[no-untyped-d
     pg.fill("input[name=password]", password)
     pg.get_by_role("button", name="Log in").click()
     pg.wait_for_url(re.compile(r"/studio/?$"), timeout=30_000)
+
+
+WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
+BERLIN = "Europe/Berlin"  # the social and campaign browser tests' viewer lives here
+
+
+def app_db(app: RunningApp, sql: str, *args: object) -> list[tuple]:
+    """Read the shared app's embedded database (look up only your own rows: the app is shared)."""
+    with sqlite3.connect(app.data_dir / "maxbooster.db") as db:
+        return db.execute(sql, args).fetchall()
+
+
+def new_context(browser, app: RunningApp, width: str = "desktop", timezone_id: str = BERLIN):  # type: ignore[no-untyped-def]
+    """A browser context at a WIDTHS size in a time zone, and its page collecting page errors in `page.errors`."""
+    w, h = WIDTHS[width]
+    context = browser.new_context(viewport={"width": w, "height": h}, base_url=app.url, timezone_id=timezone_id)
+    page = context.new_page()
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("pageerror", lambda e: page.errors.append(str(e)))  # type: ignore[attr-defined]
+    return context, page
+
+
+def fitting_screenshot(page, name: str, settle_ms: int = 600) -> None:  # type: ignore[no-untyped-def]
+    """Let the page settle, check nothing scrolls sideways, and keep a screenshot."""
+    page.wait_for_timeout(settle_ms)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, name
+    screenshot(page, name)
