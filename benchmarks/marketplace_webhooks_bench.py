@@ -121,7 +121,10 @@ def drain(workers: int, ready: Any, receiving: Any, retries: Any) -> None:
     from maxbooster.services.billing.drain import apply_pending
 
     broker.use_broker(broker.InProcessBroker())
+    from maxbooster.tasks.worker import tune_gc
+
     jobs.load_kinds()  # a worker imports every job's module when it starts
+    tune_gc()  # and tunes the garbage collector (`run_worker`)
     lock = threading.Lock()
 
     def worker() -> None:

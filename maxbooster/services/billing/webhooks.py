@@ -118,6 +118,7 @@ def apply_stored_event(*, session: Session, webhook_event_id: uuid.UUID) -> str:
         assert row is not None
         row.outcome, row.retry_at, row.failed_at, row.error = apply_row(session=session, row=row)[:300], None, None, ""
         session.add(row)
+        email.store_queued(session=session)  # a receipt as an outbox row of this transaction
         session.commit()
     except Exception:
         session.rollback()
@@ -128,7 +129,8 @@ def apply_stored_event(*, session: Session, webhook_event_id: uuid.UUID) -> str:
 
 
 def after_commit(*, session: Session) -> None:
-    """What waits for the commit of applied events: receipts, then the transfers to send."""
+    """What waits for the commit of applied events: receipts not stored with it (SMTP), then the transfers
+    to send."""
     from maxbooster.services.marketplace import payouts
 
     email.send_queued(session=session)
