@@ -228,6 +228,9 @@ def main() -> int:
     os.environ.update(DATABASE_URL=url, MAXBOOSTER_DATA_DIR=tempfile.mkdtemp(prefix="mb-mkt-bench-"),
                       PAYMENTS_PROVIDER="sandbox", EMAIL_BACKEND="outbox")
     from maxbooster.services import broker
+    from maxbooster.settings import get_settings
+
+    get_settings.cache_clear()  # read before the bench database existed (`make_engine` reads a setting)
 
     broker.use_broker(broker.InProcessBroker())  # jobs are stored, not run: the bench's threads apply them
     try:
