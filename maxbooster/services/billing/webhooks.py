@@ -3,8 +3,9 @@
 Receiving stores the event (unique per provider + event id: a duplicate delivery stores nothing new)
 and makes sure a drain job will run after it (one statement on PostgreSQL). `apply_row` is what one
 event does; it runs in the same transaction that marks the event applied, here for a single event
-(`apply_stored_event`) and in `drain` for batches. Receipts and transfers to sellers wait for that
-commit (`after_commit`). Unknown event types are acknowledged and recorded as ignored.
+(`apply_stored_event`) and in `drain` for batches. Receipts are written to the outbox in that
+transaction (with SMTP they wait for the commit) and transfers to sellers wait for it (`after_commit`).
+Unknown event types are acknowledged and recorded as ignored.
 """
 
 from __future__ import annotations

@@ -2,11 +2,12 @@
 
 Per paid order: the order and its lines marked paid, each line counted on its listing (an exclusive
 leaves the store), its transfers recorded (sent to the provider after the commit, see `payouts`), its
-license issued and its download grants made; a receipt queued for after the commit and one audit row.
-Everything a run needs (lines, tiers, listings, buyers and sellers, collaborator shares, seller
-accounts, listing files) is read with one query per table; the changed orders, lines and listings go
-out in one flush and the new transfers, licenses, grants and audit rows as multi-row INSERTs of plain
-values (no ORM objects built), so 200 payments cost about as many statements as one did.
+license issued and its download grants made; a receipt queued (stored with the commit when mail goes to
+the outbox) and one audit row. Everything a run needs (lines, tiers, listings, buyers and sellers,
+collaborator shares, seller accounts, listing files) is read with one query per table; the changed
+orders, lines and listings go out in one flush and the new transfers, licenses, grants and audit rows
+as one executemany per table of plain values (no ORM objects built), so 200 payments cost about as
+many round trips as one did.
 """
 
 from __future__ import annotations
