@@ -121,7 +121,10 @@ def drain(workers: int, ready: Any, receiving: Any, retries: Any) -> None:
     from maxbooster.services.billing.drain import apply_pending
 
     broker.use_broker(broker.InProcessBroker())
+    from maxbooster.tasks.worker import tune_gc
+
     jobs.load_kinds()  # a worker imports every job's module when it starts
+    tune_gc()  # and tunes the garbage collector (`run_worker`)
     lock = threading.Lock()
 
     def worker() -> None:
@@ -225,6 +228,9 @@ def main() -> int:
     os.environ.update(DATABASE_URL=url, MAXBOOSTER_DATA_DIR=tempfile.mkdtemp(prefix="mb-mkt-bench-"),
                       PAYMENTS_PROVIDER="sandbox", EMAIL_BACKEND="outbox")
     from maxbooster.services import broker
+    from maxbooster.settings import get_settings
+
+    get_settings.cache_clear()  # read before the bench database existed (`make_engine` reads a setting)
 
     broker.use_broker(broker.InProcessBroker())  # jobs are stored, not run: the bench's threads apply them
     try:

@@ -4,6 +4,7 @@ thread pool on its own queue)."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -47,6 +48,16 @@ def _on_shutdown(**_: object) -> None:
     _stop.set()
 
 
+def tune_gc() -> None:
+    """For a worker process, once its modules are imported: what is loaded so far is never collected
+    (`gc.freeze`, which also keeps those pages shared by the prefork children), and the young generation is
+    collected every 50,000 new objects instead of 700. A batch of jobs' work (the billing drain builds
+    tens of thousands of short-lived objects per batch) otherwise spent a third of its CPU in collections
+    that free almost nothing (reference counting frees them)."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
+
+
 def run_worker(*, concurrency: int | None = None, social: bool = False) -> int:
     """Run a worker in this process (blocks until stopped): the main queue on WORKER_CONCURRENCY
     processes (CPU work: mastering, audio, renders), or with `social` the social publishing queue on
@@ -55,6 +66,7 @@ def run_worker(*, concurrency: int | None = None, social: bool = False) -> int:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     jobs.load_kinds()
+    tune_gc()
     if social:
         n, queue, pool, name = concurrency or settings.social_publish_threads, SOCIAL_QUEUE, "threads", "social"
         if n < 1:

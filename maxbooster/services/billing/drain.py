@@ -22,7 +22,7 @@ from sqlmodel import Session, col
 from maxbooster.db import session_scope
 from maxbooster.models.base import utcnow
 from maxbooster.models.billing import WebhookEvent
-from maxbooster.services import audit, jobs
+from maxbooster.services import audit, email, jobs
 from maxbooster.services.billing import webhooks
 from maxbooster.services.errors import DomainError, WaitingForEarlierEvent
 from maxbooster.services.jobs import JobContext, job_handler
@@ -72,11 +72,12 @@ def apply_pending(*, session: Session, limit: int = DRAIN_BATCH,
     finally:
         sa_event.remove(session, "loaded_as_persistent", keep)
     try:
+        email.store_queued(session=session)  # receipts as outbox rows of this transaction (SMTP: after the commit)
         session.commit()
     except Exception:
         webhooks.drop_after_commit(session=session)
         raise
-    webhooks.after_commit(session=session)  # receipts and transfers once their payments are committed
+    webhooks.after_commit(session=session)  # transfers (and SMTP receipts) once their payments are committed
     return applied, [row.id for row in failed]
 
 

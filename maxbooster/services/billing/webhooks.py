@@ -3,8 +3,9 @@
 Receiving stores the event (unique per provider + event id: a duplicate delivery stores nothing new)
 and makes sure a drain job will run after it (one statement on PostgreSQL). `apply_row` is what one
 event does; it runs in the same transaction that marks the event applied, here for a single event
-(`apply_stored_event`) and in `drain` for batches. Receipts and transfers to sellers wait for that
-commit (`after_commit`). Unknown event types are acknowledged and recorded as ignored.
+(`apply_stored_event`) and in `drain` for batches. Receipts are written to the outbox in that
+transaction (with SMTP they wait for the commit) and transfers to sellers wait for it (`after_commit`).
+Unknown event types are acknowledged and recorded as ignored.
 """
 
 from __future__ import annotations
@@ -118,6 +119,7 @@ def apply_stored_event(*, session: Session, webhook_event_id: uuid.UUID) -> str:
         assert row is not None
         row.outcome, row.retry_at, row.failed_at, row.error = apply_row(session=session, row=row)[:300], None, None, ""
         session.add(row)
+        email.store_queued(session=session)  # a receipt as an outbox row of this transaction
         session.commit()
     except Exception:
         session.rollback()
@@ -128,7 +130,8 @@ def apply_stored_event(*, session: Session, webhook_event_id: uuid.UUID) -> str:
 
 
 def after_commit(*, session: Session) -> None:
-    """What waits for the commit of applied events: receipts, then the transfers to send."""
+    """What waits for the commit of applied events: receipts not stored with it (SMTP), then the transfers
+    to send."""
     from maxbooster.services.marketplace import payouts
 
     email.send_queued(session=session)

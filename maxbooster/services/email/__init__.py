@@ -78,6 +78,17 @@ def send_queued(*, session: Session) -> None:
         backend.send(message)
 
 
+def store_queued(*, session: Session) -> None:
+    """With the outbox backend, store what `send_after_commit` queued now, as rows of the caller's
+    transaction (they commit or roll back with the effect that queued them: no second commit); with SMTP
+    they stay queued for `send_queued` after the commit."""
+    from maxbooster.services.email.outbox import OutboxBackend
+
+    backend = get_backend(session=session)
+    if isinstance(backend, OutboxBackend):
+        backend.send_many(session.info.pop(_AFTER_COMMIT, []), commit=False)
+
+
 _TEMPLATES = Path(__file__).parent / "templates"
 
 

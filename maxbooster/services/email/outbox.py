@@ -21,13 +21,14 @@ class OutboxBackend:
     def send(self, message: EmailMessage) -> None:
         record(session=self.session, message=message, status=EmailStatus.STORED)
 
-    def send_many(self, messages: list[EmailMessage]) -> None:
-        """Store every message with one commit."""
+    def send_many(self, messages: list[EmailMessage], *, commit: bool = True) -> None:
+        """Store every message with one commit (or, without `commit`, as rows of the caller's transaction)."""
         if messages:
-            self.session.execute(insert(EmailOutbox).returning(col(EmailOutbox.id)), [row_values(
+            self.session.execute(insert(EmailOutbox), [row_values(
                 EmailOutbox, to_addr=m.to, subject=m.subject[:300], text_body=m.text, html_body=m.html,
                 status=EmailStatus.STORED) for m in messages], execution_options={"render_nulls": True})
-            self.session.commit()
+            if commit:
+                self.session.commit()
 
 
 def record(*, session: Session, message: EmailMessage, status: EmailStatus) -> uuid.UUID:
