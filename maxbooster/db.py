@@ -78,9 +78,9 @@ def session_scope() -> Iterator[Session]:
 
 def read(fn: Callable[[Session], T]) -> T:
     """`fn(session)` for work that reads (or writes only single idempotent statements, such as a
-    session's last-seen time): on PostgreSQL each statement is its own transaction, with no
-    BEGIN/ROLLBACK and no pre-ping. When the connection turns out dead (the database restarted),
-    SQLAlchemy invalidates it and the pool's older connections, and `fn` runs once more on a new
+    session's last-seen time or a webhook's store-once INSERT): on PostgreSQL each statement is its
+    own transaction, with no BEGIN/ROLLBACK and no pre-ping. When the connection turns out dead (the
+    database restarted), SQLAlchemy invalidates it and the pool's older connections, and `fn` runs once more on a new
     one (its "optimistic" disconnect handling); any other error, or a second one, is raised."""
     engine = _engine_for(get_settings().database_url, True)
     try:

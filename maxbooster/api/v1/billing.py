@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from maxbooster import routes
 from maxbooster.api.deps import CallerActor, DbSession
-from maxbooster.db import session_scope
+from maxbooster.db import read
 from maxbooster.models.billing import CheckoutSession, Invoice
 from maxbooster.services.billing import account, catalog, sandbox, webhooks
 
@@ -157,9 +157,8 @@ async def stripe_webhook(request: Request) -> ReceivedOut:
     payload = await request.body()
     signature = request.headers.get("stripe-signature")
 
-    def run() -> bool:
-        with session_scope() as db:
-            return webhooks.receive_stripe(session=db, payload=payload, signature_header=signature)[1]
+    def run() -> bool:  # one store-once statement: no transaction and no pre-ping round trip around it
+        return read(lambda db: webhooks.receive_stripe(session=db, payload=payload, signature_header=signature)[1])
 
     fresh = await run_in_threadpool(run)
     return ReceivedOut(received=True, duplicate=not fresh)
