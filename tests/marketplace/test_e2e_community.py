@@ -14,11 +14,21 @@ import sys
 import uuid
 import zipfile
 
-import httpx
 import pytest
 
 from maxbooster import routes
-from tests.marketplace.test_e2e_marketplace import MAKE_USER, _check, _context, _cover_png, _db, _env, _tier, _until
+from tests.marketplace.test_e2e_marketplace import (
+    MAKE_USER,
+    _check,
+    _context,
+    _cover_png,
+    _db,
+    _env,
+    _onboard,
+    _tier,
+    _until,
+    _upload_track,
+)
 from tests.support.e2e import ROOT, RunningApp, sign_in
 from tests.support.library import music_bytes
 
@@ -38,16 +48,6 @@ def _pack() -> bytes:
         zf.writestr("Dusty Drums/snare.wav", music_bytes("WAV", seconds=0.5, seed=4))
         zf.writestr("Dusty Drums/Tools/setup.exe", b"MZ" + b"\x90" * 200)  # flagged: a Windows program
     return out.getvalue()
-
-
-def _upload_track(app: RunningApp) -> None:
-    token = httpx.post(f"{app.url}{routes.V1_TOKEN}", json={"email": SELLER, "password": PASSWORD}).json()[
-        "access_token"]
-    auth = {"Authorization": f"Bearer {token}"}
-    made = httpx.post(f"{app.url}{routes.V1_TRACKS}", headers=auth, timeout=60,
-                      files={"file": (f"{TITLE}.wav", music_bytes("WAV", seconds=20, seed=9))}).json()
-    url = f"{app.url}{routes.V1_TRACK.format(track_id=made['track']['id'])}"
-    _until(lambda: httpx.get(url, headers=auth).json()["status"] == "ready", "the track is processed", 120)
 
 
 def _user_id(app: RunningApp, email: str) -> str:
@@ -76,21 +76,13 @@ def test_pack_zip_reviews_and_moderation(browser, running_app: RunningApp) -> No
                        check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "maxbooster.cli", "create-admin", ADMIN, "--password-stdin"],
                    input=PASSWORD + "\n", text=True, capture_output=True, cwd=ROOT, env=_env(app), check=True)
-    _upload_track(app)
+    _upload_track(app, SELLER, PASSWORD, TITLE, seconds=20, seed=9)
     seller_id = _user_id(app, SELLER)
 
     # --- the producer: payouts, a sample pack uploaded as a ZIP, a preview from a library track ----------
     seller = _context(browser, app, "desktop")
     sign_in(seller, SELLER, PASSWORD)
-    seller.goto(routes.SELL)
-    seller.get_by_test_id("setup-payouts").click()
-    seller.wait_for_url(re.compile(r"/sell/onboarding/?\?account=acct_sbx_"), timeout=30_000)
-    seller.get_by_test_id("finish-onboarding").click()
-    seller.wait_for_url(re.compile(r"/sell/?$"), timeout=30_000)
-    _until(lambda: _db(app, "SELECT charges_enabled FROM marketplace_seller_accounts a JOIN users u ON "
-                            "u.id = a.owner_id WHERE u.email = ?", SELLER) == [(1,)], "onboarding applied")
-    seller.reload()
-    seller.get_by_text("Ready to sell").wait_for(timeout=30_000)
+    _onboard(seller, app, SELLER)
     seller.get_by_label("New listing title").fill(TITLE)
     seller.get_by_label("Type").click()
     seller.get_by_role("option", name="Sample pack").click()

@@ -94,14 +94,29 @@ def _cover_png() -> bytes:
     return out.getvalue()
 
 
-def _upload_track(app: RunningApp) -> None:
-    token = httpx.post(f"{app.url}{routes.V1_TOKEN}", json={"email": PRODUCER, "password": PASSWORD}).json()[
+def _upload_track(app: RunningApp, email: str = PRODUCER, password: str = PASSWORD, title: str = TITLE,
+                  seconds: int = 40, seed: int = 7) -> None:
+    """A WAV uploaded to the user's library over the REST API, waited for until it is ready."""
+    token = httpx.post(f"{app.url}{routes.V1_TOKEN}", json={"email": email, "password": password}).json()[
         "access_token"]
     auth = {"Authorization": f"Bearer {token}"}
     made = httpx.post(f"{app.url}{routes.V1_TRACKS}", headers=auth, timeout=60,
-                      files={"file": (f"{TITLE}.wav", music_bytes("WAV", seconds=40, seed=7))}).json()
+                      files={"file": (f"{title}.wav", music_bytes("WAV", seconds=seconds, seed=seed))}).json()
     url = f"{app.url}{routes.V1_TRACK.format(track_id=made['track']['id'])}"
     _until(lambda: httpx.get(url, headers=auth).json()["status"] == "ready", "the track is processed", 120)
+
+
+def _onboard(seller, app: RunningApp, email: str) -> None:  # type: ignore[no-untyped-def]
+    """Set up payouts on the sandbox's onboarding page and wait until the account can be paid."""
+    seller.goto(routes.SELL)
+    seller.get_by_test_id("setup-payouts").click()
+    seller.wait_for_url(re.compile(r"/sell/onboarding/?\?account=acct_sbx_"), timeout=30_000)
+    seller.get_by_test_id("finish-onboarding").click()
+    seller.wait_for_url(re.compile(r"/sell/?$"), timeout=30_000)
+    _until(lambda: _db(app, "SELECT charges_enabled FROM marketplace_seller_accounts a JOIN users u ON "
+                            "u.id = a.owner_id WHERE u.email = ?", email) == [(1,)], "onboarding applied")
+    seller.reload()
+    seller.get_by_text("Ready to sell").wait_for(timeout=30_000)
 
 
 def _pdf_text(data: bytes) -> bytes:
@@ -132,15 +147,7 @@ def test_sell_buy_download_refund(browser, running_app: RunningApp) -> None:  # 
     # --- the producer: payouts, a listing with three tiers and a preview, published -------------------
     seller = _context(browser, app, "desktop")
     sign_in(seller, PRODUCER, PASSWORD)
-    seller.goto(routes.SELL)
-    seller.get_by_test_id("setup-payouts").click()
-    seller.wait_for_url(re.compile(r"/sell/onboarding/?\?account=acct_sbx_"), timeout=30_000)
-    seller.get_by_test_id("finish-onboarding").click()
-    seller.wait_for_url(re.compile(r"/sell/?$"), timeout=30_000)
-    _until(lambda: _db(app, "SELECT charges_enabled FROM marketplace_seller_accounts a JOIN users u ON "
-                            "u.id = a.owner_id WHERE u.email = ?", PRODUCER) == [(1,)], "onboarding applied")
-    seller.reload()
-    seller.get_by_text("Ready to sell").wait_for(timeout=30_000)
+    _onboard(seller, app, PRODUCER)
 
     seller.get_by_label("New listing title").fill(TITLE)
     seller.get_by_role("button", name="New listing").click()

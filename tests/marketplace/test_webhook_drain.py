@@ -22,7 +22,7 @@ from maxbooster.models.email import EmailOutbox
 from maxbooster.models.jobs import Job
 from maxbooster.models.marketplace import License, Order, OrderStatus, Transfer
 from maxbooster.services.billing import drain, failed_events, webhooks
-from maxbooster.services.errors import Conflict, PermissionDenied
+from maxbooster.services.errors import Conflict, NotFound, PermissionDenied
 from maxbooster.services.marketplace import checkout
 from tests.marketplace.commerce import buy, count, published, start
 from tests.support.accounts import actor_for, make_user
@@ -129,6 +129,12 @@ def test_an_event_that_keeps_failing_is_given_up_shown_to_admins_and_tried_again
     assert total == 1 and [(e.event_id, e.attempts) for e in listed] == [("evt_bad", drain.EVENT_ATTEMPTS)]
     assert "ValueError" in listed[0].error
 
+    with pytest.raises(PermissionDenied):  # only admins put an event back, and nothing changes
+        failed_events.retry(session=session, actor=actor_for(buyer), webhook_event_id=row.id)
+    with pytest.raises(NotFound, match="not stored here"):
+        failed_events.retry(session=session, actor=admin, webhook_event_id=uuid.uuid4())
+    assert _event(session, row.id).failed_at is not None
+    assert count(session, AuditLog, action="billing.event_retried") == 0
     failed_events.retry(session=session, actor=admin, webhook_event_id=row.id)
     stored = _event(session, row.id)
     assert (stored.attempts, stored.failed_at, stored.error) == (0, None, "")
